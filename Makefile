@@ -1,0 +1,96 @@
+# branchsim: build, test, bench, install. Libraries are found with
+# pkg-config; override the *_CFLAGS / *_LIBS variables on a cluster (module
+# systems), e.g. make HDF5_CFLAGS=-I$HDF5_DIR/include HDF5_LIBS="-L$HDF5_DIR/lib -lhdf5".
+
+PREFIX      ?= /usr/local
+BUILD       ?= build
+CC          ?= cc
+PKG_CONFIG  ?= pkg-config
+HDF5_PKG    ?= hdf5-serial
+PYTHON      ?= /usr/bin/python3
+
+GSL_CFLAGS    ?= $(shell $(PKG_CONFIG) --cflags gsl 2>/dev/null)
+GSL_LIBS      ?= $(shell $(PKG_CONFIG) --libs gsl 2>/dev/null)
+HDF5_CFLAGS   ?= $(shell $(PKG_CONFIG) --cflags $(HDF5_PKG) 2>/dev/null)
+HDF5_LIBS     ?= $(shell $(PKG_CONFIG) --libs $(HDF5_PKG) 2>/dev/null)
+YAML_CFLAGS   ?= $(shell $(PKG_CONFIG) --cflags yaml-0.1 2>/dev/null)
+YAML_LIBS     ?= $(shell $(PKG_CONFIG) --libs yaml-0.1 2>/dev/null)
+CMOCKA_CFLAGS ?= $(shell $(PKG_CONFIG) --cflags cmocka 2>/dev/null)
+CMOCKA_LIBS   ?= $(shell $(PKG_CONFIG) --libs cmocka 2>/dev/null)
+RANDOM123_CFLAGS ?=
+
+OPT      ?= -O2 -g
+WERROR   ?= -Werror
+SANITIZE ?=
+REVISION := $(shell git rev-parse --short HEAD 2>/dev/null || echo unknown)
+
+ALL_CFLAGS = -std=c11 -D_POSIX_C_SOURCE=200809L -fopenmp $(OPT) -Wall -Wextra $(WERROR) $(SANITIZE) \
+             -DBS_REVISION='"$(REVISION)"' $(GSL_CFLAGS) $(HDF5_CFLAGS) $(YAML_CFLAGS) $(RANDOM123_CFLAGS) \
+             -MMD -MP $(CFLAGS)
+ALL_LDFLAGS = -fopenmp $(SANITIZE) $(LDFLAGS)
+LIBS = $(HDF5_LIBS) $(YAML_LIBS) $(GSL_LIBS) -lm
+
+CORE_SRC  = $(filter-out sim/main.c,$(wildcard sim/*.c)) $(wildcard models/*.c)
+CORE_OBJ  = $(CORE_SRC:%.c=$(BUILD)/%.o)
+TESTS     = test_unit test_erlang
+TEST_BINS = $(TESTS:%=$(BUILD)/tests/%)
+BENCH_BINS = $(BUILD)/tests/bench/bench_mmc $(BUILD)/tests/bench/bench_rng
+
+.PHONY: all deps run test test-c test-py test-asan bench install clean
+
+all: $(BUILD)/branchsim
+
+# Installs missing libraries with apt-get (Debian/Ubuntu), else says what to install.
+deps:
+	@tools/deps.sh --install
+
+$(BUILD)/.deps-ok: tools/deps.sh tools/debian-packages.txt
+	@tools/deps.sh --install
+	@mkdir -p $(@D) && touch $@
+
+$(BUILD)/%.o: %.c | $(BUILD)/.deps-ok
+	@mkdir -p $(@D)
+	$(CC) $(ALL_CFLAGS) -c $< -o $@
+
+$(BUILD)/branchsim: $(BUILD)/sim/main.o $(CORE_OBJ)
+	$(CC) $(ALL_LDFLAGS) $^ $(LIBS) -o $@
+
+$(BUILD)/tests/%: $(BUILD)/tests/%.o $(CORE_OBJ)
+	$(CC) $(ALL_LDFLAGS) $^ $(CMOCKA_LIBS) $(LIBS) -o $@
+
+$(BUILD)/tests/bench/%: $(BUILD)/tests/bench/%.o $(CORE_OBJ)
+	$(CC) $(ALL_LDFLAGS) $^ $(LIBS) -o $@
+
+# Quick start: install what is missing, build, run the default scenario.
+run: $(BUILD)/branchsim
+	$(BUILD)/branchsim run scenarios/default.yaml -o default.h5
+
+test-c: $(TEST_BINS)
+	@for t in $(TEST_BINS); do echo "== $$t"; $$t || exit 1; done
+
+test-py: $(BUILD)/branchsim
+	BRANCHSIM=$(BUILD)/branchsim $(PYTHON) -m pytest -q tests
+
+# The same C and CLI tests under AddressSanitizer and UndefinedBehaviorSanitizer.
+test-asan:
+	$(MAKE) BUILD=build/asan OPT="-O1 -g -fno-omit-frame-pointer" \
+	    SANITIZE="-fsanitize=address,undefined -fno-sanitize-recover=all" test-c test-py
+
+test: all
+	$(MAKE) test-c test-py
+	$(MAKE) test-asan
+
+bench: $(BENCH_BINS)
+	$(BUILD)/tests/bench/bench_rng
+	$(BUILD)/tests/bench/bench_mmc
+	$(PYTHON) tests/bench/mmc_simpy.py --replications 20 --compare $(BUILD)/bench_mmc.txt
+
+install: $(BUILD)/branchsim
+	install -d $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(PREFIX)/share/branchsim/scenarios
+	install -m 755 $(BUILD)/branchsim $(DESTDIR)$(PREFIX)/bin/branchsim
+	install -m 644 scenarios/*.yaml scenarios/README.md $(DESTDIR)$(PREFIX)/share/branchsim/scenarios/
+
+clean:
+	rm -rf build
+
+-include $(shell find $(BUILD) -name '*.d' 2>/dev/null)

@@ -1,0 +1,421 @@
+/* YAML scenario access by dotted paths, with used-key tracking and
+ * file:line:column error reports. Config work only: never on a hot path. */
+#include "cfg.h"
+
+#include <errno.h>
+#include <math.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+static yaml_node_t *node_at(struct bs_cfg *cfg, int index)
+{
+    return yaml_document_get_node(&cfg->doc, index);
+}
+
+static int vfail_at(struct bs_cfg *cfg, const yaml_node_t *node, const char *key,
+                    const char *fmt, va_list ap)
+{
+    char what[700];
+    vsnprintf(what, sizeof what, fmt, ap);
+    size_t line = node ? node->start_mark.line + 1 : 1;
+    size_t col = node ? node->start_mark.column + 1 : 1;
+    return bs_error_set(cfg->err, BS_ERR_INPUT, "%s:%zu:%zu: %s: %s", cfg->file, line, col,
+                        key && *key ? key : "scenario", what);
+}
+
+int bs_cfg_fail_node(struct bs_cfg *cfg, const yaml_node_t *node, const char *key,
+                     const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    int st = vfail_at(cfg, node, key, fmt, ap);
+    va_end(ap);
+    return st;
+}
+
+int bs_cfg_load(struct bs_cfg *cfg, const char *file, struct bs_error *err)
+{
+    memset(cfg, 0, sizeof *cfg);
+    cfg->err = err;
+    snprintf(cfg->file, sizeof cfg->file, "%s", file);
+    FILE *f = fopen(file, "rb");
+    if (!f)
+        return bs_error_set(err, BS_ERR_INPUT, "%s:1:1: scenario: cannot open: %s", file,
+                            strerror(errno));
+    size_t cap = 4096, len = 0;
+    char *buf = malloc(cap);
+    for (;;) {
+        if (!buf) {
+            fclose(f);
+            return bs_error_set(err, BS_ERR_RUN, "%s: out of memory", file);
+        }
+        len += fread(buf + len, 1, cap - len - 1, f);
+        if (len < cap - 1)
+            break;
+        cap *= 2;
+        char *bigger = realloc(buf, cap);
+        if (!bigger)
+            free(buf);
+        buf = bigger;
+    }
+    int read_failed = ferror(f);
+    fclose(f);
+    if (read_failed) {
+        free(buf);
+        return bs_error_set(err, BS_ERR_INPUT, "%s:1:1: scenario: cannot read", file);
+    }
+    buf[len] = '\0';
+    cfg->text = buf;
+    cfg->text_len = len;
+    if (memchr(buf, '\0', len))
+        return bs_error_set(err, BS_ERR_INPUT, "%s:1:1: scenario: not a YAML text file", file);
+
+    yaml_parser_t parser;
+    if (!yaml_parser_initialize(&parser))
+        return bs_error_set(err, BS_ERR_RUN, "%s: cannot start the YAML parser", file);
+    yaml_parser_set_input_string(&parser, (const unsigned char *)buf, len);
+    if (!yaml_parser_load(&parser, &cfg->doc)) {
+        bs_error_set(err, BS_ERR_INPUT, "%s:%zu:%zu: scenario: YAML syntax error: %s%s%s", file,
+                     parser.problem_mark.line + 1, parser.problem_mark.column + 1,
+                     parser.problem ? parser.problem : "unreadable",
+                     parser.context ? " " : "", parser.context ? parser.context : "");
+        yaml_parser_delete(&parser);
+        return err->status;
+    }
+    yaml_parser_delete(&parser);
+    cfg->has_doc = 1;
+    cfg->n_nodes = (size_t)(cfg->doc.nodes.top - cfg->doc.nodes.start);
+    cfg->used = calloc(cfg->n_nodes + 1, 1);
+    if (!cfg->used)
+        return bs_error_set(err, BS_ERR_RUN, "%s: out of memory", file);
+    yaml_node_t *root = yaml_document_get_root_node(&cfg->doc);
+    if (!root)
+        return bs_error_set(err, BS_ERR_INPUT, "%s:1:1: scenario: the file is empty", file);
+    if (root->type != YAML_MAPPING_NODE)
+        return bs_cfg_fail_node(cfg, root, "scenario", "expected a mapping of keys (name:, day:, demand:, ...)");
+    return 0;
+}
+
+void bs_cfg_fini(struct bs_cfg *cfg)
+{
+    if (cfg->has_doc)
+        yaml_document_delete(&cfg->doc);
+    free(cfg->used);
+    free(cfg->text);
+    cfg->has_doc = 0;
+    cfg->used = NULL;
+    cfg->text = NULL;
+}
+
+void bs_cfg_clear_overrides(struct bs_cfg *cfg)
+{
+    cfg->n_ov = 0;
+}
+
+int bs_cfg_add_override(struct bs_cfg *cfg, const char *key, int node)
+{
+    if (cfg->n_ov == BS_CFG_OVERRIDES_MAX)
+        return bs_error_set(cfg->err, BS_ERR_INPUT, "%s: sweep: at most %d keys", cfg->file,
+                            BS_CFG_OVERRIDES_MAX);
+    struct bs_cfg_override *o = &cfg->ov[cfg->n_ov++];
+    snprintf(o->key, sizeof o->key, "%s", key);
+    o->node = node;
+    o->used = 0;
+    return 0;
+}
+
+static yaml_node_t *override_for(struct bs_cfg *cfg, const char *key, size_t len)
+{
+    for (size_t i = 0; i < cfg->n_ov; i++) {
+        if (strlen(cfg->ov[i].key) == len && memcmp(cfg->ov[i].key, key, len) == 0) {
+            cfg->ov[i].used = 1;
+            return node_at(cfg, cfg->ov[i].node);
+        }
+    }
+    return NULL;
+}
+
+/* Walks key from the root; a prefix that is overridden continues from the
+ * override's node. stop_at_missing returns the deepest node found instead. */
+static yaml_node_t *walk(struct bs_cfg *cfg, const char *key, int deepest_present)
+{
+    if (!cfg->has_doc)
+        return NULL;
+    yaml_node_t *n = yaml_document_get_root_node(&cfg->doc);
+    const char *seg = key;
+    while (n && *seg) {
+        const char *dot = strchr(seg, '.');
+        size_t seglen = dot ? (size_t)(dot - seg) : strlen(seg);
+        size_t prefix_len = (size_t)(seg - key) + seglen;
+        yaml_node_t *next = override_for(cfg, key, prefix_len);
+        if (!next && n->type == YAML_MAPPING_NODE) {
+            for (yaml_node_pair_t *p = n->data.mapping.pairs.start; p < n->data.mapping.pairs.top; p++) {
+                yaml_node_t *k = node_at(cfg, p->key);
+                if (k && k->type == YAML_SCALAR_NODE && k->data.scalar.length == seglen &&
+                    memcmp(k->data.scalar.value, seg, seglen) == 0) {
+                    cfg->used[p->key] = 1;
+                    next = node_at(cfg, p->value);
+                    break;
+                }
+            }
+        } else if (!next && n->type == YAML_SEQUENCE_NODE) {
+            char *end;
+            long i = strtol(seg, &end, 10);
+            long count = n->data.sequence.items.top - n->data.sequence.items.start;
+            if (end == seg + seglen && i >= 0 && i < count)
+                next = node_at(cfg, n->data.sequence.items.start[i]);
+        }
+        if (!next)
+            return deepest_present ? n : NULL;
+        n = next;
+        seg = dot ? dot + 1 : seg + seglen;
+    }
+    return n;
+}
+
+yaml_node_t *bs_cfg_node(struct bs_cfg *cfg, const char *key)
+{
+    return walk(cfg, key, 0);
+}
+
+int bs_cfg_has(struct bs_cfg *cfg, const char *key)
+{
+    return bs_cfg_node(cfg, key) != NULL;
+}
+
+int bs_cfg_is_scalar(struct bs_cfg *cfg, const char *key)
+{
+    yaml_node_t *n = bs_cfg_node(cfg, key);
+    return n && n->type == YAML_SCALAR_NODE;
+}
+
+int bs_cfg_fail(struct bs_cfg *cfg, const char *key, const char *fmt, ...)
+{
+    yaml_node_t *n = walk(cfg, key, 1);
+    va_list ap;
+    va_start(ap, fmt);
+    int st = vfail_at(cfg, n, key, fmt, ap);
+    va_end(ap);
+    return st;
+}
+
+/* The scalar's text, or NULL after reporting what was expected. */
+static const char *scalar_text(struct bs_cfg *cfg, const char *key, yaml_node_t *n,
+                               const char *expected)
+{
+    if (n->type != YAML_SCALAR_NODE) {
+        bs_cfg_fail_node(cfg, n, key, "expected %s, got a %s", expected,
+                         n->type == YAML_MAPPING_NODE ? "mapping" : "list");
+        return NULL;
+    }
+    return (const char *)n->data.scalar.value;
+}
+
+int bs_cfg_number(struct bs_cfg *cfg, const char *key, double lo, double hi,
+                  double dflt, int required, double *out)
+{
+    yaml_node_t *n = bs_cfg_node(cfg, key);
+    if (!n) {
+        if (required)
+            return bs_cfg_fail(cfg, key, "required: a number in [%g, %g]", lo, hi);
+        *out = dflt;
+        return 0;
+    }
+    const char *s = scalar_text(cfg, key, n, "a number");
+    if (!s)
+        return cfg->err->status;
+    char *end;
+    errno = 0;
+    double v = strtod(s, &end);
+    if (end == s || *end != '\0' || errno == ERANGE || !isfinite(v) ||
+        n->data.scalar.style != YAML_PLAIN_SCALAR_STYLE)
+        return bs_cfg_fail_node(cfg, n, key, "expected a number in [%g, %g], got '%s'", lo, hi, s);
+    if (v < lo || v > hi)
+        return bs_cfg_fail_node(cfg, n, key, "must be in [%g, %g], got %s", lo, hi, s);
+    *out = v;
+    return 0;
+}
+
+int bs_cfg_int(struct bs_cfg *cfg, const char *key, long lo, long hi,
+               long dflt, int required, long *out)
+{
+    yaml_node_t *n = bs_cfg_node(cfg, key);
+    if (!n) {
+        if (required)
+            return bs_cfg_fail(cfg, key, "required: an integer in [%ld, %ld]", lo, hi);
+        *out = dflt;
+        return 0;
+    }
+    const char *s = scalar_text(cfg, key, n, "an integer");
+    if (!s)
+        return cfg->err->status;
+    char *end;
+    errno = 0;
+    long v = strtol(s, &end, 10);
+    if (end == s || *end != '\0' || errno == ERANGE || n->data.scalar.style != YAML_PLAIN_SCALAR_STYLE)
+        return bs_cfg_fail_node(cfg, n, key, "expected an integer in [%ld, %ld], got '%s'", lo, hi, s);
+    if (v < lo || v > hi)
+        return bs_cfg_fail_node(cfg, n, key, "must be in [%ld, %ld], got %s", lo, hi, s);
+    *out = v;
+    return 0;
+}
+
+int bs_cfg_string(struct bs_cfg *cfg, const char *key, const char *dflt, char *out, size_t cap)
+{
+    yaml_node_t *n = bs_cfg_node(cfg, key);
+    if (!n) {
+        if (!dflt)
+            return bs_cfg_fail(cfg, key, "required: a text value");
+        snprintf(out, cap, "%s", dflt);
+        return 0;
+    }
+    const char *s = scalar_text(cfg, key, n, "a text value");
+    if (!s)
+        return cfg->err->status;
+    if (strlen(s) >= cap)
+        return bs_cfg_fail_node(cfg, n, key, "at most %zu characters", cap - 1);
+    memcpy(out, s, strlen(s) + 1);
+    return 0;
+}
+
+int bs_cfg_enum(struct bs_cfg *cfg, const char *key, const char *const *names, int n_names,
+                int dflt, int *out)
+{
+    yaml_node_t *n = bs_cfg_node(cfg, key);
+    char allowed[400] = "";
+    for (int i = 0; i < n_names; i++) {
+        size_t used = strlen(allowed);
+        snprintf(allowed + used, sizeof allowed - used, "%s%s", i ? ", " : "", names[i]);
+    }
+    if (!n) {
+        if (dflt < 0)
+            return bs_cfg_fail(cfg, key, "required: one of %s", allowed);
+        *out = dflt;
+        return 0;
+    }
+    const char *s = scalar_text(cfg, key, n, "a name");
+    if (!s)
+        return cfg->err->status;
+    for (int i = 0; i < n_names; i++) {
+        if (strcmp(s, names[i]) == 0) {
+            *out = i;
+            return 0;
+        }
+    }
+    return bs_cfg_fail_node(cfg, n, key, "'%s' is not one of %s", s, allowed);
+}
+
+long bs_cfg_list_len(struct bs_cfg *cfg, const char *key)
+{
+    yaml_node_t *n = bs_cfg_node(cfg, key);
+    if (!n)
+        return 0;
+    if (n->type != YAML_SEQUENCE_NODE) {
+        bs_cfg_fail_node(cfg, n, key, "expected a list");
+        return -1;
+    }
+    return n->data.sequence.items.top - n->data.sequence.items.start;
+}
+
+long bs_cfg_map_keys(struct bs_cfg *cfg, const char *key, const char **keys_out, long cap)
+{
+    yaml_node_t *n = bs_cfg_node(cfg, key);
+    if (!n)
+        return 0;
+    if (n->type != YAML_MAPPING_NODE) {
+        bs_cfg_fail_node(cfg, n, key, "expected a mapping");
+        return -1;
+    }
+    long count = 0;
+    for (yaml_node_pair_t *p = n->data.mapping.pairs.start; p < n->data.mapping.pairs.top; p++) {
+        yaml_node_t *k = node_at(cfg, p->key);
+        if (!k || k->type != YAML_SCALAR_NODE) {
+            bs_cfg_fail_node(cfg, k, key, "keys must be plain names");
+            return -1;
+        }
+        if (count == cap) {
+            bs_cfg_fail_node(cfg, k, key, "at most %ld entries", cap);
+            return -1;
+        }
+        cfg->used[p->key] = 1;
+        keys_out[count++] = (const char *)k->data.scalar.value;
+    }
+    return count;
+}
+
+static int check_node(struct bs_cfg *cfg, yaml_node_t *n, char *path, size_t path_len, int depth)
+{
+    if (depth > 64)
+        return bs_cfg_fail_node(cfg, n, path, "nested too deeply");
+    if (n->type == YAML_MAPPING_NODE) {
+        for (yaml_node_pair_t *p = n->data.mapping.pairs.start; p < n->data.mapping.pairs.top; p++) {
+            yaml_node_t *k = node_at(cfg, p->key);
+            const char *name = k && k->type == YAML_SCALAR_NODE ? (const char *)k->data.scalar.value : "?";
+            int w = snprintf(path + path_len, BS_CFG_PATH_MAX - path_len, "%s%s", path_len ? "." : "", name);
+            size_t len = path_len + (size_t)(w > 0 ? w : 0);
+            if (len >= BS_CFG_PATH_MAX)
+                len = BS_CFG_PATH_MAX - 1;
+            if (!cfg->used[p->key])
+                return bs_cfg_fail_node(cfg, k, path, "unknown key (check its spelling and section in scenarios/README.md)");
+            if (check_node(cfg, node_at(cfg, p->value), path, len, depth + 1))
+                return cfg->err->status;
+            path[path_len] = '\0';
+        }
+    } else if (n->type == YAML_SEQUENCE_NODE) {
+        long i = 0;
+        for (yaml_node_item_t *it = n->data.sequence.items.start; it < n->data.sequence.items.top; it++, i++) {
+            int w = snprintf(path + path_len, BS_CFG_PATH_MAX - path_len, "%s%ld", path_len ? "." : "", i);
+            size_t len = path_len + (size_t)(w > 0 ? w : 0);
+            if (len >= BS_CFG_PATH_MAX)
+                len = BS_CFG_PATH_MAX - 1;
+            if (check_node(cfg, node_at(cfg, *it), path, len, depth + 1))
+                return cfg->err->status;
+            path[path_len] = '\0';
+        }
+    }
+    return 0;
+}
+
+int bs_cfg_check_unknown(struct bs_cfg *cfg)
+{
+    char path[BS_CFG_PATH_MAX] = "";
+    return check_node(cfg, yaml_document_get_root_node(&cfg->doc), path, 0, 0);
+}
+
+void bs_cfg_render(struct bs_cfg *cfg, const yaml_node_t *n, char *out, size_t cap)
+{
+    size_t len = 0;
+    if (cap == 0)
+        return;
+    out[0] = '\0';
+#define PUT(...)                                                         \
+    do {                                                                 \
+        if (len < cap) {                                                 \
+            int w_ = snprintf(out + len, cap - len, __VA_ARGS__);        \
+            len += w_ > 0 ? (size_t)w_ : 0;                              \
+        }                                                                \
+    } while (0)
+    if (n->type == YAML_SCALAR_NODE) {
+        PUT("%s", (const char *)n->data.scalar.value);
+    } else if (n->type == YAML_SEQUENCE_NODE) {
+        PUT("[");
+        for (yaml_node_item_t *it = n->data.sequence.items.start; it < n->data.sequence.items.top; it++) {
+            char sub[256];
+            bs_cfg_render(cfg, node_at(cfg, *it), sub, sizeof sub);
+            PUT("%s%s", it == n->data.sequence.items.start ? "" : ", ", sub);
+        }
+        PUT("]");
+    } else if (n->type == YAML_MAPPING_NODE) {
+        PUT("{");
+        for (yaml_node_pair_t *p = n->data.mapping.pairs.start; p < n->data.mapping.pairs.top; p++) {
+            char k[128], v[256];
+            bs_cfg_render(cfg, node_at(cfg, p->key), k, sizeof k);
+            bs_cfg_render(cfg, node_at(cfg, p->value), v, sizeof v);
+            PUT("%s%s: %s", p == n->data.mapping.pairs.start ? "" : ", ", k, v);
+        }
+        PUT("}");
+    }
+#undef PUT
+}

@@ -1,0 +1,81 @@
+/* Scenario files: a YAML document (libyaml) read by dotted key paths.
+ *
+ * Keys are addressed as "demand.customers_per_day" or "counters.0.count".
+ * Every key that is read is marked used; bs_cfg_check_unknown then reports
+ * any key nobody read, so a typo is an error, never a silent default.
+ * Overrides (from a sweep) replace the node at a path for one scenario point.
+ * Every error names file:line:column and the key, with status BS_ERR_INPUT. */
+#ifndef BS_CFG_H
+#define BS_CFG_H
+
+#include <stddef.h>
+#include <yaml.h>
+
+#include "error.h"
+
+#define BS_CFG_PATH_MAX 256
+#define BS_CFG_OVERRIDES_MAX 16
+
+struct bs_cfg_override {
+    char key[BS_CFG_PATH_MAX];
+    int node; /* index in the document */
+    int used;
+};
+
+struct bs_cfg {
+    char file[512];
+    char *text; /* the whole file, kept for the output's provenance */
+    size_t text_len;
+    yaml_document_t doc;
+    int has_doc;
+    unsigned char *used; /* per node index: this key node was read */
+    size_t n_nodes;
+    struct bs_cfg_override ov[BS_CFG_OVERRIDES_MAX];
+    size_t n_ov;
+    struct bs_error *err;
+};
+
+/* Reads and parses `file`; errors go to *err, which cfg keeps for later calls. */
+int bs_cfg_load(struct bs_cfg *cfg, const char *file, struct bs_error *err);
+void bs_cfg_fini(struct bs_cfg *cfg);
+
+/* The node at key (overrides first), or NULL when absent. Marks keys used. */
+yaml_node_t *bs_cfg_node(struct bs_cfg *cfg, const char *key);
+int bs_cfg_has(struct bs_cfg *cfg, const char *key);
+int bs_cfg_is_scalar(struct bs_cfg *cfg, const char *key);
+
+/* Typed getters: when the key is absent, a required one is an error and an
+ * optional one gives dflt. Values outside [lo, hi] are errors. Return 0 or
+ * the error status. */
+int bs_cfg_number(struct bs_cfg *cfg, const char *key, double lo, double hi,
+                  double dflt, int required, double *out);
+int bs_cfg_int(struct bs_cfg *cfg, const char *key, long lo, long hi,
+               long dflt, int required, long *out);
+int bs_cfg_string(struct bs_cfg *cfg, const char *key, const char *dflt,
+                  char *out, size_t cap);
+/* One of names[0..n); dflt < 0 makes the key required. */
+int bs_cfg_enum(struct bs_cfg *cfg, const char *key, const char *const *names,
+                int n, int dflt, int *out);
+/* Length of the list at key: 0 when absent, -1 (error set) when not a list. */
+long bs_cfg_list_len(struct bs_cfg *cfg, const char *key);
+/* Keys of the mapping at key, in file order: count, or -1 when not a mapping.
+ * Marks them used. keys_out[i] points into the document. */
+long bs_cfg_map_keys(struct bs_cfg *cfg, const char *key, const char **keys_out, long cap);
+
+/* Reports an input error located at key (or at its nearest present parent). */
+int bs_cfg_fail(struct bs_cfg *cfg, const char *key, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+/* Error located at a node of the document. */
+int bs_cfg_fail_node(struct bs_cfg *cfg, const yaml_node_t *node, const char *key,
+                     const char *fmt, ...) __attribute__((format(printf, 4, 5)));
+
+/* Errors for any mapping key never read, in file order. */
+int bs_cfg_check_unknown(struct bs_cfg *cfg);
+
+void bs_cfg_clear_overrides(struct bs_cfg *cfg);
+int bs_cfg_add_override(struct bs_cfg *cfg, const char *key, int node);
+
+/* Writes a compact one-line rendering of a node (scalar text, [..], {..}). */
+void bs_cfg_render(struct bs_cfg *cfg, const yaml_node_t *node, char *out, size_t cap);
+
+#endif

@@ -1,0 +1,44 @@
+/* Probability distributions read from scenario specs and sampled with GSL.
+ * Spec forms (all times in minutes where used as durations):
+ *   {dist: exponential, mean}            {dist: lognormal, mean, cv}
+ *   {dist: gamma, mean, cv}              {dist: normal, mean, sd}
+ *   {dist: triangular, min, mode, max}   {dist: constant, mean}
+ * A bare number is a constant. Normal is truncated at 0 when the spec is a
+ * duration, which is every use in the branch model. */
+#ifndef BS_DIST_H
+#define BS_DIST_H
+
+#include <gsl/gsl_rng.h>
+
+enum bs_dist_kind {
+    BS_DIST_CONSTANT,
+    BS_DIST_EXPONENTIAL,
+    BS_DIST_LOGNORMAL,
+    BS_DIST_GAMMA,
+    BS_DIST_NORMAL,
+    BS_DIST_TRIANGULAR,
+    BS_DIST_COUNT
+};
+
+struct bs_dist {
+    enum bs_dist_kind kind;
+    double mean;  /* of the spec as written (before truncation) */
+    double p1;    /* kind-specific: lognormal mu, gamma shape, normal sd, triangular min */
+    double p2;    /* lognormal sigma, gamma scale, triangular mode */
+    double p3;    /* triangular max */
+};
+
+extern const char *const bs_dist_names[BS_DIST_COUNT];
+
+struct bs_cfg;
+/* Reads the distribution at dotted path `key`; durations must be >= 0 and a
+ * normal is then truncated at 0. Returns 0 or the error status. */
+int bs_dist_parse(struct bs_cfg *cfg, const char *key, struct bs_dist *d);
+/* Builds a spec from parameters (for tests and code-built scenarios). */
+void bs_dist_make(struct bs_dist *d, enum bs_dist_kind kind, double a, double b, double c);
+
+double bs_dist_sample(const struct bs_dist *d, gsl_rng *r);
+/* The mean of what bs_dist_sample returns (truncation included). */
+double bs_dist_mean(const struct bs_dist *d);
+
+#endif

@@ -1,0 +1,61 @@
+/* Reads a scenario file: run keys, sweep, then every point through the model. */
+#include "load.h"
+
+#include <limits.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "model.h"
+
+#define RENDER_MAX 256
+
+int bs_load(struct bs_loaded *ld, const char *file, struct bs_error *err)
+{
+    memset(ld, 0, sizeof *ld);
+    struct bs_cfg *cfg = &ld->cfg;
+    if (bs_cfg_load(cfg, file, err))
+        return err->status;
+    long seed;
+    if (bs_cfg_string(cfg, "name", "unnamed", ld->name, sizeof ld->name) ||
+        bs_cfg_int(cfg, "seed", 0, LONG_MAX, 1, 0, &seed) ||
+        bs_cfg_int(cfg, "replications", 1, 100000000, 100, 0, &ld->replications) ||
+        bs_sweep_parse(cfg, &ld->sweep))
+        return err->status;
+    ld->seed = (uint64_t)seed;
+    size_t n = ld->sweep.n_points, k_n = ld->sweep.n_keys;
+    ld->points = calloc(n, sizeof *ld->points);
+    ld->key_values = calloc(n * k_n + 1, sizeof *ld->key_values);
+    if (!ld->points || !ld->key_values)
+        return bs_error_set(err, BS_ERR_RUN, "out of memory for %zu sweep points", n);
+    for (size_t p = 0; p < n; p++) {
+        if (bs_sweep_apply(cfg, &ld->sweep, p))
+            return err->status;
+        ld->points[p] = bs_scenario_load(cfg);
+        ld->n_points = p + 1;
+        if (!ld->points[p] || bs_sweep_check_used(cfg, &ld->sweep))
+            return err->status;
+        for (size_t k = 0; k < k_n; k++) {
+            char *text = malloc(RENDER_MAX);
+            if (!text)
+                return bs_error_set(err, BS_ERR_RUN, "out of memory");
+            int node = bs_sweep_value_node(cfg, &ld->sweep, p, k);
+            bs_cfg_render(cfg, yaml_document_get_node(&cfg->doc, node), text, RENDER_MAX);
+            ld->key_values[p * k_n + k] = text;
+        }
+    }
+    bs_cfg_clear_overrides(cfg);
+    return bs_cfg_check_unknown(cfg);
+}
+
+void bs_load_fini(struct bs_loaded *ld)
+{
+    for (size_t p = 0; p < ld->n_points; p++)
+        bs_scenario_free(ld->points[p]);
+    if (ld->key_values)
+        for (size_t i = 0; i < ld->n_points * ld->sweep.n_keys; i++)
+            free(ld->key_values[i]);
+    free(ld->points);
+    free(ld->key_values);
+    bs_cfg_fini(&ld->cfg);
+    memset(ld, 0, sizeof *ld);
+}

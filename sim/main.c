@@ -1,0 +1,235 @@
+/* branchsim's command line: run, check, describe. Exit status 0 ok,
+ * 1 a run failed, 2 bad usage or input. Nothing below main() exits. */
+#include <getopt.h>
+#include <gsl/gsl_errno.h>
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "load.h"
+#include "model.h"
+#include "output.h"
+#include "runner.h"
+#include "version.h"
+
+static const char usage_text[] =
+    "usage: branchsim run SCENARIO.yaml [-o OUT.h5] [-r REPLICATIONS] [-s SEED] [-j THREADS] [--quiet]\n"
+    "       branchsim check SCENARIO.yaml     validate; print the expanded sweep\n"
+    "       branchsim describe OUT.h5         print the summary table of a result file\n"
+    "       branchsim --version | --help\n"
+    "\n"
+    "run options:\n"
+    "  -o, --output FILE        result file (default: SCENARIO's name with .h5, here)\n"
+    "  -r, --replications N     days simulated per scenario point (default: the scenario's)\n"
+    "  -s, --seed N             master seed (default: the scenario's)\n"
+    "  -j, --threads N          OpenMP threads (default: all cores); results do not depend on it\n"
+    "  -q, --quiet              do not print the summary table\n"
+    "\n"
+    "Exit status: 0 ok, 1 the run failed, 2 bad usage or input.\n";
+
+static int fail(const struct bs_error *err)
+{
+    fprintf(stderr, "branchsim: %s\n", err->msg);
+    return err->status ? err->status : BS_ERR_RUN;
+}
+
+static int usage_error(const char *what)
+{
+    fprintf(stderr, "branchsim: %s\n%s", what, usage_text);
+    return BS_ERR_INPUT;
+}
+
+static int parse_count(const char *opt, const char *text, long lo, long hi, long *out)
+{
+    char *end;
+    long v = strtol(text, &end, 10);
+    if (end == text || *end != '\0' || v < lo || v > hi) {
+        fprintf(stderr, "branchsim: %s: expected an integer in [%ld, %ld], got '%s'\n", opt, lo, hi, text);
+        return BS_ERR_INPUT;
+    }
+    *out = v;
+    return 0;
+}
+
+static void default_output(const char *scenario, char *out, size_t cap)
+{
+    const char *base = strrchr(scenario, '/');
+    base = base ? base + 1 : scenario;
+    size_t len = strlen(base);
+    if (len > 5 && strcmp(base + len - 5, ".yaml") == 0)
+        len -= 5;
+    else if (len > 4 && strcmp(base + len - 4, ".yml") == 0)
+        len -= 4;
+    snprintf(out, cap, "%.*s.h5", (int)len, base);
+}
+
+static int cmd_check(int argc, char **argv)
+{
+    if (argc != 3)
+        return usage_error("check takes one scenario file");
+    struct bs_loaded ld;
+    struct bs_error err = {0};
+    if (bs_load(&ld, argv[2], &err)) {
+        bs_load_fini(&ld);
+        return fail(&err);
+    }
+    printf("%s: scenario '%s' is valid: %zu point%s x %ld replications, seed %llu\n", argv[2], ld.name,
+           ld.n_points, ld.n_points == 1 ? "" : "s", ld.replications, (unsigned long long)ld.seed);
+    for (size_t p = 0; p < ld.n_points && ld.sweep.n_keys > 0; p++) {
+        printf("point %zu:", p);
+        for (size_t k = 0; k < ld.sweep.n_keys; k++)
+            printf(" %s=%s", ld.sweep.keys[k], ld.key_values[p * ld.sweep.n_keys + k]);
+        printf("\n");
+    }
+    bs_load_fini(&ld);
+    return 0;
+}
+
+static int cmd_run(int argc, char **argv)
+{
+    static const struct option opts[] = {
+        {"output", required_argument, NULL, 'o'}, {"replications", required_argument, NULL, 'r'},
+        {"seed", required_argument, NULL, 's'},   {"threads", required_argument, NULL, 'j'},
+        {"quiet", no_argument, NULL, 'q'},        {NULL, 0, NULL, 0},
+    };
+    const char *out_path = NULL;
+    long reps = 0, seed = -1, threads = 0;
+    int quiet = 0, c;
+    optind = 2;
+    while ((c = getopt_long(argc, argv, "o:r:s:j:q", opts, NULL)) != -1) {
+        switch (c) {
+        case 'o':
+            out_path = optarg;
+            break;
+        case 'r':
+            if (parse_count("-r", optarg, 1, 100000000, &reps))
+                return BS_ERR_INPUT;
+            break;
+        case 's':
+            if (parse_count("-s", optarg, 0, LONG_MAX, &seed))
+                return BS_ERR_INPUT;
+            break;
+        case 'j':
+            if (parse_count("-j", optarg, 1, 4096, &threads))
+                return BS_ERR_INPUT;
+            break;
+        case 'q':
+            quiet = 1;
+            break;
+        default:
+            return usage_error("bad option for run");
+        }
+    }
+    if (optind != argc - 1)
+        return usage_error("run takes one scenario file");
+    const char *scenario_file = argv[optind];
+
+    struct bs_loaded ld;
+    struct bs_error err = {0};
+    if (bs_load(&ld, scenario_file, &err)) {
+        bs_load_fini(&ld);
+        return fail(&err);
+    }
+    if (reps > 0)
+        ld.replications = reps;
+    if (seed >= 0)
+        ld.seed = (uint64_t)seed;
+    char default_path[1024];
+    if (!out_path) {
+        default_output(scenario_file, default_path, sizeof default_path);
+        out_path = default_path;
+    }
+
+    size_t n_metrics;
+    const struct bs_metric_def *metrics = bs_model_metrics(&n_metrics);
+    struct bs_run run = {
+        .n_points = ld.n_points,
+        .n_replications = (size_t)ld.replications,
+        .n_metrics = n_metrics,
+        .seed = ld.seed,
+        .points = ld.points,
+    };
+    struct bs_output out;
+    int st = bs_output_open(&out, out_path, &err);
+    if (st) {
+        bs_load_fini(&ld);
+        return fail(&err);
+    }
+    run.values = malloc(run.n_points * run.n_replications * n_metrics * sizeof *run.values);
+    if (!run.values)
+        st = bs_error_set(&err, BS_ERR_RUN, "out of memory for %zu x %zu result rows", run.n_points,
+                          run.n_replications);
+    if (!st)
+        st = bs_runner_run(&run, (int)threads, &err);
+    if (!st) {
+        struct bs_output_data data = {
+            .scenario_text = ld.cfg.text,
+            .scenario_file = scenario_file,
+            .scenario_name = ld.name,
+            .seed = ld.seed,
+            .n_points = run.n_points,
+            .n_replications = run.n_replications,
+            .metrics = metrics,
+            .n_metrics = n_metrics,
+            .values = run.values,
+            .n_keys = ld.sweep.n_keys,
+            .keys = NULL,
+            .key_values = (const char *const *)ld.key_values,
+        };
+        const char *keys[BS_CFG_OVERRIDES_MAX];
+        for (size_t k = 0; k < ld.sweep.n_keys; k++)
+            keys[k] = ld.sweep.keys[k];
+        data.keys = keys;
+        st = bs_output_write(&out, &data, &err);
+    }
+    if (!st)
+        st = bs_output_commit(&out, &err);
+    else
+        bs_output_abort(&out);
+    free(run.values);
+    bs_load_fini(&ld);
+    if (st)
+        return fail(&err);
+    if (!quiet && bs_output_describe(out_path, stdout, &err))
+        return fail(&err);
+    if (!quiet)
+        printf("wrote %s\n", out_path);
+    return 0;
+}
+
+static int cmd_describe(int argc, char **argv)
+{
+    if (argc != 3)
+        return usage_error("describe takes one result file");
+    struct bs_error err = {0};
+    if (bs_output_describe(argv[2], stdout, &err))
+        return fail(&err);
+    return 0;
+}
+
+int main(int argc, char **argv)
+{
+    /* Model code checks its inputs up front; a GSL domain error later is a
+     * bug we want reported, not an abort inside a worker thread. */
+    gsl_set_error_handler_off();
+    if (argc < 2)
+        return usage_error("missing command");
+    if (strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0) {
+        fputs(usage_text, stdout);
+        return 0;
+    }
+    if (strcmp(argv[1], "--version") == 0) {
+        printf("branchsim %s (revision %s)\n", BS_VERSION, BS_REVISION);
+        return 0;
+    }
+    if (strcmp(argv[1], "run") == 0)
+        return cmd_run(argc, argv);
+    if (strcmp(argv[1], "check") == 0)
+        return cmd_check(argc, argv);
+    if (strcmp(argv[1], "describe") == 0)
+        return cmd_describe(argc, argv);
+    char what[128];
+    snprintf(what, sizeof what, "unknown command '%s'", argv[1]);
+    return usage_error(what);
+}

@@ -1,0 +1,276 @@
+/* HDF5 writer and reader. Every HDF5 call is checked; HDF5's own error
+ * printing is off and failures become bs_error messages. */
+#include "output.h"
+
+#include <errno.h>
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <gsl/gsl_version.h>
+
+#include "stats.h"
+#include "version.h"
+
+#define CHECK(expr, what)                                                              \
+    do {                                                                               \
+        if ((expr) < 0) {                                                              \
+            bs_error_set(err, BS_ERR_RUN, "%s: HDF5 failed to %s", out->path, what);   \
+            goto fail;                                                                 \
+        }                                                                              \
+    } while (0)
+
+int bs_output_open(struct bs_output *out, const char *path, struct bs_error *err)
+{
+    H5Eset_auto2(H5E_DEFAULT, NULL, NULL);
+    out->file = H5I_INVALID_HID;
+    if (strlen(path) >= sizeof out->path)
+        return bs_error_set(err, BS_ERR_INPUT, "%s: output path too long", path);
+    snprintf(out->path, sizeof out->path, "%s", path);
+    snprintf(out->partial_path, sizeof out->partial_path, "%s.partial-%ld", path, (long)getpid());
+    /* Probe with stdio first: HDF5's message for a bad path says little. */
+    FILE *probe = fopen(out->partial_path, "wb");
+    if (!probe)
+        return bs_error_set(err, BS_ERR_INPUT, "%s: cannot write output: %s", path, strerror(errno));
+    fclose(probe);
+    hid_t fapl = H5Pcreate(H5P_FILE_ACCESS);
+    hid_t fcpl = H5Pcreate(H5P_FILE_CREATE);
+    if (fapl >= 0 && fcpl >= 0 && H5Pset_link_creation_order(fcpl, H5P_CRT_ORDER_TRACKED) >= 0)
+        out->file = H5Fcreate(out->partial_path, H5F_ACC_TRUNC, fcpl, fapl);
+    if (fapl >= 0)
+        H5Pclose(fapl);
+    if (fcpl >= 0)
+        H5Pclose(fcpl);
+    if (out->file < 0) {
+        unlink(out->partial_path);
+        return bs_error_set(err, BS_ERR_INPUT, "%s: cannot create an HDF5 file there", path);
+    }
+    return 0;
+}
+
+void bs_output_abort(struct bs_output *out)
+{
+    if (out->file >= 0)
+        H5Fclose(out->file);
+    out->file = H5I_INVALID_HID;
+    unlink(out->partial_path);
+}
+
+int bs_output_commit(struct bs_output *out, struct bs_error *err)
+{
+    herr_t closed = H5Fclose(out->file);
+    out->file = H5I_INVALID_HID;
+    if (closed < 0) {
+        unlink(out->partial_path);
+        return bs_error_set(err, BS_ERR_RUN, "%s: HDF5 failed to finish the file", out->path);
+    }
+    if (rename(out->partial_path, out->path) != 0) {
+        int e = errno;
+        unlink(out->partial_path);
+        return bs_error_set(err, BS_ERR_RUN, "%s: cannot move the finished file into place: %s", out->path,
+                            strerror(e));
+    }
+    return 0;
+}
+
+static hid_t string_type(void)
+{
+    hid_t t = H5Tcopy(H5T_C_S1);
+    if (t < 0)
+        return t;
+    if (H5Tset_size(t, H5T_VARIABLE) < 0 || H5Tset_cset(t, H5T_CSET_UTF8) < 0) {
+        H5Tclose(t);
+        return -1;
+    }
+    return t;
+}
+
+static herr_t attr_strings(hid_t obj, const char *name, const char *const *values, hsize_t n, int scalar)
+{
+    hid_t t = string_type();
+    hid_t s = scalar ? H5Screate(H5S_SCALAR) : H5Screate_simple(1, &n, NULL);
+    hid_t a = (t >= 0 && s >= 0) ? H5Acreate2(obj, name, t, s, H5P_DEFAULT, H5P_DEFAULT) : -1;
+    herr_t st = a >= 0 ? H5Awrite(a, t, values) : -1;
+    if (a >= 0)
+        H5Aclose(a);
+    if (s >= 0)
+        H5Sclose(s);
+    if (t >= 0)
+        H5Tclose(t);
+    return st;
+}
+
+static herr_t attr_string(hid_t obj, const char *name, const char *value)
+{
+    return attr_strings(obj, name, &value, 1, 1);
+}
+
+static herr_t attr_number(hid_t obj, const char *name, hid_t type, const void *value)
+{
+    hid_t s = H5Screate(H5S_SCALAR);
+    hid_t a = s >= 0 ? H5Acreate2(obj, name, type, s, H5P_DEFAULT, H5P_DEFAULT) : -1;
+    herr_t st = a >= 0 ? H5Awrite(a, type, value) : -1;
+    if (a >= 0)
+        H5Aclose(a);
+    if (s >= 0)
+        H5Sclose(s);
+    return st;
+}
+
+/* A float64 dataset of rank 1 or 2. */
+static hid_t write_doubles(hid_t parent, const char *name, int rank, const hsize_t *dims, const double *data)
+{
+    hid_t s = H5Screate_simple(rank, dims, NULL);
+    if (s < 0)
+        return -1;
+    hid_t d = H5Dcreate2(parent, name, H5T_IEEE_F64LE, s, H5P_DEFAULT, H5P_DEFAULT, H5P_DEFAULT);
+    H5Sclose(s);
+    if (d < 0)
+        return -1;
+    if (H5Dwrite(d, H5T_NATIVE_DOUBLE, H5S_ALL, H5S_ALL, H5P_DEFAULT, data) < 0) {
+        H5Dclose(d);
+        return -1;
+    }
+    return d;
+}
+
+static hid_t make_group(hid_t parent, const char *name)
+{
+    hid_t gcpl = H5Pcreate(H5P_GROUP_CREATE);
+    if (gcpl < 0)
+        return -1;
+    hid_t g = -1;
+    if (H5Pset_link_creation_order(gcpl, H5P_CRT_ORDER_TRACKED | H5P_CRT_ORDER_INDEXED) >= 0)
+        g = H5Gcreate2(parent, name, H5P_DEFAULT, gcpl, H5P_DEFAULT);
+    H5Pclose(gcpl);
+    return g;
+}
+
+static int is_number(const char *s)
+{
+    char *end;
+    errno = 0;
+    double v = strtod(s, &end);
+    return end != s && *end == '\0' && errno == 0 && isfinite(v);
+}
+
+static herr_t write_root_attrs(struct bs_output *out, const struct bs_output_data *data)
+{
+    char created[64], build[256];
+    time_t now = time(NULL);
+    struct tm tm_utc;
+    gmtime_r(&now, &tm_utc);
+    strftime(created, sizeof created, "%Y-%m-%dT%H:%M:%SZ", &tm_utc);
+    unsigned maj, min, rel;
+    H5get_libversion(&maj, &min, &rel);
+    snprintf(build, sizeof build, "compiler %s; HDF5 %u.%u.%u; GSL %s; revision %s",
+             __VERSION__, maj, min, rel, GSL_VERSION, BS_REVISION);
+    uint64_t reps = data->n_replications, points = data->n_points;
+    hid_t f = out->file;
+    if (attr_string(f, "branchsim_version", BS_VERSION) < 0 ||
+        attr_number(f, "seed", H5T_NATIVE_UINT64, &data->seed) < 0 ||
+        attr_number(f, "replications", H5T_NATIVE_UINT64, &reps) < 0 ||
+        attr_number(f, "n_points", H5T_NATIVE_UINT64, &points) < 0 ||
+        attr_string(f, "scenario_yaml", data->scenario_text) < 0 ||
+        attr_string(f, "scenario_file", data->scenario_file) < 0 ||
+        attr_string(f, "scenario_name", data->scenario_name) < 0 ||
+        attr_string(f, "created", created) < 0 || attr_string(f, "build", build) < 0)
+        return -1;
+    return 0;
+}
+
+static herr_t write_scenarios(hid_t group, const struct bs_output_data *data, double *scratch)
+{
+    hsize_t n = data->n_points;
+    for (size_t k = 0; k < data->n_keys; k++) {
+        int numeric = 1;
+        for (size_t p = 0; p < n; p++)
+            numeric = numeric && is_number(data->key_values[p * data->n_keys + k]);
+        hid_t d;
+        if (numeric) {
+            for (size_t p = 0; p < n; p++)
+                scratch[p] = strtod(data->key_values[p * data->n_keys + k], NULL);
+            d = write_doubles(group, data->keys[k], 1, &n, scratch);
+        } else {
+            const char **texts = malloc(n * sizeof *texts);
+            hid_t t = string_type(), s = H5Screate_simple(1, &n, NULL);
+            d = (texts && t >= 0 && s >= 0)
+                    ? H5Dcreate2(group, data->keys[k], t, s, H5P_DEFAULT, H5P_DEFAULT, H5P_DEFAULT)
+                    : -1;
+            if (d >= 0) {
+                for (size_t p = 0; p < n; p++)
+                    texts[p] = data->key_values[p * data->n_keys + k];
+                if (H5Dwrite(d, t, H5S_ALL, H5S_ALL, H5P_DEFAULT, texts) < 0) {
+                    H5Dclose(d);
+                    d = -1;
+                }
+            }
+            free(texts);
+            if (t >= 0)
+                H5Tclose(t);
+            if (s >= 0)
+                H5Sclose(s);
+        }
+        if (d < 0)
+            return -1;
+        H5Dclose(d);
+    }
+    return 0;
+}
+
+int bs_output_write(struct bs_output *out, const struct bs_output_data *data, struct bs_error *err)
+{
+    const size_t P = data->n_points, R = data->n_replications, M = data->n_metrics;
+    hid_t g_rep = -1, g_sum = -1, g_sc = -1;
+    double *col = malloc(P * R * sizeof *col);
+    double *sum = malloc(P * BS_STAT_COUNT * sizeof *sum);
+    if (!col || !sum) {
+        bs_error_set(err, BS_ERR_RUN, "%s: out of memory", out->path);
+        goto fail;
+    }
+    CHECK(write_root_attrs(out, data), "write the root attributes");
+    CHECK(g_sc = make_group(out->file, "scenarios"), "create /scenarios");
+    CHECK(write_scenarios(g_sc, data, col), "write /scenarios");
+    CHECK(g_rep = make_group(out->file, "replications"), "create /replications");
+    CHECK(g_sum = make_group(out->file, "summary"), "create /summary");
+    for (size_t m = 0; m < M; m++) {
+        const struct bs_metric_def *def = &data->metrics[m];
+        for (size_t i = 0; i < P * R; i++)
+            col[i] = data->values[i * M + m];
+        for (size_t p = 0; p < P; p++)
+            bs_stats_summary(col + p * R, 1, R, sum + p * BS_STAT_COUNT);
+        hsize_t rep_dims[2] = {P, R}, sum_dims[2] = {P, BS_STAT_COUNT};
+        hid_t d = write_doubles(g_rep, def->name, 2, rep_dims, col);
+        CHECK(d, "write /replications");
+        herr_t st = attr_string(d, "unit", def->unit);
+        if (st >= 0)
+            st = attr_string(d, "description", def->description);
+        H5Dclose(d);
+        CHECK(st, "write metric attributes");
+        d = write_doubles(g_sum, def->name, 2, sum_dims, sum);
+        CHECK(d, "write /summary");
+        st = attr_strings(d, "stats", bs_stat_names, BS_STAT_COUNT, 0);
+        if (st >= 0)
+            st = attr_string(d, "unit", def->unit);
+        H5Dclose(d);
+        CHECK(st, "write summary attributes");
+    }
+    H5Gclose(g_rep);
+    H5Gclose(g_sum);
+    H5Gclose(g_sc);
+    free(col);
+    free(sum);
+    return 0;
+fail:
+    if (g_rep >= 0)
+        H5Gclose(g_rep);
+    if (g_sum >= 0)
+        H5Gclose(g_sum);
+    if (g_sc >= 0)
+        H5Gclose(g_sc);
+    free(col);
+    free(sum);
+    return err->status;
+}

@@ -1,0 +1,46 @@
+/* HDF5 output (layout in DESIGN.md). A run writes into "OUT.partial-PID"
+ * opened before the run starts (so a bad path fails at once) and renamed to
+ * OUT only when everything is written: a file named OUT is always complete. */
+#ifndef BS_OUTPUT_H
+#define BS_OUTPUT_H
+
+#include <hdf5.h>
+#include <stdint.h>
+#include <stdio.h>
+
+#include "error.h"
+#include "model.h"
+
+struct bs_output {
+    char path[1024];
+    char partial_path[1100];
+    hid_t file;
+};
+
+struct bs_output_data {
+    const char *scenario_text;
+    const char *scenario_file;
+    const char *scenario_name;
+    uint64_t seed;
+    size_t n_points;
+    size_t n_replications;
+    const struct bs_metric_def *metrics;
+    size_t n_metrics;
+    const double *values; /* [point][replication][metric] */
+    size_t n_keys;        /* swept keys */
+    const char *const *keys;
+    const char *const *key_values; /* [point * n_keys + key], rendered text */
+};
+
+/* Creates the partial file. BS_ERR_INPUT when the path cannot be written. */
+int bs_output_open(struct bs_output *out, const char *path, struct bs_error *err);
+int bs_output_write(struct bs_output *out, const struct bs_output_data *data, struct bs_error *err);
+/* Closes and renames into place. */
+int bs_output_commit(struct bs_output *out, struct bs_error *err);
+/* Closes and removes the partial file; safe to call after a failed commit. */
+void bs_output_abort(struct bs_output *out);
+
+/* Prints the summary table of an output file. */
+int bs_output_describe(const char *path, FILE *to, struct bs_error *err);
+
+#endif

@@ -1,0 +1,61 @@
+/* Replication summaries (Student t intervals) and selection quantiles. */
+#include "stats.h"
+
+#include <math.h>
+
+#include <gsl/gsl_cdf.h>
+#include <gsl/gsl_statistics_double.h>
+
+const char *const bs_stat_names[BS_STAT_COUNT] = {
+    "mean", "sd", "ci95_low", "ci95_high", "min", "max", "n",
+};
+
+void bs_stats_summary(const double *x, size_t stride, size_t n, double out[BS_STAT_COUNT])
+{
+    double mean = 0, m2 = 0, lo = INFINITY, hi = -INFINITY;
+    size_t k = 0;
+    for (size_t i = 0; i < n; i++) {
+        double v = x[i * stride];
+        if (!isfinite(v))
+            continue;
+        k++;
+        double d = v - mean; /* Welford: stable for large counts */
+        mean += d / (double)k;
+        m2 += d * (v - mean);
+        lo = v < lo ? v : lo;
+        hi = v > hi ? v : hi;
+    }
+    for (int s = 0; s < BS_STAT_COUNT; s++)
+        out[s] = NAN;
+    out[BS_STAT_N] = (double)k;
+    if (k == 0)
+        return;
+    out[BS_STAT_MEAN] = mean;
+    out[BS_STAT_MIN] = lo;
+    out[BS_STAT_MAX] = hi;
+    if (k < 2)
+        return;
+    double sd = sqrt(m2 / (double)(k - 1));
+    double half = gsl_cdf_tdist_Pinv(0.975, (double)(k - 1)) * sd / sqrt((double)k);
+    out[BS_STAT_SD] = sd;
+    out[BS_STAT_CI95_LOW] = mean - half;
+    out[BS_STAT_CI95_HIGH] = mean + half;
+}
+
+double bs_stats_quantile_inplace(double *x, size_t n, double q)
+{
+    if (n == 0)
+        return NAN;
+    double pos = q * (double)(n - 1);
+    size_t i = (size_t)floor(pos);
+    double frac = pos - (double)i;
+    double lower = gsl_stats_select(x, 1, n, i);
+    if (frac == 0.0 || i + 1 >= n)
+        return lower;
+    /* After selecting i, everything from i+1 on is >= x[i]: its minimum is
+     * order statistic i+1. */
+    double upper = x[i + 1];
+    for (size_t j = i + 2; j < n; j++)
+        upper = x[j] < upper ? x[j] : upper;
+    return lower + frac * (upper - lower);
+}

@@ -1,0 +1,30 @@
+/* Summaries over replications and quantiles of samples. */
+#ifndef BS_STATS_H
+#define BS_STATS_H
+
+#include <stddef.h>
+
+enum bs_stat {
+    BS_STAT_MEAN,
+    BS_STAT_SD,
+    BS_STAT_CI95_LOW,
+    BS_STAT_CI95_HIGH,
+    BS_STAT_MIN,
+    BS_STAT_MAX,
+    BS_STAT_N, /* replications with a finite value (e.g. a wait needs a customer) */
+    BS_STAT_COUNT
+};
+
+extern const char *const bs_stat_names[BS_STAT_COUNT];
+
+/* Summary of the finite values among x[0], x[stride], ... (n of them):
+ * mean, sample sd, 95 % Student-t confidence interval of the mean. Fields
+ * that need more values than there are are NaN. */
+void bs_stats_summary(const double *x, size_t stride, size_t n, double out[BS_STAT_COUNT]);
+
+/* The q-quantile (0 <= q <= 1) of x[0..n), interpolated between order
+ * statistics as gsl_stats_quantile_from_sorted_data does, in O(n) by
+ * selection; reorders x. NaN when n = 0. */
+double bs_stats_quantile_inplace(double *x, size_t n, double q);
+
+#endif

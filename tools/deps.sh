@@ -1,0 +1,43 @@
+#!/bin/sh
+# Checks that what the build needs is installed; installs it with apt-get on
+# Debian/Ubuntu (sudo when not root), otherwise says exactly what is missing.
+# Usage: tools/deps.sh [--install]     (the package list: tools/debian-packages.txt)
+set -eu
+here=$(cd "$(dirname "$0")" && pwd)
+PKG_CONFIG=${PKG_CONFIG:-pkg-config}
+HDF5_PKG=${HDF5_PKG:-hdf5-serial}
+
+missing() {
+    command -v "$PKG_CONFIG" >/dev/null 2>&1 || { echo pkg-config; return; }
+    for lib in gsl "$HDF5_PKG" yaml-0.1 cmocka; do
+        "$PKG_CONFIG" --exists "$lib" || echo "$lib"
+    done
+    [ -f /usr/include/Random123/philox.h ] || [ -n "${RANDOM123_CFLAGS:-}" ] || echo Random123
+    /usr/bin/python3 -c 'import h5py, numpy, pytest' 2>/dev/null || echo python3-h5py/numpy/pytest
+}
+
+gaps=$(missing | tr '\n' ' ')
+[ -z "$gaps" ] && exit 0
+if [ "${1:-}" != "--install" ]; then
+    echo "missing: $gaps" >&2
+    exit 1
+fi
+if command -v apt-get >/dev/null 2>&1; then
+    sudo=""
+    [ "$(id -u)" -eq 0 ] || sudo=sudo
+    echo "installing build dependencies with apt-get (missing: $gaps)" >&2
+    $sudo apt-get update
+    # shellcheck disable=SC2046
+    $sudo env DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends $(grep -v '^#' "$here/debian-packages.txt")
+    exit 0
+fi
+cat >&2 <<MSG
+branchsim needs (missing: $gaps):
+  a C11 compiler with OpenMP, make, pkg-config,
+  GSL (pkg-config gsl), serial HDF5 (pkg-config $HDF5_PKG), libyaml (pkg-config yaml-0.1),
+  Random123 headers (Random123/philox.h), cmocka (pkg-config cmocka),
+  Python 3 with h5py, numpy, matplotlib and pytest at /usr/bin/python3.
+Install them with your package manager, or point the Makefile at them:
+  make GSL_CFLAGS=... GSL_LIBS=... HDF5_CFLAGS=... HDF5_LIBS=... RANDOM123_CFLAGS=-I...
+MSG
+exit 1
