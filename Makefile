@@ -24,7 +24,7 @@ WERROR   ?= -Werror
 SANITIZE ?=
 REVISION := $(shell git rev-parse --short HEAD 2>/dev/null || echo unknown)
 
-ALL_CFLAGS = -std=c11 -D_POSIX_C_SOURCE=200809L -fopenmp $(OPT) -Wall -Wextra $(WERROR) $(SANITIZE) \
+ALL_CFLAGS = -std=c11 -D_DEFAULT_SOURCE -fopenmp $(OPT) -Wall -Wextra $(WERROR) $(SANITIZE) \
              -DBS_REVISION='"$(REVISION)"' $(GSL_CFLAGS) $(HDF5_CFLAGS) $(YAML_CFLAGS) $(RANDOM123_CFLAGS) \
              -MMD -MP $(CFLAGS)
 ALL_LDFLAGS = -fopenmp $(SANITIZE) $(LDFLAGS)

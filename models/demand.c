@@ -2,9 +2,8 @@
  * Arrival times come from the arrivals stream; everything about customer i
  * (transaction, service time) from customer i's own stream, so a customer
  * is the same person in every scenario point. */
+#include <math.h>
 #include <stdlib.h>
-
-#include <gsl/gsl_randist.h>
 
 #include "../sim/rng.h"
 #include "branch.h"
@@ -47,9 +46,10 @@ int bs_demand_generate(struct bs_day *day)
     if (sc->customers_per_day <= 0)
         return 0;
     const double mean_gap_min = sc->close_min / sc->customers_per_day;
+    struct bs_stream *gaps = bs_rng_stream(day->arrival_rng);
     double t = 0;
     for (;;) {
-        t += gsl_ran_exponential(day->arrival_rng, mean_gap_min);
+        t -= mean_gap_min * log(bs_stream_uniform(gaps)); /* exponential gaps, (0,1) uniforms */
         if (t >= sc->close_min)
             break;
         if (day->n_customers == day->cap && grow(day))

@@ -26,10 +26,54 @@ int bs_cal_init(struct bs_calendar *cal, size_t cap);
 void bs_cal_fini(struct bs_calendar *cal);
 /* Empties the calendar and restarts the sequence numbers. */
 void bs_cal_reset(struct bs_calendar *cal);
+
+/* Binary min-heap on (time_min, seq); the hole-moving sift avoids swaps. */
+static inline int bs_cal_before(const struct bs_event *a, const struct bs_event *b)
+{
+    return a->time_min < b->time_min || (a->time_min == b->time_min && a->seq < b->seq);
+}
+
 /* Returns 0, or -1 when the calendar is full (capacity is a model invariant). */
-int bs_cal_push(struct bs_calendar *cal, double time_min, int32_t kind, int32_t arg);
+static inline int bs_cal_push(struct bs_calendar *cal, double time_min, int32_t kind, int32_t arg)
+{
+    if (cal->n == cal->cap)
+        return -1;
+    struct bs_event e = {time_min, cal->next_seq++, kind, arg};
+    size_t i = cal->n++;
+    while (i > 0) {
+        size_t parent = (i - 1) / 2;
+        if (!bs_cal_before(&e, &cal->ev[parent]))
+            break;
+        cal->ev[i] = cal->ev[parent];
+        i = parent;
+    }
+    cal->ev[i] = e;
+    return 0;
+}
+
 /* Removes the earliest event into *out; returns 0, or -1 when empty. */
-int bs_cal_pop(struct bs_calendar *cal, struct bs_event *out);
+static inline int bs_cal_pop(struct bs_calendar *cal, struct bs_event *out)
+{
+    if (cal->n == 0)
+        return -1;
+    *out = cal->ev[0];
+    struct bs_event last = cal->ev[--cal->n];
+    size_t n = cal->n, i = 0;
+    for (;;) {
+        size_t child = 2 * i + 1;
+        if (child >= n)
+            break;
+        if (child + 1 < n && bs_cal_before(&cal->ev[child + 1], &cal->ev[child]))
+            child++;
+        if (!bs_cal_before(&cal->ev[child], &last))
+            break;
+        cal->ev[i] = cal->ev[child];
+        i = child;
+    }
+    if (n > 0)
+        cal->ev[i] = last;
+    return 0;
+}
 
 static inline size_t bs_cal_size(const struct bs_calendar *cal) { return cal->n; }
 

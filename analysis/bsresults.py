@@ -1,0 +1,143 @@
+#!/usr/bin/python3
+"""Read, compare and plot branchsim result files (HDF5 layout in DESIGN.md).
+
+    bsresults.py table OUT.h5 [--metrics a,b]      summary table per scenario point
+    bsresults.py compare OUT.h5 METRIC A B         paired difference of point B - A
+    bsresults.py plot OUT.h5 METRIC --key KEY -o FIG.png
+                                                   metric mean with 95 % CI against a swept key
+
+Points of one file share their replications' random numbers (common random
+numbers), so `compare` pairs replication r of A with replication r of B: the
+difference has a far smaller standard error than two independent runs.
+Runs under Debian's /usr/bin/python3 (python3-h5py, -numpy, -matplotlib).
+"""
+import argparse
+import math
+import sys
+
+import h5py
+import numpy as np
+
+# Student t 0.975 quantiles for small degrees of freedom; the normal value beyond.
+_T975 = {1: 12.706, 2: 4.303, 3: 3.182, 4: 2.776, 5: 2.571, 6: 2.447, 7: 2.365, 8: 2.306, 9: 2.262,
+         10: 2.228, 15: 2.131, 20: 2.086, 30: 2.042, 60: 2.000, 120: 1.980}
+
+
+def t975(dof):
+    """Two-sided 95 % Student t quantile (table, conservative between entries)."""
+    if dof <= 0:
+        return math.nan
+    for k in sorted(_T975):
+        if dof <= k:
+            return _T975[k]
+    return 1.960
+
+
+def load(path):
+    """Returns (attrs, points, metrics): points is a list of {key: value} per
+    scenario point, metrics maps name -> (unit, array (n_points, R))."""
+    with h5py.File(path, "r") as f:
+        attrs = dict(f.attrs)
+        n_points = int(attrs["n_points"])
+        points = [{} for _ in range(n_points)]
+        for key, ds in f["scenarios"].items():
+            values = ds[()]
+            for p in range(n_points):
+                v = values[p]
+                points[p][key] = v.decode() if isinstance(v, bytes) else v
+        metrics = {name: (ds.attrs.get("unit", ""), ds[()]) for name, ds in f["replications"].items()}
+    return attrs, points, metrics
+
+
+def paired_difference(values, a, b):
+    """Mean of values[b] - values[a] over replications, and its 95 % CI half-width."""
+    d = values[b] - values[a]
+    d = d[np.isfinite(d)]
+    n = d.size
+    if n < 2:
+        return (float(d.mean()) if n else math.nan), math.nan
+    return float(d.mean()), t975(n - 1) * float(d.std(ddof=1)) / math.sqrt(n)
+
+
+def cmd_table(args):
+    attrs, points, metrics = load(args.file)
+    names = args.metrics.split(",") if args.metrics else list(metrics)
+    for p, point in enumerate(points):
+        label = ", ".join(f"{k}={v}" for k, v in point.items())
+        print(f"point {p}" + (f" ({label})" if label else ""))
+        for name in names:
+            unit, values = metrics[name]
+            x = values[p][np.isfinite(values[p])]
+            half = t975(x.size - 1) * x.std(ddof=1) / math.sqrt(x.size) if x.size > 1 else math.nan
+            print(f"  {name:28s} {unit:10s} {x.mean() if x.size else math.nan:12.4g} +- {half:.3g}")
+    return 0
+
+
+def cmd_compare(args):
+    _, points, metrics = load(args.file)
+    if args.metric not in metrics:
+        print(f"bsresults: no metric {args.metric!r}; have {', '.join(metrics)}", file=sys.stderr)
+        return 2
+    for p in (args.a, args.b):
+        if not 0 <= p < len(points):
+            print(f"bsresults: point {p} out of range 0..{len(points) - 1}", file=sys.stderr)
+            return 2
+    mean, half = paired_difference(metrics[args.metric][1], args.a, args.b)
+    print(f"{args.metric}: point {args.b} - point {args.a} = {mean:.4g} +- {half:.3g} (95 % CI, paired)")
+    return 0
+
+
+def cmd_plot(args):
+    import matplotlib
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    _, points, metrics = load(args.file)
+    if args.metric not in metrics:
+        print(f"bsresults: no metric {args.metric!r}", file=sys.stderr)
+        return 2
+    if not points or args.key not in points[0]:
+        print(f"bsresults: {args.key!r} is not a swept key; have {', '.join(points[0]) if points else 'none'}",
+              file=sys.stderr)
+        return 2
+    unit, values = metrics[args.metric]
+    xs = np.array([float(pt[args.key]) for pt in points])
+    means, halves = [], []
+    for p in range(len(points)):
+        x = values[p][np.isfinite(values[p])]
+        means.append(x.mean())
+        halves.append(t975(x.size - 1) * x.std(ddof=1) / math.sqrt(x.size) if x.size > 1 else 0.0)
+    fig, ax = plt.subplots(figsize=(6, 4))
+    ax.errorbar(xs, means, yerr=halves, marker="o", capsize=3)
+    ax.set_xlabel(args.key)
+    ax.set_ylabel(f"{args.metric} [{unit}]")
+    ax.set_title(f"{args.metric} (mean, 95 % CI over replications)")
+    ax.grid(alpha=0.3)
+    fig.tight_layout()
+    fig.savefig(args.output, dpi=120)
+    print(f"wrote {args.output}")
+    return 0
+
+
+def main(argv=None):
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    sub = ap.add_subparsers(dest="cmd", required=True)
+    t = sub.add_parser("table")
+    t.add_argument("file")
+    t.add_argument("--metrics")
+    c = sub.add_parser("compare")
+    c.add_argument("file")
+    c.add_argument("metric")
+    c.add_argument("a", type=int)
+    c.add_argument("b", type=int)
+    p = sub.add_parser("plot")
+    p.add_argument("file")
+    p.add_argument("metric")
+    p.add_argument("--key", required=True)
+    p.add_argument("-o", "--output", required=True)
+    args = ap.parse_args(argv)
+    return {"table": cmd_table, "compare": cmd_compare, "plot": cmd_plot}[args.cmd](args)
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,78 @@
+/* `make bench`: simulated customers per second per thread for the M/M/c
+ * benchmark and the default scenario, with one thread and with all cores.
+ * Times the runner only (no file output); best of several repeats, since
+ * the machine's other load can only slow a repeat down. Writes the M/M/c
+ * figure to build/bench_mmc.txt for the SimPy comparison. */
+#include <omp.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <time.h>
+
+#include "../../models/metrics.h"
+#include "../../sim/load.h"
+#include "../../sim/model.h"
+#include "../../sim/runner.h"
+
+#define REPEATS 5
+
+static double now_s(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (double)ts.tv_sec + 1e-9 * (double)ts.tv_nsec;
+}
+
+/* Returns customers per second per thread (best repeat); -1 on error. */
+static double bench(const char *file, int threads)
+{
+    struct bs_loaded ld;
+    struct bs_error err = {0};
+    if (bs_load(&ld, file, &err)) {
+        fprintf(stderr, "bench: %s\n", err.msg);
+        bs_load_fini(&ld);
+        return -1;
+    }
+    size_t n_metrics;
+    bs_model_metrics(&n_metrics);
+    struct bs_run run = {ld.n_points, (size_t)ld.replications, n_metrics, ld.seed, ld.points, NULL};
+    run.values = malloc(run.n_points * run.n_replications * n_metrics * sizeof *run.values);
+    double best_s = 1e300, customers = 0;
+    for (int rep = 0; rep < REPEATS && run.values; rep++) {
+        double t0 = now_s();
+        if (bs_runner_run(&run, threads, &err)) {
+            fprintf(stderr, "bench: %s\n", err.msg);
+            break;
+        }
+        double s = now_s() - t0;
+        best_s = s < best_s ? s : best_s;
+        customers = 0;
+        for (size_t i = 0; i < run.n_points * run.n_replications; i++)
+            customers += run.values[i * n_metrics + BS_M_ARRIVED];
+    }
+    free(run.values);
+    bs_load_fini(&ld);
+    double rate = customers / best_s / threads;
+    printf("  %-28s %2d thread%s  %9.0f customers in %.3f s  %6.2f M customers/s per thread\n", file, threads,
+           threads == 1 ? " " : "s", customers, best_s, rate / 1e6);
+    return rate;
+}
+
+int main(void)
+{
+    int cores = omp_get_num_procs();
+    printf("branchsim benchmark (best of %d repeats; %d cores)\n", REPEATS, cores);
+    double mmc = bench("tests/bench/mmc-bench.yaml", 1);
+    if (cores > 1)
+        bench("tests/bench/mmc-bench.yaml", cores);
+    bench("scenarios/default.yaml", 1);
+    if (cores > 1)
+        bench("scenarios/default.yaml", cores);
+    if (mmc < 0)
+        return 1;
+    FILE *f = fopen("build/bench_mmc.txt", "w");
+    if (f) {
+        fprintf(f, "customers_per_second_per_thread %.1f\n", mmc);
+        fclose(f);
+    }
+    return 0;
+}

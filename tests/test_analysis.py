@@ -1,0 +1,69 @@
+"""Tests of analysis/bsresults.py on a real branchsim result file."""
+import math
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import h5py
+import numpy as np
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT / "analysis"))
+import bsresults  # noqa: E402
+
+BRANCHSIM = os.environ.get("BRANCHSIM", str(ROOT / "build" / "branchsim"))
+
+
+def run_sweep(tmp_path):
+    out = tmp_path / "sweep.h5"
+    subprocess.run([BRANCHSIM, "run", str(ROOT / "scenarios" / "counters-sweep.yaml"), "-r", "40", "-q",
+                    "-o", str(out)], check=True)
+    return out
+
+
+def test_t975_table_matches_known_quantiles():
+    assert bsresults.t975(4) == 2.776
+    assert bsresults.t975(10**6) == 1.960
+    assert math.isnan(bsresults.t975(0))
+
+
+def test_paired_difference_is_mean_and_t_interval_of_differences():
+    values = np.array([[1.0, 2.0, 3.0, 4.0], [2.0, 2.5, 4.0, 6.5]])
+    mean, half = bsresults.paired_difference(values, 0, 1)
+    d = values[1] - values[0]
+    assert mean == d.mean()
+    assert abs(half - 3.182 * d.std(ddof=1) / 2.0) < 1e-12
+
+
+def test_load_reads_points_and_metrics(tmp_path):
+    out = run_sweep(tmp_path)
+    attrs, points, metrics = bsresults.load(out)
+    assert [p["counters.0.count"] for p in points] == [5, 6, 7, 8]
+    assert metrics["wait_mean_min"][1].shape == (4, 40)
+    with h5py.File(out) as f:
+        assert np.array_equal(metrics["arrived"][1], f["replications/arrived"][()])
+    # Common random numbers: every point sees the same customers.
+    arrived = metrics["arrived"][1]
+    assert (arrived == arrived[0]).all()
+
+
+def test_more_counters_shorten_the_wait_paired(tmp_path, capsys):
+    out = run_sweep(tmp_path)
+    assert bsresults.main(["compare", str(out), "wait_mean_min", "0", "1"]) == 0
+    text = capsys.readouterr().out
+    mean = float(text.split("=")[1].split("+-")[0])
+    assert mean < 0
+
+
+def test_plot_writes_a_png(tmp_path):
+    out = run_sweep(tmp_path)
+    fig = tmp_path / "fig.png"
+    assert bsresults.main(["plot", str(out), "wait_mean_min", "--key", "counters.0.count", "-o", str(fig)]) == 0
+    assert fig.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+
+
+def test_bad_metric_or_key_is_an_error(tmp_path):
+    out = run_sweep(tmp_path)
+    assert bsresults.main(["compare", str(out), "no_such_metric", "0", "1"]) == 2
+    assert bsresults.main(["plot", str(out), "wait_mean_min", "--key", "nope", "-o", str(tmp_path / "x.png")]) == 2

@@ -1,0 +1,377 @@
+/* Unit tests of the simulator's parts: event calendar, random streams,
+ * distributions (moments within 4 standard errors), statistics, and the
+ * scenario reader's errors. Seeds are fixed, so every run is the same. */
+#include <math.h>
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <cmocka.h>
+#include <gsl/gsl_randist.h>
+#include <gsl/gsl_sort.h>
+#include <gsl/gsl_statistics_double.h>
+
+#include "../sim/cfg.h"
+#include "../sim/dist.h"
+#include "../sim/heap.h"
+#include "../sim/load.h"
+#include "../sim/rng.h"
+#include "../sim/stats.h"
+#include "../sim/sweep.h"
+
+/* ---- event calendar ---- */
+
+static void heap_pops_in_time_order(void **state)
+{
+    (void)state;
+    struct bs_calendar cal;
+    assert_int_equal(bs_cal_init(&cal, 1000), 0);
+    gsl_rng *r = bs_rng_alloc();
+    bs_stream_set(bs_rng_stream(r), 7, 0, 1, 0);
+    for (int i = 0; i < 1000; i++)
+        assert_int_equal(bs_cal_push(&cal, gsl_rng_uniform(r) * 100.0, 0, i), 0);
+    assert_int_equal(bs_cal_push(&cal, 1.0, 0, 0), -1); /* full */
+    struct bs_event ev;
+    double last = -1;
+    int n = 0;
+    while (bs_cal_pop(&cal, &ev) == 0) {
+        assert_true(ev.time_min >= last);
+        last = ev.time_min;
+        n++;
+    }
+    assert_int_equal(n, 1000);
+    assert_int_equal(bs_cal_pop(&cal, &ev), -1);
+    gsl_rng_free(r);
+    bs_cal_fini(&cal);
+}
+
+static void heap_ties_fire_in_insertion_order(void **state)
+{
+    (void)state;
+    struct bs_calendar cal;
+    assert_int_equal(bs_cal_init(&cal, 64), 0);
+    /* Interleave two times so the heap must reorder; equal times keep order. */
+    for (int i = 0; i < 30; i++)
+        assert_int_equal(bs_cal_push(&cal, (i % 2) ? 5.0 : 3.0, 0, i), 0);
+    struct bs_event ev;
+    int expect_even = 0, expect_odd = 1;
+    for (int i = 0; i < 30; i++) {
+        assert_int_equal(bs_cal_pop(&cal, &ev), 0);
+        if (i < 15) {
+            assert_true(ev.time_min == 3.0);
+            assert_int_equal(ev.arg, expect_even);
+            expect_even += 2;
+        } else {
+            assert_true(ev.time_min == 5.0);
+            assert_int_equal(ev.arg, expect_odd);
+            expect_odd += 2;
+        }
+    }
+    bs_cal_reset(&cal);
+    assert_int_equal(bs_cal_size(&cal), 0);
+    bs_cal_fini(&cal);
+}
+
+/* ---- random streams ---- */
+
+static void streams_same_key_same_numbers(void **state)
+{
+    (void)state;
+    struct bs_stream a, b;
+    bs_stream_set(&a, 42, 3, 1, 9);
+    bs_stream_set(&b, 42, 3, 1, 9);
+    for (int i = 0; i < 100; i++)
+        assert_true(bs_stream_u64(&a) == bs_stream_u64(&b));
+    /* Seeking back restarts the same sequence, whatever was drawn before. */
+    uint64_t first[5];
+    bs_stream_seek(&a, 2, 17);
+    for (int i = 0; i < 5; i++)
+        first[i] = bs_stream_u64(&a);
+    bs_stream_seek(&a, 2, 18);
+    (void)bs_stream_u64(&a);
+    bs_stream_seek(&a, 2, 17);
+    for (int i = 0; i < 5; i++)
+        assert_true(bs_stream_u64(&a) == first[i]);
+}
+
+static int count_equal(struct bs_stream *a, struct bs_stream *b, int n)
+{
+    int same = 0;
+    for (int i = 0; i < n; i++)
+        same += bs_stream_u64(a) == bs_stream_u64(b);
+    return same;
+}
+
+static void streams_differ_by_purpose_entity_replication_seed(void **state)
+{
+    (void)state;
+    struct bs_stream a, b;
+    bs_stream_set(&a, 42, 3, 1, 9);
+    bs_stream_set(&b, 42, 3, 2, 9); /* purpose */
+    assert_int_equal(count_equal(&a, &b, 1000), 0);
+    bs_stream_set(&a, 42, 3, 1, 9);
+    bs_stream_set(&b, 42, 3, 1, 10); /* entity */
+    assert_int_equal(count_equal(&a, &b, 1000), 0);
+    bs_stream_set(&a, 42, 3, 1, 9);
+    bs_stream_set(&b, 42, 4, 1, 9); /* replication */
+    assert_int_equal(count_equal(&a, &b, 1000), 0);
+    bs_stream_set(&a, 42, 3, 1, 9);
+    bs_stream_set(&b, 43, 3, 1, 9); /* seed */
+    assert_int_equal(count_equal(&a, &b, 1000), 0);
+}
+
+static void uniforms_open_interval_and_moments(void **state)
+{
+    (void)state;
+    gsl_rng *r = bs_rng_alloc();
+    struct bs_stream check;
+    bs_stream_set(bs_rng_stream(r), 5, 0, 3, 0);
+    bs_stream_set(&check, 5, 0, 3, 0);
+    const int n = 1000000;
+    double sum = 0, sumsq = 0;
+    for (int i = 0; i < n; i++) {
+        double u = gsl_rng_uniform(r);
+        assert_true(u > 0.0 && u < 1.0);
+        if (i < 10) /* the GSL adapter hands out the stream's own numbers */
+            assert_true(u == bs_stream_uniform(&check));
+        sum += u;
+        sumsq += u * u;
+    }
+    /* U(0,1): mean 1/2 with sd 1/sqrt(12); E[U^2] = 1/3 with sd sqrt(4/45). */
+    assert_true(fabs(sum / n - 0.5) < 4 * sqrt(1.0 / 12.0 / n));
+    assert_true(fabs(sumsq / n - 1.0 / 3.0) < 4 * sqrt(4.0 / 45.0 / n));
+    gsl_rng_free(r);
+}
+
+/* ---- distributions ---- */
+
+/* Checks sample mean and variance against theory within 4 standard errors;
+ * the variance's standard error uses the sample's fourth central moment. */
+static void check_moments(const struct bs_dist *d, double mean, double var, double min_value)
+{
+    gsl_rng *r = bs_rng_alloc();
+    bs_stream_set(bs_rng_stream(r), 11, 0, 4, (uint64_t)d->kind);
+    enum { N = 400000 };
+    double *x = malloc(N * sizeof *x);
+    assert_non_null(x);
+    for (int i = 0; i < N; i++) {
+        x[i] = bs_dist_sample(d, r);
+        assert_true(x[i] >= min_value);
+    }
+    double m = gsl_stats_mean(x, 1, N);
+    double v = gsl_stats_variance_m(x, 1, N, m);
+    double m4 = 0;
+    for (int i = 0; i < N; i++)
+        m4 += pow(x[i] - m, 4);
+    m4 /= N;
+    double se_mean = sqrt(var / N), se_var = sqrt((m4 - v * v) / N);
+    if (fabs(m - mean) >= 4 * se_mean || fabs(v - var) >= 4 * se_var)
+        print_error("%s: mean %g (want %g, se %g) var %g (want %g, se %g)\n", bs_dist_names[d->kind], m, mean,
+                    se_mean, v, var, se_var);
+    assert_true(fabs(m - mean) < 4 * se_mean);
+    assert_true(fabs(v - var) < 4 * se_var);
+    free(x);
+    gsl_rng_free(r);
+}
+
+static void distributions_match_their_moments(void **state)
+{
+    (void)state;
+    struct bs_dist d;
+    bs_dist_make(&d, BS_DIST_EXPONENTIAL, 4.0, 0, 0);
+    check_moments(&d, 4.0, 16.0, 0);
+    bs_dist_make(&d, BS_DIST_LOGNORMAL, 5.0, 0.6, 0); /* var = (cv*mean)^2 */
+    check_moments(&d, 5.0, 9.0, 0);
+    bs_dist_make(&d, BS_DIST_GAMMA, 6.0, 0.5, 0);
+    check_moments(&d, 6.0, 9.0, 0);
+    bs_dist_make(&d, BS_DIST_TRIANGULAR, 1.0, 2.0, 6.0);
+    check_moments(&d, 3.0, (1 + 4 + 36 - 2 - 6 - 12) / 18.0, 1.0);
+    bs_dist_make(&d, BS_DIST_CONSTANT, 2.5, 0, 0);
+    assert_true(bs_dist_mean(&d) == 2.5);
+    /* Normal far from 0: truncation is negligible. */
+    bs_dist_make(&d, BS_DIST_NORMAL, 10.0, 1.0, 0);
+    check_moments(&d, 10.0, 1.0, 0);
+}
+
+static void truncated_normal_matches_truncated_moments(void **state)
+{
+    (void)state;
+    /* N(1, 2) truncated at 0: alpha = -mu/sd, lambda = phi(alpha)/Q(alpha),
+     * mean = mu + sd*lambda, var = sd^2 (1 + alpha*lambda - lambda^2). */
+    struct bs_dist d;
+    bs_dist_make(&d, BS_DIST_NORMAL, 1.0, 2.0, 0);
+    double alpha = -0.5, lambda = gsl_ran_ugaussian_pdf(alpha) / (1.0 - 0.308537538725987);
+    double mean = 1.0 + 2.0 * lambda, var = 4.0 * (1 + alpha * lambda - lambda * lambda);
+    assert_true(fabs(bs_dist_mean(&d) - mean) < 1e-9);
+    check_moments(&d, mean, var, 0);
+}
+
+/* ---- statistics ---- */
+
+static void quantile_by_selection_matches_sorting(void **state)
+{
+    (void)state;
+    gsl_rng *r = bs_rng_alloc();
+    bs_stream_set(bs_rng_stream(r), 3, 0, 5, 0);
+    for (size_t n = 1; n < 200; n += 7) {
+        double *x = malloc(n * sizeof *x), *sorted = malloc(n * sizeof *sorted);
+        for (size_t i = 0; i < n; i++)
+            x[i] = sorted[i] = floor(gsl_rng_uniform(r) * 20); /* ties too */
+        gsl_sort(sorted, 1, n);
+        for (double q = 0; q <= 1.0; q += 0.05) {
+            double want = gsl_stats_quantile_from_sorted_data(sorted, 1, n, q);
+            double got = bs_stats_quantile_inplace(x, n, q);
+            assert_true(fabs(got - want) < 1e-12);
+        }
+        free(x);
+        free(sorted);
+    }
+    assert_true(isnan(bs_stats_quantile_inplace(NULL, 0, 0.5)));
+    gsl_rng_free(r);
+}
+
+static void summary_mean_sd_and_t_interval(void **state)
+{
+    (void)state;
+    double x[] = {1, 2, 3, 4, NAN, 5};
+    double s[BS_STAT_COUNT];
+    bs_stats_summary(x, 1, 6, s);
+    assert_true(s[BS_STAT_N] == 5);
+    assert_true(fabs(s[BS_STAT_MEAN] - 3.0) < 1e-12);
+    assert_true(fabs(s[BS_STAT_SD] - sqrt(2.5)) < 1e-12);
+    /* t(0.975, 4) = 2.7764451051977987 */
+    double half = 2.7764451051977987 * sqrt(2.5) / sqrt(5.0);
+    assert_true(fabs(s[BS_STAT_CI95_LOW] - (3.0 - half)) < 1e-9);
+    assert_true(fabs(s[BS_STAT_CI95_HIGH] - (3.0 + half)) < 1e-9);
+    assert_true(s[BS_STAT_MIN] == 1 && s[BS_STAT_MAX] == 5);
+    double one[] = {7};
+    bs_stats_summary(one, 1, 1, s);
+    assert_true(s[BS_STAT_MEAN] == 7 && isnan(s[BS_STAT_SD]) && isnan(s[BS_STAT_CI95_LOW]));
+}
+
+/* ---- scenario reader ---- */
+
+static char *write_temp(const char *text)
+{
+    static const char tmpl[] = "/tmp/bs_test_XXXXXX.yaml";
+    char *path = malloc(sizeof tmpl);
+    memcpy(path, tmpl, sizeof tmpl);
+    int fd = mkstemps(path, 5);
+    assert_true(fd >= 0);
+    assert_int_equal(write(fd, text, strlen(text)), (ssize_t)strlen(text));
+    close(fd);
+    return path;
+}
+
+/* Loads text as a scenario; returns the status and leaves the message in err. */
+static int load_text(const char *text, struct bs_error *err, struct bs_loaded *ld, char **path_out)
+{
+    char *path = write_temp(text);
+    memset(err, 0, sizeof *err);
+    int st = bs_load(ld, path, err);
+    if (path_out)
+        *path_out = path;
+    else {
+        unlink(path);
+        free(path);
+    }
+    return st;
+}
+
+#define MMC_BASE                                                     \
+    "name: t\n"                                                      \
+    "demand:\n"                                                      \
+    "  customers_per_day: 100\n"                                     \
+    "transactions:\n"                                                \
+    "  - {name: a, share: 1, service_min: {dist: exponential, mean: 2}}\n" \
+    "counters:\n"                                                    \
+    "  - {role: general, count: 2}\n"
+
+static void expect_error(const char *text, const char *where_key)
+{
+    struct bs_error err;
+    struct bs_loaded ld;
+    char *path;
+    int st = load_text(text, &err, &ld, &path);
+    bs_load_fini(&ld);
+    if (st != BS_ERR_INPUT || !strstr(err.msg, where_key))
+        print_error("status %d, message: %s (wanted %s)\n", st, err.msg, where_key);
+    assert_int_equal(st, BS_ERR_INPUT);
+    assert_non_null(strstr(err.msg, where_key));
+    assert_non_null(strstr(err.msg, path));
+    unlink(path);
+    free(path);
+}
+
+static void scenario_errors_name_line_column_and_key(void **state)
+{
+    (void)state;
+    expect_error(MMC_BASE "demnd: {x: 1}\n", ":8:1: demnd: unknown key");
+    expect_error("name: t\ndemand:\n  customers_per_day: -5\ntransactions: [{service_min: 2}]\n"
+                 "counters: [{count: 1}]\n",
+                 ":3:22: demand.customers_per_day: must be in");
+    expect_error("name: t\ndemand: {customers_per_day: 10}\ntransactions:\n"
+                 "  - {name: a, share: 0.5, service_min: 2}\n  - {name: b, share: 0.4, service_min: 3}\n"
+                 "counters: [{count: 1}]\n",
+                 ":4:3: transactions: shares must sum to 1");
+    expect_error("name: t\ndemand: {customers_per_day: 10}\ntransactions:\n"
+                 "  - {share: 1, service_min: {dist: weibull, mean: 2}}\ncounters: [{count: 1}]\n",
+                 ":4:36: transactions.0.service_min.dist: 'weibull' is not one of");
+    expect_error("name: t\ndemand: {customers_per_day: 10}\ntransactions:\n"
+                 "  - {share: 1, service_min: {dist: lognormal, mean: 2, sd: 1}}\ncounters: [{count: 1}]\n",
+                 "transactions.0.service_min.cv: required");
+    expect_error("name: t\ndemand: {customers_per_day: 10}\ntransactions:\n"
+                 "  - {share: 1, service_min: {dist: exponential, mean: 2, sd: 1}}\ncounters: [{count: 1}]\n",
+                 ":4:58: transactions.0.service_min.sd: unknown key");
+    expect_error(MMC_BASE "sweep: {demand.customer_per_day: [1, 2]}\n",
+                 ":8:9: demand.customer_per_day: swept key is not a scenario key");
+    expect_error("name: [unclosed\n", ":2:1: scenario: YAML syntax error");
+    expect_error("just text\n", ":1:1: scenario: expected a mapping");
+    expect_error(MMC_BASE "day: {open: \"25:00\"}\n", "day.open: expected a time");
+}
+
+static void sweep_grid_points_last_key_fastest(void **state)
+{
+    (void)state;
+    struct bs_error err;
+    struct bs_loaded ld;
+    int st = load_text(MMC_BASE "sweep:\n  demand.customers_per_day: [10, 20]\n  counters.0.count: [1, 2, 3]\n",
+                       &err, &ld, NULL);
+    if (st)
+        print_error("%s\n", err.msg);
+    assert_int_equal(st, 0);
+    assert_int_equal(ld.n_points, 6);
+    const char *want[6][2] = {{"10", "1"}, {"10", "2"}, {"10", "3"}, {"20", "1"}, {"20", "2"}, {"20", "3"}};
+    for (int p = 0; p < 6; p++)
+        for (int k = 0; k < 2; k++)
+            assert_string_equal(ld.key_values[p * 2 + k], want[p][k]);
+    bs_load_fini(&ld);
+    st = load_text(MMC_BASE "sweep:\n  mode: zip\n  demand.customers_per_day: [10, 20]\n  counters.0.count: [1, 2]\n",
+                   &err, &ld, NULL);
+    assert_int_equal(st, 0);
+    assert_int_equal(ld.n_points, 2);
+    assert_string_equal(ld.key_values[1 * 2 + 1], "2");
+    bs_load_fini(&ld);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(heap_pops_in_time_order),
+        cmocka_unit_test(heap_ties_fire_in_insertion_order),
+        cmocka_unit_test(streams_same_key_same_numbers),
+        cmocka_unit_test(streams_differ_by_purpose_entity_replication_seed),
+        cmocka_unit_test(uniforms_open_interval_and_moments),
+        cmocka_unit_test(distributions_match_their_moments),
+        cmocka_unit_test(truncated_normal_matches_truncated_moments),
+        cmocka_unit_test(quantile_by_selection_matches_sorting),
+        cmocka_unit_test(summary_mean_sd_and_t_interval),
+        cmocka_unit_test(scenario_errors_name_line_column_and_key),
+        cmocka_unit_test(sweep_grid_points_last_key_fastest),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
