@@ -14,6 +14,20 @@ static yaml_node_t *node_at(struct bs_cfg *cfg, int index)
     return yaml_document_get_node(&cfg->doc, index);
 }
 
+static void offset_to_line_col(const char *text, size_t offset, size_t *line, size_t *col)
+{
+    *line = 1;
+    *col = 1;
+    for (size_t i = 0; i < offset && text[i]; i++) {
+        if (text[i] == '\n') {
+            ++*line;
+            *col = 1;
+        } else {
+            ++*col;
+        }
+    }
+}
+
 static int vfail_at(struct bs_cfg *cfg, const yaml_node_t *node, const char *key,
                     const char *fmt, va_list ap)
 {
@@ -77,15 +91,35 @@ int bs_cfg_load(struct bs_cfg *cfg, const char *file, struct bs_error *err)
         return bs_error_set(err, BS_ERR_RUN, "%s: cannot start the YAML parser", file);
     yaml_parser_set_input_string(&parser, (const unsigned char *)buf, len);
     if (!yaml_parser_load(&parser, &cfg->doc)) {
-        bs_error_set(err, BS_ERR_INPUT, "%s:%zu:%zu: scenario: YAML syntax error: %s%s%s", file,
-                     parser.problem_mark.line + 1, parser.problem_mark.column + 1,
+        size_t line = parser.problem_mark.line + 1, col = parser.problem_mark.column + 1;
+        if (parser.error == YAML_READER_ERROR) /* encoding errors carry a byte offset only */
+            offset_to_line_col(buf, parser.problem_offset, &line, &col);
+        bs_error_set(err, BS_ERR_INPUT, "%s:%zu:%zu: scenario: YAML syntax error: %s%s%s", file, line, col,
                      parser.problem ? parser.problem : "unreadable",
                      parser.context ? " " : "", parser.context ? parser.context : "");
         yaml_parser_delete(&parser);
         return err->status;
     }
-    yaml_parser_delete(&parser);
     cfg->has_doc = 1;
+    /* One scenario per file: a second document would be stored but never read. */
+    yaml_document_t extra;
+    if (!yaml_parser_load(&parser, &extra)) {
+        bs_error_set(err, BS_ERR_INPUT, "%s:%zu:%zu: scenario: YAML syntax error: %s", file,
+                     parser.problem_mark.line + 1, parser.problem_mark.column + 1,
+                     parser.problem ? parser.problem : "unreadable");
+        yaml_parser_delete(&parser);
+        return err->status;
+    }
+    yaml_node_t *extra_root = yaml_document_get_root_node(&extra);
+    if (extra_root) {
+        bs_error_set(err, BS_ERR_INPUT, "%s:%zu:%zu: scenario: a second YAML document; a file holds one scenario",
+                     file, extra.start_mark.line + 1, extra.start_mark.column + 1);
+        yaml_document_delete(&extra);
+        yaml_parser_delete(&parser);
+        return err->status;
+    }
+    yaml_document_delete(&extra);
+    yaml_parser_delete(&parser);
     cfg->n_nodes = (size_t)(cfg->doc.nodes.top - cfg->doc.nodes.start);
     cfg->used = calloc(cfg->n_nodes + 1, 1);
     if (!cfg->used)
@@ -357,6 +391,13 @@ static int check_node(struct bs_cfg *cfg, yaml_node_t *n, char *path, size_t pat
             size_t len = path_len + (size_t)(w > 0 ? w : 0);
             if (len >= BS_CFG_PATH_MAX)
                 len = BS_CFG_PATH_MAX - 1;
+            for (yaml_node_pair_t *q = n->data.mapping.pairs.start; q < p; q++) {
+                yaml_node_t *other = node_at(cfg, q->key);
+                if (k && other && k->type == YAML_SCALAR_NODE && other->type == YAML_SCALAR_NODE &&
+                    strcmp((const char *)k->data.scalar.value, (const char *)other->data.scalar.value) == 0)
+                    return bs_cfg_fail_node(cfg, k, path, "duplicate key (first given on line %zu)",
+                                            other->start_mark.line + 1);
+            }
             if (!cfg->used[p->key])
                 return bs_cfg_fail_node(cfg, k, path, "unknown key (check its spelling and section in scenarios/README.md)");
             if (check_node(cfg, node_at(cfg, p->value), path, len, depth + 1))
@@ -376,6 +417,21 @@ static int check_node(struct bs_cfg *cfg, yaml_node_t *n, char *path, size_t pat
         }
     }
     return 0;
+}
+
+void bs_cfg_mark_used(struct bs_cfg *cfg, const yaml_node_t *n)
+{
+    if (!n)
+        return;
+    if (n->type == YAML_MAPPING_NODE) {
+        for (yaml_node_pair_t *p = n->data.mapping.pairs.start; p < n->data.mapping.pairs.top; p++) {
+            cfg->used[p->key] = 1;
+            bs_cfg_mark_used(cfg, node_at(cfg, p->value));
+        }
+    } else if (n->type == YAML_SEQUENCE_NODE) {
+        for (yaml_node_item_t *it = n->data.sequence.items.start; it < n->data.sequence.items.top; it++)
+            bs_cfg_mark_used(cfg, node_at(cfg, *it));
+    }
 }
 
 int bs_cfg_check_unknown(struct bs_cfg *cfg)

@@ -69,7 +69,9 @@ int bs_cfg_fail(struct bs_cfg *cfg, const char *key, const char *fmt, ...)
 int bs_cfg_fail_node(struct bs_cfg *cfg, const yaml_node_t *node, const char *key,
                      const char *fmt, ...) __attribute__((format(printf, 4, 5)));
 
-/* Errors for any mapping key never read, in file order. */
+/* Marks every key below node used (a value that a sweep replaces). */
+void bs_cfg_mark_used(struct bs_cfg *cfg, const yaml_node_t *node);
+/* Errors for any mapping key never read (or given twice), in file order. */
 int bs_cfg_check_unknown(struct bs_cfg *cfg);
 
 void bs_cfg_clear_overrides(struct bs_cfg *cfg);

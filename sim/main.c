@@ -1,5 +1,6 @@
 /* branchsim's command line: run, check, describe. Exit status 0 ok,
  * 1 a run failed, 2 bad usage or input. Nothing below main() exits. */
+#include <errno.h>
 #include <getopt.h>
 #include <gsl/gsl_errno.h>
 #include <limits.h>
@@ -43,8 +44,9 @@ static int usage_error(const char *what)
 static int parse_count(const char *opt, const char *text, long lo, long hi, long *out)
 {
     char *end;
+    errno = 0;
     long v = strtol(text, &end, 10);
-    if (end == text || *end != '\0' || v < lo || v > hi) {
+    if (end == text || *end != '\0' || errno == ERANGE || v < lo || v > hi) {
         fprintf(stderr, "branchsim: %s: expected an integer in [%ld, %ld], got '%s'\n", opt, lo, hi, text);
         return BS_ERR_INPUT;
     }

@@ -7,6 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <gsl/gsl_version.h>
@@ -30,6 +31,9 @@ int bs_output_open(struct bs_output *out, const char *path, struct bs_error *err
         return bs_error_set(err, BS_ERR_INPUT, "%s: output path too long", path);
     snprintf(out->path, sizeof out->path, "%s", path);
     snprintf(out->partial_path, sizeof out->partial_path, "%s.partial-%ld", path, (long)getpid());
+    struct stat st;
+    if (stat(path, &st) == 0 && S_ISDIR(st.st_mode))
+        return bs_error_set(err, BS_ERR_INPUT, "%s: is a directory; -o takes a file name", path);
     /* Probe with stdio first: HDF5's message for a bad path says little. */
     FILE *probe = fopen(out->partial_path, "wb");
     if (!probe)

@@ -46,7 +46,7 @@ int bs_sweep_parse(struct bs_cfg *cfg, struct bs_sweep *sw)
         sw->list_node[i] = p->value;
         sw->n_values[i] = (size_t)(v->data.sequence.items.top - v->data.sequence.items.start);
         /* The base value a sweep replaces is read by no point: it is not unknown. */
-        (void)bs_cfg_node(cfg, name);
+        bs_cfg_mark_used(cfg, bs_cfg_node(cfg, name));
     }
     if (sw->n_keys == 0)
         return 0;

@@ -1,0 +1,42 @@
+"""Shared fixtures for the command-line and output tests.
+
+The binary under test comes from $BRANCHSIM (default build/branchsim); a
+relative path is taken from the repository root (the parent of tests/).
+"""
+import os
+import subprocess
+from pathlib import Path
+
+import pytest
+
+REPO = Path(__file__).resolve().parent.parent
+
+
+def branchsim_path():
+    p = Path(os.environ.get("BRANCHSIM", "build/branchsim"))
+    return p if p.is_absolute() else REPO / p
+
+
+@pytest.fixture(scope="session")
+def branchsim():
+    """Runs the binary: branchsim(*args, cwd=None) -> CompletedProcess (text)."""
+    exe = branchsim_path()
+    if not exe.is_file() or not os.access(exe, os.X_OK):
+        pytest.fail(f"branchsim binary not found at {exe} (set BRANCHSIM or run make)")
+
+    def run(*args, cwd=None, timeout=120):
+        return subprocess.run(
+            [str(exe), *map(str, args)],
+            cwd=cwd,
+            capture_output=True,
+            timeout=timeout,
+            text=True,
+            errors="replace",
+        )
+
+    return run
+
+
+@pytest.fixture(scope="session")
+def repo():
+    return REPO
