@@ -36,6 +36,9 @@ TESTS     = test_unit test_erlang
 TEST_BINS = $(TESTS:%=$(BUILD)/tests/%)
 BENCH_BINS = $(BUILD)/tests/bench/bench_mmc $(BUILD)/tests/bench/bench_rng
 
+# Keep test and bench objects between runs.
+.SECONDARY:
+
 .PHONY: all deps run test test-c test-py test-asan bench install clean
 
 all: $(BUILD)/branchsim

@@ -1,5 +1,10 @@
 /* The branch model's scenario and day state. A scenario is read-only and
- * shared by all threads; a day is one thread's state, reset per replication. */
+ * shared by all threads; a day is one thread's state, reset per replication.
+ *
+ * Customers belong to a segment (general, elderly, vip, ...) and have a
+ * class at the counters: their transaction's class when it has one (e.g.
+ * emergency), else their segment. Classes 0..n_segments-1 are the segments;
+ * transaction classes follow. */
 #ifndef BS_BRANCH_H
 #define BS_BRANCH_H
 
@@ -14,18 +19,57 @@
 #include "metrics.h"
 
 #define BS_NAME_MAX 48
+#define BS_SEGMENTS_MAX 16
+#define BS_CLASSES_MAX 32
 #define BS_TRANSACTIONS_MAX 32
+#define BS_ROLES_MAX 16
 #define BS_COUNTER_GROUPS_MAX 32
+#define BS_SCHEDULE_BLOCKS_MAX 48
+#define BS_PROFILE_MAX 288
+#define BS_SCHEDULE_CHANGES_MAX (BS_COUNTER_GROUPS_MAX * (2 * BS_SCHEDULE_BLOCKS_MAX + 1))
+
+struct bs_segment {
+    char name[BS_NAME_MAX];
+    double share;
+    double service_factor; /* scales service times, e.g. 1.4 for the elderly */
+    int has_patience;      /* own patience; else reneging.patience_min */
+    struct bs_dist patience_min;
+};
 
 struct bs_transaction {
     char name[BS_NAME_MAX];
-    double share;
+    double share_by_segment[BS_SEGMENTS_MAX];
     struct bs_dist service_min;
+    int class_id; /* -1: the customer's segment is its class */
+};
+
+struct bs_role {
+    char name[BS_NAME_MAX];
+    int n_serves;
+    int serves[BS_CLASSES_MAX]; /* classes, highest priority first */
+    int serves_others;          /* when none of its own classes waits */
+    int serves_class[BS_CLASSES_MAX]; /* derived: 1 when listed in serves */
+};
+
+struct bs_schedule_block {
+    double from_min, to_min;
+    long open;
 };
 
 struct bs_counter_group {
-    char role[BS_NAME_MAX];
-    long count;
+    int role;
+    long count; /* staffed counters; open outside schedule blocks */
+    size_t n_blocks;
+    struct bs_schedule_block blocks[BS_SCHEDULE_BLOCKS_MAX];
+    long first_counter; /* counters first_counter .. first_counter+count-1 */
+};
+
+/* Derived from the schedules: the target number of open counters of a
+ * group from time_min on, in time order (time 0 first). */
+struct bs_schedule_change {
+    double time_min;
+    int group;
+    long open;
 };
 
 struct bs_scenario {
@@ -34,31 +78,75 @@ struct bs_scenario {
     double hours;
     double close_min; /* hours * 60: doors close, those inside are served */
     double customers_per_day;
+    size_t n_profile;
+    double profile_rate_per_min[BS_PROFILE_MAX]; /* arrival rate in each equal block */
     double warmup_min; /* wait statistics skip customers arriving before this */
+    double bin_min;    /* time-series bin width */
+    double bins_per_min;
+    size_t n_bins;
+
+    size_t n_segments;
+    struct bs_segment segments[BS_SEGMENTS_MAX];
+    double segment_cdf[BS_SEGMENTS_MAX];
+    size_t n_classes;
+    char class_names[BS_CLASSES_MAX][BS_NAME_MAX];
     size_t n_transactions;
     struct bs_transaction transactions[BS_TRANSACTIONS_MAX];
-    double transaction_cdf[BS_TRANSACTIONS_MAX];
+    double transaction_cdf[BS_SEGMENTS_MAX][BS_TRANSACTIONS_MAX];
+
+    size_t n_roles;
+    struct bs_role roles[BS_ROLES_MAX];
     size_t n_counter_groups;
     struct bs_counter_group counter_groups[BS_COUNTER_GROUPS_MAX];
     long n_counters;
+    /* groups that may serve each class: those listing it (in role order), then flexible ones */
+    int n_class_groups[BS_CLASSES_MAX];
+    int class_groups[BS_CLASSES_MAX][BS_COUNTER_GROUPS_MAX];
+    size_t n_changes;
+    struct bs_schedule_change changes[BS_SCHEDULE_CHANGES_MAX];
+
+    double absence_probability;
+    int balking;
+    long balk_threshold; /* tickets ahead at which a customer may balk */
+    double balk_probability;
+    int reneging; /* some segment has a patience */
+    struct bs_dist patience_min;
+    int has_default_patience;
 };
 
 /* Purposes of random streams: part of the stream key, never renumber. */
 enum bs_stream_purpose {
     BS_STREAM_ARRIVALS = 1,
-    BS_STREAM_CUSTOMER = 2, /* entity = customer index: one stream per person */
+    BS_STREAM_CUSTOMER = 2, /* entity = customer: segment, transaction, balking, service */
+    BS_STREAM_STAFF = 3,    /* entity = counter: absence */
+    BS_STREAM_PATIENCE = 4, /* entity = customer */
 };
 
 enum bs_event_kind {
-    BS_EV_ARRIVAL,   /* arg: customer */
+    BS_EV_ARRIVAL,   /* arg: customer (merged from the sorted arrivals, not queued) */
     BS_EV_DEPARTURE, /* arg: counter */
+    BS_EV_RENEGE,    /* arg: customer */
+    BS_EV_SCHEDULE,  /* arg: index into scenario changes */
     BS_EV_COUNT
 };
+
+enum bs_customer_state {
+    BS_CUST_COMING,
+    BS_CUST_WAITING,
+    BS_CUST_IN_SERVICE,
+    BS_CUST_SERVED,
+    BS_CUST_BALKED,
+    BS_CUST_RENEGED,
+    BS_CUST_TURNED_AWAY,
+};
+
+enum bs_counter_state { BS_COUNTER_CLOSED, BS_COUNTER_IDLE, BS_COUNTER_BUSY };
 
 struct bs_day {
     const struct bs_scenario *sc;
     gsl_rng *arrival_rng;
     gsl_rng *customer_rng;
+    gsl_rng *staff_rng;
     struct bs_calendar cal;
     double now_min;
     uint64_t events;
@@ -68,32 +156,82 @@ struct bs_day {
     size_t n_customers;
     double *arrival_min;
     double *service_min;
+    double *patience_min;
+    double *balk_u;
+    double *start_min; /* service start, NAN if none */
+    uint8_t *segment;
+    uint8_t *class_id;
+    uint8_t *state;
+    int32_t *counter_of; /* counter that served, -1 if none */
+    int32_t *next_waiting; /* per-class FIFO lines as linked lists */
     double *wait_sample_min; /* waits counted in the statistics */
+    uint8_t *wait_sample_segment;
+    double *scratch;
     size_t n_wait_samples;
 
-    /* waiting line: ring of customer indices (FIFO) */
-    int32_t *queue;
-    size_t queue_head;
-    size_t queue_len;
+    /* waiting lines: one FIFO per class, tickets in arrival order */
+    int32_t head[BS_CLASSES_MAX];
+    int32_t tail[BS_CLASSES_MAX];
+    long waiting[BS_CLASSES_MAX];
+    long waiting_total;
+    long inside; /* customers in the branch: waiting or in service */
+    long peak_inside;
 
     /* counters */
     long counters_cap;
-    int32_t *idle_counters; /* stack of idle counter ids */
-    long n_idle;
-    double busy_min;
-    double service_sum_min;
-    uint64_t served;
-    uint64_t waited;
-    uint64_t waited_over_10min;
+    uint8_t *counter_state;
+    uint8_t *counter_present; /* staff not absent today */
+    uint8_t *counter_closing; /* closes when its customer leaves */
+    int32_t *counter_customer;
+    int32_t *counter_group;
+    int32_t *counter_role;
+    int32_t *idle; /* per group: stack of idle counters, at first_counter */
+    long n_idle[BS_COUNTER_GROUPS_MAX];
+    long n_closing[BS_COUNTER_GROUPS_MAX];
+    long present[BS_COUNTER_GROUPS_MAX]; /* staff of the group at work today */
+    long staff_absent;
+    long target_open[BS_COUNTER_GROUPS_MAX];
+    long open[BS_COUNTER_GROUPS_MAX]; /* idle or busy */
+    long open_total;
+
+    /* time integrals, advanced at every event */
+    double last_min;
+    double inside_min;      /* integral of customers inside */
+    double open_counter_min[BS_ROLES_MAX];
+    double open_until_close_min[BS_ROLES_MAX]; /* open counter time while the doors are open */
+    double busy_counter_min[BS_ROLES_MAX];
+    long busy[BS_ROLES_MAX];
+    long open_role[BS_ROLES_MAX];
+    double *series; /* [BS_TS_COUNT + 1][n_bins]; the extra row counts waits per bin */
+    size_t bin;          /* current bin of the time integrals */
+    double bin_end_min;
+    size_t series_cap;
+
+    /* counts */
+    double last_leave_min;
+    uint64_t served, balked, reneged, turned_away;
+    uint64_t waited, waited_over_10min, service_over_10min, served_counted;
+    double service_sum_min, sojourn_sum_min;
+    uint64_t seg_arrived[BS_SEGMENTS_MAX], seg_served[BS_SEGMENTS_MAX];
+    uint64_t seg_balked[BS_SEGMENTS_MAX], seg_reneged[BS_SEGMENTS_MAX];
 };
 
-/* demand.c: draws the day's customers (times, transactions, service times).
- * Grows the customer arrays when needed; returns 0 or -1 (out of memory). */
+/* demand.c: draws the day's customers (times, segments, transactions,
+ * service times, patience). Grows the customer arrays when needed; returns
+ * 0 or -1 (out of memory). */
 int bs_demand_generate(struct bs_day *day);
+int bs_day_grow(struct bs_day *day);
 
-/* counters.c: the waiting line and the counters. */
+/* counters.c: waiting lines, counters, schedules, balking and reneging. */
 void bs_counters_reset(struct bs_day *day);
 void bs_counters_on_arrival(struct bs_day *day, int32_t customer);
 void bs_counters_on_departure(struct bs_day *day, int32_t counter);
+void bs_counters_on_renege(struct bs_day *day, int32_t customer);
+void bs_counters_on_schedule(struct bs_day *day, int32_t change);
+/* At the end of the day: customers still waiting are sent away. */
+void bs_counters_close_day(struct bs_day *day);
+
+/* day.c: advances the time integrals to now (before any state change). */
+void bs_day_advance(struct bs_day *day, double now_min);
 
 #endif

@@ -1,56 +1,276 @@
-/* Counters and the waiting line: one FIFO line served by identical counters.
- * Invariant: a customer waits only while no counter is idle. */
+/* Counters and waiting lines. Each class has a FIFO line (a linked list in
+ * ticket order); a counter takes the first of its role's classes that has
+ * someone waiting, and a flexible role then takes the earliest ticket of the
+ * other classes. Reneged customers stay in their list, marked, and are
+ * skipped when reached. Invariant: no counter is idle while a customer it
+ * may serve is waiting. */
+#include <math.h>
+
+#include "../sim/rng.h"
 #include "branch.h"
 
-#define BS_SERVICE_STANDARD_WAIT_MIN 10.0
+#define BS_SERVICE_STANDARD_MIN 10.0
+
+static inline size_t bin_of(const struct bs_day *day, double t_min)
+{
+    size_t b = (size_t)(t_min * day->sc->bins_per_min);
+    return b < day->sc->n_bins ? b : day->sc->n_bins - 1;
+}
+
+static void enqueue(struct bs_day *day, int32_t i)
+{
+    int c = day->class_id[i];
+    day->next_waiting[i] = -1;
+    if (day->tail[c] >= 0)
+        day->next_waiting[day->tail[c]] = i;
+    else
+        day->head[c] = i;
+    day->tail[c] = i;
+    day->waiting[c]++;
+    day->waiting_total++;
+    day->state[i] = BS_CUST_WAITING;
+}
+
+static void clean_head(struct bs_day *day, int c)
+{
+    while (day->head[c] >= 0 && day->state[day->head[c]] != BS_CUST_WAITING)
+        day->head[c] = day->next_waiting[day->head[c]];
+    if (day->head[c] < 0)
+        day->tail[c] = -1;
+}
+
+static int32_t dequeue(struct bs_day *day, int c)
+{
+    clean_head(day, c);
+    int32_t i = day->head[c];
+    day->head[c] = day->next_waiting[i];
+    if (day->head[c] < 0)
+        day->tail[c] = -1;
+    day->waiting[c]--;
+    day->waiting_total--;
+    return i;
+}
+
+/* The next customer for a counter of group g, or -1. */
+static int32_t pick_for_group(struct bs_day *day, int g)
+{
+    if (day->waiting_total == 0)
+        return -1;
+    const struct bs_scenario *sc = day->sc;
+    const struct bs_role *r = &sc->roles[sc->counter_groups[g].role];
+    for (int k = 0; k < r->n_serves; k++)
+        if (day->waiting[r->serves[k]] > 0)
+            return dequeue(day, r->serves[k]);
+    if (!r->serves_others)
+        return -1;
+    int best = -1;
+    for (size_t c = 0; c < sc->n_classes; c++) {
+        if (r->serves_class[c] || day->waiting[c] == 0)
+            continue;
+        clean_head(day, (int)c);
+        if (best < 0 || day->head[c] < day->head[best])
+            best = (int)c;
+    }
+    return best < 0 ? -1 : dequeue(day, best);
+}
+
+static void start_service(struct bs_day *day, int32_t i, int32_t counter)
+{
+    const struct bs_scenario *sc = day->sc;
+    double arrival = day->arrival_min[i];
+    double wait_min = day->now_min - arrival;
+    double service_min = day->service_min[i];
+    int role = day->counter_role[counter];
+    day->state[i] = BS_CUST_IN_SERVICE;
+    day->start_min[i] = day->now_min;
+    day->counter_of[i] = counter;
+    day->counter_customer[counter] = i;
+    day->counter_state[counter] = BS_COUNTER_BUSY;
+    day->busy[role]++;
+    if (arrival >= sc->warmup_min) {
+        size_t n = day->n_wait_samples++;
+        day->wait_sample_min[n] = wait_min;
+        day->wait_sample_segment[n] = day->segment[i];
+        day->waited += wait_min > 0;
+        day->waited_over_10min += wait_min > BS_SERVICE_STANDARD_MIN;
+        day->service_sum_min += service_min;
+        day->service_over_10min += service_min > BS_SERVICE_STANDARD_MIN;
+        day->served_counted++;
+    }
+    if (arrival < sc->close_min) {
+        size_t b = bin_of(day, arrival);
+        day->series[BS_TS_WAIT_MEAN_MIN * sc->n_bins + b] += wait_min;
+        day->series[BS_TS_COUNT * sc->n_bins + b] += 1;
+    }
+    bs_cal_push(&day->cal, day->now_min + service_min, BS_EV_DEPARTURE, counter);
+}
+
+static void leave(struct bs_day *day, int32_t i, enum bs_customer_state how)
+{
+    day->state[i] = (uint8_t)how;
+    day->inside--;
+    day->sojourn_sum_min += day->now_min - day->arrival_min[i];
+    day->last_leave_min = day->now_min;
+}
+
+void bs_counters_on_arrival(struct bs_day *day, int32_t i)
+{
+    const struct bs_scenario *sc = day->sc;
+    int seg = day->segment[i], c = day->class_id[i];
+    day->seg_arrived[seg]++;
+    day->series[BS_TS_ARRIVALS * sc->n_bins + bin_of(day, day->now_min)] += 1;
+    day->inside++;
+    if (day->inside > day->peak_inside)
+        day->peak_inside = day->inside;
+    for (int k = 0; k < sc->n_class_groups[c]; k++) {
+        int g = sc->class_groups[c][k];
+        if (day->n_idle[g] > 0) {
+            start_service(day, i, day->idle[sc->counter_groups[g].first_counter + --day->n_idle[g]]);
+            return;
+        }
+    }
+    if (sc->balking && day->waiting_total >= sc->balk_threshold && day->balk_u[i] < sc->balk_probability) {
+        day->balked++;
+        day->seg_balked[seg]++;
+        leave(day, i, BS_CUST_BALKED);
+        return;
+    }
+    enqueue(day, i);
+    if (day->patience_min[i] < INFINITY)
+        bs_cal_push(&day->cal, day->now_min + day->patience_min[i], BS_EV_RENEGE, i);
+}
+
+void bs_counters_on_renege(struct bs_day *day, int32_t i)
+{
+    if (day->state[i] != BS_CUST_WAITING)
+        return;
+    int c = day->class_id[i];
+    day->waiting[c]--;
+    day->waiting_total--;
+    day->reneged++;
+    day->seg_reneged[day->segment[i]]++;
+    leave(day, i, BS_CUST_RENEGED);
+}
+
+static void set_open(struct bs_day *day, int32_t k, int open)
+{
+    const struct bs_scenario *sc = day->sc;
+    int g = day->counter_group[k], role = sc->counter_groups[g].role;
+    long d = open ? 1 : -1;
+    day->open[g] += d;
+    day->open_role[role] += d;
+    day->open_total += d;
+    day->counter_state[k] = open ? BS_COUNTER_IDLE : BS_COUNTER_CLOSED;
+}
+
+/* A counter with nothing to do waits idle, or takes the next customer. */
+static void serve_next_or_idle(struct bs_day *day, int32_t k)
+{
+    int g = day->counter_group[k];
+    int32_t next = pick_for_group(day, g);
+    if (next >= 0) {
+        start_service(day, next, k);
+        return;
+    }
+    day->counter_state[k] = BS_COUNTER_IDLE;
+    day->idle[day->sc->counter_groups[g].first_counter + day->n_idle[g]++] = k;
+}
+
+void bs_counters_on_departure(struct bs_day *day, int32_t k)
+{
+    const struct bs_scenario *sc = day->sc;
+    int32_t i = day->counter_customer[k];
+    int g = day->counter_group[k];
+    day->served++;
+    day->seg_served[day->segment[i]]++;
+    day->busy[sc->counter_groups[g].role]--;
+    day->counter_customer[k] = -1;
+    leave(day, i, BS_CUST_SERVED);
+    if (day->counter_closing[k]) { /* its staff member leaves after this customer */
+        day->counter_closing[k] = 0;
+        day->n_closing[g]--;
+        set_open(day, k, 0);
+        return;
+    }
+    serve_next_or_idle(day, k);
+}
+
+void bs_counters_on_schedule(struct bs_day *day, int32_t change)
+{
+    const struct bs_scenario *sc = day->sc;
+    const struct bs_schedule_change *ch = &sc->changes[change];
+    int g = ch->group;
+    const struct bs_counter_group *grp = &sc->counter_groups[g];
+    long target = ch->open < day->present[g] ? ch->open : day->present[g];
+    long effective = day->open[g] - day->n_closing[g];
+    long first = grp->first_counter, last = first + grp->count;
+    /* More counters: cancel pending closings first, then open closed ones. */
+    for (long k = first; k < last && effective < target; k++) {
+        if (day->counter_closing[k]) {
+            day->counter_closing[k] = 0;
+            day->n_closing[g]--;
+            effective++;
+        }
+    }
+    for (long k = first; k < last && effective < target; k++) {
+        if (day->counter_state[k] == BS_COUNTER_CLOSED && day->counter_present[k]) {
+            set_open(day, (int32_t)k, 1);
+            serve_next_or_idle(day, (int32_t)k);
+            effective++;
+        }
+    }
+    /* Fewer: close idle counters, then let busy ones finish their customer. */
+    while (effective > target && day->n_idle[g] > 0) {
+        set_open(day, day->idle[first + --day->n_idle[g]], 0);
+        effective--;
+    }
+    for (long k = first; k < last && effective > target; k++) {
+        if (day->counter_state[k] == BS_COUNTER_BUSY && !day->counter_closing[k]) {
+            day->counter_closing[k] = 1;
+            day->n_closing[g]++;
+            effective--;
+        }
+    }
+}
+
+void bs_counters_close_day(struct bs_day *day)
+{
+    for (size_t c = 0; c < day->sc->n_classes; c++) {
+        while (day->waiting[c] > 0) {
+            int32_t i = dequeue(day, (int)c);
+            day->turned_away++;
+            leave(day, i, BS_CUST_TURNED_AWAY);
+        }
+    }
+}
 
 void bs_counters_reset(struct bs_day *day)
 {
     const struct bs_scenario *sc = day->sc;
-    day->n_idle = 0;
-    for (long k = sc->n_counters; k-- > 0;)
-        day->idle_counters[day->n_idle++] = (int32_t)k;
-    day->queue_head = day->queue_len = 0;
-    day->busy_min = day->service_sum_min = 0;
-    day->served = day->waited = day->waited_over_10min = 0;
-    day->n_wait_samples = 0;
-}
-
-static void start_service(struct bs_day *day, int32_t customer, int32_t counter)
-{
-    double wait_min = day->now_min - day->arrival_min[customer];
-    double service_min = day->service_min[customer];
-    if (day->arrival_min[customer] >= day->sc->warmup_min) {
-        day->wait_sample_min[day->n_wait_samples++] = wait_min;
-        day->waited += wait_min > 0;
-        day->waited_over_10min += wait_min > BS_SERVICE_STANDARD_WAIT_MIN;
-        day->service_sum_min += service_min;
+    for (size_t c = 0; c < BS_CLASSES_MAX; c++) {
+        day->head[c] = day->tail[c] = -1;
+        day->waiting[c] = 0;
     }
-    day->busy_min += service_min;
-    bs_cal_push(&day->cal, day->now_min + service_min, BS_EV_DEPARTURE, counter);
-}
-
-void bs_counters_on_arrival(struct bs_day *day, int32_t customer)
-{
-    if ((size_t)customer + 1 < day->n_customers)
-        bs_cal_push(&day->cal, day->arrival_min[customer + 1], BS_EV_ARRIVAL, customer + 1);
-    if (day->n_idle > 0) {
-        start_service(day, customer, day->idle_counters[--day->n_idle]);
-        return;
+    day->waiting_total = day->inside = day->peak_inside = 0;
+    day->staff_absent = day->open_total = 0;
+    for (size_t r = 0; r < BS_ROLES_MAX; r++)
+        day->busy[r] = day->open_role[r] = 0;
+    struct bs_stream *staff = bs_rng_stream(day->staff_rng);
+    for (size_t g = 0; g < sc->n_counter_groups; g++) {
+        const struct bs_counter_group *grp = &sc->counter_groups[g];
+        day->n_idle[g] = day->n_closing[g] = day->open[g] = day->present[g] = 0;
+        for (long k = grp->first_counter; k < grp->first_counter + grp->count; k++) {
+            day->counter_group[k] = (int32_t)g;
+            day->counter_role[k] = grp->role;
+            day->counter_state[k] = BS_COUNTER_CLOSED;
+            day->counter_closing[k] = 0;
+            day->counter_customer[k] = -1;
+            /* Staff member k's own stream: the same person in every point. */
+            bs_stream_seek(staff, BS_STREAM_STAFF, (uint64_t)k);
+            day->counter_present[k] = sc->absence_probability == 0 ||
+                                      bs_stream_uniform(staff) >= sc->absence_probability;
+            day->present[g] += day->counter_present[k];
+            day->staff_absent += !day->counter_present[k];
+        }
     }
-    size_t tail = day->queue_head + day->queue_len++;
-    day->queue[tail < day->cap ? tail : tail - day->cap] = customer;
-}
-
-void bs_counters_on_departure(struct bs_day *day, int32_t counter)
-{
-    day->served++;
-    if (day->queue_len == 0) {
-        day->idle_counters[day->n_idle++] = counter;
-        return;
-    }
-    int32_t next = day->queue[day->queue_head];
-    day->queue_head = day->queue_head + 1 == day->cap ? 0 : day->queue_head + 1;
-    day->queue_len--;
-    start_service(day, next, counter);
 }

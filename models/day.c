@@ -1,9 +1,9 @@
 /* One business day: reset the state, draw the customers, run the event loop,
- * and fold the day into one metric row. Nothing here allocates once the
- * state has grown to the scenario's size. */
+ * and fold the day into its metric row, breakdowns and time series. Nothing
+ * here allocates once the state has grown to the scenario's size. */
+#include <math.h>
 #include <stdlib.h>
 #include <string.h>
-#include <math.h>
 
 #include "../sim/rng.h"
 #include "../sim/stats.h"
@@ -14,6 +14,8 @@ typedef void (*bs_handler)(struct bs_day *day, int32_t arg);
 static const bs_handler handlers[BS_EV_COUNT] = {
     [BS_EV_ARRIVAL] = bs_counters_on_arrival,
     [BS_EV_DEPARTURE] = bs_counters_on_departure,
+    [BS_EV_RENEGE] = bs_counters_on_renege,
+    [BS_EV_SCHEDULE] = bs_counters_on_schedule,
 };
 
 struct bs_day *bs_day_alloc(void)
@@ -23,7 +25,8 @@ struct bs_day *bs_day_alloc(void)
         return NULL;
     day->arrival_rng = bs_rng_alloc();
     day->customer_rng = bs_rng_alloc();
-    if (!day->arrival_rng || !day->customer_rng || bs_cal_init(&day->cal, 64)) {
+    day->staff_rng = bs_rng_alloc();
+    if (!day->arrival_rng || !day->customer_rng || !day->staff_rng || bs_cal_init(&day->cal, 64)) {
         bs_day_free(day);
         return NULL;
     }
@@ -34,88 +37,278 @@ void bs_day_free(struct bs_day *day)
 {
     if (!day)
         return;
-    if (day->arrival_rng)
-        gsl_rng_free(day->arrival_rng);
-    if (day->customer_rng)
-        gsl_rng_free(day->customer_rng);
+    gsl_rng *rngs[] = {day->arrival_rng, day->customer_rng, day->staff_rng};
+    for (size_t i = 0; i < sizeof rngs / sizeof rngs[0]; i++)
+        if (rngs[i])
+            gsl_rng_free(rngs[i]);
     bs_cal_fini(&day->cal);
-    free(day->arrival_min);
-    free(day->service_min);
-    free(day->wait_sample_min);
-    free(day->queue);
-    free(day->idle_counters);
+    void *arrays[] = {day->arrival_min, day->service_min, day->patience_min, day->balk_u, day->start_min,
+                      day->segment, day->class_id, day->state, day->counter_of, day->next_waiting,
+                      day->wait_sample_min, day->wait_sample_segment, day->scratch, day->counter_state,
+                      day->counter_present, day->counter_closing, day->counter_customer, day->counter_group, day->counter_role,
+                      day->idle, day->series};
+    for (size_t i = 0; i < sizeof arrays / sizeof arrays[0]; i++)
+        free(arrays[i]);
     free(day);
 }
 
-/* Sizes the state for sc; allocation happens only when sc needs more. */
+#define FIT(field, n)                                                        \
+    do {                                                                     \
+        void *p_ = realloc(day->field, (size_t)(n) * sizeof *day->field);    \
+        if (!p_)                                                             \
+            return -1;                                                       \
+        day->field = p_;                                                     \
+    } while (0)
+
+/* Sizes the per-scenario state; allocates only when sc needs more. */
 static int fit(struct bs_day *day, const struct bs_scenario *sc)
 {
     if (sc->n_counters > day->counters_cap) {
-        int32_t *idle = realloc(day->idle_counters, (size_t)sc->n_counters * sizeof *idle);
-        if (!idle)
-            return -1;
-        day->idle_counters = idle;
+        FIT(counter_state, sc->n_counters);
+        FIT(counter_present, sc->n_counters);
+        FIT(counter_closing, sc->n_counters);
+        FIT(counter_customer, sc->n_counters);
+        FIT(counter_group, sc->n_counters);
+        FIT(counter_role, sc->n_counters);
+        FIT(idle, sc->n_counters);
         day->counters_cap = sc->n_counters;
     }
-    /* Pending events: the next arrival and one departure per counter. */
-    size_t events_needed = (size_t)sc->n_counters + 8;
-    if (events_needed > day->cal.cap) {
-        bs_cal_fini(&day->cal);
-        if (bs_cal_init(&day->cal, events_needed))
-            return -1;
+    size_t series_needed = (BS_TS_COUNT + 1) * sc->n_bins;
+    if (series_needed > day->series_cap) {
+        FIT(series, series_needed);
+        day->series_cap = series_needed;
     }
+    if (day->cap == 0 && bs_day_grow(day))
+        return -1;
     return 0;
 }
 
-static void fold_metrics(struct bs_day *day, double *row)
+/* Pending events: a departure per counter, a renege per waiting customer,
+ * and the schedule changes (arrivals do not pass through the calendar). */
+static int fit_calendar(struct bs_day *day, const struct bs_scenario *sc)
+{
+    size_t needed = day->n_customers + (size_t)sc->n_counters + sc->n_changes + 8;
+    if (needed <= day->cal.cap)
+        return 0;
+    bs_cal_fini(&day->cal);
+    return bs_cal_init(&day->cal, needed + needed / 2);
+}
+
+/* Adds level x time to the bins of the piecewise-constant signals
+ * (occupancy, queue length, open counters) over [t0, t1). Most events fall
+ * in the current bin, so that case is a few additions. */
+static void integrate_bins(struct bs_day *day, double t0, double t1)
 {
     const struct bs_scenario *sc = day->sc;
-    double n = (double)day->n_wait_samples;
-    double wait_sum = 0, wait_max = n > 0 ? 0 : NAN;
-    for (size_t i = 0; i < day->n_wait_samples; i++) {
-        wait_sum += day->wait_sample_min[i];
-        wait_max = day->wait_sample_min[i] > wait_max ? day->wait_sample_min[i] : wait_max;
+    const size_t nb = sc->n_bins;
+    double *occupancy = day->series + BS_TS_OCCUPANCY * nb;
+    double *queue = day->series + BS_TS_QUEUE_LENGTH * nb;
+    double *open = day->series + BS_TS_COUNTERS_OPEN * nb;
+    const double inside = (double)day->inside, waiting = (double)day->waiting_total,
+                 open_now = (double)day->open_total;
+    while (t0 < t1 && day->bin < nb) {
+        double upto = t1 < day->bin_end_min ? t1 : day->bin_end_min;
+        double dt = upto - t0;
+        occupancy[day->bin] += inside * dt;
+        queue[day->bin] += waiting * dt;
+        open[day->bin] += open_now * dt;
+        t0 = upto;
+        if (t0 >= day->bin_end_min) {
+            day->bin++;
+            day->bin_end_min = (double)(day->bin + 1) * sc->bin_min;
+        }
     }
+}
+
+void bs_day_advance(struct bs_day *day, double now_min)
+{
+    const struct bs_scenario *sc = day->sc;
+    double t0 = day->last_min, dt = now_min - t0;
+    if (dt <= 0)
+        return;
+    day->inside_min += (double)day->inside * dt;
+    double open_dt = (now_min < sc->close_min ? now_min : sc->close_min) - t0;
+    for (size_t r = 0; r < sc->n_roles; r++) {
+        day->open_counter_min[r] += (double)day->open_role[r] * dt;
+        day->busy_counter_min[r] += (double)day->busy[r] * dt;
+        if (open_dt > 0)
+            day->open_until_close_min[r] += (double)day->open_role[r] * open_dt;
+    }
+    integrate_bins(day, t0, now_min);
+    day->last_min = now_min;
+}
+
+static void reset(struct bs_day *day)
+{
+    const struct bs_scenario *sc = day->sc;
+    bs_cal_reset(&day->cal);
+    day->now_min = day->last_min = day->last_leave_min = 0;
+    day->bin = 0;
+    day->bin_end_min = sc->bin_min;
+    day->events = 0;
+    day->inside_min = 0;
+    for (size_t r = 0; r < BS_ROLES_MAX; r++)
+        day->open_counter_min[r] = day->busy_counter_min[r] = day->open_until_close_min[r] = 0;
+    memset(day->series, 0, (BS_TS_COUNT + 1) * sc->n_bins * sizeof *day->series);
+    day->served = day->balked = day->reneged = day->turned_away = 0;
+    day->waited = day->waited_over_10min = day->service_over_10min = day->served_counted = 0;
+    day->service_sum_min = day->sojourn_sum_min = 0;
+    day->n_wait_samples = 0;
+    memset(day->seg_arrived, 0, sizeof day->seg_arrived);
+    memset(day->seg_served, 0, sizeof day->seg_served);
+    memset(day->seg_balked, 0, sizeof day->seg_balked);
+    memset(day->seg_reneged, 0, sizeof day->seg_reneged);
+    for (size_t i = 0; i < day->n_customers; i++) {
+        day->state[i] = BS_CUST_COMING;
+        day->start_min[i] = NAN;
+        day->counter_of[i] = -1;
+    }
+    bs_counters_reset(day);
+}
+
+static double ratio(double num, double den)
+{
+    return den > 0 ? num / den : NAN;
+}
+
+/* Wait statistics of samples x[0..n): mean, p50, p90, p95, max, share > 10 min. */
+static void wait_stats(double *x, size_t n, double out[6])
+{
+    double sum = 0, max = n ? x[0] : NAN;
+    size_t over = 0;
+    for (size_t i = 0; i < n; i++) {
+        sum += x[i];
+        max = x[i] > max ? x[i] : max;
+        over += x[i] > 10.0;
+    }
+    static const double q[3] = {0.5, 0.9, 0.95};
+    out[0] = ratio(sum, (double)n);
+    bs_stats_quantiles_inplace(x, n, q, 3, out + 1);
+    out[4] = max;
+    out[5] = ratio((double)over, (double)n);
+}
+
+static void fold(struct bs_day *day, const struct bs_day_out *out)
+{
+    const struct bs_scenario *sc = day->sc;
+    double *row = out->row;
     double day_end_min = day->now_min > sc->close_min ? day->now_min : sc->close_min;
+    double open_sum = 0, busy_sum = 0, open_close_sum = 0;
+    for (size_t r = 0; r < sc->n_roles; r++) {
+        open_sum += day->open_counter_min[r];
+        busy_sum += day->busy_counter_min[r];
+        open_close_sum += day->open_until_close_min[r];
+    }
     row[BS_M_ARRIVED] = (double)day->n_customers;
     row[BS_M_SERVED] = (double)day->served;
-    row[BS_M_WAIT_MEAN_MIN] = n > 0 ? wait_sum / n : NAN;
-    row[BS_M_WAIT_MAX_MIN] = wait_max;
-    row[BS_M_SHARE_WAITED] = n > 0 ? (double)day->waited / n : NAN;
-    row[BS_M_SHARE_WAIT_OVER_10MIN] = n > 0 ? (double)day->waited_over_10min / n : NAN;
-    row[BS_M_SERVICE_MEAN_MIN] = n > 0 ? day->service_sum_min / n : NAN;
-    row[BS_M_COUNTER_UTILIZATION] = day->busy_min / ((double)sc->n_counters * day_end_min);
+    row[BS_M_BALKED] = (double)day->balked;
+    row[BS_M_RENEGED] = (double)day->reneged;
+    row[BS_M_ABANDONED] = (double)(day->balked + day->reneged);
+    row[BS_M_TURNED_AWAY] = (double)day->turned_away;
+    row[BS_M_SHARE_WAITED] = ratio((double)day->waited, (double)day->n_wait_samples);
+    row[BS_M_SERVICE_MEAN_MIN] = ratio(day->service_sum_min, (double)day->served_counted);
+    row[BS_M_SHARE_SERVICE_OVER_10MIN] = ratio((double)day->service_over_10min, (double)day->served_counted);
+    row[BS_M_TIME_IN_BRANCH_MEAN_MIN] = ratio(day->sojourn_sum_min, (double)day->n_customers);
+    row[BS_M_COUNTER_UTILIZATION] = ratio(busy_sum, open_sum);
+    row[BS_M_COUNTERS_OPEN_MEAN] = open_close_sum / sc->close_min;
+    row[BS_M_STAFF_ABSENT] = (double)day->staff_absent;
+    row[BS_M_PEAK_OCCUPANCY] = (double)day->peak_inside;
+    row[BS_M_OCCUPANCY_MEAN] = day->inside_min / day_end_min;
     row[BS_M_DAY_END_MIN] = day_end_min;
     row[BS_M_EVENTS] = (double)day->events;
-    /* Last: selection reorders the samples. */
-    row[BS_M_WAIT_P90_MIN] = bs_stats_quantile_inplace(day->wait_sample_min, day->n_wait_samples, 0.9);
+
+    /* Per segment first: gathering into scratch keeps the samples' order. */
+    double *seg_out = out->breakdown[BS_BD_SEGMENTS];
+    size_t es = out->entity_stride[BS_BD_SEGMENTS];
+    double w[6];
+    for (size_t s = 0; s < sc->n_segments; s++) {
+        if (sc->n_segments == 1) { /* the segment is everyone: no copy needed */
+            wait_stats(day->wait_sample_min, day->n_wait_samples, w);
+        } else {
+            size_t n = 0;
+            for (size_t i = 0; i < day->n_wait_samples; i++)
+                if (day->wait_sample_segment[i] == s)
+                    day->scratch[n++] = day->wait_sample_min[i];
+            wait_stats(day->scratch, n, w);
+        }
+        seg_out[BS_SM_ARRIVED * es + s] = (double)day->seg_arrived[s];
+        seg_out[BS_SM_SERVED * es + s] = (double)day->seg_served[s];
+        seg_out[BS_SM_BALKED * es + s] = (double)day->seg_balked[s];
+        seg_out[BS_SM_RENEGED * es + s] = (double)day->seg_reneged[s];
+        seg_out[BS_SM_WAIT_MEAN_MIN * es + s] = w[0];
+        seg_out[BS_SM_WAIT_P90_MIN * es + s] = w[2];
+        seg_out[BS_SM_SHARE_WAIT_OVER_10MIN * es + s] = w[5];
+    }
+    double *role_out = out->breakdown[BS_BD_ROLES];
+    size_t rs = out->entity_stride[BS_BD_ROLES];
+    for (size_t r = 0; r < sc->n_roles; r++) {
+        role_out[BS_RM_COUNTER_UTILIZATION * rs + r] = ratio(day->busy_counter_min[r], day->open_counter_min[r]);
+        role_out[BS_RM_COUNTERS_OPEN_MEAN * rs + r] = day->open_until_close_min[r] / sc->close_min;
+    }
+    if (sc->n_segments > 1)
+        wait_stats(day->wait_sample_min, day->n_wait_samples, w); /* reorders the samples: last */
+    row[BS_M_WAIT_MEAN_MIN] = w[0];
+    row[BS_M_WAIT_P50_MIN] = w[1];
+    row[BS_M_WAIT_P90_MIN] = w[2];
+    row[BS_M_WAIT_P95_MIN] = w[3];
+    row[BS_M_WAIT_MAX_MIN] = w[4];
+    row[BS_M_SHARE_WAIT_OVER_10MIN] = w[5];
+
+    const size_t nb = sc->n_bins, bs = out->bin_stride;
+    const double *series = day->series, *wait_count = day->series + BS_TS_COUNT * nb;
+    for (size_t b = 0; b < nb; b++) {
+        out->series[BS_TS_ARRIVALS * bs + b] = series[BS_TS_ARRIVALS * nb + b];
+        out->series[BS_TS_OCCUPANCY * bs + b] = series[BS_TS_OCCUPANCY * nb + b] / sc->bin_min;
+        out->series[BS_TS_QUEUE_LENGTH * bs + b] = series[BS_TS_QUEUE_LENGTH * nb + b] / sc->bin_min;
+        out->series[BS_TS_COUNTERS_OPEN * bs + b] = series[BS_TS_COUNTERS_OPEN * nb + b] / sc->bin_min;
+        out->series[BS_TS_WAIT_MEAN_MIN * bs + b] = ratio(series[BS_TS_WAIT_MEAN_MIN * nb + b], wait_count[b]);
+    }
 }
 
 int bs_day_run(struct bs_day *day, const struct bs_scenario *sc, uint64_t seed,
-               uint64_t replication, double *row, struct bs_error *err)
+               uint64_t replication, const struct bs_day_out *out, struct bs_error *err)
 {
     day->sc = sc;
     if (fit(day, sc))
         return bs_error_set(err, BS_ERR_RUN, "out of memory sizing the day for %ld counters", sc->n_counters);
     bs_stream_set(bs_rng_stream(day->arrival_rng), seed, replication, BS_STREAM_ARRIVALS, 0);
     bs_stream_set(bs_rng_stream(day->customer_rng), seed, replication, BS_STREAM_CUSTOMER, 0);
-    if (bs_demand_generate(day))
+    bs_stream_set(bs_rng_stream(day->staff_rng), seed, replication, BS_STREAM_STAFF, 0);
+    if (bs_demand_generate(day) || fit_calendar(day, sc))
         return bs_error_set(err, BS_ERR_RUN, "out of memory storing the day's customers");
     if (day->n_customers > INT32_MAX)
         return bs_error_set(err, BS_ERR_RUN, "more than %d customers in a day", INT32_MAX);
-    bs_cal_reset(&day->cal);
-    day->now_min = 0;
-    day->events = 0;
-    bs_counters_reset(day);
-    if (day->n_customers > 0)
-        bs_cal_push(&day->cal, day->arrival_min[0], BS_EV_ARRIVAL, 0);
+    reset(day);
+    for (size_t c = 0; c < sc->n_changes; c++)
+        bs_cal_push(&day->cal, sc->changes[c].time_min, BS_EV_SCHEDULE, (int32_t)c);
 
+    /* Arrivals are already in time order: they are merged with the calendar
+     * here instead of passing through it. At equal times calendar events
+     * (a schedule change, a departure) come first. */
+    size_t next_arrival = 0;
+    const size_t n_customers = day->n_customers;
     struct bs_event ev;
-    while (bs_cal_pop(&day->cal, &ev) == 0) {
-        day->now_min = ev.time_min;
+    for (;;) {
+        double arrival_min = next_arrival < n_customers ? day->arrival_min[next_arrival] : INFINITY;
+        if (bs_cal_size(&day->cal) > 0 && day->cal.ev[0].time_min <= arrival_min) {
+            bs_cal_pop(&day->cal, &ev);
+        } else if (next_arrival < n_customers) {
+            ev = (struct bs_event){arrival_min, 0, BS_EV_ARRIVAL, (int32_t)next_arrival++};
+        } else {
+            break;
+        }
         day->events++;
+        /* A patience timer of a customer no longer waiting: not an event of the day. */
+        if (ev.kind == BS_EV_RENEGE && day->state[ev.arg] != BS_CUST_WAITING)
+            continue;
+        bs_day_advance(day, ev.time_min);
+        day->now_min = ev.time_min;
         handlers[ev.kind](day, ev.arg);
     }
-    fold_metrics(day, row);
+    /* Counters stay open until closing even when the branch empties early. */
+    if (day->now_min < sc->close_min)
+        bs_day_advance(day, sc->close_min);
+    bs_counters_close_day(day);
+    fold(day, out);
     return 0;
 }

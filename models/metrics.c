@@ -6,21 +6,80 @@
 static const struct bs_metric_def metric_defs[BS_M_COUNT] = {
     [BS_M_ARRIVED] = {"arrived", "customers", "customers who came through the door"},
     [BS_M_SERVED] = {"served", "customers", "customers whose service at a counter ended"},
+    [BS_M_BALKED] = {"balked", "customers", "customers who left at once on seeing the tickets ahead"},
+    [BS_M_RENEGED] = {"reneged", "customers", "customers who left the line when their patience ran out"},
+    [BS_M_ABANDONED] = {"abandoned", "customers", "balked + reneged"},
+    [BS_M_TURNED_AWAY] = {"turned_away", "customers",
+                          "customers still waiting when no counter that serves them opens again (sent away at the end of the day)"},
     [BS_M_WAIT_MEAN_MIN] = {"wait_mean_min", "min",
-                            "mean wait from arrival to service start (customers arriving after output.warmup_min)"},
-    [BS_M_WAIT_P90_MIN] = {"wait_p90_min", "min", "90th percentile of the wait"},
-    [BS_M_WAIT_MAX_MIN] = {"wait_max_min", "min", "longest wait"},
-    [BS_M_SHARE_WAITED] = {"share_waited", "1", "share of customers who waited at all (P(wait > 0))"},
-    [BS_M_SHARE_WAIT_OVER_10MIN] = {"share_wait_over_10min", "1", "share of customers who waited over 10 minutes"},
+                            "mean wait from arrival to service start of served customers (arriving after output.warmup_min)"},
+    [BS_M_WAIT_P50_MIN] = {"wait_p50_min", "min", "median wait of served customers"},
+    [BS_M_WAIT_P90_MIN] = {"wait_p90_min", "min", "90th percentile of the wait of served customers"},
+    [BS_M_WAIT_P95_MIN] = {"wait_p95_min", "min", "95th percentile of the wait of served customers"},
+    [BS_M_WAIT_MAX_MIN] = {"wait_max_min", "min", "longest wait of a served customer"},
+    [BS_M_SHARE_WAITED] = {"share_waited", "1", "share of served customers who waited at all (P(wait > 0))"},
+    [BS_M_SHARE_WAIT_OVER_10MIN] = {"share_wait_over_10min", "1",
+                                    "share of served customers who waited over 10 minutes"},
     [BS_M_SERVICE_MEAN_MIN] = {"service_mean_min", "min", "mean service time at the counter"},
+    [BS_M_SHARE_SERVICE_OVER_10MIN] = {"share_service_over_10min", "1",
+                                       "share of served customers whose service took over 10 minutes (the service standard)"},
+    [BS_M_TIME_IN_BRANCH_MEAN_MIN] = {"time_in_branch_mean_min", "min",
+                                      "mean time from arrival to leaving, over all arrivals (balkers count 0)"},
     [BS_M_COUNTER_UTILIZATION] = {"counter_utilization", "1",
-                                  "busy counter time / counter time from opening until the last customer leaves"},
+                                  "busy counter time / open counter time, until the last customer leaves"},
+    [BS_M_COUNTERS_OPEN_MEAN] = {"counters_open_mean", "counters", "time-average number of open counters while the doors are open"},
+    [BS_M_STAFF_ABSENT] = {"staff_absent", "staff", "counter staff absent for the day"},
+    [BS_M_PEAK_OCCUPANCY] = {"peak_occupancy", "customers", "most customers inside at once (waiting or in service)"},
+    [BS_M_OCCUPANCY_MEAN] = {"occupancy_mean", "customers",
+                             "time-average customers inside, from opening until the last customer leaves"},
     [BS_M_DAY_END_MIN] = {"day_end_min", "min", "minutes from opening until the last customer leaves"},
     [BS_M_EVENTS] = {"events", "events", "events processed by the simulation engine"},
+};
+
+static const struct bs_metric_def segment_defs[BS_SM_COUNT] = {
+    [BS_SM_ARRIVED] = {"arrived", "customers", "customers of the segment who came"},
+    [BS_SM_SERVED] = {"served", "customers", "customers of the segment served"},
+    [BS_SM_BALKED] = {"balked", "customers", "customers of the segment who balked"},
+    [BS_SM_RENEGED] = {"reneged", "customers", "customers of the segment who reneged"},
+    [BS_SM_WAIT_MEAN_MIN] = {"wait_mean_min", "min", "mean wait of the segment's served customers"},
+    [BS_SM_WAIT_P90_MIN] = {"wait_p90_min", "min", "90th percentile wait of the segment's served customers"},
+    [BS_SM_SHARE_WAIT_OVER_10MIN] = {"share_wait_over_10min", "1",
+                                     "share of the segment's served customers who waited over 10 minutes"},
+};
+
+static const struct bs_metric_def role_defs[BS_RM_COUNT] = {
+    [BS_RM_COUNTER_UTILIZATION] = {"counter_utilization", "1", "busy / open counter time of the role"},
+    [BS_RM_COUNTERS_OPEN_MEAN] = {"counters_open_mean", "counters",
+                                  "time-average open counters of the role while the doors are open"},
+};
+
+static const struct bs_breakdown_def breakdowns[BS_BD_COUNT] = {
+    [BS_BD_SEGMENTS] = {"segments", segment_defs, BS_SM_COUNT},
+    [BS_BD_ROLES] = {"roles", role_defs, BS_RM_COUNT},
+};
+
+static const struct bs_metric_def series_defs[BS_TS_COUNT] = {
+    [BS_TS_ARRIVALS] = {"arrivals", "customers", "arrivals in the bin"},
+    [BS_TS_OCCUPANCY] = {"occupancy", "customers", "time-average customers inside in the bin"},
+    [BS_TS_QUEUE_LENGTH] = {"queue_length", "customers", "time-average customers waiting in the bin"},
+    [BS_TS_COUNTERS_OPEN] = {"counters_open", "counters", "time-average open counters in the bin"},
+    [BS_TS_WAIT_MEAN_MIN] = {"wait_mean_min", "min", "mean wait of served customers who arrived in the bin"},
 };
 
 const struct bs_metric_def *bs_model_metrics(size_t *count)
 {
     *count = BS_M_COUNT;
     return metric_defs;
+}
+
+const struct bs_breakdown_def *bs_model_breakdowns(size_t *count)
+{
+    *count = BS_BD_COUNT;
+    return breakdowns;
+}
+
+const struct bs_metric_def *bs_model_series(size_t *count)
+{
+    *count = BS_TS_COUNT;
+    return series_defs;
 }

@@ -1,22 +1,62 @@
-/* The branch's metric registry: one row per metric, in row order. Adding a
- * metric is one enum entry and one table row; output, summaries, describe
- * and the docs all read the table. */
+/* The branch's metric registries: per-day metrics, per-segment and per-role
+ * breakdowns, and time series. Adding a metric is one enum entry and one
+ * table row; output, summaries, describe and the docs all read the tables. */
 #ifndef BS_METRICS_H
 #define BS_METRICS_H
 
 enum bs_metric {
     BS_M_ARRIVED,
     BS_M_SERVED,
+    BS_M_BALKED,
+    BS_M_RENEGED,
+    BS_M_ABANDONED,
+    BS_M_TURNED_AWAY,
     BS_M_WAIT_MEAN_MIN,
+    BS_M_WAIT_P50_MIN,
     BS_M_WAIT_P90_MIN,
+    BS_M_WAIT_P95_MIN,
     BS_M_WAIT_MAX_MIN,
     BS_M_SHARE_WAITED,
     BS_M_SHARE_WAIT_OVER_10MIN,
     BS_M_SERVICE_MEAN_MIN,
+    BS_M_SHARE_SERVICE_OVER_10MIN,
+    BS_M_TIME_IN_BRANCH_MEAN_MIN,
     BS_M_COUNTER_UTILIZATION,
+    BS_M_COUNTERS_OPEN_MEAN,
+    BS_M_STAFF_ABSENT,
+    BS_M_PEAK_OCCUPANCY,
+    BS_M_OCCUPANCY_MEAN,
     BS_M_DAY_END_MIN,
     BS_M_EVENTS,
     BS_M_COUNT
+};
+
+enum bs_segment_metric {
+    BS_SM_ARRIVED,
+    BS_SM_SERVED,
+    BS_SM_BALKED,
+    BS_SM_RENEGED,
+    BS_SM_WAIT_MEAN_MIN,
+    BS_SM_WAIT_P90_MIN,
+    BS_SM_SHARE_WAIT_OVER_10MIN,
+    BS_SM_COUNT
+};
+
+enum bs_role_metric {
+    BS_RM_COUNTER_UTILIZATION,
+    BS_RM_COUNTERS_OPEN_MEAN,
+    BS_RM_COUNT
+};
+
+enum bs_breakdown_id { BS_BD_SEGMENTS, BS_BD_ROLES, BS_BD_COUNT };
+
+enum bs_series {
+    BS_TS_ARRIVALS,
+    BS_TS_OCCUPANCY,
+    BS_TS_QUEUE_LENGTH,
+    BS_TS_COUNTERS_OPEN,
+    BS_TS_WAIT_MEAN_MIN,
+    BS_TS_COUNT
 };
 
 #endif

@@ -1,6 +1,6 @@
-/* Reads one scenario point of the branch model from the config. Scalar keys
- * are declared once in scalar_keys (range, default, unit); lists and
- * distributions are read by the code below. Every check happens here, before
+/* Reads one scenario point of the branch model: the day, demand, segments,
+ * transactions and customer behaviour (counters are in staffing.c). Scalar
+ * keys are declared once in scalar_keys; every check happens here, before
  * any replication runs. */
 #include <math.h>
 #include <stddef.h>
@@ -9,6 +9,7 @@
 #include <string.h>
 
 #include "branch.h"
+#include "scenario.h"
 
 #define SHARE_SUM_TOLERANCE 1e-6
 
@@ -23,18 +24,103 @@ static const struct scalar_key scalar_keys[] = {
     {"day.hours", 0.25, 24, 8, 0, offsetof(struct bs_scenario, hours)},
     {"demand.customers_per_day", 0, 1e7, 0, 1, offsetof(struct bs_scenario, customers_per_day)},
     {"output.warmup_min", 0, 1440, 0, 0, offsetof(struct bs_scenario, warmup_min)},
+    {"output.bin_min", 1, 1440, 15, 0, offsetof(struct bs_scenario, bin_min)},
+    {"staffing.absence_probability", 0, 1, 0, 0, offsetof(struct bs_scenario, absence_probability)},
 };
 
-static int read_open(struct bs_cfg *cfg, struct bs_scenario *sc)
+int bs_scenario_clock(struct bs_cfg *cfg, const char *key, const char *dflt, double *min_of_day)
 {
     char text[16];
-    if (bs_cfg_string(cfg, "day.open", "09:00", text, sizeof text))
+    if (bs_cfg_string(cfg, key, dflt, text, sizeof text))
         return cfg->err->status;
     int hh, mm;
     char tail;
-    if (sscanf(text, "%d:%d%c", &hh, &mm, &tail) != 2 || hh < 0 || hh > 23 || mm < 0 || mm > 59)
-        return bs_cfg_fail(cfg, "day.open", "expected a time \"HH:MM\" (00:00 to 23:59), got '%s'", text);
-    sc->open_min_of_day = hh * 60.0 + mm;
+    if (sscanf(text, "%d:%d%c", &hh, &mm, &tail) != 2 || hh < 0 || hh > 24 || mm < 0 || mm > 59 ||
+        (hh == 24 && mm > 0))
+        return bs_cfg_fail(cfg, key, "expected a time \"HH:MM\" (00:00 to 24:00), got '%s'", text);
+    *min_of_day = hh * 60.0 + mm;
+    return 0;
+}
+
+int bs_scenario_find(const char (*names)[BS_NAME_MAX], size_t n, const char *name)
+{
+    for (size_t i = 0; i < n; i++)
+        if (strcmp(names[i], name) == 0)
+            return (int)i;
+    return -1;
+}
+
+static int read_profile(struct bs_cfg *cfg, struct bs_scenario *sc)
+{
+    long n = bs_cfg_list_len(cfg, "demand.profile");
+    if (n < 0)
+        return cfg->err->status;
+    if (n > BS_PROFILE_MAX)
+        return bs_cfg_fail(cfg, "demand.profile", "at most %d blocks", BS_PROFILE_MAX);
+    double weights[BS_PROFILE_MAX], sum = 0;
+    char key[BS_CFG_PATH_MAX];
+    if (n == 0) { /* flat */
+        n = 1;
+        weights[0] = 1;
+    }
+    for (long i = 0; i < n && bs_cfg_has(cfg, "demand.profile"); i++) {
+        snprintf(key, sizeof key, "demand.profile.%ld", i);
+        if (bs_cfg_number(cfg, key, 0, 1e6, 0, 1, &weights[i]))
+            return cfg->err->status;
+    }
+    for (long i = 0; i < n; i++)
+        sum += weights[i];
+    if (!(sum > 0))
+        return bs_cfg_fail(cfg, "demand.profile", "needs a positive weight somewhere");
+    double block_min = sc->close_min / (double)n;
+    for (long i = 0; i < n; i++)
+        sc->profile_rate_per_min[i] = sc->customers_per_day * weights[i] / sum / block_min;
+    sc->n_profile = (size_t)n;
+    return 0;
+}
+
+static int read_segments(struct bs_cfg *cfg, struct bs_scenario *sc)
+{
+    long n = bs_cfg_list_len(cfg, "segments");
+    if (n < 0)
+        return cfg->err->status;
+    if (n > BS_SEGMENTS_MAX)
+        return bs_cfg_fail(cfg, "segments", "at most %d segments", BS_SEGMENTS_MAX);
+    char key[BS_CFG_PATH_MAX];
+    if (n == 0) {
+        struct bs_segment *s = &sc->segments[0];
+        snprintf(s->name, sizeof s->name, "general");
+        s->share = 1;
+        s->service_factor = 1;
+        sc->n_segments = 1;
+        sc->segment_cdf[0] = 1;
+        return 0;
+    }
+    double sum = 0;
+    for (long i = 0; i < n; i++) {
+        struct bs_segment *s = &sc->segments[i];
+        snprintf(key, sizeof key, "segments.%ld.name", i);
+        if (bs_cfg_string(cfg, key, NULL, s->name, sizeof s->name))
+            return cfg->err->status;
+        if (bs_scenario_find(sc->class_names, (size_t)i, s->name) >= 0)
+            return bs_cfg_fail(cfg, key, "segment '%s' is named twice", s->name);
+        snprintf(sc->class_names[i], BS_NAME_MAX, "%s", s->name);
+        snprintf(key, sizeof key, "segments.%ld.share", i);
+        if (bs_cfg_number(cfg, key, 0, 1, n == 1 ? 1 : 0, n > 1, &s->share))
+            return cfg->err->status;
+        snprintf(key, sizeof key, "segments.%ld.service_factor", i);
+        if (bs_cfg_number(cfg, key, 0.01, 100, 1, 0, &s->service_factor))
+            return cfg->err->status;
+        snprintf(key, sizeof key, "segments.%ld.patience_min", i);
+        s->has_patience = bs_cfg_has(cfg, key);
+        if (s->has_patience && bs_dist_parse(cfg, key, &s->patience_min))
+            return cfg->err->status;
+        sum += s->share;
+        sc->segment_cdf[i] = sum;
+    }
+    if (fabs(sum - 1.0) > SHARE_SUM_TOLERANCE)
+        return bs_cfg_fail(cfg, "segments", "shares must sum to 1, they sum to %.6g", sum);
+    sc->n_segments = (size_t)n;
     return 0;
 }
 
@@ -48,7 +134,7 @@ static int read_transactions(struct bs_cfg *cfg, struct bs_scenario *sc)
     if (n > BS_TRANSACTIONS_MAX)
         return bs_cfg_fail(cfg, "transactions", "at most %d transaction types", BS_TRANSACTIONS_MAX);
     char key[BS_CFG_PATH_MAX];
-    double share_sum = 0;
+    sc->n_classes = sc->n_segments;
     for (long i = 0; i < n; i++) {
         struct bs_transaction *t = &sc->transactions[i];
         snprintf(key, sizeof key, "transactions.%ld.name", i);
@@ -56,47 +142,77 @@ static int read_transactions(struct bs_cfg *cfg, struct bs_scenario *sc)
         snprintf(dflt, sizeof dflt, "transaction%ld", i);
         if (bs_cfg_string(cfg, key, dflt, t->name, sizeof t->name))
             return cfg->err->status;
+        double share;
         snprintf(key, sizeof key, "transactions.%ld.share", i);
-        if (bs_cfg_number(cfg, key, 0, 1, n == 1 ? 1.0 : 0, n > 1, &t->share))
+        if (bs_cfg_number(cfg, key, 0, 1, n == 1 ? 1.0 : 0, n > 1, &share))
             return cfg->err->status;
+        for (size_t s = 0; s < sc->n_segments; s++)
+            t->share_by_segment[s] = share;
+        /* segment_shares: {elderly: 0.6, ...} overrides share for those segments */
+        snprintf(key, sizeof key, "transactions.%ld.segment_shares", i);
+        const char *names[BS_SEGMENTS_MAX];
+        long k = bs_cfg_map_keys(cfg, key, names, BS_SEGMENTS_MAX);
+        if (k < 0)
+            return cfg->err->status;
+        for (long j = 0; j < k; j++) {
+            char sub[2 * BS_CFG_PATH_MAX];
+            snprintf(sub, sizeof sub, "%s.%s", key, names[j]);
+            int s = bs_scenario_find(sc->class_names, sc->n_segments, names[j]);
+            if (s < 0)
+                return bs_cfg_fail(cfg, sub, "'%s' is not a segment", names[j]);
+            if (bs_cfg_number(cfg, sub, 0, 1, 0, 1, &t->share_by_segment[s]))
+                return cfg->err->status;
+        }
         snprintf(key, sizeof key, "transactions.%ld.service_min", i);
         if (!bs_cfg_has(cfg, key))
             return bs_cfg_fail(cfg, key, "required: a service-time distribution in minutes");
         if (bs_dist_parse(cfg, key, &t->service_min))
             return cfg->err->status;
-        share_sum += t->share;
-        sc->transaction_cdf[i] = share_sum;
+        /* class: a counter class of its own (e.g. emergency), else the segment's */
+        snprintf(key, sizeof key, "transactions.%ld.class", i);
+        t->class_id = -1;
+        if (bs_cfg_has(cfg, key)) {
+            char cls[BS_NAME_MAX];
+            if (bs_cfg_string(cfg, key, NULL, cls, sizeof cls))
+                return cfg->err->status;
+            int c = bs_scenario_find(sc->class_names, sc->n_classes, cls);
+            if (c < 0) {
+                if (sc->n_classes == BS_CLASSES_MAX)
+                    return bs_cfg_fail(cfg, key, "at most %d classes", BS_CLASSES_MAX);
+                c = (int)sc->n_classes++;
+                snprintf(sc->class_names[c], BS_NAME_MAX, "%s", cls);
+            }
+            t->class_id = c;
+        }
     }
-    if (fabs(share_sum - 1.0) > SHARE_SUM_TOLERANCE)
-        return bs_cfg_fail(cfg, "transactions", "shares must sum to 1, they sum to %.6g", share_sum);
     sc->n_transactions = (size_t)n;
+    for (size_t s = 0; s < sc->n_segments; s++) {
+        double sum = 0;
+        for (long i = 0; i < n; i++) {
+            sum += sc->transactions[i].share_by_segment[s];
+            sc->transaction_cdf[s][i] = sum;
+        }
+        if (fabs(sum - 1.0) > SHARE_SUM_TOLERANCE)
+            return bs_cfg_fail(cfg, "transactions", "shares must sum to 1 (for segment '%s'), they sum to %.6g",
+                               sc->segments[s].name, sum);
+    }
     return 0;
 }
 
-static int read_counters(struct bs_cfg *cfg, struct bs_scenario *sc)
+static int read_behaviour(struct bs_cfg *cfg, struct bs_scenario *sc)
 {
-    long n = bs_cfg_list_len(cfg, "counters");
-    if (n < 0)
+    sc->balking = bs_cfg_has(cfg, "balking");
+    if (sc->balking && (bs_cfg_int(cfg, "balking.threshold", 0, 100000, 0, 1, &sc->balk_threshold) ||
+                        bs_cfg_number(cfg, "balking.probability", 0, 1, 1, 0, &sc->balk_probability)))
         return cfg->err->status;
-    if (n == 0)
-        return bs_cfg_fail(cfg, "counters", "required: a list of {role, count}");
-    if (n > BS_COUNTER_GROUPS_MAX)
-        return bs_cfg_fail(cfg, "counters", "at most %d counter groups", BS_COUNTER_GROUPS_MAX);
-    char key[BS_CFG_PATH_MAX];
-    sc->n_counters = 0;
-    for (long i = 0; i < n; i++) {
-        struct bs_counter_group *g = &sc->counter_groups[i];
-        snprintf(key, sizeof key, "counters.%ld.role", i);
-        if (bs_cfg_string(cfg, key, "general", g->role, sizeof g->role))
-            return cfg->err->status;
-        snprintf(key, sizeof key, "counters.%ld.count", i);
-        if (bs_cfg_int(cfg, key, 0, 1000, 0, 1, &g->count))
-            return cfg->err->status;
-        sc->n_counters += g->count;
-    }
-    sc->n_counter_groups = (size_t)n;
-    if (sc->n_counters == 0)
-        return bs_cfg_fail(cfg, "counters", "at least one counter must be open");
+    sc->has_default_patience = bs_cfg_has(cfg, "reneging.patience_min");
+    if (bs_cfg_has(cfg, "reneging") && !sc->has_default_patience)
+        return bs_cfg_fail(cfg, "reneging.patience_min", "required: a patience distribution in minutes");
+    if (sc->has_default_patience && bs_dist_parse(cfg, "reneging.patience_min", &sc->patience_min))
+        return cfg->err->status;
+    sc->reneging = sc->has_default_patience;
+    for (size_t s = 0; s < sc->n_segments; s++)
+        sc->reneging |= sc->segments[s].has_patience;
     return 0;
 }
 
@@ -113,15 +229,23 @@ struct bs_scenario *bs_scenario_load(struct bs_cfg *cfg)
         st = bs_cfg_number(cfg, k->key, k->lo, k->hi, k->dflt, k->required,
                            (double *)((char *)sc + k->offset));
     }
+    sc->close_min = sc->hours * 60.0;
     if (!st)
-        st = read_open(cfg, sc);
+        st = bs_scenario_clock(cfg, "day.open", "09:00", &sc->open_min_of_day);
+    if (!st && sc->warmup_min >= sc->close_min)
+        st = bs_cfg_fail(cfg, "output.warmup_min", "must be shorter than the day (%g min)", sc->close_min);
+    sc->n_bins = (size_t)ceil(sc->close_min / sc->bin_min - 1e-9);
+    sc->bins_per_min = 1.0 / sc->bin_min;
+    if (!st)
+        st = read_profile(cfg, sc);
+    if (!st)
+        st = read_segments(cfg, sc);
     if (!st)
         st = read_transactions(cfg, sc);
     if (!st)
-        st = read_counters(cfg, sc);
-    sc->close_min = sc->hours * 60.0;
-    if (!st && sc->warmup_min >= sc->close_min)
-        st = bs_cfg_fail(cfg, "output.warmup_min", "must be shorter than the day (%g min)", sc->close_min);
+        st = read_behaviour(cfg, sc);
+    if (!st)
+        st = bs_staffing_load(cfg, sc);
     if (st) {
         free(sc);
         return NULL;
@@ -132,4 +256,20 @@ struct bs_scenario *bs_scenario_load(struct bs_cfg *cfg)
 void bs_scenario_free(struct bs_scenario *sc)
 {
     free(sc);
+}
+
+size_t bs_scenario_entities(const struct bs_scenario *sc, size_t b)
+{
+    return b == BS_BD_SEGMENTS ? sc->n_segments : b == BS_BD_ROLES ? sc->n_roles : 0;
+}
+
+const char *bs_scenario_entity_name(const struct bs_scenario *sc, size_t b, size_t i)
+{
+    return b == BS_BD_SEGMENTS ? sc->segments[i].name : sc->roles[i].name;
+}
+
+size_t bs_scenario_bins(const struct bs_scenario *sc, double *bin_min)
+{
+    *bin_min = sc->bin_min;
+    return sc->n_bins;
 }

@@ -341,6 +341,23 @@ int bs_cfg_enum(struct bs_cfg *cfg, const char *key, const char *const *names, i
     return bs_cfg_fail_node(cfg, n, key, "'%s' is not one of %s", s, allowed);
 }
 
+int bs_cfg_bool(struct bs_cfg *cfg, const char *key, int dflt, int *out)
+{
+    yaml_node_t *n = bs_cfg_node(cfg, key);
+    if (!n) {
+        *out = dflt;
+        return 0;
+    }
+    const char *s = scalar_text(cfg, key, n, "true or false");
+    if (!s)
+        return cfg->err->status;
+    if (strcmp(s, "true") == 0 || strcmp(s, "false") == 0) {
+        *out = s[0] == 't';
+        return 0;
+    }
+    return bs_cfg_fail_node(cfg, n, key, "expected true or false, got '%s'", s);
+}
+
 long bs_cfg_list_len(struct bs_cfg *cfg, const char *key)
 {
     yaml_node_t *n = bs_cfg_node(cfg, key);

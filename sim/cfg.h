@@ -53,6 +53,7 @@ int bs_cfg_int(struct bs_cfg *cfg, const char *key, long lo, long hi,
                long dflt, int required, long *out);
 int bs_cfg_string(struct bs_cfg *cfg, const char *key, const char *dflt,
                   char *out, size_t cap);
+int bs_cfg_bool(struct bs_cfg *cfg, const char *key, int dflt, int *out);
 /* One of names[0..n); dflt < 0 makes the key required. */
 int bs_cfg_enum(struct bs_cfg *cfg, const char *key, const char *const *names,
                 int n, int dflt, int *out);

@@ -44,7 +44,30 @@ int bs_load(struct bs_loaded *ld, const char *file, struct bs_error *err)
         }
     }
     bs_cfg_clear_overrides(cfg);
-    return bs_cfg_check_unknown(cfg);
+    if (bs_cfg_check_unknown(cfg))
+        return err->status;
+    /* One file holds one set of entity names and one bin width. */
+    size_t n_breakdowns;
+    const struct bs_breakdown_def *bd = bs_model_breakdowns(&n_breakdowns);
+    double bin0, bin;
+    bs_scenario_bins(ld->points[0], &bin0);
+    for (size_t p = 1; p < n; p++) {
+        bs_scenario_bins(ld->points[p], &bin);
+        if (bin != bin0)
+            return bs_error_set(err, BS_ERR_INPUT, "%s:1:1: sweep: point %zu changes output.bin_min; it must be "
+                                "the same in every point", cfg->file, p);
+        for (size_t b = 0; b < n_breakdowns; b++) {
+            size_t e = bs_scenario_entities(ld->points[p], b);
+            int same = e == bs_scenario_entities(ld->points[0], b);
+            for (size_t i = 0; same && i < e; i++)
+                same = strcmp(bs_scenario_entity_name(ld->points[p], b, i),
+                              bs_scenario_entity_name(ld->points[0], b, i)) == 0;
+            if (!same)
+                return bs_error_set(err, BS_ERR_INPUT, "%s:1:1: sweep: point %zu changes the %s; they must be the "
+                                    "same in every point", cfg->file, p, bd[b].group);
+        }
+    }
+    return 0;
 }
 
 void bs_load_fini(struct bs_loaded *ld)

@@ -143,38 +143,26 @@ static int cmd_run(int argc, char **argv)
         out_path = default_path;
     }
 
-    size_t n_metrics;
-    const struct bs_metric_def *metrics = bs_model_metrics(&n_metrics);
     struct bs_run run = {
         .n_points = ld.n_points,
         .n_replications = (size_t)ld.replications,
-        .n_metrics = n_metrics,
         .seed = ld.seed,
         .points = ld.points,
     };
+    bs_runner_layout(&run);
     struct bs_output out;
     int st = bs_output_open(&out, out_path, &err);
     if (st) {
         bs_load_fini(&ld);
         return fail(&err);
     }
-    run.values = malloc(run.n_points * run.n_replications * n_metrics * sizeof *run.values);
-    if (!run.values)
-        st = bs_error_set(&err, BS_ERR_RUN, "out of memory for %zu x %zu result rows", run.n_points,
-                          run.n_replications);
-    if (!st)
-        st = bs_runner_run(&run, (int)threads, &err);
+    st = bs_runner_run(&run, (int)threads, &err);
     if (!st) {
         struct bs_output_data data = {
             .scenario_text = ld.cfg.text,
             .scenario_file = scenario_file,
             .scenario_name = ld.name,
-            .seed = ld.seed,
-            .n_points = run.n_points,
-            .n_replications = run.n_replications,
-            .metrics = metrics,
-            .n_metrics = n_metrics,
-            .values = run.values,
+            .run = &run,
             .n_keys = ld.sweep.n_keys,
             .keys = NULL,
             .key_values = (const char *const *)ld.key_values,

@@ -1,6 +1,6 @@
 /* The one interface between the simulator (sim/) and a model (models/).
  * The runner knows a model only through these declarations: a scenario
- * read from the config, a per-thread day state, and a metric registry. */
+ * read from the config, a per-thread day state, and metric registries. */
 #ifndef BS_MODEL_H
 #define BS_MODEL_H
 
@@ -19,21 +19,50 @@ struct bs_metric_def {
     const char *description;
 };
 
-/* The registry: every metric a day reports, in row order. */
+/* Metrics reported per entity of a kind (e.g. per customer segment),
+ * written to /<group>/<metric> (n_points, n_replications, n_entities). */
+struct bs_breakdown_def {
+    const char *group;
+    const struct bs_metric_def *metrics;
+    size_t n_metrics;
+};
+
+#define BS_BREAKDOWNS_MAX 4
+
+/* The registries: every metric a day reports, in row order. */
 const struct bs_metric_def *bs_model_metrics(size_t *count);
+const struct bs_breakdown_def *bs_model_breakdowns(size_t *count);
+const struct bs_metric_def *bs_model_series(size_t *count);
 
 /* Reads the model's keys for the config's current sweep point. NULL on
  * error, with cfg->err set. */
 struct bs_scenario *bs_scenario_load(struct bs_cfg *cfg);
 void bs_scenario_free(struct bs_scenario *sc);
+/* Number of entities of breakdown b at this point, and their names. */
+size_t bs_scenario_entities(const struct bs_scenario *sc, size_t b);
+const char *bs_scenario_entity_name(const struct bs_scenario *sc, size_t b, size_t i);
+/* Time-series bins of this point; *bin_min receives their width. */
+size_t bs_scenario_bins(const struct bs_scenario *sc, double *bin_min);
+
+/* Where a day writes its results. Breakdown b's metric m for entity e goes
+ * to breakdown[b][m * entity_stride[b] + e]; series s, bin k to
+ * series[s * bin_stride + k]. Slots beyond the point's own entities and
+ * bins are left as they are (the runner fills them with NaN). */
+struct bs_day_out {
+    double *row;
+    double *breakdown[BS_BREAKDOWNS_MAX];
+    size_t entity_stride[BS_BREAKDOWNS_MAX];
+    double *series;
+    size_t bin_stride;
+};
 
 /* NULL when out of memory. */
 struct bs_day *bs_day_alloc(void);
 void bs_day_free(struct bs_day *day);
 
 /* Simulates replication `replication` of scenario sc with master seed
- * `seed` into row[0..metric count). Returns 0, or BS_ERR_RUN with err set. */
+ * `seed` into out. Returns 0, or BS_ERR_RUN with err set. */
 int bs_day_run(struct bs_day *day, const struct bs_scenario *sc, uint64_t seed,
-               uint64_t replication, double *row, struct bs_error *err);
+               uint64_t replication, const struct bs_day_out *out, struct bs_error *err);
 
 #endif

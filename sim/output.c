@@ -171,10 +171,10 @@ static herr_t write_root_attrs(struct bs_output *out, const struct bs_output_dat
     H5get_libversion(&maj, &min, &rel);
     snprintf(build, sizeof build, "compiler %s; HDF5 %u.%u.%u; GSL %s; revision %s",
              __VERSION__, maj, min, rel, GSL_VERSION, BS_REVISION);
-    uint64_t reps = data->n_replications, points = data->n_points;
+    uint64_t reps = data->run->n_replications, points = data->run->n_points;
     hid_t f = out->file;
     if (attr_string(f, "branchsim_version", BS_VERSION) < 0 ||
-        attr_number(f, "seed", H5T_NATIVE_UINT64, &data->seed) < 0 ||
+        attr_number(f, "seed", H5T_NATIVE_UINT64, &data->run->seed) < 0 ||
         attr_number(f, "replications", H5T_NATIVE_UINT64, &reps) < 0 ||
         attr_number(f, "n_points", H5T_NATIVE_UINT64, &points) < 0 ||
         attr_string(f, "scenario_yaml", data->scenario_text) < 0 ||
@@ -187,7 +187,7 @@ static herr_t write_root_attrs(struct bs_output *out, const struct bs_output_dat
 
 static herr_t write_scenarios(hid_t group, const struct bs_output_data *data, double *scratch)
 {
-    hsize_t n = data->n_points;
+    hsize_t n = data->run->n_points;
     for (size_t k = 0; k < data->n_keys; k++) {
         int numeric = 1;
         for (size_t p = 0; p < n; p++)
@@ -224,11 +224,91 @@ static herr_t write_scenarios(hid_t group, const struct bs_output_data *data, do
     return 0;
 }
 
+static herr_t metric_attrs(hid_t d, const struct bs_metric_def *def)
+{
+    if (attr_string(d, "unit", def->unit) < 0 || attr_string(d, "description", def->description) < 0)
+        return -1;
+    return 0;
+}
+
+/* /<group>/<metric> (n_points, n_replications, n_entities), attr <group> = entity names. */
+static herr_t write_breakdown(hid_t file, const struct bs_run *run, size_t b, double *buf)
+{
+    const struct bs_layout *L = &run->layout;
+    const struct bs_breakdown_def *bd = &L->breakdowns[b];
+    const size_t P = run->n_points, R = run->n_replications, E = L->entities[b];
+    hid_t g = make_group(file, bd->group);
+    if (g < 0)
+        return -1;
+    const char **names = malloc((E ? E : 1) * sizeof *names);
+    herr_t st = names ? 0 : -1;
+    for (size_t e = 0; names && e < E; e++)
+        names[e] = bs_scenario_entity_name(run->points[0], b, e);
+    if (st >= 0)
+        st = attr_strings(g, bd->group, names, E, 0);
+    free(names);
+    for (size_t m = 0; st >= 0 && m < bd->n_metrics; m++) {
+        for (size_t i = 0; i < P * R; i++)
+            for (size_t e = 0; e < E; e++)
+                buf[i * E + e] = run->values[i * L->width + L->breakdown_offset[b] + m * E + e];
+        hsize_t dims[3] = {P, R, E};
+        hid_t d = write_doubles(g, bd->metrics[m].name, 3, dims, buf);
+        st = d < 0 ? -1 : metric_attrs(d, &bd->metrics[m]);
+        if (d >= 0)
+            H5Dclose(d);
+    }
+    H5Gclose(g);
+    return st;
+}
+
+/* /timeseries/<series> (n_points, n_bins): mean over replications of the
+ * finite values, summed in replication order (bitwise reproducible). */
+static herr_t write_timeseries(hid_t file, const struct bs_run *run, double *buf)
+{
+    const struct bs_layout *L = &run->layout;
+    const size_t P = run->n_points, R = run->n_replications, B = L->n_bins;
+    hid_t g = make_group(file, "timeseries");
+    if (g < 0)
+        return -1;
+    herr_t st = attr_number(g, "bin_min", H5T_NATIVE_DOUBLE, &L->bin_min);
+    for (size_t s = 0; st >= 0 && s < L->n_series; s++) {
+        for (size_t p = 0; p < P; p++) {
+            for (size_t b = 0; b < B; b++) {
+                double sum = 0;
+                size_t n = 0;
+                for (size_t r = 0; r < R; r++) {
+                    double v = run->values[(p * R + r) * L->width + L->series_offset + s * B + b];
+                    if (isfinite(v)) {
+                        sum += v;
+                        n++;
+                    }
+                }
+                buf[p * B + b] = n ? sum / (double)n : NAN;
+            }
+        }
+        hsize_t dims[2] = {P, B};
+        hid_t d = write_doubles(g, L->series[s].name, 2, dims, buf);
+        st = d < 0 ? -1 : metric_attrs(d, &L->series[s]);
+        if (st >= 0)
+            st = attr_number(d, "bin_min", H5T_NATIVE_DOUBLE, &L->bin_min);
+        if (d >= 0)
+            H5Dclose(d);
+    }
+    H5Gclose(g);
+    return st;
+}
+
 int bs_output_write(struct bs_output *out, const struct bs_output_data *data, struct bs_error *err)
 {
-    const size_t P = data->n_points, R = data->n_replications, M = data->n_metrics;
+    const struct bs_run *run = data->run;
+    const struct bs_layout *L = &run->layout;
+    const size_t P = run->n_points, R = run->n_replications;
+    size_t biggest = L->n_bins > 1 ? L->n_bins : 1;
+    for (size_t b = 0; b < L->n_breakdowns; b++)
+        biggest = L->entities[b] * R > biggest ? L->entities[b] * R : biggest;
+    biggest = R > biggest ? R : biggest;
     hid_t g_rep = -1, g_sum = -1, g_sc = -1;
-    double *col = malloc(P * R * sizeof *col);
+    double *col = malloc(P * biggest * sizeof *col);
     double *sum = malloc(P * BS_STAT_COUNT * sizeof *sum);
     if (!col || !sum) {
         bs_error_set(err, BS_ERR_RUN, "%s: out of memory", out->path);
@@ -239,18 +319,16 @@ int bs_output_write(struct bs_output *out, const struct bs_output_data *data, st
     CHECK(write_scenarios(g_sc, data, col), "write /scenarios");
     CHECK(g_rep = make_group(out->file, "replications"), "create /replications");
     CHECK(g_sum = make_group(out->file, "summary"), "create /summary");
-    for (size_t m = 0; m < M; m++) {
-        const struct bs_metric_def *def = &data->metrics[m];
+    for (size_t m = 0; m < L->n_metrics; m++) {
+        const struct bs_metric_def *def = &L->metrics[m];
         for (size_t i = 0; i < P * R; i++)
-            col[i] = data->values[i * M + m];
+            col[i] = run->values[i * L->width + m];
         for (size_t p = 0; p < P; p++)
             bs_stats_summary(col + p * R, 1, R, sum + p * BS_STAT_COUNT);
         hsize_t rep_dims[2] = {P, R}, sum_dims[2] = {P, BS_STAT_COUNT};
         hid_t d = write_doubles(g_rep, def->name, 2, rep_dims, col);
         CHECK(d, "write /replications");
-        herr_t st = attr_string(d, "unit", def->unit);
-        if (st >= 0)
-            st = attr_string(d, "description", def->description);
+        herr_t st = metric_attrs(d, def);
         H5Dclose(d);
         CHECK(st, "write metric attributes");
         d = write_doubles(g_sum, def->name, 2, sum_dims, sum);
@@ -261,6 +339,9 @@ int bs_output_write(struct bs_output *out, const struct bs_output_data *data, st
         H5Dclose(d);
         CHECK(st, "write summary attributes");
     }
+    for (size_t b = 0; b < L->n_breakdowns; b++)
+        CHECK(write_breakdown(out->file, run, b, col), "write a per-entity breakdown");
+    CHECK(write_timeseries(out->file, run, col), "write /timeseries");
     H5Gclose(g_rep);
     H5Gclose(g_sum);
     H5Gclose(g_sc);

@@ -10,6 +10,7 @@
 
 #include "error.h"
 #include "model.h"
+#include "runner.h"
 
 struct bs_output {
     char path[1024];
@@ -21,13 +22,8 @@ struct bs_output_data {
     const char *scenario_text;
     const char *scenario_file;
     const char *scenario_name;
-    uint64_t seed;
-    size_t n_points;
-    size_t n_replications;
-    const struct bs_metric_def *metrics;
-    size_t n_metrics;
-    const double *values; /* [point][replication][metric] */
-    size_t n_keys;        /* swept keys */
+    const struct bs_run *run; /* seed, points, layout and values */
+    size_t n_keys;            /* swept keys */
     const char *const *keys;
     const char *const *key_values; /* [point * n_keys + key], rendered text */
 };

@@ -1,14 +1,45 @@
 /* OpenMP over work items; one day state per thread, allocated once. */
 #include "runner.h"
 
+#include <math.h>
 #include <omp.h>
-#include <stdint.h>
+#include <stdlib.h>
 
-#include "model.h"
+void bs_runner_layout(struct bs_run *run)
+{
+    struct bs_layout *L = &run->layout;
+    L->metrics = bs_model_metrics(&L->n_metrics);
+    L->breakdowns = bs_model_breakdowns(&L->n_breakdowns);
+    L->series = bs_model_series(&L->n_series);
+    size_t off = L->n_metrics;
+    for (size_t b = 0; b < L->n_breakdowns; b++) {
+        L->entities[b] = 0;
+        for (size_t p = 0; p < run->n_points; p++) {
+            size_t e = bs_scenario_entities(run->points[p], b);
+            L->entities[b] = e > L->entities[b] ? e : L->entities[b];
+        }
+        L->breakdown_offset[b] = off;
+        off += L->breakdowns[b].n_metrics * L->entities[b];
+    }
+    L->n_bins = 0;
+    for (size_t p = 0; p < run->n_points; p++) {
+        size_t n = bs_scenario_bins(run->points[p], &L->bin_min);
+        L->n_bins = n > L->n_bins ? n : L->n_bins;
+    }
+    L->series_offset = off;
+    L->width = off + L->n_series * L->n_bins;
+}
 
 int bs_runner_run(struct bs_run *run, int threads, struct bs_error *err)
 {
+    const struct bs_layout *L = &run->layout;
     const long n_items = (long)(run->n_points * run->n_replications);
+    run->values = malloc((size_t)n_items * L->width * sizeof *run->values);
+    if (!run->values)
+        return bs_error_set(err, BS_ERR_RUN, "out of memory for %zu x %zu result slabs", run->n_points,
+                            run->n_replications);
+    for (size_t i = 0; i < (size_t)n_items * L->width; i++)
+        run->values[i] = NAN;
     long first_failed = n_items;
     struct bs_error first_err = {0};
     int alloc_failed = 0;
@@ -28,9 +59,14 @@ int bs_runner_run(struct bs_run *run, int threads, struct bs_error *err)
                 continue;
             size_t point = (size_t)item / run->n_replications;
             size_t rep = (size_t)item % run->n_replications;
+            double *slab = run->values + (size_t)item * L->width;
+            struct bs_day_out out = {.row = slab, .series = slab + L->series_offset, .bin_stride = L->n_bins};
+            for (size_t b = 0; b < L->n_breakdowns; b++) {
+                out.breakdown[b] = slab + L->breakdown_offset[b];
+                out.entity_stride[b] = L->entities[b];
+            }
             struct bs_error e = {0};
-            double *row = run->values + (size_t)item * run->n_metrics;
-            if (bs_day_run(day, run->points[point], run->seed, rep, row, &e) != 0) {
+            if (bs_day_run(day, run->points[point], run->seed, rep, &out, &e) != 0) {
 #pragma omp critical(bs_runner_failure)
                 if (item < first_failed) {
                     first_failed = item;

@@ -1,6 +1,7 @@
 /* Runs every (scenario point, replication) work item with OpenMP. Item
- * (p, r) writes only row (p, r), and its random streams depend on (seed, r)
- * alone, so results are bitwise identical for any number of threads. */
+ * (p, r) writes only its own slab of results, and its random streams depend
+ * on (seed, r) alone, so results are bitwise identical for any number of
+ * threads. */
 #ifndef BS_RUNNER_H
 #define BS_RUNNER_H
 
@@ -8,20 +9,38 @@
 #include <stdint.h>
 
 #include "error.h"
+#include "model.h"
 
-struct bs_scenario;
+/* Where each kind of result sits in an item's slab of doubles. */
+struct bs_layout {
+    const struct bs_metric_def *metrics;
+    size_t n_metrics;
+    const struct bs_breakdown_def *breakdowns;
+    size_t n_breakdowns;
+    size_t entities[BS_BREAKDOWNS_MAX]; /* largest over the points */
+    size_t breakdown_offset[BS_BREAKDOWNS_MAX];
+    const struct bs_metric_def *series;
+    size_t n_series;
+    size_t n_bins; /* largest over the points; shorter days leave NaN */
+    double bin_min;
+    size_t series_offset;
+    size_t width;
+};
 
 struct bs_run {
     size_t n_points;
     size_t n_replications;
-    size_t n_metrics;
     uint64_t seed;
     struct bs_scenario *const *points;
-    double *values; /* [point][replication][metric], filled by bs_runner_run */
+    struct bs_layout layout;
+    double *values; /* [point][replication][width], filled by bs_runner_run */
 };
 
-/* threads <= 0: OpenMP's default. On failure err names the first failing
- * item in (point, replication) order, whatever the thread timing. */
+/* Fills run->layout from the model's registries and the points. */
+void bs_runner_layout(struct bs_run *run);
+/* Allocates run->values (NaN-filled) and runs every item. threads <= 0:
+ * OpenMP's default. On failure err names the first failing item in
+ * (point, replication) order, whatever the thread timing. */
 int bs_runner_run(struct bs_run *run, int threads, struct bs_error *err);
 
 #endif

@@ -42,14 +42,17 @@ void bs_stats_summary(const double *x, size_t stride, size_t n, double out[BS_ST
     out[BS_STAT_CI95_HIGH] = mean + half;
 }
 
-double bs_stats_quantile_inplace(double *x, size_t n, double q)
+/* The q-quantile, knowing that x[0..from) are all <= the rest. */
+static double quantile_from(double *x, size_t n, size_t from, double q)
 {
     if (n == 0)
         return NAN;
     double pos = q * (double)(n - 1);
     size_t i = (size_t)floor(pos);
     double frac = pos - (double)i;
-    double lower = gsl_stats_select(x, 1, n, i);
+    if (i < from)
+        from = 0; /* not ascending: search everything */
+    double lower = gsl_stats_select(x + from, 1, n - from, i - from);
     if (frac == 0.0 || i + 1 >= n)
         return lower;
     /* After selecting i, everything from i+1 on is >= x[i]: its minimum is
@@ -58,4 +61,19 @@ double bs_stats_quantile_inplace(double *x, size_t n, double q)
     for (size_t j = i + 2; j < n; j++)
         upper = x[j] < upper ? x[j] : upper;
     return lower + frac * (upper - lower);
+}
+
+double bs_stats_quantile_inplace(double *x, size_t n, double q)
+{
+    return quantile_from(x, n, 0, q);
+}
+
+void bs_stats_quantiles_inplace(double *x, size_t n, const double *q, size_t nq, double *out)
+{
+    size_t from = 0;
+    for (size_t k = 0; k < nq; k++) {
+        out[k] = quantile_from(x, n, from, q[k]);
+        if (n > 0)
+            from = (size_t)floor(q[k] * (double)(n - 1));
+    }
 }

@@ -27,4 +27,8 @@ void bs_stats_summary(const double *x, size_t stride, size_t n, double out[BS_ST
  * selection; reorders x. NaN when n = 0. */
 double bs_stats_quantile_inplace(double *x, size_t n, double q);
 
+/* Several ascending quantiles q[0] <= q[1] <= ... of x[0..n) at once: each
+ * selection searches only the part above the previous one. Reorders x. */
+void bs_stats_quantiles_inplace(double *x, size_t n, const double *q, size_t nq, double *out);
+
 #endif

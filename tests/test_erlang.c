@@ -23,8 +23,7 @@
 
 #include <cmocka.h>
 
-#include "../models/branch.h"
-#include "../sim/load.h"
+#include "harness.h"
 
 #define REPLICATIONS 2000
 #define TOLERANCE_SE 4.0
@@ -78,18 +77,12 @@ static void check_mmc(int c, double lambda_per_min, double mu_per_min)
              "counters: [{role: general, count: %d}]\n"
              "output: {warmup_min: 720}\n",
              lambda_per_min * 1440.0, 1.0 / mu_per_min, c);
-    char path[] = "/tmp/bs_erlang_XXXXXX";
-    int fd = mkstemp(path);
-    assert_true(fd >= 0);
-    assert_int_equal(write(fd, text, strlen(text)), (ssize_t)strlen(text));
-    close(fd);
-    struct bs_loaded ld;
-    struct bs_error err = {0};
-    int st = bs_load(&ld, path, &err);
-    unlink(path);
+    struct harness h;
+    int st = harness_load(&h, text);
     if (st)
-        print_error("%s\n", err.msg);
+        print_error("%s\n", h.err.msg);
     assert_int_equal(st, 0);
+    struct bs_day *day = h.day;
 
     double a = lambda_per_min / mu_per_min;
     double p_wait = erlang_c(c, a);
@@ -97,15 +90,13 @@ static void check_mmc(int c, double lambda_per_min, double mu_per_min)
     double t_min = wq; /* a threshold where P(wait > t) is well estimated */
     double p_wait_over_t = p_wait * exp(-(c * mu_per_min - lambda_per_min) * t_min);
 
-    struct bs_day *day = bs_day_alloc();
-    assert_non_null(day);
     double *wait_sum = malloc(REPLICATIONS * sizeof *wait_sum);
     double *waited = malloc(REPLICATIONS * sizeof *waited);
     double *over_t = malloc(REPLICATIONS * sizeof *over_t);
     double *counted = malloc(REPLICATIONS * sizeof *counted);
-    double row[BS_M_COUNT];
+    const double *row = h.out.row;
     for (int r = 0; r < REPLICATIONS; r++) {
-        assert_int_equal(bs_day_run(day, ld.points[0], 2026, (uint64_t)r, row, &err), 0);
+        assert_int_equal(harness_day(&h, 0, 2026, (uint64_t)r), 0);
         size_t over = 0;
         for (size_t i = 0; i < day->n_wait_samples; i++)
             over += day->wait_sample_min[i] > t_min;
@@ -124,8 +115,7 @@ static void check_mmc(int c, double lambda_per_min, double mu_per_min)
     free(waited);
     free(over_t);
     free(counted);
-    bs_day_free(day);
-    bs_load_fini(&ld);
+    harness_fini(&h);
 }
 
 static void mm1_rho_050(void **state)

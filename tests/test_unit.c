@@ -227,6 +227,12 @@ static void quantile_by_selection_matches_sorting(void **state)
             double got = bs_stats_quantile_inplace(x, n, q);
             assert_true(fabs(got - want) < 1e-12);
         }
+        /* Several at once, each searching above the last. */
+        const double qs[4] = {0.1, 0.5, 0.9, 0.95};
+        double got[4];
+        bs_stats_quantiles_inplace(x, n, qs, 4, got);
+        for (int k = 0; k < 4; k++)
+            assert_true(fabs(got[k] - gsl_stats_quantile_from_sorted_data(sorted, 1, n, qs[k])) < 1e-12);
         free(x);
         free(sorted);
     }

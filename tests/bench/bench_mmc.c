@@ -32,24 +32,26 @@ static double bench(const char *file, int threads)
         bs_load_fini(&ld);
         return -1;
     }
-    size_t n_metrics;
-    bs_model_metrics(&n_metrics);
-    struct bs_run run = {ld.n_points, (size_t)ld.replications, n_metrics, ld.seed, ld.points, NULL};
-    run.values = malloc(run.n_points * run.n_replications * n_metrics * sizeof *run.values);
+    struct bs_run run = {.n_points = ld.n_points, .n_replications = (size_t)ld.replications, .seed = ld.seed,
+                         .points = ld.points};
+    bs_runner_layout(&run);
     double best_s = 1e300, customers = 0;
-    for (int rep = 0; rep < REPEATS && run.values; rep++) {
+    for (int rep = 0; rep < REPEATS; rep++) {
         double t0 = now_s();
-        if (bs_runner_run(&run, threads, &err)) {
+        int st = bs_runner_run(&run, threads, &err);
+        double s = now_s() - t0;
+        if (st) {
             fprintf(stderr, "bench: %s\n", err.msg);
+            free(run.values);
             break;
         }
-        double s = now_s() - t0;
         best_s = s < best_s ? s : best_s;
         customers = 0;
         for (size_t i = 0; i < run.n_points * run.n_replications; i++)
-            customers += run.values[i * n_metrics + BS_M_ARRIVED];
+            customers += run.values[i * run.layout.width + BS_M_ARRIVED];
+        free(run.values);
+        run.values = NULL;
     }
-    free(run.values);
     bs_load_fini(&ld);
     double rate = customers / best_s / threads;
     printf("  %-28s %2d thread%s  %9.0f customers in %.3f s  %6.2f M customers/s per thread\n", file, threads,

@@ -1,0 +1,14 @@
+/* Helpers shared by the scenario readers (scenario.c, staffing.c). */
+#ifndef BS_SCENARIO_H
+#define BS_SCENARIO_H
+
+#include "branch.h"
+
+/* Reads "HH:MM" at key into minutes after midnight. */
+int bs_scenario_clock(struct bs_cfg *cfg, const char *key, const char *dflt, double *min_of_day);
+/* Index of name among names[0..n), or -1. */
+int bs_scenario_find(const char (*names)[BS_NAME_MAX], size_t n, const char *name);
+/* Roles, counters, schedules and absence; needs classes read first. */
+int bs_staffing_load(struct bs_cfg *cfg, struct bs_scenario *sc);
+
+#endif
