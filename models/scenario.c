@@ -90,6 +90,7 @@ static int read_segments(struct bs_cfg *cfg, struct bs_scenario *sc)
     if (n == 0) {
         struct bs_segment *s = &sc->segments[0];
         snprintf(s->name, sizeof s->name, "general");
+        snprintf(sc->class_names[0], BS_NAME_MAX, "general");
         s->share = 1;
         s->service_factor = 1;
         sc->n_segments = 1;
@@ -104,7 +105,7 @@ static int read_segments(struct bs_cfg *cfg, struct bs_scenario *sc)
             return cfg->err->status;
         if (bs_scenario_find(sc->class_names, (size_t)i, s->name) >= 0)
             return bs_cfg_fail(cfg, key, "segment '%s' is named twice", s->name);
-        snprintf(sc->class_names[i], BS_NAME_MAX, "%s", s->name);
+        memcpy(sc->class_names[i], s->name, sizeof s->name); /* both BS_NAME_MAX */
         snprintf(key, sizeof key, "segments.%ld.share", i);
         if (bs_cfg_number(cfg, key, 0, 1, n == 1 ? 1 : 0, n > 1, &s->share))
             return cfg->err->status;

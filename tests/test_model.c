@@ -1,0 +1,301 @@
+/* Tests of the branch day against theory and conservation laws:
+ *  - demand profile: counts per block are Poisson with the block's mean
+ *    (dispersion test, chi-square with R degrees of freedom);
+ *  - priority lines: M/M/1 with two classes matches Cobham's non-preemptive
+ *    priority formula W_k = W0 / ((1 - s_{k-1})(1 - s_k)), W0 = sum l_i E[S_i^2]/2;
+ *  - reneging with zero patience: everyone who must wait leaves at once, and
+ *    the share lost is the Erlang loss formula B(c, a);
+ *  - schedules: no service starts at a closed counter; a closing counter
+ *    finishes its customer;
+ *  - Little's law and conservation on the default scenario, every replication.
+ * Tolerances are 4 standard errors of ratio estimators over independent
+ * replications (see test_erlang.c). */
+#include <math.h>
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <cmocka.h>
+#include <gsl/gsl_cdf.h>
+
+#include "harness.h"
+
+#define TOLERANCE_SE 4.0
+
+struct ratio {
+    double sum_y, sum_n, sum_yy, sum_yn, sum_nn;
+    int reps;
+};
+
+static void ratio_add(struct ratio *r, double y, double n)
+{
+    r->sum_y += y;
+    r->sum_n += n;
+    r->sum_yy += y * y;
+    r->sum_yn += y * n;
+    r->sum_nn += n * n;
+    r->reps++;
+}
+
+/* Pooled ratio sum(y)/sum(n) and its standard error
+ * sqrt(sum (y - R n)^2 / (reps (reps - 1))) / mean(n). */
+static void ratio_check(const char *what, const struct ratio *r, double want)
+{
+    double R = r->sum_y / r->sum_n;
+    double ss = r->sum_yy - 2 * R * r->sum_yn + R * R * r->sum_nn;
+    double se = sqrt(ss / ((double)r->reps * (r->reps - 1))) / (r->sum_n / r->reps);
+    print_message("  %-22s simulated %.5f +- %.5f (se)   theory %.5f   (%.1f se)\n", what, R, se, want,
+                  fabs(R - want) / se);
+    assert_true(se > 0);
+    assert_true(fabs(R - want) < TOLERANCE_SE * se);
+}
+
+static void load_ok(struct harness *h, const char *yaml)
+{
+    int st = harness_load(h, yaml);
+    if (st)
+        print_error("%s\n", h->err.msg);
+    assert_int_equal(st, 0);
+}
+
+static void profile_counts_are_poisson_per_block(void **state)
+{
+    (void)state;
+    /* 32 blocks of 15 minutes; one short peak and one empty block. */
+    static const double weights[32] = {1, 1, 2, 2, 3, 3, 1, 1, 1, 1, 1, 12, 1, 1, 0, 1,
+                                       1, 1, 2, 2, 2, 3, 3, 1, 1, 1, 1, 1, 1, 1, 2, 1};
+    char yaml[2048] = "day: {hours: 8}\ndemand:\n  customers_per_day: 640\n  profile: [";
+    double sum = 0;
+    for (int b = 0; b < 32; b++) {
+        size_t len = strlen(yaml);
+        snprintf(yaml + len, sizeof yaml - len, "%s%g", b ? ", " : "", weights[b]);
+        sum += weights[b];
+    }
+    strcat(yaml, "]\ntransactions: [{service_min: 1}]\ncounters: [{count: 2}]\n");
+    struct harness h;
+    load_ok(&h, yaml);
+    enum { R = 2000 };
+    double dispersion[32] = {0};
+    for (int r = 0; r < R; r++) {
+        assert_int_equal(harness_day(&h, 0, 99, (uint64_t)r), 0);
+        int count[32] = {0};
+        for (size_t i = 0; i < h.day->n_customers; i++) {
+            double t = h.day->arrival_min[i];
+            assert_true(t >= 0 && t < 480);
+            if (i > 0)
+                assert_true(t >= h.day->arrival_min[i - 1]); /* arrivals in time order */
+            count[(int)(t / 15.0)]++;
+        }
+        for (int b = 0; b < 32; b++) {
+            double mean = 640.0 * weights[b] / sum;
+            if (mean == 0)
+                assert_int_equal(count[b], 0);
+            else
+                dispersion[b] += (count[b] - mean) * (count[b] - mean) / mean;
+        }
+    }
+    /* Poisson counts with known means: sum (n - m)^2 / m over R days is
+     * approximately chi-square with R degrees of freedom. Two-sided test at
+     * significance 1e-4 per block. Also the mean count within 4 SE. */
+    for (int b = 0; b < 32; b++) {
+        if (weights[b] == 0)
+            continue;
+        double p = gsl_cdf_chisq_P(dispersion[b], R);
+        if (p < 0.5e-4 || p > 1 - 0.5e-4)
+            print_error("block %d: dispersion %g, P = %g\n", b, dispersion[b], p);
+        assert_true(p > 0.5e-4 && p < 1 - 0.5e-4);
+    }
+    harness_fini(&h);
+}
+
+static void priority_matches_cobham(void **state)
+{
+    (void)state;
+    /* lambda = 0.8/min split 30/70, exponential service mean 1 min: rho = 0.8. */
+    const double lambda = 0.8, share_hi = 0.3, warmup = 720;
+    struct harness h;
+    load_ok(&h, "day: {hours: 24}\n"
+                "demand: {customers_per_day: 1152}\n"
+                "segments: [{name: hi, share: 0.3}, {name: lo, share: 0.7}]\n"
+                "transactions: [{service_min: {dist: exponential, mean: 1}}]\n"
+                "roles: [{name: single, serves: [hi, lo]}]\n"
+                "counters: [{role: single, count: 1}]\n");
+    double w0 = lambda * 2.0 / 2.0; /* sum lambda_i E[S^2] / 2 with E[S^2] = 2 */
+    double s_hi = lambda * share_hi, s_all = lambda;
+    double want_hi = w0 / (1 - s_hi), want_lo = w0 / ((1 - s_hi) * (1 - s_all));
+    struct ratio hi = {0}, lo = {0};
+    for (int r = 0; r < 1500; r++) {
+        assert_int_equal(harness_day(&h, 0, 7, (uint64_t)r), 0);
+        double sum[2] = {0, 0}, n[2] = {0, 0};
+        for (size_t i = 0; i < h.day->n_customers; i++) {
+            if (h.day->arrival_min[i] < warmup)
+                continue;
+            int s = h.day->segment[i];
+            sum[s] += h.day->start_min[i] - h.day->arrival_min[i];
+            n[s] += 1;
+        }
+        ratio_add(&hi, sum[0], n[0]);
+        ratio_add(&lo, sum[1], n[1]);
+    }
+    print_message("M/M/1 with two priority classes (Cobham)\n");
+    ratio_check("W high priority (min)", &hi, want_hi);
+    ratio_check("W low priority (min)", &lo, want_lo);
+    harness_fini(&h);
+}
+
+static double erlang_b(int c, double a)
+{
+    double b = 1.0; /* B(0) = 1; B(k) = a B(k-1) / (k + a B(k-1)) */
+    for (int k = 1; k <= c; k++)
+        b = a * b / (k + a * b);
+    return b;
+}
+
+static void zero_patience_reneges_everyone_who_must_wait(void **state)
+{
+    (void)state;
+    struct harness h;
+    load_ok(&h, "day: {hours: 24}\n"
+                "demand: {customers_per_day: 2880}\n" /* 2 per minute */
+                "transactions: [{service_min: {dist: exponential, mean: 1}}]\n"
+                "counters: [{count: 3}]\n"
+                "reneging: {patience_min: 0}\n");
+    struct ratio lost = {0};
+    for (int r = 0; r < 1000; r++) {
+        assert_int_equal(harness_day(&h, 0, 5, (uint64_t)r), 0);
+        double n = 0, reneged = 0;
+        for (size_t i = 0; i < h.day->n_customers; i++) {
+            int st = h.day->state[i];
+            assert_true(st == BS_CUST_SERVED || st == BS_CUST_RENEGED);
+            if (st == BS_CUST_SERVED)
+                assert_true(h.day->start_min[i] == h.day->arrival_min[i]); /* nobody served after waiting */
+            if (h.day->arrival_min[i] >= 60) {
+                n += 1;
+                reneged += st == BS_CUST_RENEGED;
+            }
+        }
+        assert_true(harness_metric(&h, BS_M_RENEGED) + harness_metric(&h, BS_M_SERVED) ==
+                    harness_metric(&h, BS_M_ARRIVED));
+        ratio_add(&lost, reneged, n);
+    }
+    print_message("M/M/3/3 (zero patience) against Erlang B\n");
+    ratio_check("share lost", &lost, erlang_b(3, 2.0));
+    harness_fini(&h);
+}
+
+static void schedule_closes_and_reopens_counters(void **state)
+{
+    (void)state;
+    struct harness h;
+    load_ok(&h, "day: {open: \"09:00\", hours: 8}\n"
+                "demand: {customers_per_day: 600}\n"
+                "transactions: [{service_min: {dist: exponential, mean: 4}}]\n"
+                "roles: [{name: a, serves: [], others: true}, {name: b, serves: [], others: true}]\n"
+                "counters:\n"
+                "  - {role: a, count: 2, schedule: [{from: \"11:00\", to: \"13:00\", open: 0}]}\n"
+                "  - {role: b, count: 2}\n");
+    int finished_after_closing = 0;
+    for (int r = 0; r < 200; r++) {
+        assert_int_equal(harness_day(&h, 0, 3, (uint64_t)r), 0);
+        for (size_t i = 0; i < h.day->n_customers; i++) {
+            int k = h.day->counter_of[i];
+            double start = h.day->start_min[i];
+            assert_true(h.day->state[i] == BS_CUST_SERVED);
+            if (k < 2) { /* role a: closed from 120 to 240 minutes after opening */
+                assert_false(start >= 120 && start < 240);
+                if (start < 120 && start + h.day->service_min[i] > 120)
+                    finished_after_closing++;
+            }
+        }
+        /* Role a is closed 2 of the 8 hours: at most 6/8 of its 2 counters on
+         * average, plus what closing counters spend finishing customers. */
+        double open_a = harness_breakdown(&h, BS_BD_ROLES, BS_RM_COUNTERS_OPEN_MEAN, 0);
+        assert_true(open_a >= 1.5 - 1e-9 && open_a < 1.6);
+        assert_true(fabs(harness_breakdown(&h, BS_BD_ROLES, BS_RM_COUNTERS_OPEN_MEAN, 1) - 2.0) < 1e-9);
+    }
+    print_message("customers finished by a closing counter: %d\n", finished_after_closing);
+    assert_true(finished_after_closing > 0);
+    harness_fini(&h);
+}
+
+static void default_day_conserves_customers_and_obeys_little(void **state)
+{
+    (void)state;
+    struct harness h;
+    char *yaml = NULL;
+    FILE *f = fopen("scenarios/default.yaml", "rb");
+    assert_non_null(f);
+    yaml = calloc(1, 1 << 16);
+    assert_int_not_equal(fread(yaml, 1, (1 << 16) - 1, f), 0);
+    fclose(f);
+    load_ok(&h, yaml);
+    free(yaml);
+    for (int r = 0; r < 300; r++) {
+        assert_int_equal(harness_day(&h, 0, 11, (uint64_t)r), 0);
+        double arrived = harness_metric(&h, BS_M_ARRIVED);
+        double served = harness_metric(&h, BS_M_SERVED), abandoned = harness_metric(&h, BS_M_ABANDONED);
+        double turned_away = harness_metric(&h, BS_M_TURNED_AWAY);
+        /* Conservation: arrived = served + abandoned + turned_away. */
+        assert_true(arrived == served + abandoned + turned_away);
+        assert_true(abandoned == harness_metric(&h, BS_M_BALKED) + harness_metric(&h, BS_M_RENEGED));
+        double seg_arrived = 0;
+        for (size_t s = 0; s < h.ld.points[0]->n_segments; s++)
+            seg_arrived += harness_breakdown(&h, BS_BD_SEGMENTS, BS_SM_ARRIVED, s);
+        assert_true(seg_arrived == arrived);
+        /* Little's law over the day, which starts and ends empty: time-average
+         * occupancy x day length = sum of times in branch
+         * (= arrival rate x mean time in branch x day length). */
+        double area = harness_metric(&h, BS_M_OCCUPANCY_MEAN) * harness_metric(&h, BS_M_DAY_END_MIN);
+        double sojourn = harness_metric(&h, BS_M_TIME_IN_BRANCH_MEAN_MIN) * arrived;
+        assert_true(fabs(area - sojourn) <= 1e-9 * sojourn);
+        assert_true(harness_metric(&h, BS_M_PEAK_OCCUPANCY) >= harness_metric(&h, BS_M_OCCUPANCY_MEAN));
+    }
+    harness_fini(&h);
+}
+
+static void expect_input_error(const char *yaml, const char *where_key)
+{
+    struct harness h;
+    int st = harness_load(&h, yaml);
+    if (st != BS_ERR_INPUT || !strstr(h.err.msg, where_key))
+        print_error("status %d: %s (wanted %s)\n", st, h.err.msg, where_key);
+    assert_int_equal(st, BS_ERR_INPUT);
+    assert_non_null(strstr(h.err.msg, where_key));
+    harness_fini(&h);
+}
+
+#define BASE "demand: {customers_per_day: 100}\ntransactions: [{service_min: 2}]\n"
+
+static void bad_branch_input_names_line_column_and_key(void **state)
+{
+    (void)state;
+    expect_input_error(BASE "segments: [{name: a, share: 0.5}, {name: b, share: 0.4}]\ncounters: [{count: 1}]\n",
+                       ":3:11: segments: shares must sum to 1");
+    expect_input_error(BASE "counters:\n  - count: 2\n    schedule: [{from: \"16:00\", to: \"18:00\", open: 1}]\n",
+                       ":5:36: counters.0.schedule.0.to: is past closing time");
+    expect_input_error(BASE "roles: [{name: r, serves: [elderly]}]\ncounters: [{role: r, count: 1}]\n",
+                       ":3:28: roles.0.serves.0: 'elderly' is not a customer class (segments and transaction classes: general)");
+    expect_input_error(BASE "counters: [{count: 1}]\nreneging: {patience_min: -3}\n",
+                       ":4:26: reneging.patience_min: must be in [0, inf]");
+    expect_input_error(BASE "counters: [{count: 1}]\nsegments: [{name: a, patience_min: {dist: normal, mean: -1, sd: 1}}]\n",
+                       "segments.0.patience_min.mean: must be in [0, inf]");
+    expect_input_error(BASE "counters: [{role: x, count: 1}]\nroles: [{name: y, serves: [general]}]\n",
+                       "counters.0.role: role 'x' is not defined under roles");
+    expect_input_error(BASE "counters: [{count: 1}]\ndemand2: 1\n", ":4:1: demand2: unknown key");
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(profile_counts_are_poisson_per_block),
+        cmocka_unit_test(priority_matches_cobham),
+        cmocka_unit_test(zero_patience_reneges_everyone_who_must_wait),
+        cmocka_unit_test(schedule_closes_and_reopens_counters),
+        cmocka_unit_test(default_day_conserves_customers_and_obeys_little),
+        cmocka_unit_test(bad_branch_input_names_line_column_and_key),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
