@@ -1,0 +1,103 @@
+"""Output of the branch day: /segments, /roles and /timeseries groups, their
+determinism across thread counts, and branch-specific input errors at the CLI."""
+import os
+import subprocess
+from pathlib import Path
+
+import h5py
+import numpy as np
+import pytest
+
+ROOT = Path(__file__).resolve().parent.parent
+BRANCHSIM = str((ROOT / os.environ.get("BRANCHSIM", "build/branchsim")).resolve())
+DEFAULT = ROOT / "scenarios" / "default.yaml"
+
+
+def run(*args, cwd=None):
+    return subprocess.run([BRANCHSIM, *map(str, args)], capture_output=True, text=True, cwd=cwd)
+
+
+@pytest.fixture(scope="module")
+def default_runs(tmp_path_factory):
+    d = tmp_path_factory.mktemp("branch")
+    outs = []
+    for threads in (1, 2):
+        out = d / f"j{threads}.h5"
+        r = run("run", DEFAULT, "-r", 40, "-j", threads, "-q", "-o", out)
+        assert r.returncode == 0, r.stderr
+        outs.append(out)
+    return outs
+
+
+def datasets(path):
+    found = {}
+    with h5py.File(path) as f:
+        f.visititems(lambda name, obj: found.__setitem__(name, obj[()]) if isinstance(obj, h5py.Dataset) else None)
+    return found
+
+
+def test_every_dataset_is_identical_for_one_and_two_threads(default_runs):
+    a, b = (datasets(p) for p in default_runs)
+    assert a.keys() == b.keys()
+    for name in a:
+        assert a[name].tobytes() == b[name].tobytes(), name
+
+
+def test_segment_and_role_breakdowns(default_runs):
+    with h5py.File(default_runs[0]) as f:
+        segments = [s.decode() if isinstance(s, bytes) else s for s in f["segments"].attrs["segments"]]
+        roles = [s.decode() if isinstance(s, bytes) else s for s in f["roles"].attrs["roles"]]
+        assert segments == ["general", "elderly", "vip", "business"]
+        assert roles == ["priority", "vip", "general"]
+        arrived = f["segments/arrived"][()]
+        assert arrived.shape == (1, 40, 4)
+        # The segments partition the arrivals, replication by replication.
+        assert np.array_equal(arrived.sum(axis=2), f["replications/arrived"][()])
+        served = f["segments/served"][()].sum(axis=2)
+        assert np.array_equal(served, f["replications/served"][()])
+        util = f["roles/counter_utilization"][()]
+        assert util.shape == (1, 40, 3)
+        open_mean = f["roles/counters_open_mean"][()]
+        # Undefined (NaN) exactly when the role never opened (its staff absent).
+        assert np.array_equal(np.isnan(util), open_mean == 0)
+        assert np.all((util[~np.isnan(util)] >= 0) & (util[~np.isnan(util)] <= 1))
+        for name in ("wait_mean_min", "wait_p90_min"):
+            assert f[f"segments/{name}"].attrs["unit"] == "min"
+
+
+def test_timeseries_bins_cover_the_day(default_runs):
+    with h5py.File(default_runs[0]) as f:
+        ts = f["timeseries"]
+        assert ts.attrs["bin_min"] == 15
+        for name in ("arrivals", "occupancy", "queue_length", "counters_open", "wait_mean_min"):
+            assert ts[name].shape == (1, 32), name
+        # Mean arrivals per bin add up to the mean arrivals of the day.
+        assert abs(ts["arrivals"][0].sum() - f["replications/arrived"][0].mean()) < 1e-9
+        # The lunch peak (12:00-13:30, bins 12..17) has the longest line.
+        queue = ts["queue_length"][0]
+        assert 12 <= int(np.argmax(queue)) <= 19
+        # Conservation in every replication.
+        rep = {m: f[f"replications/{m}"][0] for m in ("arrived", "served", "abandoned", "turned_away")}
+        assert np.array_equal(rep["arrived"], rep["served"] + rep["abandoned"] + rep["turned_away"])
+
+
+BASE = "demand: {customers_per_day: 100}\ntransactions: [{service_min: 2}]\n"
+
+
+@pytest.mark.parametrize("text, where", [
+    (BASE + "segments: [{name: a, share: 0.5}, {name: b, share: 0.4}]\ncounters: [{count: 1}]\n",
+     ":3:11: segments: shares must sum to 1"),
+    (BASE + "counters:\n  - count: 2\n    schedule: [{from: \"16:00\", to: \"18:00\", open: 1}]\n",
+     ":5:36: counters.0.schedule.0.to: is past closing time"),
+    (BASE + "roles: [{name: r, serves: [elderly]}]\ncounters: [{role: r, count: 1}]\n",
+     ":3:28: roles.0.serves.0: 'elderly' is not a customer class"),
+    (BASE + "counters: [{count: 1}]\nreneging: {patience_min: -3}\n",
+     ":4:26: reneging.patience_min: must be in [0, inf]"),
+])
+def test_bad_branch_input_exits_2_and_writes_nothing(tmp_path, text, where):
+    scenario = tmp_path / "bad.yaml"
+    scenario.write_text(text)
+    r = run("run", scenario, "-o", tmp_path / "out.h5", cwd=tmp_path)
+    assert r.returncode == 2
+    assert f"{scenario}{where}" in r.stderr
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["bad.yaml"]
