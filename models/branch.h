@@ -99,7 +99,7 @@ struct bs_scenario {
     size_t n_counter_groups;
     struct bs_counter_group counter_groups[BS_COUNTER_GROUPS_MAX];
     long n_counters;
-    /* groups that may serve each class: those listing it (in role order), then flexible ones */
+    /* groups that may serve each class: those listing it, then flexible ones (each in counters order) */
     int n_class_groups[BS_CLASSES_MAX];
     int class_groups[BS_CLASSES_MAX][BS_COUNTER_GROUPS_MAX];
     size_t n_changes;
@@ -213,7 +213,7 @@ struct bs_day {
     uint64_t waited, waited_over_10min, service_over_10min, served_counted;
     double service_sum_min, sojourn_sum_min;
     uint64_t seg_arrived[BS_SEGMENTS_MAX], seg_served[BS_SEGMENTS_MAX];
-    uint64_t seg_balked[BS_SEGMENTS_MAX], seg_reneged[BS_SEGMENTS_MAX];
+    uint64_t seg_balked[BS_SEGMENTS_MAX], seg_reneged[BS_SEGMENTS_MAX], seg_turned_away[BS_SEGMENTS_MAX];
 };
 
 /* demand.c: draws the day's customers (times, segments, transactions,

@@ -239,6 +239,7 @@ void bs_counters_close_day(struct bs_day *day)
         while (day->waiting[c] > 0) {
             int32_t i = dequeue(day, (int)c);
             day->turned_away++;
+            day->seg_turned_away[day->segment[i]]++;
             leave(day, i, BS_CUST_TURNED_AWAY);
         }
     }

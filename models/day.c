@@ -158,6 +158,7 @@ static void reset(struct bs_day *day)
     memset(day->seg_served, 0, sizeof day->seg_served);
     memset(day->seg_balked, 0, sizeof day->seg_balked);
     memset(day->seg_reneged, 0, sizeof day->seg_reneged);
+    memset(day->seg_turned_away, 0, sizeof day->seg_turned_away);
     for (size_t i = 0; i < day->n_customers; i++) {
         day->state[i] = BS_CUST_COMING;
         day->start_min[i] = NAN;
@@ -235,6 +236,7 @@ static void fold(struct bs_day *day, const struct bs_day_out *out)
         seg_out[BS_SM_SERVED * es + s] = (double)day->seg_served[s];
         seg_out[BS_SM_BALKED * es + s] = (double)day->seg_balked[s];
         seg_out[BS_SM_RENEGED * es + s] = (double)day->seg_reneged[s];
+        seg_out[BS_SM_TURNED_AWAY * es + s] = (double)day->seg_turned_away[s];
         seg_out[BS_SM_WAIT_MEAN_MIN * es + s] = w[0];
         seg_out[BS_SM_WAIT_P90_MIN * es + s] = w[2];
         seg_out[BS_SM_SHARE_WAIT_OVER_10MIN * es + s] = w[5];

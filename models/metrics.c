@@ -32,7 +32,7 @@ static const struct bs_metric_def metric_defs[BS_M_COUNT] = {
     [BS_M_PEAK_OCCUPANCY] = {"peak_occupancy", "customers", "most customers inside at once (waiting or in service)"},
     [BS_M_OCCUPANCY_MEAN] = {"occupancy_mean", "customers",
                              "time-average customers inside, from opening until the last customer leaves"},
-    [BS_M_DAY_END_MIN] = {"day_end_min", "min", "minutes from opening until the last customer leaves"},
+    [BS_M_DAY_END_MIN] = {"day_end_min", "min", "minutes from opening until closing or the last event, whichever is later"},
     [BS_M_EVENTS] = {"events", "events", "events processed by the simulation engine"},
 };
 
@@ -41,6 +41,7 @@ static const struct bs_metric_def segment_defs[BS_SM_COUNT] = {
     [BS_SM_SERVED] = {"served", "customers", "customers of the segment served"},
     [BS_SM_BALKED] = {"balked", "customers", "customers of the segment who balked"},
     [BS_SM_RENEGED] = {"reneged", "customers", "customers of the segment who reneged"},
+    [BS_SM_TURNED_AWAY] = {"turned_away", "customers", "customers of the segment sent away at the end of the day"},
     [BS_SM_WAIT_MEAN_MIN] = {"wait_mean_min", "min", "mean wait of the segment's served customers"},
     [BS_SM_WAIT_P90_MIN] = {"wait_p90_min", "min", "90th percentile wait of the segment's served customers"},
     [BS_SM_SHARE_WAIT_OVER_10MIN] = {"share_wait_over_10min", "1",

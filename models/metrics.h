@@ -36,6 +36,7 @@ enum bs_segment_metric {
     BS_SM_SERVED,
     BS_SM_BALKED,
     BS_SM_RENEGED,
+    BS_SM_TURNED_AWAY,
     BS_SM_WAIT_MEAN_MIN,
     BS_SM_WAIT_P90_MIN,
     BS_SM_SHARE_WAIT_OVER_10MIN,
