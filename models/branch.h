@@ -159,6 +159,7 @@ struct bs_day {
     double *patience_min;
     double *balk_u;
     double *start_min; /* service start, NAN if none */
+    double *leave_min;
     uint8_t *segment;
     uint8_t *class_id;
     uint8_t *state;
@@ -194,17 +195,15 @@ struct bs_day {
     long open[BS_COUNTER_GROUPS_MAX]; /* idle or busy */
     long open_total;
 
-    /* time integrals, advanced at every event */
+    /* time integrals: occupancy at every event, open counters when they change */
     double last_min;
     double inside_min;      /* integral of customers inside */
     double open_counter_min[BS_ROLES_MAX];
     double open_until_close_min[BS_ROLES_MAX]; /* open counter time while the doors are open */
     double busy_counter_min[BS_ROLES_MAX];
-    long busy[BS_ROLES_MAX];
     long open_role[BS_ROLES_MAX];
     double *series; /* [BS_TS_COUNT + 1][n_bins]; the extra row counts waits per bin */
-    size_t bin;          /* current bin of the time integrals */
-    double bin_end_min;
+    double open_last_min; /* open-counter integrals are done up to here */
     size_t series_cap;
 
     /* counts */
@@ -231,7 +230,9 @@ void bs_counters_on_schedule(struct bs_day *day, int32_t change);
 /* At the end of the day: customers still waiting are sent away. */
 void bs_counters_close_day(struct bs_day *day);
 
-/* day.c: advances the time integrals to now (before any state change). */
+/* day.c: advances the occupancy integral to now (before any state change). */
 void bs_day_advance(struct bs_day *day, double now_min);
+/* day.c: integrates the open counters up to now; call before they change. */
+void bs_day_track_open(struct bs_day *day, double now_min);
 
 #endif

@@ -11,12 +11,6 @@
 
 #define BS_SERVICE_STANDARD_MIN 10.0
 
-static inline size_t bin_of(const struct bs_day *day, double t_min)
-{
-    size_t b = (size_t)(t_min * day->sc->bins_per_min);
-    return b < day->sc->n_bins ? b : day->sc->n_bins - 1;
-}
-
 static void enqueue(struct bs_day *day, int32_t i)
 {
     int c = day->class_id[i];
@@ -63,6 +57,8 @@ static int32_t pick_for_group(struct bs_day *day, int g)
             return dequeue(day, r->serves[k]);
     if (!r->serves_others)
         return -1;
+    if (sc->n_classes == 1) /* one line for everyone */
+        return dequeue(day, 0);
     int best = -1;
     for (size_t c = 0; c < sc->n_classes; c++) {
         if (r->serves_class[c] || day->waiting[c] == 0)
@@ -86,7 +82,7 @@ static void start_service(struct bs_day *day, int32_t i, int32_t counter)
     day->counter_of[i] = counter;
     day->counter_customer[counter] = i;
     day->counter_state[counter] = BS_COUNTER_BUSY;
-    day->busy[role]++;
+    day->busy_counter_min[role] += service_min; /* every service ends before the day does */
     if (arrival >= sc->warmup_min) {
         size_t n = day->n_wait_samples++;
         day->wait_sample_min[n] = wait_min;
@@ -97,17 +93,13 @@ static void start_service(struct bs_day *day, int32_t i, int32_t counter)
         day->service_over_10min += service_min > BS_SERVICE_STANDARD_MIN;
         day->served_counted++;
     }
-    if (arrival < sc->close_min) {
-        size_t b = bin_of(day, arrival);
-        day->series[BS_TS_WAIT_MEAN_MIN * sc->n_bins + b] += wait_min;
-        day->series[BS_TS_COUNT * sc->n_bins + b] += 1;
-    }
     bs_cal_push(&day->cal, day->now_min + service_min, BS_EV_DEPARTURE, counter);
 }
 
 static void leave(struct bs_day *day, int32_t i, enum bs_customer_state how)
 {
     day->state[i] = (uint8_t)how;
+    day->leave_min[i] = day->now_min;
     day->inside--;
     day->sojourn_sum_min += day->now_min - day->arrival_min[i];
     day->last_leave_min = day->now_min;
@@ -118,7 +110,6 @@ void bs_counters_on_arrival(struct bs_day *day, int32_t i)
     const struct bs_scenario *sc = day->sc;
     int seg = day->segment[i], c = day->class_id[i];
     day->seg_arrived[seg]++;
-    day->series[BS_TS_ARRIVALS * sc->n_bins + bin_of(day, day->now_min)] += 1;
     day->inside++;
     if (day->inside > day->peak_inside)
         day->peak_inside = day->inside;
@@ -157,6 +148,7 @@ static void set_open(struct bs_day *day, int32_t k, int open)
     const struct bs_scenario *sc = day->sc;
     int g = day->counter_group[k], role = sc->counter_groups[g].role;
     long d = open ? 1 : -1;
+    bs_day_track_open(day, day->now_min);
     day->open[g] += d;
     day->open_role[role] += d;
     day->open_total += d;
@@ -178,12 +170,10 @@ static void serve_next_or_idle(struct bs_day *day, int32_t k)
 
 void bs_counters_on_departure(struct bs_day *day, int32_t k)
 {
-    const struct bs_scenario *sc = day->sc;
     int32_t i = day->counter_customer[k];
     int g = day->counter_group[k];
     day->served++;
     day->seg_served[day->segment[i]]++;
-    day->busy[sc->counter_groups[g].role]--;
     day->counter_customer[k] = -1;
     leave(day, i, BS_CUST_SERVED);
     if (day->counter_closing[k]) { /* its staff member leaves after this customer */
@@ -255,7 +245,7 @@ void bs_counters_reset(struct bs_day *day)
     day->waiting_total = day->inside = day->peak_inside = 0;
     day->staff_absent = day->open_total = 0;
     for (size_t r = 0; r < BS_ROLES_MAX; r++)
-        day->busy[r] = day->open_role[r] = 0;
+        day->open_role[r] = 0;
     struct bs_stream *staff = bs_rng_stream(day->staff_rng);
     for (size_t g = 0; g < sc->n_counter_groups; g++) {
         const struct bs_counter_group *grp = &sc->counter_groups[g];

@@ -42,7 +42,7 @@ void bs_day_free(struct bs_day *day)
         if (rngs[i])
             gsl_rng_free(rngs[i]);
     bs_cal_fini(&day->cal);
-    void *arrays[] = {day->arrival_min, day->service_min, day->patience_min, day->balk_u, day->start_min,
+    void *arrays[] = {day->arrival_min, day->leave_min, day->service_min, day->patience_min, day->balk_u, day->start_min,
                       day->segment, day->class_id, day->state, day->counter_of, day->next_waiting,
                       day->wait_sample_min, day->wait_sample_segment, day->scratch, day->counter_state,
                       day->counter_present, day->counter_closing, day->counter_customer, day->counter_group, day->counter_role,
@@ -94,57 +94,85 @@ static int fit_calendar(struct bs_day *day, const struct bs_scenario *sc)
     return bs_cal_init(&day->cal, needed + needed / 2);
 }
 
-/* Adds level x time to the bins of the piecewise-constant signals
- * (occupancy, queue length, open counters) over [t0, t1). Most events fall
- * in the current bin, so that case is a few additions. */
-static void integrate_bins(struct bs_day *day, double t0, double t1)
+/* Adds weight x the overlap of [t0, t1) with each time-series bin to row;
+ * the loop for stays that cross bins. */
+static void add_overlap_slow(double *row, const struct bs_scenario *sc, double t0, double t1, double weight)
 {
-    const struct bs_scenario *sc = day->sc;
-    const size_t nb = sc->n_bins;
-    double *occupancy = day->series + BS_TS_OCCUPANCY * nb;
-    double *queue = day->series + BS_TS_QUEUE_LENGTH * nb;
-    double *open = day->series + BS_TS_COUNTERS_OPEN * nb;
-    const double inside = (double)day->inside, waiting = (double)day->waiting_total,
-                 open_now = (double)day->open_total;
-    while (t0 < t1 && day->bin < nb) {
-        double upto = t1 < day->bin_end_min ? t1 : day->bin_end_min;
-        double dt = upto - t0;
-        occupancy[day->bin] += inside * dt;
-        queue[day->bin] += waiting * dt;
-        open[day->bin] += open_now * dt;
+    double end = (double)sc->n_bins * sc->bin_min;
+    if (t1 > end)
+        t1 = end;
+    size_t b = (size_t)(t0 * sc->bins_per_min);
+    while (t0 < t1 && b < sc->n_bins) {
+        double bin_end = (double)(b + 1) * sc->bin_min;
+        double upto = t1 < bin_end ? t1 : bin_end;
+        row[b] += weight * (upto - t0);
         t0 = upto;
-        if (t0 >= day->bin_end_min) {
-            day->bin++;
-            day->bin_end_min = (double)(day->bin + 1) * sc->bin_min;
-        }
+        b++;
     }
+}
+
+static inline void add_overlap(double *row, const struct bs_scenario *sc, double t0, double t1, double weight)
+{
+    if (t0 >= t1)
+        return;
+    size_t b = (size_t)(t0 * sc->bins_per_min);
+    if (b < sc->n_bins && t1 <= (double)(b + 1) * sc->bin_min) /* most stays fall within one bin */
+        row[b] += weight * (t1 - t0);
+    else
+        add_overlap_slow(row, sc, t0, t1, weight);
 }
 
 void bs_day_advance(struct bs_day *day, double now_min)
 {
+    day->inside_min += (double)day->inside * (now_min - day->last_min);
+    day->last_min = now_min;
+}
+
+void bs_day_track_open(struct bs_day *day, double now_min)
+{
     const struct bs_scenario *sc = day->sc;
-    double t0 = day->last_min, dt = now_min - t0;
+    double t0 = day->open_last_min, dt = now_min - t0;
     if (dt <= 0)
         return;
-    day->inside_min += (double)day->inside * dt;
     double open_dt = (now_min < sc->close_min ? now_min : sc->close_min) - t0;
     for (size_t r = 0; r < sc->n_roles; r++) {
         day->open_counter_min[r] += (double)day->open_role[r] * dt;
-        day->busy_counter_min[r] += (double)day->busy[r] * dt;
         if (open_dt > 0)
             day->open_until_close_min[r] += (double)day->open_role[r] * open_dt;
     }
-    integrate_bins(day, t0, now_min);
-    day->last_min = now_min;
+    add_overlap(day->series + BS_TS_COUNTERS_OPEN * sc->n_bins, sc, t0, now_min, (double)day->open_total);
+    day->open_last_min = now_min;
+}
+
+/* The customers' time series, from their arrival, service start and
+ * leaving times: no work per event. */
+static void fold_customer_series(struct bs_day *day)
+{
+    const struct bs_scenario *sc = day->sc;
+    const size_t nb = sc->n_bins;
+    double *arrivals = day->series + BS_TS_ARRIVALS * nb, *occupancy = day->series + BS_TS_OCCUPANCY * nb;
+    double *queue = day->series + BS_TS_QUEUE_LENGTH * nb, *wait_sum = day->series + BS_TS_WAIT_MEAN_MIN * nb;
+    double *wait_count = day->series + BS_TS_COUNT * nb;
+    for (size_t i = 0; i < day->n_customers; i++) {
+        double a = day->arrival_min[i], start = day->start_min[i], left = day->leave_min[i];
+        size_t b = (size_t)(a * sc->bins_per_min);
+        if (b >= nb)
+            b = nb - 1;
+        arrivals[b] += 1;
+        if (start == start) { /* served */
+            wait_sum[b] += start - a;
+            wait_count[b] += 1;
+        }
+        add_overlap(occupancy, sc, a, left, 1.0);
+        add_overlap(queue, sc, a, start == start ? start : left, 1.0);
+    }
 }
 
 static void reset(struct bs_day *day)
 {
     const struct bs_scenario *sc = day->sc;
     bs_cal_reset(&day->cal);
-    day->now_min = day->last_min = day->last_leave_min = 0;
-    day->bin = 0;
-    day->bin_end_min = sc->bin_min;
+    day->now_min = day->last_min = day->last_leave_min = day->open_last_min = 0;
     day->events = 0;
     day->inside_min = 0;
     for (size_t r = 0; r < BS_ROLES_MAX; r++)
@@ -159,11 +187,6 @@ static void reset(struct bs_day *day)
     memset(day->seg_balked, 0, sizeof day->seg_balked);
     memset(day->seg_reneged, 0, sizeof day->seg_reneged);
     memset(day->seg_turned_away, 0, sizeof day->seg_turned_away);
-    for (size_t i = 0; i < day->n_customers; i++) {
-        day->state[i] = BS_CUST_COMING;
-        day->start_min[i] = NAN;
-        day->counter_of[i] = -1;
-    }
     bs_counters_reset(day);
 }
 
@@ -256,6 +279,7 @@ static void fold(struct bs_day *day, const struct bs_day_out *out)
     row[BS_M_WAIT_MAX_MIN] = w[4];
     row[BS_M_SHARE_WAIT_OVER_10MIN] = w[5];
 
+    fold_customer_series(day);
     const size_t nb = sc->n_bins, bs = out->bin_stride;
     const double *series = day->series, *wait_count = day->series + BS_TS_COUNT * nb;
     for (size_t b = 0; b < nb; b++) {
@@ -311,6 +335,7 @@ int bs_day_run(struct bs_day *day, const struct bs_scenario *sc, uint64_t seed,
     if (day->now_min < sc->close_min)
         bs_day_advance(day, sc->close_min);
     bs_counters_close_day(day);
+    bs_day_track_open(day, day->now_min > sc->close_min ? day->now_min : sc->close_min);
     fold(day, out);
     return 0;
 }

@@ -27,6 +27,7 @@ int bs_day_grow(struct bs_day *day)
     GROW(patience_min);
     GROW(balk_u);
     GROW(start_min);
+    GROW(leave_min);
     GROW(segment);
     GROW(class_id);
     GROW(state);
@@ -88,6 +89,9 @@ int bs_demand_generate(struct bs_day *day)
         day->class_id[i] = (uint8_t)(t->class_id >= 0 ? (size_t)t->class_id : seg);
         day->service_min[i] = sc->segments[seg].service_factor * bs_dist_sample(&t->service_min, day->customer_rng);
         day->patience_min[i] = INFINITY;
+        day->state[i] = BS_CUST_COMING;
+        day->start_min[i] = NAN; /* stays NaN unless served; leave_min is always set */
+        day->counter_of[i] = -1;
     }
     if (sc->reneging) {
         for (size_t i = 0; i < day->n_customers; i++) {

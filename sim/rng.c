@@ -4,7 +4,7 @@
 
 #include <Random123/philox.h>
 
-static void refill(struct bs_stream *s)
+void bs_stream_refill(struct bs_stream *s)
 {
     philox4x64_ctr_t c = {{s->ctr[0], s->ctr[1], s->ctr[2], s->ctr[3]}};
     philox4x64_key_t k = {{s->key[0], s->key[1]}};
@@ -30,18 +30,6 @@ void bs_stream_set(struct bs_stream *s, uint64_t seed, uint64_t replication,
     s->key[0] = seed;
     s->key[1] = replication;
     bs_stream_seek(s, purpose, entity);
-}
-
-uint64_t bs_stream_u64(struct bs_stream *s)
-{
-    if (s->next == 4)
-        refill(s);
-    return s->out[s->next++];
-}
-
-double bs_stream_uniform(struct bs_stream *s)
-{
-    return ((double)(bs_stream_u64(s) >> 11) + 0.5) * 0x1p-53;
 }
 
 static void philox_set(void *state, unsigned long seed)

@@ -30,9 +30,21 @@ void bs_stream_set(struct bs_stream *s, uint64_t seed, uint64_t replication,
                    uint64_t purpose, uint64_t entity);
 /* Same key, another (purpose, entity): how a customer's stream is chosen. */
 void bs_stream_seek(struct bs_stream *s, uint64_t purpose, uint64_t entity);
-uint64_t bs_stream_u64(struct bs_stream *s);
+/* Computes the next block of four words (the slow path of the draws). */
+void bs_stream_refill(struct bs_stream *s);
+
+static inline uint64_t bs_stream_u64(struct bs_stream *s)
+{
+    if (s->next == 4)
+        bs_stream_refill(s);
+    return s->out[s->next++];
+}
+
 /* Uniform on the open interval (0, 1) with 53 random bits. */
-double bs_stream_uniform(struct bs_stream *s);
+static inline double bs_stream_uniform(struct bs_stream *s)
+{
+    return ((double)(bs_stream_u64(s) >> 11) + 0.5) * 0x1p-53;
+}
 
 /* A gsl_rng whose state is a bs_stream, so GSL's samplers run on Philox.
  * Allocate outside the event loop; free with gsl_rng_free. NULL on failure. */
