@@ -204,6 +204,10 @@ struct bs_day {
     long open_role[BS_ROLES_MAX];
     double *series; /* [BS_TS_COUNT + 1][n_bins]; the extra row counts waits per bin */
     double open_last_min; /* open-counter integrals are done up to here */
+    double waiting_min;   /* integral of customers waiting */
+    size_t bin;           /* the bin the occupancy integrals are in */
+    double bin_end_min;
+    double bin_inside_min, bin_waiting_min; /* the integrals at the bin's start */
     size_t series_cap;
 
     /* counts */

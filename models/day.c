@@ -122,9 +122,27 @@ static inline void add_overlap(double *row, const struct bs_scenario *sc, double
         add_overlap_slow(row, sc, t0, t1, weight);
 }
 
+/* Integrals of customers inside and waiting, closed off into their time-
+ * series bin at each bin boundary: one comparison per event. */
 void bs_day_advance(struct bs_day *day, double now_min)
 {
-    day->inside_min += (double)day->inside * (now_min - day->last_min);
+    const struct bs_scenario *sc = day->sc;
+    const double inside = (double)day->inside, waiting = (double)day->waiting_total;
+    while (now_min >= day->bin_end_min && day->bin < sc->n_bins) {
+        double dt = day->bin_end_min - day->last_min;
+        day->inside_min += inside * dt;
+        day->waiting_min += waiting * dt;
+        day->series[BS_TS_OCCUPANCY * sc->n_bins + day->bin] = day->inside_min - day->bin_inside_min;
+        day->series[BS_TS_QUEUE_LENGTH * sc->n_bins + day->bin] = day->waiting_min - day->bin_waiting_min;
+        day->bin_inside_min = day->inside_min;
+        day->bin_waiting_min = day->waiting_min;
+        day->last_min = day->bin_end_min;
+        day->bin++;
+        day->bin_end_min = (double)(day->bin + 1) * sc->bin_min;
+    }
+    double dt = now_min - day->last_min;
+    day->inside_min += inside * dt;
+    day->waiting_min += waiting * dt;
     day->last_min = now_min;
 }
 
@@ -144,17 +162,15 @@ void bs_day_track_open(struct bs_day *day, double now_min)
     day->open_last_min = now_min;
 }
 
-/* The customers' time series, from their arrival, service start and
- * leaving times: no work per event. */
+/* Arrivals and waits per bin of arrival, from the customers' times. */
 static void fold_customer_series(struct bs_day *day)
 {
     const struct bs_scenario *sc = day->sc;
     const size_t nb = sc->n_bins;
-    double *arrivals = day->series + BS_TS_ARRIVALS * nb, *occupancy = day->series + BS_TS_OCCUPANCY * nb;
-    double *queue = day->series + BS_TS_QUEUE_LENGTH * nb, *wait_sum = day->series + BS_TS_WAIT_MEAN_MIN * nb;
+    double *arrivals = day->series + BS_TS_ARRIVALS * nb, *wait_sum = day->series + BS_TS_WAIT_MEAN_MIN * nb;
     double *wait_count = day->series + BS_TS_COUNT * nb;
     for (size_t i = 0; i < day->n_customers; i++) {
-        double a = day->arrival_min[i], start = day->start_min[i], left = day->leave_min[i];
+        double a = day->arrival_min[i], start = day->start_min[i];
         size_t b = (size_t)(a * sc->bins_per_min);
         if (b >= nb)
             b = nb - 1;
@@ -163,8 +179,6 @@ static void fold_customer_series(struct bs_day *day)
             wait_sum[b] += start - a;
             wait_count[b] += 1;
         }
-        add_overlap(occupancy, sc, a, left, 1.0);
-        add_overlap(queue, sc, a, start == start ? start : left, 1.0);
     }
 }
 
@@ -173,6 +187,9 @@ static void reset(struct bs_day *day)
     const struct bs_scenario *sc = day->sc;
     bs_cal_reset(&day->cal);
     day->now_min = day->last_min = day->last_leave_min = day->open_last_min = 0;
+    day->waiting_min = day->bin_inside_min = day->bin_waiting_min = 0;
+    day->bin = 0;
+    day->bin_end_min = sc->bin_min;
     day->events = 0;
     day->inside_min = 0;
     for (size_t r = 0; r < BS_ROLES_MAX; r++)
@@ -336,6 +353,8 @@ int bs_day_run(struct bs_day *day, const struct bs_scenario *sc, uint64_t seed,
         bs_day_advance(day, sc->close_min);
     bs_counters_close_day(day);
     bs_day_track_open(day, day->now_min > sc->close_min ? day->now_min : sc->close_min);
+    if (day->last_min < (double)sc->n_bins * sc->bin_min) /* close the last bins (nobody is inside) */
+        bs_day_advance(day, (double)sc->n_bins * sc->bin_min);
     fold(day, out);
     return 0;
 }

@@ -221,6 +221,30 @@ static void schedule_closes_and_reopens_counters(void **state)
     harness_fini(&h);
 }
 
+static double overlap(double t0, double t1, double lo, double hi)
+{
+    double a = t0 > lo ? t0 : lo, b = t1 < hi ? t1 : hi;
+    return b > a ? b - a : 0;
+}
+
+/* The occupancy and queue series are integrated at events; recompute them
+ * from each customer's arrival, service start and leaving times. */
+static void check_series_against_customer_times(const struct harness *h)
+{
+    const struct bs_scenario *sc = h->ld.points[0];
+    const struct bs_day *day = h->day;
+    for (size_t b = 0; b < sc->n_bins; b++) {
+        double lo = (double)b * sc->bin_min, hi = lo + sc->bin_min, inside = 0, waiting = 0;
+        for (size_t i = 0; i < day->n_customers; i++) {
+            double a = day->arrival_min[i], start = day->start_min[i], left = day->leave_min[i];
+            inside += overlap(a, left, lo, hi);
+            waiting += overlap(a, isnan(start) ? left : start, lo, hi);
+        }
+        assert_true(fabs(harness_series(h, BS_TS_OCCUPANCY, b) * sc->bin_min - inside) < 1e-6);
+        assert_true(fabs(harness_series(h, BS_TS_QUEUE_LENGTH, b) * sc->bin_min - waiting) < 1e-6);
+    }
+}
+
 static void default_day_conserves_customers_and_obeys_little(void **state)
 {
     (void)state;
@@ -252,6 +276,8 @@ static void default_day_conserves_customers_and_obeys_little(void **state)
         double sojourn = harness_metric(&h, BS_M_TIME_IN_BRANCH_MEAN_MIN) * arrived;
         assert_true(fabs(area - sojourn) <= 1e-9 * sojourn);
         assert_true(harness_metric(&h, BS_M_PEAK_OCCUPANCY) >= harness_metric(&h, BS_M_OCCUPANCY_MEAN));
+        if (r < 50)
+            check_series_against_customer_times(&h);
     }
     harness_fini(&h);
 }
