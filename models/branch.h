@@ -211,9 +211,8 @@ struct bs_day {
     size_t series_cap;
 
     /* counts */
-    double last_leave_min;
     uint64_t served, balked, reneged, turned_away;
-    uint64_t waited, waited_over_10min, service_over_10min, served_counted;
+    uint64_t service_over_10min, served_counted;
     double service_sum_min, sojourn_sum_min;
     uint64_t seg_arrived[BS_SEGMENTS_MAX], seg_served[BS_SEGMENTS_MAX];
     uint64_t seg_balked[BS_SEGMENTS_MAX], seg_reneged[BS_SEGMENTS_MAX], seg_turned_away[BS_SEGMENTS_MAX];
@@ -234,8 +233,6 @@ void bs_counters_on_schedule(struct bs_day *day, int32_t change);
 /* At the end of the day: customers still waiting are sent away. */
 void bs_counters_close_day(struct bs_day *day);
 
-/* day.c: advances the occupancy integral to now (before any state change). */
-void bs_day_advance(struct bs_day *day, double now_min);
 /* day.c: integrates the open counters up to now; call before they change. */
 void bs_day_track_open(struct bs_day *day, double now_min);
 

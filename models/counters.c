@@ -87,8 +87,6 @@ static void start_service(struct bs_day *day, int32_t i, int32_t counter)
         size_t n = day->n_wait_samples++;
         day->wait_sample_min[n] = wait_min;
         day->wait_sample_segment[n] = day->segment[i];
-        day->waited += wait_min > 0;
-        day->waited_over_10min += wait_min > BS_SERVICE_STANDARD_MIN;
         day->service_sum_min += service_min;
         day->service_over_10min += service_min > BS_SERVICE_STANDARD_MIN;
         day->served_counted++;
@@ -102,7 +100,6 @@ static void leave(struct bs_day *day, int32_t i, enum bs_customer_state how)
     day->leave_min[i] = day->now_min;
     day->inside--;
     day->sojourn_sum_min += day->now_min - day->arrival_min[i];
-    day->last_leave_min = day->now_min;
 }
 
 void bs_counters_on_arrival(struct bs_day *day, int32_t i)

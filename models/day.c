@@ -124,7 +124,7 @@ static inline void add_overlap(double *row, const struct bs_scenario *sc, double
 
 /* Integrals of customers inside and waiting, closed off into their time-
  * series bin at each bin boundary: one comparison per event. */
-void bs_day_advance(struct bs_day *day, double now_min)
+static inline void advance(struct bs_day *day, double now_min)
 {
     const struct bs_scenario *sc = day->sc;
     const double inside = (double)day->inside, waiting = (double)day->waiting_total;
@@ -186,7 +186,7 @@ static void reset(struct bs_day *day)
 {
     const struct bs_scenario *sc = day->sc;
     bs_cal_reset(&day->cal);
-    day->now_min = day->last_min = day->last_leave_min = day->open_last_min = 0;
+    day->now_min = day->last_min = day->open_last_min = 0;
     day->waiting_min = day->bin_inside_min = day->bin_waiting_min = 0;
     day->bin = 0;
     day->bin_end_min = sc->bin_min;
@@ -196,7 +196,7 @@ static void reset(struct bs_day *day)
         day->open_counter_min[r] = day->busy_counter_min[r] = day->open_until_close_min[r] = 0;
     memset(day->series, 0, (BS_TS_COUNT + 1) * sc->n_bins * sizeof *day->series);
     day->served = day->balked = day->reneged = day->turned_away = 0;
-    day->waited = day->waited_over_10min = day->service_over_10min = day->served_counted = 0;
+    day->service_over_10min = day->served_counted = 0;
     day->service_sum_min = day->sojourn_sum_min = 0;
     day->n_wait_samples = 0;
     memset(day->seg_arrived, 0, sizeof day->seg_arrived);
@@ -212,16 +212,19 @@ static double ratio(double num, double den)
     return den > 0 ? num / den : NAN;
 }
 
-/* Wait statistics of samples x[0..n): mean, p50, p90, p95, max, share > 10 min. */
-static void wait_stats(double *x, size_t n, double out[6])
+/* Wait statistics of samples x[0..n): mean, p50, p90, p95, max, share
+ * over 10 min (the service standard), share over 0. */
+static void wait_stats(double *x, size_t n, double out[7])
 {
     double sum = 0, max = n ? x[0] : NAN;
-    size_t over = 0;
+    size_t over = 0, waited = 0;
     for (size_t i = 0; i < n; i++) {
         sum += x[i];
         max = x[i] > max ? x[i] : max;
         over += x[i] > 10.0;
+        waited += x[i] > 0;
     }
+    out[6] = ratio((double)waited, (double)n);
     static const double q[3] = {0.5, 0.9, 0.95};
     out[0] = ratio(sum, (double)n);
     bs_stats_quantiles_inplace(x, n, q, 3, out + 1);
@@ -246,7 +249,6 @@ static void fold(struct bs_day *day, const struct bs_day_out *out)
     row[BS_M_RENEGED] = (double)day->reneged;
     row[BS_M_ABANDONED] = (double)(day->balked + day->reneged);
     row[BS_M_TURNED_AWAY] = (double)day->turned_away;
-    row[BS_M_SHARE_WAITED] = ratio((double)day->waited, (double)day->n_wait_samples);
     row[BS_M_SERVICE_MEAN_MIN] = ratio(day->service_sum_min, (double)day->served_counted);
     row[BS_M_SHARE_SERVICE_OVER_10MIN] = ratio((double)day->service_over_10min, (double)day->served_counted);
     row[BS_M_TIME_IN_BRANCH_MEAN_MIN] = ratio(day->sojourn_sum_min, (double)day->n_customers);
@@ -261,7 +263,7 @@ static void fold(struct bs_day *day, const struct bs_day_out *out)
     /* Per segment first: gathering into scratch keeps the samples' order. */
     double *seg_out = out->breakdown[BS_BD_SEGMENTS];
     size_t es = out->entity_stride[BS_BD_SEGMENTS];
-    double w[6];
+    double w[7];
     for (size_t s = 0; s < sc->n_segments; s++) {
         if (sc->n_segments == 1) { /* the segment is everyone: no copy needed */
             wait_stats(day->wait_sample_min, day->n_wait_samples, w);
@@ -295,6 +297,7 @@ static void fold(struct bs_day *day, const struct bs_day_out *out)
     row[BS_M_WAIT_P95_MIN] = w[3];
     row[BS_M_WAIT_MAX_MIN] = w[4];
     row[BS_M_SHARE_WAIT_OVER_10MIN] = w[5];
+    row[BS_M_SHARE_WAITED] = w[6];
 
     fold_customer_series(day);
     const size_t nb = sc->n_bins, bs = out->bin_stride;
@@ -344,17 +347,17 @@ int bs_day_run(struct bs_day *day, const struct bs_scenario *sc, uint64_t seed,
         /* A patience timer of a customer no longer waiting: not an event of the day. */
         if (ev.kind == BS_EV_RENEGE && day->state[ev.arg] != BS_CUST_WAITING)
             continue;
-        bs_day_advance(day, ev.time_min);
+        advance(day, ev.time_min);
         day->now_min = ev.time_min;
         handlers[ev.kind](day, ev.arg);
     }
     /* Counters stay open until closing even when the branch empties early. */
     if (day->now_min < sc->close_min)
-        bs_day_advance(day, sc->close_min);
+        advance(day, sc->close_min);
     bs_counters_close_day(day);
     bs_day_track_open(day, day->now_min > sc->close_min ? day->now_min : sc->close_min);
     if (day->last_min < (double)sc->n_bins * sc->bin_min) /* close the last bins (nobody is inside) */
-        bs_day_advance(day, (double)sc->n_bins * sc->bin_min);
+        advance(day, (double)sc->n_bins * sc->bin_min);
     fold(day, out);
     return 0;
 }
