@@ -80,6 +80,7 @@ struct bs_scenario {
     double customers_per_day;
     size_t n_profile;
     double profile_rate_per_min[BS_PROFILE_MAX]; /* arrival rate in each equal block */
+    double profile_cum[BS_PROFILE_MAX + 1];       /* expected arrivals before each block */
     double warmup_min; /* wait statistics skip customers arriving before this */
     double bin_min;    /* time-series bin width */
     double bins_per_min;
@@ -116,8 +117,8 @@ struct bs_scenario {
 
 /* Purposes of random streams: part of the stream key, never renumber. */
 enum bs_stream_purpose {
-    BS_STREAM_ARRIVALS = 1,
-    BS_STREAM_CUSTOMER = 2, /* entity = customer: segment, transaction, balking, service */
+    BS_STREAM_ARRIVALS = 1, /* retired: arrival gaps now come from the customers' streams */
+    BS_STREAM_CUSTOMER = 2, /* entity = customer: arrival gap, segment, transaction, balking, service */
     BS_STREAM_STAFF = 3,    /* entity = counter: absence */
     BS_STREAM_PATIENCE = 4, /* entity = customer */
 };
@@ -144,7 +145,6 @@ enum bs_counter_state { BS_COUNTER_CLOSED, BS_COUNTER_IDLE, BS_COUNTER_BUSY };
 
 struct bs_day {
     const struct bs_scenario *sc;
-    gsl_rng *arrival_rng;
     gsl_rng *customer_rng;
     gsl_rng *staff_rng;
     struct bs_calendar cal;

@@ -1,10 +1,9 @@
 /* Demand: the day's customers as a non-homogeneous Poisson process with a
- * piecewise-constant rate (demand.profile), generated exactly: exponential
- * gaps at each block's rate, restarting at the block's end (memorylessness
- * makes that exact, and no short peak is skipped). Arrival times come from
- * the arrivals stream; everything about customer i (segment, transaction,
- * balking draw, service time, patience) from customer i's own streams, so
- * a customer is the same person in every scenario point. */
+ * piecewise-constant rate (demand.profile), generated exactly by a time
+ * change of unit-rate exponential gaps (no short peak is skipped).
+ * Everything about customer i (arrival gap, segment, transaction, balking
+ * draw, service time, patience) comes from customer i's own streams, so a
+ * customer is the same person in every scenario point. */
 #include <math.h>
 #include <stdlib.h>
 
@@ -48,50 +47,58 @@ static size_t pick(const double *cdf, size_t n, double u)
     return i;
 }
 
-static int generate_times(struct bs_day *day)
+/* Customer i arrives when the cumulative intensity Lambda(t) has grown by an
+ * Exp(1) draw E_i from the previous arrival: t_i = Lambda^-1(Lambda(t_{i-1}) + E_i).
+ * This time change is an exact non-homogeneous Poisson process for any
+ * piecewise-constant profile; blocks of zero rate are stepped over. Returns
+ * the arrival time, or INFINITY when the day's intensity is used up. */
+static double next_arrival(const struct bs_scenario *sc, size_t *block, double *lambda, double e)
 {
-    const struct bs_scenario *sc = day->sc;
-    struct bs_stream *gaps = bs_rng_stream(day->arrival_rng);
-    const double block_min = sc->close_min / (double)sc->n_profile;
-    for (size_t b = 0; b < sc->n_profile; b++) {
-        double rate = sc->profile_rate_per_min[b];
-        if (rate <= 0)
-            continue;
-        double t = (double)b * block_min, end = b + 1 == sc->n_profile ? sc->close_min : (double)(b + 1) * block_min;
-        for (;;) {
-            t -= log(bs_stream_uniform(gaps)) / rate; /* exponential gaps; uniforms are never 0 */
-            if (t >= end)
-                break;
-            if (day->n_customers == day->cap && bs_day_grow(day))
-                return -1;
-            day->arrival_min[day->n_customers++] = t;
-        }
-    }
-    return 0;
+    *lambda += e;
+    size_t b = *block;
+    while (b < sc->n_profile && sc->profile_cum[b + 1] <= *lambda)
+        b++;
+    *block = b;
+    if (b == sc->n_profile)
+        return INFINITY;
+    double block_min = sc->close_min / (double)sc->n_profile;
+    return (double)b * block_min + (*lambda - sc->profile_cum[b]) / sc->profile_rate_per_min[b];
 }
 
 int bs_demand_generate(struct bs_day *day)
 {
     const struct bs_scenario *sc = day->sc;
-    day->n_customers = 0;
-    if (sc->customers_per_day > 0 && generate_times(day))
-        return -1;
     struct bs_stream *own = bs_rng_stream(day->customer_rng);
-    for (size_t i = 0; i < day->n_customers; i++) {
-        /* Fixed-count draws first, so a change of service distribution does
-         * not shift a customer's other draws. */
+    size_t block = 0;
+    double lambda = 0;
+    day->n_customers = 0;
+    for (size_t i = 0;; i++) {
+        /* One Philox block holds a customer's fixed draws: arrival gap,
+         * segment and transaction (one uniform, split), balking; the service
+         * time follows, so a change of its distribution shifts nothing else. */
         bs_stream_seek(own, BS_STREAM_CUSTOMER, i);
-        size_t seg = pick(sc->segment_cdf, sc->n_segments, bs_stream_uniform(own));
-        size_t tr = pick(sc->transaction_cdf[seg], sc->n_transactions, bs_stream_uniform(own));
+        double t = next_arrival(sc, &block, &lambda, -log(bs_stream_uniform(own)));
+        if (!(t < sc->close_min))
+            break;
+        if (i == day->cap && bs_day_grow(day))
+            return -1;
+        double u = bs_stream_uniform(own);
+        size_t seg = pick(sc->segment_cdf, sc->n_segments, u);
+        /* The position of u inside its segment's share is again uniform. */
+        double below = seg ? sc->segment_cdf[seg - 1] : 0;
+        double u_tr = (u - below) / (sc->segment_cdf[seg] - below);
+        size_t tr = pick(sc->transaction_cdf[seg], sc->n_transactions, u_tr);
+        const struct bs_transaction *tx = &sc->transactions[tr];
+        day->arrival_min[i] = t;
         day->balk_u[i] = bs_stream_uniform(own);
-        const struct bs_transaction *t = &sc->transactions[tr];
         day->segment[i] = (uint8_t)seg;
-        day->class_id[i] = (uint8_t)(t->class_id >= 0 ? (size_t)t->class_id : seg);
-        day->service_min[i] = sc->segments[seg].service_factor * bs_dist_sample(&t->service_min, day->customer_rng);
+        day->class_id[i] = (uint8_t)(tx->class_id >= 0 ? (size_t)tx->class_id : seg);
+        day->service_min[i] = sc->segments[seg].service_factor * bs_dist_sample(&tx->service_min, day->customer_rng);
         day->patience_min[i] = INFINITY;
         day->state[i] = BS_CUST_COMING;
         day->start_min[i] = NAN; /* stays NaN unless served; leave_min is always set */
         day->counter_of[i] = -1;
+        day->n_customers = i + 1;
     }
     if (sc->reneging) {
         for (size_t i = 0; i < day->n_customers; i++) {

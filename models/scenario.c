@@ -73,8 +73,11 @@ static int read_profile(struct bs_cfg *cfg, struct bs_scenario *sc)
     if (!(sum > 0))
         return bs_cfg_fail(cfg, "demand.profile", "needs a positive weight somewhere");
     double block_min = sc->close_min / (double)n;
-    for (long i = 0; i < n; i++)
+    sc->profile_cum[0] = 0;
+    for (long i = 0; i < n; i++) {
         sc->profile_rate_per_min[i] = sc->customers_per_day * weights[i] / sum / block_min;
+        sc->profile_cum[i + 1] = sc->profile_cum[i] + sc->customers_per_day * weights[i] / sum;
+    }
     sc->n_profile = (size_t)n;
     return 0;
 }

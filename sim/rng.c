@@ -15,15 +15,6 @@ void bs_stream_refill(struct bs_stream *s)
     s->next = 0;
 }
 
-void bs_stream_seek(struct bs_stream *s, uint64_t purpose, uint64_t entity)
-{
-    s->ctr[0] = purpose;
-    s->ctr[1] = entity;
-    s->ctr[2] = 0;
-    s->ctr[3] = 0;
-    s->next = 4;
-}
-
 void bs_stream_set(struct bs_stream *s, uint64_t seed, uint64_t replication,
                    uint64_t purpose, uint64_t entity)
 {

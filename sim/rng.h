@@ -29,7 +29,14 @@ struct bs_stream {
 void bs_stream_set(struct bs_stream *s, uint64_t seed, uint64_t replication,
                    uint64_t purpose, uint64_t entity);
 /* Same key, another (purpose, entity): how a customer's stream is chosen. */
-void bs_stream_seek(struct bs_stream *s, uint64_t purpose, uint64_t entity);
+static inline void bs_stream_seek(struct bs_stream *s, uint64_t purpose, uint64_t entity)
+{
+    s->ctr[0] = purpose;
+    s->ctr[1] = entity;
+    s->ctr[2] = 0;
+    s->ctr[3] = 0;
+    s->next = 4;
+}
 /* Computes the next block of four words (the slow path of the draws). */
 void bs_stream_refill(struct bs_stream *s);
 
