@@ -64,6 +64,42 @@ struct bs_counter_group {
     long first_counter; /* counters first_counter .. first_counter+count-1 */
 };
 
+#define BS_WINDOWS_MAX 8
+#define BS_SLOTS_MAX 288
+#define BS_OFFPEAK_MAX (BS_PROFILE_MAX + 2 * BS_WINDOWS_MAX + 2)
+
+struct bs_window {
+    double from_min, to_min; /* minutes after opening */
+};
+
+/* The demand-management layer: what a customer's intent becomes. Every
+ * part is off when its section is absent. */
+struct bs_choices {
+    int any;    /* some choice is on: customers draw from their choice stream */
+    int online;
+    double online_probability[BS_SEGMENTS_MAX];
+
+    int appointments;
+    double slot_min;
+    size_t n_slots;
+    long capacity[BS_SLOTS_MAX];
+    long window_slots; /* a full slot tries the nearest slots within this many */
+    double booking_probability[BS_SEGMENTS_MAX];
+    uint8_t appointment_eligible[BS_TRANSACTIONS_MAX];
+    double noshow_probability; /* after reminders */
+    struct bs_dist punctuality_min; /* arrival minus slot start; negative is early */
+    double grace_min;
+    int appointment_class;
+
+    int peak_shift;
+    size_t n_windows;
+    struct bs_window windows[BS_WINDOWS_MAX];
+    double shift_probability; /* s(I) = s_max I / (I + I_half) */
+    size_t n_offpeak;          /* off-peak pieces of the profile, for drawing a new time */
+    double offpeak_from_min[BS_OFFPEAK_MAX], offpeak_rate[BS_OFFPEAK_MAX];
+    double offpeak_cum[BS_OFFPEAK_MAX + 1];
+};
+
 /* Derived from the schedules: the target number of open counters of a
  * group from time_min on, in time order (time 0 first). */
 struct bs_schedule_change {
@@ -106,6 +142,8 @@ struct bs_scenario {
     size_t n_changes;
     struct bs_schedule_change changes[BS_SCHEDULE_CHANGES_MAX];
 
+    struct bs_choices ch;
+
     double absence_probability;
     int balking;
     long balk_threshold; /* tickets ahead at which a customer may balk */
@@ -121,6 +159,7 @@ enum bs_stream_purpose {
     BS_STREAM_CUSTOMER = 2, /* entity = customer: arrival gap, segment, transaction, balking, service */
     BS_STREAM_STAFF = 3,    /* entity = counter: absence */
     BS_STREAM_PATIENCE = 4, /* entity = customer */
+    BS_STREAM_CHOICES = 5,  /* entity = customer: online, booking, no-show, shift, kiosk */
 };
 
 enum bs_event_kind {
@@ -133,12 +172,19 @@ enum bs_event_kind {
 
 enum bs_customer_state {
     BS_CUST_COMING,
+    BS_CUST_ONLINE,  /* did the business online: never comes */
+    BS_CUST_NOSHOW,  /* booked and did not come */
     BS_CUST_WAITING,
     BS_CUST_IN_SERVICE,
     BS_CUST_SERVED,
     BS_CUST_BALKED,
     BS_CUST_RENEGED,
     BS_CUST_TURNED_AWAY,
+};
+
+struct bs_sort_item {
+    double key;
+    int32_t customer;
 };
 
 enum bs_counter_state { BS_COUNTER_CLOSED, BS_COUNTER_IDLE, BS_COUNTER_BUSY };
@@ -153,7 +199,15 @@ struct bs_day {
 
     /* customers, by arrival order; capacity grows between days only */
     size_t cap;
-    size_t n_customers;
+    size_t n_customers; /* intents */
+    size_t n_arrivals;  /* customers who come, in arrival order in `order` */
+    int32_t *order;
+    double *intent_min;
+    int32_t *ticket;    /* arrival sequence number: FIFO order across classes */
+    int16_t *slot;      /* booked slot, -1 if none */
+    uint8_t *transaction;
+    double *noshow_u, *shift_u, *offset_min; /* choice draws */
+    struct bs_sort_item *sort_items;
     double *arrival_min;
     double *service_min;
     double *patience_min;
@@ -210,6 +264,14 @@ struct bs_day {
     double bin_inside_min, bin_waiting_min; /* the integrals at the bin's start */
     size_t series_cap;
 
+    /* choices */
+    long booked_in_slot[BS_SLOTS_MAX];
+    uint64_t online, booked, noshows, late_lost, shifted, peak_window_arrivals;
+    uint64_t seg_online[BS_SEGMENTS_MAX], seg_booked[BS_SEGMENTS_MAX], seg_noshows[BS_SEGMENTS_MAX];
+    double appointment_wait_sum_min;
+    uint64_t appointment_waits;
+    int32_t next_ticket;
+
     /* counts */
     uint64_t served, balked, reneged, turned_away;
     uint64_t service_over_10min, served_counted;
@@ -223,6 +285,10 @@ struct bs_day {
  * 0 or -1 (out of memory). */
 int bs_demand_generate(struct bs_day *day);
 int bs_day_grow(struct bs_day *day);
+
+/* choices.c: online shift, bookings, no-shows, punctuality and peak
+ * shifting; fills order[0..n_arrivals) with who comes, by time. */
+void bs_choices_apply(struct bs_day *day);
 
 /* counters.c: waiting lines, counters, schedules, balking and reneging. */
 void bs_counters_reset(struct bs_day *day);

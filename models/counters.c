@@ -64,7 +64,7 @@ static int32_t pick_for_group(struct bs_day *day, int g)
         if (r->serves_class[c] || day->waiting[c] == 0)
             continue;
         clean_head(day, (int)c);
-        if (best < 0 || day->head[c] < day->head[best])
+        if (best < 0 || day->ticket[day->head[c]] < day->ticket[day->head[best]])
             best = (int)c;
     }
     return best < 0 ? -1 : dequeue(day, best);
@@ -83,6 +83,11 @@ static void start_service(struct bs_day *day, int32_t i, int32_t counter)
     day->counter_customer[counter] = i;
     day->counter_state[counter] = BS_COUNTER_BUSY;
     day->busy_counter_min[role] += service_min; /* every service ends before the day does */
+    if (day->slot[i] >= 0) { /* minutes past the slot start before service */
+        double late_min = day->now_min - day->slot[i] * sc->ch.slot_min;
+        day->appointment_wait_sum_min += late_min > 0 ? late_min : 0;
+        day->appointment_waits++;
+    }
     if (arrival >= sc->warmup_min) {
         size_t n = day->n_wait_samples++;
         day->wait_sample_min[n] = wait_min;
@@ -107,9 +112,16 @@ void bs_counters_on_arrival(struct bs_day *day, int32_t i)
     const struct bs_scenario *sc = day->sc;
     int seg = day->segment[i], c = day->class_id[i];
     day->seg_arrived[seg]++;
+    day->ticket[i] = day->next_ticket++;
     day->inside++;
     if (day->inside > day->peak_inside)
         day->peak_inside = day->inside;
+    if (day->now_min >= sc->close_min) { /* came after closing (a late appointment): doors shut */
+        day->turned_away++;
+        day->seg_turned_away[seg]++;
+        leave(day, i, BS_CUST_TURNED_AWAY);
+        return;
+    }
     for (int k = 0; k < sc->n_class_groups[c]; k++) {
         int g = sc->class_groups[c][k];
         if (day->n_idle[g] > 0) {

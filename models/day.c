@@ -55,7 +55,9 @@ void bs_day_free(struct bs_day *day)
         if (rngs[i])
             gsl_rng_free(rngs[i]);
     bs_cal_fini(&day->cal);
-    void *arrays[] = {day->arrival_min, day->leave_min, day->service_min, day->patience_min, day->balk_u, day->start_min,
+    void *arrays[] = {day->arrival_min, day->leave_min, day->service_min, day->order, day->intent_min,
+                      day->ticket, day->slot, day->transaction, day->noshow_u, day->shift_u, day->offset_min,
+                      day->sort_items, day->patience_min, day->balk_u, day->start_min,
                       day->segment, day->class_id, day->state, day->counter_of, day->next_waiting,
                       day->wait_sample_min, day->wait_sample_segment, day->scratch, day->counter_state,
                       day->counter_present, day->counter_closing, day->counter_customer, day->counter_group, day->counter_role,
@@ -100,7 +102,7 @@ static int fit(struct bs_day *day, const struct bs_scenario *sc)
  * and the schedule changes (arrivals do not pass through the calendar). */
 static int fit_calendar(struct bs_day *day, const struct bs_scenario *sc)
 {
-    size_t needed = day->n_customers + (size_t)sc->n_counters + sc->n_changes + 8;
+    size_t needed = day->n_arrivals + (size_t)sc->n_counters + sc->n_changes + 8;
     if (needed <= day->cal.cap)
         return 0;
     bs_cal_fini(&day->cal);
@@ -182,7 +184,8 @@ static void fold_customer_series(struct bs_day *day)
     const size_t nb = sc->n_bins;
     double *arrivals = day->series + BS_TS_ARRIVALS * nb, *wait_sum = day->series + BS_TS_WAIT_MEAN_MIN * nb;
     double *wait_count = day->series + BS_TS_COUNT * nb;
-    for (size_t i = 0; i < day->n_customers; i++) {
+    for (size_t k = 0; k < day->n_arrivals; k++) {
+        int32_t i = day->order[k];
         double a = day->arrival_min[i], start = day->start_min[i];
         size_t b = (size_t)(a * sc->bins_per_min);
         if (b >= nb)
@@ -217,6 +220,9 @@ static void reset(struct bs_day *day)
     memset(day->seg_balked, 0, sizeof day->seg_balked);
     memset(day->seg_reneged, 0, sizeof day->seg_reneged);
     memset(day->seg_turned_away, 0, sizeof day->seg_turned_away);
+    day->next_ticket = 0;
+    day->appointment_wait_sum_min = 0;
+    day->appointment_waits = 0;
     bs_counters_reset(day);
 }
 
@@ -256,7 +262,21 @@ static void fold(struct bs_day *day, const struct bs_day_out *out)
         busy_sum += day->busy_counter_min[r];
         open_close_sum += day->open_until_close_min[r];
     }
-    row[BS_M_ARRIVED] = (double)day->n_customers;
+    const struct bs_choices *ch = &sc->ch;
+    double capacity = 0;
+    for (size_t k = 0; ch->appointments && k < ch->n_slots; k++)
+        capacity += (double)ch->capacity[k];
+    row[BS_M_INTENTS] = (double)day->n_customers;
+    row[BS_M_ONLINE] = (double)day->online;
+    row[BS_M_SHARE_ONLINE] = ratio((double)day->online, (double)day->n_customers);
+    row[BS_M_BOOKED] = (double)day->booked;
+    row[BS_M_NOSHOWS] = (double)day->noshows;
+    row[BS_M_LATE_LOST_APPOINTMENT] = (double)day->late_lost;
+    row[BS_M_SLOT_UTILIZATION] = ratio((double)(day->booked - day->noshows), capacity);
+    row[BS_M_APPOINTMENT_WAIT_MEAN_MIN] = ratio(day->appointment_wait_sum_min, (double)day->appointment_waits);
+    row[BS_M_SHIFTED] = (double)day->shifted;
+    row[BS_M_PEAK_WINDOW_ARRIVALS] = ch->peak_shift ? (double)day->peak_window_arrivals : NAN;
+    row[BS_M_ARRIVED] = (double)day->n_arrivals;
     row[BS_M_SERVED] = (double)day->served;
     row[BS_M_BALKED] = (double)day->balked;
     row[BS_M_RENEGED] = (double)day->reneged;
@@ -264,7 +284,7 @@ static void fold(struct bs_day *day, const struct bs_day_out *out)
     row[BS_M_TURNED_AWAY] = (double)day->turned_away;
     row[BS_M_SERVICE_MEAN_MIN] = ratio(day->service_sum_min, (double)day->served_counted);
     row[BS_M_SHARE_SERVICE_OVER_10MIN] = ratio((double)day->service_over_10min, (double)day->served_counted);
-    row[BS_M_TIME_IN_BRANCH_MEAN_MIN] = ratio(day->sojourn_sum_min, (double)day->n_customers);
+    row[BS_M_TIME_IN_BRANCH_MEAN_MIN] = ratio(day->sojourn_sum_min, (double)day->n_arrivals);
     row[BS_M_COUNTER_UTILIZATION] = ratio(busy_sum, open_sum);
     row[BS_M_COUNTERS_OPEN_MEAN] = open_close_sum / sc->close_min;
     row[BS_M_STAFF_ABSENT] = (double)day->staff_absent;
@@ -292,6 +312,9 @@ static void fold(struct bs_day *day, const struct bs_day_out *out)
         seg_out[BS_SM_BALKED * es + s] = (double)day->seg_balked[s];
         seg_out[BS_SM_RENEGED * es + s] = (double)day->seg_reneged[s];
         seg_out[BS_SM_TURNED_AWAY * es + s] = (double)day->seg_turned_away[s];
+        seg_out[BS_SM_ONLINE * es + s] = (double)day->seg_online[s];
+        seg_out[BS_SM_BOOKED * es + s] = (double)day->seg_booked[s];
+        seg_out[BS_SM_NOSHOWS * es + s] = (double)day->seg_noshows[s];
         seg_out[BS_SM_WAIT_MEAN_MIN * es + s] = w[0];
         seg_out[BS_SM_WAIT_P90_MIN * es + s] = w[2];
         seg_out[BS_SM_SHARE_WAIT_OVER_10MIN * es + s] = w[5];
@@ -334,7 +357,7 @@ int bs_day_run(struct bs_day *day, const struct bs_scenario *sc, uint64_t seed,
     bs_stream_set(bs_rng_stream(day->staff_rng), seed, replication, BS_STREAM_STAFF, 0);
     if (bs_demand_generate(day) || fit_calendar(day, sc))
         return bs_error_set(err, BS_ERR_RUN, "out of memory storing the day's customers");
-    if (day->n_customers > INT32_MAX)
+    if (day->n_customers > INT32_MAX - 1)
         return bs_error_set(err, BS_ERR_RUN, "more than %d customers in a day", INT32_MAX);
     reset(day);
     for (size_t c = 0; c < sc->n_changes; c++)
@@ -344,14 +367,16 @@ int bs_day_run(struct bs_day *day, const struct bs_scenario *sc, uint64_t seed,
      * here instead of passing through it. At equal times calendar events
      * (a schedule change, a departure) come first. */
     size_t next_arrival = 0;
-    const size_t n_customers = day->n_customers;
+    const size_t n_arrivals = day->n_arrivals;
     struct bs_event ev;
     for (;;) {
-        double arrival_min = next_arrival < n_customers ? day->arrival_min[next_arrival] : INFINITY;
+        int32_t who = next_arrival < n_arrivals ? day->order[next_arrival] : -1;
+        double arrival_min = who >= 0 ? day->arrival_min[who] : INFINITY;
         if (bs_cal_size(&day->cal) > 0 && day->cal.ev[0].time_min <= arrival_min) {
             bs_cal_pop(&day->cal, &ev);
-        } else if (next_arrival < n_customers) {
-            ev = (struct bs_event){arrival_min, 0, BS_EV_ARRIVAL, (int32_t)next_arrival++};
+        } else if (who >= 0) {
+            ev = (struct bs_event){arrival_min, 0, BS_EV_ARRIVAL, who};
+            next_arrival++;
         } else {
             break;
         }

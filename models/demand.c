@@ -6,6 +6,7 @@
  * customer is the same person in every scenario point. */
 #include <math.h>
 #include <stdlib.h>
+#include <string.h>
 
 #include "../sim/rng.h"
 #include "branch.h"
@@ -26,6 +27,15 @@ int bs_day_grow(struct bs_day *day)
     GROW(patience_min);
     GROW(balk_u);
     GROW(start_min);
+    GROW(order);
+    GROW(intent_min);
+    GROW(ticket);
+    GROW(slot);
+    GROW(transaction);
+    GROW(noshow_u);
+    GROW(shift_u);
+    GROW(offset_min);
+    GROW(sort_items);
     GROW(leave_min);
     GROW(segment);
     GROW(class_id);
@@ -72,6 +82,11 @@ int bs_demand_generate(struct bs_day *day)
     size_t block = 0;
     double lambda = 0;
     day->n_customers = 0;
+    day->online = day->booked = day->noshows = day->late_lost = day->shifted = day->peak_window_arrivals = 0;
+    memset(day->seg_online, 0, sizeof day->seg_online);
+    memset(day->seg_booked, 0, sizeof day->seg_booked);
+    memset(day->seg_noshows, 0, sizeof day->seg_noshows);
+    memset(day->booked_in_slot, 0, sizeof day->booked_in_slot);
     for (size_t i = 0;; i++) {
         /* One Philox block holds a customer's fixed draws: arrival gap,
          * segment and transaction (one uniform, split), balking; the service
@@ -92,16 +107,25 @@ int bs_demand_generate(struct bs_day *day)
         day->arrival_min[i] = t;
         day->balk_u[i] = bs_stream_uniform(own);
         day->segment[i] = (uint8_t)seg;
+        day->transaction[i] = (uint8_t)tr;
         day->class_id[i] = (uint8_t)(tx->class_id >= 0 ? (size_t)tx->class_id : seg);
         day->service_min[i] = sc->segments[seg].service_factor * bs_dist_sample(&tx->service_min, day->customer_rng);
         day->patience_min[i] = INFINITY;
         day->state[i] = BS_CUST_COMING;
         day->start_min[i] = NAN; /* stays NaN unless served; leave_min is always set */
         day->counter_of[i] = -1;
+        day->slot[i] = -1;
+        day->order[i] = (int32_t)i; /* arrival order, until choices move people */
         day->n_customers = i + 1;
     }
+    day->n_arrivals = day->n_customers;
+    if (sc->ch.any) {
+        for (size_t i = 0; i < day->n_customers; i++)
+            day->intent_min[i] = day->arrival_min[i];
+        bs_choices_apply(day);
+    }
     if (sc->reneging) {
-        for (size_t i = 0; i < day->n_customers; i++) {
+        for (size_t i = 0; i < day->n_customers; i++) { /* for everyone, so choices shift no draws */
             const struct bs_segment *s = &sc->segments[day->segment[i]];
             if (!s->has_patience && !sc->has_default_patience)
                 continue;

@@ -8,6 +8,9 @@
 int bs_scenario_clock(struct bs_cfg *cfg, const char *key, const char *dflt, double *min_of_day);
 /* Index of name among names[0..n), or -1. */
 int bs_scenario_find(const char (*names)[BS_NAME_MAX], size_t n, const char *name);
+/* Online shift, appointments, peak shifting; needs segments and
+ * transactions, and adds the appointment class (so before staffing). */
+int bs_choices_load(struct bs_cfg *cfg, struct bs_scenario *sc);
 /* Roles, counters, schedules and absence; needs classes read first. */
 int bs_staffing_load(struct bs_cfg *cfg, struct bs_scenario *sc);
 

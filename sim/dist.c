@@ -38,6 +38,7 @@ void bs_dist_make(struct bs_dist *d, enum bs_dist_kind kind, double a, double b,
         break;
     case BS_DIST_NORMAL: /* a = mean, b = sd */
         d->p1 = b;
+        d->truncated = 1;
         break;
     case BS_DIST_TRIANGULAR: /* a = min, b = mode, c = max */
         d->p1 = a;
@@ -67,6 +68,8 @@ double bs_dist_sample(const struct bs_dist *d, gsl_rng *r)
     case BS_DIST_GAMMA:
         return gsl_ran_gamma(r, d->p1, d->p2);
     case BS_DIST_NORMAL:
+        if (!d->truncated)
+            return d->mean + gsl_ran_gaussian(r, d->p1);
         /* Truncated at 0: the upper tail of N(0, sd) beyond -mean, shifted. */
         return d->mean + gsl_ran_gaussian_tail(r, -d->mean, d->p1);
     case BS_DIST_TRIANGULAR: {
@@ -85,20 +88,35 @@ double bs_dist_sample(const struct bs_dist *d, gsl_rng *r)
 
 double bs_dist_mean(const struct bs_dist *d)
 {
-    if (d->kind == BS_DIST_NORMAL) {
+    if (d->kind == BS_DIST_NORMAL && d->truncated) {
         double alpha = -d->mean / d->p1;
         return d->mean + d->p1 * gsl_ran_ugaussian_pdf(alpha) / gsl_cdf_ugaussian_Q(alpha);
     }
     return d->mean;
 }
 
+static int parse(struct bs_cfg *cfg, const char *key, struct bs_dist *d, int offset);
+
 int bs_dist_parse(struct bs_cfg *cfg, const char *key, struct bs_dist *d)
 {
+    return parse(cfg, key, d, 0);
+}
+
+int bs_dist_parse_offset(struct bs_cfg *cfg, const char *key, struct bs_dist *d)
+{
+    return parse(cfg, key, d, 1);
+}
+
+/* offset: a signed quantity (normal not truncated, constant, triangular and
+ * normal may be negative); else a duration, >= 0. */
+static int parse(struct bs_cfg *cfg, const char *key, struct bs_dist *d, int offset)
+{
     struct bs_error *err = cfg->err;
+    const double lowest = offset ? -INFINITY : 0;
     char sub[BS_CFG_PATH_MAX];
     double a = 0, b = 0, c = 0;
     if (bs_cfg_is_scalar(cfg, key)) {
-        if (bs_cfg_number(cfg, key, 0, INFINITY, 0, 1, &a))
+        if (bs_cfg_number(cfg, key, lowest, INFINITY, 0, 1, &a))
             return err->status;
         bs_dist_make(d, BS_DIST_CONSTANT, a, 0, 0);
         return 0;
@@ -115,7 +133,7 @@ int bs_dist_parse(struct bs_cfg *cfg, const char *key, struct bs_dist *d)
     } while (0)
     switch ((enum bs_dist_kind)kind) {
     case BS_DIST_CONSTANT:
-        NUM("mean", 0, INFINITY, &a);
+        NUM("mean", lowest, INFINITY, &a);
         break;
     case BS_DIST_EXPONENTIAL:
         NUM("mean", 1e-12, INFINITY, &a);
@@ -126,11 +144,11 @@ int bs_dist_parse(struct bs_cfg *cfg, const char *key, struct bs_dist *d)
         NUM("cv", 1e-6, 100, &b);
         break;
     case BS_DIST_NORMAL:
-        NUM("mean", 0, INFINITY, &a);
+        NUM("mean", lowest, INFINITY, &a);
         NUM("sd", 1e-12, INFINITY, &b);
         break;
     case BS_DIST_TRIANGULAR:
-        NUM("min", 0, INFINITY, &a);
+        NUM("min", lowest, INFINITY, &a);
         NUM("mode", a, INFINITY, &b);
         NUM("max", b, INFINITY, &c);
         if (!(c > a)) {
@@ -143,5 +161,7 @@ int bs_dist_parse(struct bs_cfg *cfg, const char *key, struct bs_dist *d)
     }
 #undef NUM
     bs_dist_make(d, (enum bs_dist_kind)kind, a, b, c);
+    if (offset)
+        d->truncated = 0;
     return 0;
 }

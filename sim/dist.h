@@ -4,7 +4,7 @@
  *   {dist: gamma, mean, cv}              {dist: normal, mean, sd}
  *   {dist: triangular, min, mode, max}   {dist: constant, mean}
  * A bare number is a constant. Normal is truncated at 0 when the spec is a
- * duration, which is every use in the branch model. */
+ * duration (bs_dist_parse), not when it is an offset (bs_dist_parse_offset). */
 #ifndef BS_DIST_H
 #define BS_DIST_H
 
@@ -26,6 +26,7 @@ struct bs_dist {
     double p1;    /* kind-specific: lognormal mu, gamma shape, normal sd, triangular min */
     double p2;    /* lognormal sigma, gamma scale, triangular mode */
     double p3;    /* triangular max */
+    int truncated; /* normal: truncated at 0 (durations) */
 };
 
 extern const char *const bs_dist_names[BS_DIST_COUNT];
@@ -34,6 +35,9 @@ struct bs_cfg;
 /* Reads the distribution at dotted path `key`; durations must be >= 0 and a
  * normal is then truncated at 0. Returns 0 or the error status. */
 int bs_dist_parse(struct bs_cfg *cfg, const char *key, struct bs_dist *d);
+/* The same for a signed quantity (an offset such as arrival minus slot
+ * start): constant, normal and triangular may be negative, normal untruncated. */
+int bs_dist_parse_offset(struct bs_cfg *cfg, const char *key, struct bs_dist *d);
 /* Builds a spec from parameters (for tests and code-built scenarios). */
 void bs_dist_make(struct bs_dist *d, enum bs_dist_kind kind, double a, double b, double c);
 

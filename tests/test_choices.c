@@ -1,0 +1,226 @@
+/* Tests of the customers' choices: online shift, appointment bookings and
+ * no-shows, peak shifting. Shares are checked against their inputs within 4
+ * binomial standard errors, sqrt(p (1 - p) / N), where N pools the
+ * independent customer draws of all replications. */
+#include <math.h>
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <cmocka.h>
+
+#include "harness.h"
+
+static void load_ok(struct harness *h, const char *yaml)
+{
+    int st = harness_load(h, yaml);
+    if (st)
+        print_error("%s\n", h->err.msg);
+    assert_int_equal(st, 0);
+}
+
+static void share_check(const char *what, double hits, double trials, double p)
+{
+    double se = sqrt(p * (1 - p) / trials), got = hits / trials;
+    print_message("  %-26s %.5f (N = %.0f), input %.5f, %.1f se\n", what, got, trials, p,
+                  se > 0 ? fabs(got - p) / se : 0.0);
+    if (p == 0 || p == 1)
+        assert_true(got == p);
+    else
+        assert_true(fabs(got - p) < 4 * se);
+}
+
+#define DAY                                                                              \
+    "day: {hours: 8}\n"                                                                  \
+    "demand: {customers_per_day: 400, profile: [1, 1, 1, 2, 2, 1, 1, 1]}\n"              \
+    "segments: [{name: young, share: 0.7}, {name: old, share: 0.3}]\n"                   \
+    "transactions: [{name: cash, share: 0.6, service_min: {dist: exponential, mean: 3}},\n" \
+    "               {name: loan, share: 0.4, service_min: {dist: exponential, mean: 6}}]\n" \
+    "counters: [{count: 8}]\n"
+
+static void online_and_booking_shares_reproduce_inputs(void **state)
+{
+    (void)state;
+    struct harness h;
+    load_ok(&h, DAY "online: {probability: {young: 0.4, old: 0.1}}\n"
+                    "appointments: {slot_min: 30, capacity_per_slot: 100000, booking_probability: 0.25,\n"
+                    "               transactions: [loan], noshow_probability: 0.2}\n");
+    double online_y = 0, intents_y = 0, online_o = 0, intents_o = 0, booked = 0, eligible = 0, noshows = 0;
+    for (int r = 0; r < 400; r++) {
+        assert_int_equal(harness_day(&h, 0, 21, (uint64_t)r), 0);
+        const struct bs_day *d = h.day;
+        for (size_t i = 0; i < d->n_customers; i++) {
+            int online = d->state[i] == BS_CUST_ONLINE;
+            if (d->segment[i] == 0) {
+                intents_y++;
+                online_y += online;
+            } else {
+                intents_o++;
+                online_o += online;
+            }
+            if (!online && d->transaction[i] == 1)
+                eligible++;
+        }
+        booked += harness_metric(&h, BS_M_BOOKED);
+        noshows += harness_metric(&h, BS_M_NOSHOWS);
+        /* Every intent ends one way: online, no-show, or it arrives. */
+        assert_true(harness_metric(&h, BS_M_INTENTS) ==
+                    harness_metric(&h, BS_M_ONLINE) + harness_metric(&h, BS_M_NOSHOWS) + harness_metric(&h, BS_M_ARRIVED));
+    }
+    print_message("choices against their inputs\n");
+    share_check("online, young", online_y, intents_y, 0.4);
+    share_check("online, old", online_o, intents_o, 0.1);
+    share_check("booked of eligible", booked, eligible, 0.25);
+    share_check("no-show of booked", noshows, booked, 0.2);
+    harness_fini(&h);
+}
+
+static void reminders_lower_noshows_by_their_relative_effect(void **state)
+{
+    (void)state;
+    struct harness h;
+    load_ok(&h, DAY "appointments: {slot_min: 30, capacity_per_slot: 100000, booking_probability: 0.5,\n"
+                    "               noshow_probability: 0.2, reminders: true, reminder_effect: 0.35}\n");
+    double booked = 0, noshows = 0;
+    for (int r = 0; r < 400; r++) {
+        assert_int_equal(harness_day(&h, 0, 22, (uint64_t)r), 0);
+        booked += harness_metric(&h, BS_M_BOOKED);
+        noshows += harness_metric(&h, BS_M_NOSHOWS);
+    }
+    share_check("no-show with reminders", noshows, booked, 0.2 * (1 - 0.35));
+    harness_fini(&h);
+}
+
+static void slots_never_overflow_and_zero_capacity_books_nobody(void **state)
+{
+    (void)state;
+    struct harness h;
+    load_ok(&h, DAY "appointments:\n"
+                    "  slot_min: 60\n"
+                    "  capacity_per_slot: [3, 0, 5, 2, 2, 0, 4, 1]\n"
+                    "  window_slots: 1\n"
+                    "  booking_probability: 0.3\n"
+                    "  punctuality_min: {dist: normal, mean: -3, sd: 5}\n"
+                    "  grace_min: 8\n");
+    static const long capacity[8] = {3, 0, 5, 2, 2, 0, 4, 1};
+    double kept = 0, late = 0;
+    for (int r = 0; r < 300; r++) {
+        assert_int_equal(harness_day(&h, 0, 23, (uint64_t)r), 0);
+        const struct bs_day *d = h.day;
+        long total = 0;
+        for (int s = 0; s < 8; s++) {
+            assert_true(d->booked_in_slot[s] <= capacity[s]);
+            if (capacity[s] == 0)
+                assert_int_equal(d->booked_in_slot[s], 0);
+            total += d->booked_in_slot[s];
+        }
+        assert_true((double)total == harness_metric(&h, BS_M_BOOKED));
+        /* Appointment holders (class appointment) arrive within the grace period. */
+        for (size_t k = 0; k < d->n_arrivals; k++) {
+            int32_t i = d->order[k];
+            if (d->slot[i] >= 0) {
+                assert_true(d->arrival_min[i] - d->slot[i] * 60.0 <= 8.0 + 1e-9);
+                assert_int_equal(d->class_id[i], h.ld.points[0]->ch.appointment_class);
+                kept++;
+            }
+            if (k > 0)
+                assert_true(d->arrival_min[d->order[k - 1]] <= d->arrival_min[i]); /* in time order */
+        }
+        late += harness_metric(&h, BS_M_LATE_LOST_APPOINTMENT);
+    }
+    /* Late beyond grace: P(N(-3, 5) > 8) = Q(2.2) = 0.0139034. */
+    share_check("late beyond grace", late, kept + late, 0.0139034);
+    harness_fini(&h);
+
+    load_ok(&h, DAY "appointments: {slot_min: 30, capacity_per_slot: 0, booking_probability: 1}\n");
+    assert_int_equal(harness_day(&h, 0, 1, 0), 0);
+    assert_true(harness_metric(&h, BS_M_BOOKED) == 0);
+    assert_true(harness_metric(&h, BS_M_ARRIVED) == harness_metric(&h, BS_M_INTENTS));
+    harness_fini(&h);
+}
+
+static void run_shift(const char *incentive, double *shifted, double *in_window, double *peak_arrivals, int reps)
+{
+    char yaml[2048];
+    snprintf(yaml, sizeof yaml,
+             DAY "peak_shift: {windows: [{from: \"12:00\", to: \"14:00\"}], incentive: %s, s_max: 0.6, i_half: 10}\n",
+             incentive);
+    struct harness h;
+    load_ok(&h, yaml);
+    *shifted = *in_window = 0;
+    for (int r = 0; r < reps; r++) {
+        assert_int_equal(harness_day(&h, 0, 24, (uint64_t)r), 0);
+        const struct bs_day *d = h.day;
+        for (size_t i = 0; i < d->n_customers; i++)
+            *in_window += d->intent_min[i] >= 180 && d->intent_min[i] < 300;
+        *shifted += harness_metric(&h, BS_M_SHIFTED);
+        peak_arrivals[r] = harness_metric(&h, BS_M_PEAK_WINDOW_ARRIVALS);
+        for (size_t k = 0; k < d->n_arrivals; k++) { /* shifted customers land off-peak */
+            int32_t i = d->order[k];
+            if (d->arrival_min[i] != d->intent_min[i])
+                assert_false(d->arrival_min[i] >= 180 && d->arrival_min[i] < 300);
+        }
+    }
+    harness_fini(&h);
+}
+
+static void peak_shift_follows_the_incentive_curve(void **state)
+{
+    (void)state;
+    enum { R = 300 };
+    static const double incentives[] = {0, 5, 10, 40};
+    static const char *const texts[] = {"0", "5", "10", "40"};
+    double peak[4][R];
+    for (int k = 0; k < 4; k++) {
+        double shifted, in_window;
+        run_shift(texts[k], &shifted, &in_window, peak[k], R);
+        double s = 0.6 * incentives[k] / (incentives[k] + 10); /* s(I) = s_max I / (I + I_half) */
+        char what[64];
+        snprintf(what, sizeof what, "shifted at I = %s", texts[k]);
+        share_check(what, shifted, in_window, s);
+    }
+    /* Common random numbers: a larger incentive never adds peak arrivals. */
+    for (int k = 1; k < 4; k++)
+        for (int r = 0; r < R; r++)
+            assert_true(peak[k][r] <= peak[k - 1][r]);
+}
+
+static void expect_input_error(const char *yaml, const char *where_key)
+{
+    struct harness h;
+    int st = harness_load(&h, yaml);
+    if (st != BS_ERR_INPUT || !strstr(h.err.msg, where_key))
+        print_error("status %d: %s (wanted %s)\n", st, h.err.msg, where_key);
+    assert_int_equal(st, BS_ERR_INPUT);
+    assert_non_null(strstr(h.err.msg, where_key));
+    harness_fini(&h);
+}
+
+static void bad_choice_input_names_line_column_and_key(void **state)
+{
+    (void)state;
+    expect_input_error(DAY "appointments: {slot_min: 60, capacity_per_slot: [1, 2, 3], booking_probability: 0.1}\n",
+                       ":7:49: appointments.capacity_per_slot: has 3 entries; the day has 8 slots");
+    expect_input_error(DAY "peak_shift: {windows: [{from: \"09:00\", to: \"17:00\"}], incentive: 1, s_max: 0.5, i_half: 1}\n",
+                       "peak_shift.windows: leave no off-peak time");
+    expect_input_error(DAY "peak_shift: {windows: [{from: \"07:00\", to: \"08:00\"}], incentive: 1, s_max: 0.5, i_half: 1}\n",
+                       ":7:31: peak_shift.windows.0.from: must be within opening hours");
+    expect_input_error(DAY "online: {probability: {yuong: 0.3}}\n", ":7:31: online.probability.yuong: 'yuong' is not a segment");
+    expect_input_error(DAY "appointments: {slot_min: 45, capacity_per_slot: 2, booking_probability: 0.1}\n",
+                       "appointments.slot_min: must divide the day");
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(online_and_booking_shares_reproduce_inputs),
+        cmocka_unit_test(reminders_lower_noshows_by_their_relative_effect),
+        cmocka_unit_test(slots_never_overflow_and_zero_capacity_books_nobody),
+        cmocka_unit_test(peak_shift_follows_the_incentive_curve),
+        cmocka_unit_test(bad_choice_input_names_line_column_and_key),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
