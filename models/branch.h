@@ -98,6 +98,14 @@ struct bs_choices {
     size_t n_offpeak;          /* off-peak pieces of the profile, for drawing a new time */
     double offpeak_from_min[BS_OFFPEAK_MAX], offpeak_rate[BS_OFFPEAK_MAX];
     double offpeak_cum[BS_OFFPEAK_MAX + 1];
+
+    int self_service;
+    double kiosk_adoption[BS_SEGMENTS_MAX];
+    uint8_t kiosk_eligible[BS_TRANSACTIONS_MAX];
+    struct bs_dist kiosk_service_min;
+    double counter_after_probability; /* kiosk users who still need a counter */
+    int kiosk_class;                  /* customers at or queueing for a kiosk */
+    int kiosk_role;                   /* kiosks are a counter group of this role */
 };
 
 /* Derived from the schedules: the target number of open counters of a
@@ -207,6 +215,11 @@ struct bs_day {
     int16_t *slot;      /* booked slot, -1 if none */
     uint8_t *transaction;
     double *noshow_u, *shift_u, *offset_min; /* choice draws */
+    double *kiosk_service_min;
+    double *join_min;      /* when the customer joined its current line */
+    uint8_t *counter_class; /* class at the counters after a kiosk */
+    uint8_t *needs_counter; /* a kiosk user who goes on to a counter */
+    uint8_t *wants_kiosk;
     struct bs_sort_item *sort_items;
     double *arrival_min;
     double *service_min;
@@ -268,6 +281,8 @@ struct bs_day {
     long booked_in_slot[BS_SLOTS_MAX];
     uint64_t online, booked, noshows, late_lost, shifted, peak_window_arrivals;
     uint64_t seg_online[BS_SEGMENTS_MAX], seg_booked[BS_SEGMENTS_MAX], seg_noshows[BS_SEGMENTS_MAX];
+    uint64_t kiosk_users, kiosk_served, kiosk_waits;
+    double kiosk_wait_sum_min;
     double appointment_wait_sum_min;
     uint64_t appointment_waits;
     int32_t next_ticket;

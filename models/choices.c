@@ -1,7 +1,8 @@
 /* The customers' choices: what each intent becomes, in order (DESIGN.md):
  * online shift, appointment booking (in random booking order, into the
  * intent's slot or the nearest with room), no-show and punctuality, and
- * peak shifting of walk-ins. Then the day's arrivals are put in time order.
+ * peak shifting of walk-ins, self-service at a kiosk. Then the day's
+ * arrivals are put in time order.
  * Each customer's choices come from a stream of its own (CHOICES, i), drawn
  * in a fixed order, so the same person chooses alike in every point. */
 #include <math.h>
@@ -10,7 +11,7 @@
 #include "../sim/rng.h"
 #include "branch.h"
 
-enum { U_ONLINE, U_BOOK, U_ORDER, U_NOSHOW, U_SHIFT, U_SHIFT_TIME, U_COUNT };
+enum { U_ONLINE, U_BOOK, U_ORDER, U_NOSHOW, U_SHIFT, U_SHIFT_TIME, U_KIOSK, U_AFTER, U_COUNT };
 
 static int in_window(const struct bs_choices *ch, double t)
 {
@@ -70,6 +71,10 @@ void bs_choices_apply(struct bs_day *day)
         day->noshow_u[i] = u[U_NOSHOW];
         day->shift_u[i] = ch->peak_shift && u[U_SHIFT] < ch->shift_probability ? u[U_SHIFT_TIME] : -1;
         day->offset_min[i] = ch->appointments ? bs_dist_sample(&ch->punctuality_min, day->customer_rng) : 0;
+        day->kiosk_service_min[i] = ch->self_service ? bs_dist_sample(&ch->kiosk_service_min, day->customer_rng) : 0;
+        day->wants_kiosk[i] = ch->self_service && ch->kiosk_eligible[day->transaction[i]] &&
+                              u[U_KIOSK] < ch->kiosk_adoption[day->segment[i]];
+        day->needs_counter[i] = u[U_AFTER] < ch->counter_after_probability;
         day->slot[i] = -1;
         day->arrival_min[i] = day->intent_min[i];
         int seg = day->segment[i];
@@ -118,6 +123,11 @@ void bs_choices_apply(struct bs_day *day)
         } else if (day->shift_u[i] >= 0 && in_window(ch, day->intent_min[i])) {
             day->arrival_min[i] = offpeak_time(ch, day->shift_u[i]);
             day->shifted++;
+        }
+        if (day->slot[i] < 0 && day->wants_kiosk[i]) { /* walk-ins only: holders booked a counter */
+            day->counter_class[i] = day->class_id[i];
+            day->class_id[i] = (uint8_t)ch->kiosk_class;
+            day->kiosk_users++;
         }
         if (ch->peak_shift && in_window(ch, day->arrival_min[i]))
             day->peak_window_arrivals++;

@@ -61,7 +61,7 @@ static int32_t pick_for_group(struct bs_day *day, int g)
         return dequeue(day, 0);
     int best = -1;
     for (size_t c = 0; c < sc->n_classes; c++) {
-        if (r->serves_class[c] || day->waiting[c] == 0)
+        if (r->serves_class[c] || day->waiting[c] == 0 || (sc->ch.self_service && (int)c == sc->ch.kiosk_class))
             continue;
         clean_head(day, (int)c);
         if (best < 0 || day->ticket[day->head[c]] < day->ticket[day->head[best]])
@@ -70,11 +70,34 @@ static int32_t pick_for_group(struct bs_day *day, int g)
     return best < 0 ? -1 : dequeue(day, best);
 }
 
+static int at_kiosk(const struct bs_day *day, int32_t i)
+{
+    return day->sc->ch.self_service && day->class_id[i] == day->sc->ch.kiosk_class;
+}
+
+static void start_kiosk(struct bs_day *day, int32_t i, int32_t kiosk)
+{
+    double service_min = day->kiosk_service_min[i];
+    day->state[i] = BS_CUST_IN_SERVICE;
+    day->counter_customer[kiosk] = i;
+    day->counter_state[kiosk] = BS_COUNTER_BUSY;
+    day->busy_counter_min[day->counter_role[kiosk]] += service_min;
+    if (day->arrival_min[i] >= day->sc->warmup_min) {
+        day->kiosk_wait_sum_min += day->now_min - day->join_min[i];
+        day->kiosk_waits++;
+    }
+    bs_cal_push(&day->cal, day->now_min + service_min, BS_EV_DEPARTURE, kiosk);
+}
+
 static void start_service(struct bs_day *day, int32_t i, int32_t counter)
 {
     const struct bs_scenario *sc = day->sc;
+    if (at_kiosk(day, i)) {
+        start_kiosk(day, i, counter);
+        return;
+    }
     double arrival = day->arrival_min[i];
-    double wait_min = day->now_min - arrival;
+    double wait_min = day->now_min - day->join_min[i];
     double service_min = day->service_min[i];
     int role = day->counter_role[counter];
     day->state[i] = BS_CUST_IN_SERVICE;
@@ -107,12 +130,39 @@ static void leave(struct bs_day *day, int32_t i, enum bs_customer_state how)
     day->sojourn_sum_min += day->now_min - day->arrival_min[i];
 }
 
-void bs_counters_on_arrival(struct bs_day *day, int32_t i)
+/* A customer takes a ticket for its class's line: straight to an idle
+ * counter that may serve it, else (unless it balks) into the line. */
+static void join_line(struct bs_day *day, int32_t i, int may_balk)
 {
     const struct bs_scenario *sc = day->sc;
     int seg = day->segment[i], c = day->class_id[i];
-    day->seg_arrived[seg]++;
     day->ticket[i] = day->next_ticket++;
+    day->join_min[i] = day->now_min;
+    for (int k = 0; k < sc->n_class_groups[c]; k++) {
+        int g = sc->class_groups[c][k];
+        if (day->n_idle[g] > 0) {
+            start_service(day, i, day->idle[sc->counter_groups[g].first_counter + --day->n_idle[g]]);
+            return;
+        }
+    }
+    if (may_balk && sc->balking && day->waiting_total >= sc->balk_threshold &&
+        day->balk_u[i] < sc->balk_probability) {
+        day->balked++;
+        day->seg_balked[seg]++;
+        leave(day, i, BS_CUST_BALKED);
+        return;
+    }
+    enqueue(day, i);
+    /* Patience runs in the counter line; kiosk lines are short and keep everyone. */
+    if (day->patience_min[i] < INFINITY && !at_kiosk(day, i))
+        bs_cal_push(&day->cal, day->now_min + day->patience_min[i], BS_EV_RENEGE, i);
+}
+
+void bs_counters_on_arrival(struct bs_day *day, int32_t i)
+{
+    const struct bs_scenario *sc = day->sc;
+    int seg = day->segment[i];
+    day->seg_arrived[seg]++;
     day->inside++;
     if (day->inside > day->peak_inside)
         day->peak_inside = day->inside;
@@ -122,22 +172,7 @@ void bs_counters_on_arrival(struct bs_day *day, int32_t i)
         leave(day, i, BS_CUST_TURNED_AWAY);
         return;
     }
-    for (int k = 0; k < sc->n_class_groups[c]; k++) {
-        int g = sc->class_groups[c][k];
-        if (day->n_idle[g] > 0) {
-            start_service(day, i, day->idle[sc->counter_groups[g].first_counter + --day->n_idle[g]]);
-            return;
-        }
-    }
-    if (sc->balking && day->waiting_total >= sc->balk_threshold && day->balk_u[i] < sc->balk_probability) {
-        day->balked++;
-        day->seg_balked[seg]++;
-        leave(day, i, BS_CUST_BALKED);
-        return;
-    }
-    enqueue(day, i);
-    if (day->patience_min[i] < INFINITY)
-        bs_cal_push(&day->cal, day->now_min + day->patience_min[i], BS_EV_RENEGE, i);
+    join_line(day, i, !at_kiosk(day, i));
 }
 
 void bs_counters_on_renege(struct bs_day *day, int32_t i)
@@ -181,10 +216,22 @@ void bs_counters_on_departure(struct bs_day *day, int32_t k)
 {
     int32_t i = day->counter_customer[k];
     int g = day->counter_group[k];
-    day->served++;
-    day->seg_served[day->segment[i]]++;
     day->counter_customer[k] = -1;
-    leave(day, i, BS_CUST_SERVED);
+    if (at_kiosk(day, i)) {
+        day->kiosk_served++;
+        if (day->needs_counter[i]) { /* on to the counters, at the back of their line */
+            day->class_id[i] = day->counter_class[i];
+            join_line(day, i, 0);
+        } else {
+            day->served++;
+            day->seg_served[day->segment[i]]++;
+            leave(day, i, BS_CUST_SERVED);
+        }
+    } else {
+        day->served++;
+        day->seg_served[day->segment[i]]++;
+        leave(day, i, BS_CUST_SERVED);
+    }
     if (day->counter_closing[k]) { /* its staff member leaves after this customer */
         day->counter_closing[k] = 0;
         day->n_closing[g]--;

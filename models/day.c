@@ -57,7 +57,8 @@ void bs_day_free(struct bs_day *day)
     bs_cal_fini(&day->cal);
     void *arrays[] = {day->arrival_min, day->leave_min, day->service_min, day->order, day->intent_min,
                       day->ticket, day->slot, day->transaction, day->noshow_u, day->shift_u, day->offset_min,
-                      day->sort_items, day->patience_min, day->balk_u, day->start_min,
+                      day->sort_items, day->kiosk_service_min, day->join_min, day->counter_class,
+                      day->needs_counter, day->wants_kiosk, day->patience_min, day->balk_u, day->start_min,
                       day->segment, day->class_id, day->state, day->counter_of, day->next_waiting,
                       day->wait_sample_min, day->wait_sample_segment, day->scratch, day->counter_state,
                       day->counter_present, day->counter_closing, day->counter_customer, day->counter_group, day->counter_role,
@@ -223,6 +224,8 @@ static void reset(struct bs_day *day)
     day->next_ticket = 0;
     day->appointment_wait_sum_min = 0;
     day->appointment_waits = 0;
+    day->kiosk_served = day->kiosk_waits = 0;
+    day->kiosk_wait_sum_min = 0;
     bs_counters_reset(day);
 }
 
@@ -258,6 +261,8 @@ static void fold(struct bs_day *day, const struct bs_day_out *out)
     double day_end_min = day->now_min > sc->close_min ? day->now_min : sc->close_min;
     double open_sum = 0, busy_sum = 0, open_close_sum = 0;
     for (size_t r = 0; r < sc->n_roles; r++) {
+        if (sc->ch.self_service && (int)r == sc->ch.kiosk_role)
+            continue;
         open_sum += day->open_counter_min[r];
         busy_sum += day->busy_counter_min[r];
         open_close_sum += day->open_until_close_min[r];
@@ -276,6 +281,12 @@ static void fold(struct bs_day *day, const struct bs_day_out *out)
     row[BS_M_APPOINTMENT_WAIT_MEAN_MIN] = ratio(day->appointment_wait_sum_min, (double)day->appointment_waits);
     row[BS_M_SHIFTED] = (double)day->shifted;
     row[BS_M_PEAK_WINDOW_ARRIVALS] = ch->peak_shift ? (double)day->peak_window_arrivals : NAN;
+    int kr = sc->ch.kiosk_role;
+    row[BS_M_KIOSK_USERS] = (double)day->kiosk_users;
+    row[BS_M_KIOSK_SERVED] = (double)day->kiosk_served;
+    row[BS_M_KIOSK_WAIT_MEAN_MIN] = ratio(day->kiosk_wait_sum_min, (double)day->kiosk_waits);
+    row[BS_M_KIOSK_UTILIZATION] =
+        sc->ch.self_service ? ratio(day->busy_counter_min[kr], day->open_counter_min[kr]) : NAN;
     row[BS_M_ARRIVED] = (double)day->n_arrivals;
     row[BS_M_SERVED] = (double)day->served;
     row[BS_M_BALKED] = (double)day->balked;

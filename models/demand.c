@@ -36,6 +36,11 @@ int bs_day_grow(struct bs_day *day)
     GROW(shift_u);
     GROW(offset_min);
     GROW(sort_items);
+    GROW(kiosk_service_min);
+    GROW(join_min);
+    GROW(counter_class);
+    GROW(needs_counter);
+    GROW(wants_kiosk);
     GROW(leave_min);
     GROW(segment);
     GROW(class_id);
@@ -83,6 +88,7 @@ int bs_demand_generate(struct bs_day *day)
     double lambda = 0;
     day->n_customers = 0;
     day->online = day->booked = day->noshows = day->late_lost = day->shifted = day->peak_window_arrivals = 0;
+    day->kiosk_users = 0;
     memset(day->seg_online, 0, sizeof day->seg_online);
     memset(day->seg_booked, 0, sizeof day->seg_booked);
     memset(day->seg_noshows, 0, sizeof day->seg_noshows);

@@ -1,6 +1,7 @@
 /* Reads the demand-management layer: online shift, appointments, peak
- * shifting. Each is off when its section is absent. Needs segments and
- * transactions read first; adds the "appointment" class before roles. */
+ * shifting, self-service. Each is off when its section is absent. Needs
+ * segments and transactions read first; adds the "appointment" and "kiosk"
+ * classes before roles. */
 #include <math.h>
 #include <stdio.h>
 #include <string.h>
@@ -65,6 +66,8 @@ static int read_transaction_set(struct bs_cfg *cfg, const char *key, const struc
     return 0;
 }
 
+static int add_class(struct bs_cfg *cfg, struct bs_scenario *sc, const char *key, const char *name, int *out);
+
 static int read_appointments(struct bs_cfg *cfg, struct bs_scenario *sc)
 {
     struct bs_choices *ch = &sc->ch;
@@ -114,15 +117,7 @@ static int read_appointments(struct bs_cfg *cfg, struct bs_scenario *sc)
     } else {
         bs_dist_make(&ch->punctuality_min, BS_DIST_CONSTANT, 0, 0, 0);
     }
-    int c = bs_scenario_find(sc->class_names, sc->n_classes, "appointment");
-    if (c < 0) {
-        if (sc->n_classes == BS_CLASSES_MAX)
-            return bs_cfg_fail(cfg, "appointments", "at most %d classes", BS_CLASSES_MAX);
-        c = (int)sc->n_classes++;
-        snprintf(sc->class_names[c], BS_NAME_MAX, "appointment");
-    }
-    ch->appointment_class = c;
-    return 0;
+    return add_class(cfg, sc, "appointments", "appointment", &ch->appointment_class);
 }
 
 static int read_windows(struct bs_cfg *cfg, struct bs_scenario *sc)
@@ -216,6 +211,31 @@ static int read_peak_shift(struct bs_cfg *cfg, struct bs_scenario *sc)
     return derive_offpeak(cfg, sc);
 }
 
+static int add_class(struct bs_cfg *cfg, struct bs_scenario *sc, const char *key, const char *name, int *out)
+{
+    if (bs_scenario_find(sc->class_names, sc->n_classes, name) >= 0)
+        return bs_cfg_fail(cfg, key, "needs the class name '%s', already a segment or transaction class", name);
+    if (sc->n_classes == BS_CLASSES_MAX)
+        return bs_cfg_fail(cfg, key, "at most %d classes", BS_CLASSES_MAX);
+    *out = (int)sc->n_classes++;
+    snprintf(sc->class_names[*out], BS_NAME_MAX, "%s", name);
+    return 0;
+}
+
+/* Kiosks themselves (count, schedule) are a counter group: staffing.c. */
+static int read_self_service(struct bs_cfg *cfg, struct bs_scenario *sc)
+{
+    struct bs_choices *ch = &sc->ch;
+    if (!bs_cfg_has(cfg, "self_service.service_min"))
+        return bs_cfg_fail(cfg, "self_service.service_min", "required: a kiosk service-time distribution in minutes");
+    if (bs_dist_parse(cfg, "self_service.service_min", &ch->kiosk_service_min) ||
+        read_per_segment(cfg, "self_service.adoption", sc, ch->kiosk_adoption) ||
+        read_transaction_set(cfg, "self_service.transactions", sc, ch->kiosk_eligible) ||
+        bs_cfg_number(cfg, "self_service.counter_after_probability", 0, 1, 0, 0, &ch->counter_after_probability))
+        return cfg->err->status;
+    return add_class(cfg, sc, "self_service", "kiosk", &ch->kiosk_class);
+}
+
 int bs_choices_load(struct bs_cfg *cfg, struct bs_scenario *sc)
 {
     struct bs_choices *ch = &sc->ch;
@@ -229,6 +249,9 @@ int bs_choices_load(struct bs_cfg *cfg, struct bs_scenario *sc)
     ch->peak_shift = bs_cfg_has(cfg, "peak_shift");
     if (ch->peak_shift && read_peak_shift(cfg, sc))
         return cfg->err->status;
-    ch->any = ch->online || ch->appointments || ch->peak_shift;
+    ch->self_service = bs_cfg_has(cfg, "self_service");
+    if (ch->self_service && read_self_service(cfg, sc))
+        return cfg->err->status;
+    ch->any = ch->online || ch->appointments || ch->peak_shift || ch->self_service;
     return 0;
 }

@@ -51,6 +51,8 @@ static int read_roles(struct bs_cfg *cfg, struct bs_scenario *sc)
             }
             if (r->serves_class[c])
                 return bs_cfg_fail(cfg, sub, "'%s' is listed twice", cls);
+            if (sc->ch.self_service && c == sc->ch.kiosk_class)
+                return bs_cfg_fail(cfg, sub, "kiosk users are served by the self_service kiosks, not by a role");
             r->serves[r->n_serves++] = c;
             r->serves_class[c] = 1;
         }
@@ -64,10 +66,10 @@ static int read_roles(struct bs_cfg *cfg, struct bs_scenario *sc)
     return 0;
 }
 
-static int read_schedule(struct bs_cfg *cfg, struct bs_scenario *sc, long gi, struct bs_counter_group *g)
+/* Blocks {from, to, open} of the group's schedule at key. */
+static int read_schedule(struct bs_cfg *cfg, struct bs_scenario *sc, const char *key, struct bs_counter_group *g)
 {
-    char key[BS_CFG_PATH_MAX], sub[2 * BS_CFG_PATH_MAX];
-    snprintf(key, sizeof key, "counters.%ld.schedule", gi);
+    char sub[2 * BS_CFG_PATH_MAX];
     long n = bs_cfg_list_len(cfg, key);
     if (n < 0)
         return cfg->err->status;
@@ -131,7 +133,8 @@ static int read_counters(struct bs_cfg *cfg, struct bs_scenario *sc, int roles_g
         snprintf(key, sizeof key, "counters.%ld.count", i);
         if (bs_cfg_int(cfg, key, 0, 1000, 0, 1, &g->count))
             return cfg->err->status;
-        if (read_schedule(cfg, sc, i, g))
+        snprintf(key, sizeof key, "counters.%ld.schedule", i);
+        if (read_schedule(cfg, sc, key, g))
             return cfg->err->status;
         g->first_counter = sc->n_counters;
         sc->n_counters += g->count;
@@ -142,16 +145,51 @@ static int read_counters(struct bs_cfg *cfg, struct bs_scenario *sc, int roles_g
     return 0;
 }
 
+/* Kiosks: a role of their own serving the kiosk class only, and a group
+ * with the kiosk count and schedule, after the staffed counters. */
+static int add_kiosks(struct bs_cfg *cfg, struct bs_scenario *sc)
+{
+    struct bs_choices *ch = &sc->ch;
+    if (find_role(sc, "kiosk") >= 0)
+        return bs_cfg_fail(cfg, "roles", "the role name 'kiosk' is kept for self_service kiosks");
+    if (sc->n_roles == BS_ROLES_MAX || sc->n_counter_groups == BS_COUNTER_GROUPS_MAX)
+        return bs_cfg_fail(cfg, "self_service", "no room for the kiosk role and group");
+    ch->kiosk_role = (int)sc->n_roles++;
+    struct bs_role *r = &sc->roles[ch->kiosk_role];
+    snprintf(r->name, sizeof r->name, "kiosk");
+    r->serves[r->n_serves++] = ch->kiosk_class;
+    r->serves_class[ch->kiosk_class] = 1;
+    struct bs_counter_group *g = &sc->counter_groups[sc->n_counter_groups++];
+    g->role = ch->kiosk_role;
+    if (bs_cfg_int(cfg, "self_service.kiosks", 1, 1000, 0, 1, &g->count) ||
+        read_schedule(cfg, sc, "self_service.schedule", g))
+        return cfg->err->status;
+    g->first_counter = sc->n_counters;
+    sc->n_counters += g->count;
+    return 0;
+}
+
+/* Kiosk users are served by kiosks only, and kiosks serve nobody else. */
+static int may_serve(const struct bs_scenario *sc, int role, size_t c)
+{
+    int kiosk_role = sc->ch.self_service && role == sc->ch.kiosk_role;
+    int kiosk_class = sc->ch.self_service && (int)c == sc->ch.kiosk_class;
+    return kiosk_role == kiosk_class;
+}
+
 static void derive_class_groups(struct bs_scenario *sc)
 {
     for (size_t c = 0; c < sc->n_classes; c++) {
         int n = 0;
-        for (size_t g = 0; g < sc->n_counter_groups; g++)
-            if (sc->roles[sc->counter_groups[g].role].serves_class[c])
-                sc->class_groups[c][n++] = (int)g;
         for (size_t g = 0; g < sc->n_counter_groups; g++) {
-            const struct bs_role *r = &sc->roles[sc->counter_groups[g].role];
-            if (!r->serves_class[c] && r->serves_others)
+            int role = sc->counter_groups[g].role;
+            if (sc->roles[role].serves_class[c] && may_serve(sc, role, c))
+                sc->class_groups[c][n++] = (int)g;
+        }
+        for (size_t g = 0; g < sc->n_counter_groups; g++) {
+            int role = sc->counter_groups[g].role;
+            const struct bs_role *r = &sc->roles[role];
+            if (!r->serves_class[c] && r->serves_others && may_serve(sc, role, c))
                 sc->class_groups[c][n++] = (int)g;
         }
         sc->n_class_groups[c] = n;
@@ -187,6 +225,8 @@ int bs_staffing_load(struct bs_cfg *cfg, struct bs_scenario *sc)
 {
     int roles_given = bs_cfg_has(cfg, "roles");
     if (read_roles(cfg, sc) || read_counters(cfg, sc, roles_given))
+        return cfg->err->status;
+    if (sc->ch.self_service && add_kiosks(cfg, sc))
         return cfg->err->status;
     derive_class_groups(sc);
     for (size_t c = 0; c < sc->n_classes; c++)

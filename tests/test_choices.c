@@ -188,6 +188,86 @@ static void peak_shift_follows_the_incentive_curve(void **state)
             assert_true(peak[k][r] <= peak[k - 1][r]);
 }
 
+static double erlang_c(int c, double a)
+{
+    double term = 1.0, sum = 0.0;
+    for (int k = 0; k < c; k++) {
+        sum += term;
+        term *= a / (k + 1);
+    }
+    double tail = term / (1.0 - a / c);
+    return tail / (sum + tail);
+}
+
+/* Everyone uses a kiosk and nobody needs a counter: the kiosks are an M/M/3
+ * queue (lambda 2.4/min, mu 1/min), so the mean kiosk wait is Erlang C's
+ * Wq = C(3, 2.4) / (3 - 2.4), checked as a pooled ratio within 4 SE. */
+static void kiosk_only_day_matches_erlang_c(void **state)
+{
+    (void)state;
+    struct harness h;
+    load_ok(&h, "day: {hours: 24}\n"
+                "demand: {customers_per_day: 3456}\n"
+                "transactions: [{name: cash, service_min: 3}]\n"
+                "counters: [{count: 1}]\n"
+                "self_service: {kiosks: 3, service_min: {dist: exponential, mean: 1}, adoption: 1}\n"
+                "output: {warmup_min: 720}\n");
+    double sum_y = 0, sum_n = 0, sum_yy = 0, sum_yn = 0, sum_nn = 0;
+    enum { R = 1000 };
+    for (int r = 0; r < R; r++) {
+        assert_int_equal(harness_day(&h, 0, 25, (uint64_t)r), 0);
+        double y = h.day->kiosk_wait_sum_min, n = (double)h.day->kiosk_waits;
+        sum_y += y, sum_n += n, sum_yy += y * y, sum_yn += y * n, sum_nn += n * n;
+        assert_true(harness_metric(&h, BS_M_KIOSK_SERVED) == harness_metric(&h, BS_M_ARRIVED));
+        assert_true(harness_metric(&h, BS_M_SERVED) == harness_metric(&h, BS_M_ARRIVED));
+        assert_true(isnan(harness_metric(&h, BS_M_WAIT_MEAN_MIN))); /* nobody at a counter */
+    }
+    double ratio = sum_y / sum_n, ss = sum_yy - 2 * ratio * sum_yn + ratio * ratio * sum_nn;
+    double se = sqrt(ss / ((double)R * (R - 1))) / (sum_n / R);
+    double want = erlang_c(3, 2.4) / (3 - 2.4);
+    print_message("  kiosk Wq (min)             %.5f +- %.5f (se), Erlang C %.5f, %.1f se\n", ratio, se, want,
+                  fabs(ratio - want) / se);
+    assert_true(fabs(ratio - want) < 4 * se);
+    harness_fini(&h);
+}
+
+static void kiosk_adoption_and_counter_after_reproduce_inputs(void **state)
+{
+    (void)state;
+    struct harness h;
+    load_ok(&h, DAY "self_service: {kiosks: 2, service_min: 2, transactions: [cash],\n"
+                    "               adoption: {young: 0.6, old: 0.2}, counter_after_probability: 0.25}\n");
+    double users_y = 0, eligible_y = 0, users_o = 0, eligible_o = 0, users = 0, after = 0;
+    for (int r = 0; r < 300; r++) {
+        assert_int_equal(harness_day(&h, 0, 26, (uint64_t)r), 0);
+        const struct bs_day *d = h.day;
+        for (size_t i = 0; i < d->n_customers; i++) {
+            if (d->transaction[i] != 0)
+                continue;
+            int kiosk = d->wants_kiosk[i];
+            if (d->segment[i] == 0)
+                eligible_y++, users_y += kiosk;
+            else
+                eligible_o++, users_o += kiosk;
+            if (kiosk) {
+                users++;
+                after += d->needs_counter[i];
+                /* A kiosk user who needs a counter is served there after the kiosk. */
+                assert_true(d->needs_counter[i] ? !isnan(d->start_min[i]) : isnan(d->start_min[i]));
+            }
+        }
+        /* Every intent ends one way: online, no-show, served, abandoned, turned away. */
+        assert_true(harness_metric(&h, BS_M_INTENTS) ==
+                    harness_metric(&h, BS_M_ONLINE) + harness_metric(&h, BS_M_NOSHOWS) +
+                        harness_metric(&h, BS_M_SERVED) + harness_metric(&h, BS_M_ABANDONED) +
+                        harness_metric(&h, BS_M_TURNED_AWAY));
+    }
+    share_check("kiosk adoption, young", users_y, eligible_y, 0.6);
+    share_check("kiosk adoption, old", users_o, eligible_o, 0.2);
+    share_check("counter after kiosk", after, users, 0.25);
+    harness_fini(&h);
+}
+
 static void expect_input_error(const char *yaml, const char *where_key)
 {
     struct harness h;
@@ -211,6 +291,11 @@ static void bad_choice_input_names_line_column_and_key(void **state)
     expect_input_error(DAY "online: {probability: {yuong: 0.3}}\n", ":7:31: online.probability.yuong: 'yuong' is not a segment");
     expect_input_error(DAY "appointments: {slot_min: 45, capacity_per_slot: 2, booking_probability: 0.1}\n",
                        "appointments.slot_min: must divide the day");
+    expect_input_error("day: {hours: 8}\ndemand: {customers_per_day: 10}\ntransactions: [{service_min: 2}]\n"
+                       "roles: [{name: g, serves: [kiosk], others: true}]\ncounters: [{role: g, count: 1}]\n"
+                       "self_service: {kiosks: 1, service_min: 2, adoption: 0.5}\n",
+                       ":4:28: roles.0.serves.0: kiosk users are served by the self_service kiosks");
+    expect_input_error(DAY "self_service: {kiosks: 1, adoption: 0.5}\n", "self_service.service_min: required");
 }
 
 int main(void)
@@ -220,6 +305,8 @@ int main(void)
         cmocka_unit_test(reminders_lower_noshows_by_their_relative_effect),
         cmocka_unit_test(slots_never_overflow_and_zero_capacity_books_nobody),
         cmocka_unit_test(peak_shift_follows_the_incentive_curve),
+        cmocka_unit_test(kiosk_only_day_matches_erlang_c),
+        cmocka_unit_test(kiosk_adoption_and_counter_after_reproduce_inputs),
         cmocka_unit_test(bad_choice_input_names_line_column_and_key),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
