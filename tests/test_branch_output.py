@@ -101,3 +101,54 @@ def test_bad_branch_input_exits_2_and_writes_nothing(tmp_path, text, where):
     assert r.returncode == 2
     assert f"{scenario}{where}" in r.stderr
     assert sorted(p.name for p in tmp_path.iterdir()) == ["bad.yaml"]
+
+
+@pytest.mark.parametrize("name, key", [
+    ("appointments", "appointments.capacity_per_slot"),
+    ("peak-shift", "peak_shift.incentive"),
+    ("self-service", "self_service.kiosks"),
+])
+def test_shipped_choice_scenarios_conserve_every_intent(tmp_path, name, key):
+    out = tmp_path / f"{name}.h5"
+    r = run("run", ROOT / "scenarios" / f"{name}.yaml", "-r", 20, "-q", "-o", out)
+    assert r.returncode == 0, r.stderr
+    with h5py.File(out) as f:
+        m = {k: f[f"replications/{k}"][()] for k in
+             ("intents", "online", "noshows", "arrived", "served", "abandoned", "turned_away")}
+        # Every intent ends in exactly one way.
+        assert np.array_equal(m["intents"], m["online"] + m["noshows"] + m["served"] + m["abandoned"] + m["turned_away"])
+        assert np.array_equal(m["intents"], m["online"] + m["noshows"] + m["arrived"])
+        assert f[f"scenarios/{key}"].shape[0] == f["replications/arrived"].shape[0] > 1
+        # Common random numbers: the same customers' intents in every point.
+        assert (m["intents"] == m["intents"][0]).all()
+        util = f["replications/slot_utilization"][()]
+        assert np.all(np.isnan(util) | ((util >= 0) & (util <= 1)))
+
+
+def test_larger_incentive_never_adds_peak_arrivals(tmp_path):
+    out = tmp_path / "ps.h5"
+    assert run("run", ROOT / "scenarios" / "peak-shift.yaml", "-r", 30, "-q", "-o", out).returncode == 0
+    with h5py.File(out) as f:
+        peak = f["replications/peak_window_arrivals"][()]
+        assert np.all(np.diff(peak, axis=0) <= 0)
+        assert np.all(np.diff(f["summary/shifted"][:, 0]) > 0)
+
+
+CHOICE_BASE = "day: {hours: 8}\ndemand: {customers_per_day: 100}\ntransactions: [{service_min: 2}]\ncounters: [{count: 2}]\n"
+
+
+@pytest.mark.parametrize("text, where", [
+    (CHOICE_BASE + "appointments: {slot_min: 60, capacity_per_slot: [1, 2, 3], booking_probability: 0.1}\n",
+     ":5:49: appointments.capacity_per_slot: has 3 entries; the day has 8 slots"),
+    (CHOICE_BASE + "peak_shift: {windows: [{from: \"09:00\", to: \"17:00\"}], incentive: 1, s_max: 0.5, i_half: 1}\n",
+     ":5:23: peak_shift.windows: leave no off-peak time"),
+    (CHOICE_BASE + "peak_shift: {windows: [{from: \"18:00\", to: \"19:00\"}], incentive: 1, s_max: 0.5, i_half: 1}\n",
+     ":5:31: peak_shift.windows.0.from: must be within opening hours"),
+])
+def test_bad_choice_input_exits_2_and_writes_nothing(tmp_path, text, where):
+    scenario = tmp_path / "bad.yaml"
+    scenario.write_text(text)
+    r = run("run", scenario, "-o", tmp_path / "out.h5", cwd=tmp_path)
+    assert r.returncode == 2
+    assert f"{scenario}{where}" in r.stderr, r.stderr
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["bad.yaml"]
