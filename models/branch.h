@@ -125,6 +125,7 @@ struct bs_scenario {
     size_t n_profile;
     double profile_rate_per_min[BS_PROFILE_MAX]; /* arrival rate in each equal block */
     double profile_cum[BS_PROFILE_MAX + 1];       /* expected arrivals before each block */
+    double profile_share[BS_PROFILE_MAX];         /* each block's share of the day's demand */
     double warmup_min; /* wait statistics skip customers arriving before this */
     double bin_min;    /* time-series bin width */
     double bins_per_min;
@@ -168,6 +169,8 @@ enum bs_stream_purpose {
     BS_STREAM_STAFF = 3,    /* entity = counter: absence */
     BS_STREAM_PATIENCE = 4, /* entity = customer */
     BS_STREAM_CHOICES = 5,  /* entity = customer: online, booking, no-show, shift, kiosk */
+    BS_STREAM_PUNCTUALITY = 6, /* entity = customer */
+    BS_STREAM_KIOSK = 7,       /* entity = customer: kiosk service time */
 };
 
 enum bs_event_kind {
@@ -204,6 +207,7 @@ struct bs_day {
     struct bs_calendar cal;
     double now_min;
     uint64_t events;
+    int calendar_full; /* a push failed: a broken capacity invariant, the day is void */
 
     /* customers, by arrival order; capacity grows between days only */
     size_t cap;

@@ -70,11 +70,20 @@ void bs_choices_apply(struct bs_day *day)
             u[k] = bs_stream_uniform(own);
         day->noshow_u[i] = u[U_NOSHOW];
         day->shift_u[i] = ch->peak_shift && u[U_SHIFT] < ch->shift_probability ? u[U_SHIFT_TIME] : -1;
-        day->offset_min[i] = ch->appointments ? bs_dist_sample(&ch->punctuality_min, day->customer_rng) : 0;
-        day->kiosk_service_min[i] = ch->self_service ? bs_dist_sample(&ch->kiosk_service_min, day->customer_rng) : 0;
+        /* Each distribution from a stream of its own, so changing one shifts no other. */
         day->wants_kiosk[i] = ch->self_service && ch->kiosk_eligible[day->transaction[i]] &&
                               u[U_KIOSK] < ch->kiosk_adoption[day->segment[i]];
         day->needs_counter[i] = u[U_AFTER] < ch->counter_after_probability;
+        day->offset_min[i] = 0;
+        if (ch->appointments) {
+            bs_stream_seek(own, BS_STREAM_PUNCTUALITY, i);
+            day->offset_min[i] = bs_dist_sample(&ch->punctuality_min, day->customer_rng);
+        }
+        day->kiosk_service_min[i] = 0;
+        if (ch->self_service) {
+            bs_stream_seek(own, BS_STREAM_KIOSK, i);
+            day->kiosk_service_min[i] = bs_dist_sample(&ch->kiosk_service_min, day->customer_rng);
+        }
         day->slot[i] = -1;
         day->arrival_min[i] = day->intent_min[i];
         int seg = day->segment[i];
@@ -113,7 +122,9 @@ void bs_choices_apply(struct bs_day *day)
                 continue;
             }
             double t = day->slot[i] * ch->slot_min + day->offset_min[i];
-            day->arrival_min[i] = t > 0 ? t : 0; /* early birds wait for the doors */
+            /* Early birds wait for the doors; those who come after closing find
+             * them shut (turned away at closing time, not later). */
+            day->arrival_min[i] = t < 0 ? 0 : t > sc->close_min ? sc->close_min : t;
             if (day->offset_min[i] > ch->grace_min) {
                 day->late_lost++;
                 day->slot[i] = -1; /* queues as a walk-in */

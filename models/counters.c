@@ -86,7 +86,7 @@ static void start_kiosk(struct bs_day *day, int32_t i, int32_t kiosk)
         day->kiosk_wait_sum_min += day->now_min - day->join_min[i];
         day->kiosk_waits++;
     }
-    bs_cal_push(&day->cal, day->now_min + service_min, BS_EV_DEPARTURE, kiosk);
+    day->calendar_full |= bs_cal_push(&day->cal, day->now_min + service_min, BS_EV_DEPARTURE, kiosk);
 }
 
 static void start_service(struct bs_day *day, int32_t i, int32_t counter)
@@ -119,7 +119,7 @@ static void start_service(struct bs_day *day, int32_t i, int32_t counter)
         day->service_over_10min += service_min > BS_SERVICE_STANDARD_MIN;
         day->served_counted++;
     }
-    bs_cal_push(&day->cal, day->now_min + service_min, BS_EV_DEPARTURE, counter);
+    day->calendar_full |= bs_cal_push(&day->cal, day->now_min + service_min, BS_EV_DEPARTURE, counter);
 }
 
 static void leave(struct bs_day *day, int32_t i, enum bs_customer_state how)
@@ -145,8 +145,8 @@ static void join_line(struct bs_day *day, int32_t i, int may_balk)
             return;
         }
     }
-    if (may_balk && sc->balking && day->waiting_total >= sc->balk_threshold &&
-        day->balk_u[i] < sc->balk_probability) {
+    long tickets_ahead = day->waiting_total - (sc->ch.self_service ? day->waiting[sc->ch.kiosk_class] : 0);
+    if (may_balk && sc->balking && tickets_ahead >= sc->balk_threshold && day->balk_u[i] < sc->balk_probability) {
         day->balked++;
         day->seg_balked[seg]++;
         leave(day, i, BS_CUST_BALKED);
@@ -155,7 +155,7 @@ static void join_line(struct bs_day *day, int32_t i, int may_balk)
     enqueue(day, i);
     /* Patience runs in the counter line; kiosk lines are short and keep everyone. */
     if (day->patience_min[i] < INFINITY && !at_kiosk(day, i))
-        bs_cal_push(&day->cal, day->now_min + day->patience_min[i], BS_EV_RENEGE, i);
+        day->calendar_full |= bs_cal_push(&day->cal, day->now_min + day->patience_min[i], BS_EV_RENEGE, i);
 }
 
 void bs_counters_on_arrival(struct bs_day *day, int32_t i)
@@ -195,7 +195,8 @@ static void set_open(struct bs_day *day, int32_t k, int open)
     bs_day_track_open(day, day->now_min);
     day->open[g] += d;
     day->open_role[role] += d;
-    day->open_total += d;
+    if (!(sc->ch.self_service && role == sc->ch.kiosk_role))
+        day->open_total += d; /* the counters_open series: staffed counters */
     day->counter_state[k] = open ? BS_COUNTER_IDLE : BS_COUNTER_CLOSED;
 }
 
@@ -312,9 +313,12 @@ void bs_counters_reset(struct bs_day *day)
             day->counter_state[k] = BS_COUNTER_CLOSED;
             day->counter_closing[k] = 0;
             day->counter_customer[k] = -1;
-            /* Staff member k's own stream: the same person in every point. */
-            bs_stream_seek(staff, BS_STREAM_STAFF, (uint64_t)k);
-            day->counter_present[k] = sc->absence_probability == 0 ||
+            /* The j-th staff member of group g has a stream of their own, so
+             * they are the same person in every point. Kiosks are machines. */
+            int kiosk = sc->ch.self_service && grp->role == sc->ch.kiosk_role;
+            uint64_t staff_id = ((uint64_t)g << 32) | (uint64_t)(k - grp->first_counter);
+            bs_stream_seek(staff, BS_STREAM_STAFF, staff_id);
+            day->counter_present[k] = kiosk || sc->absence_probability == 0 ||
                                       bs_stream_uniform(staff) >= sc->absence_probability;
             day->present[g] += day->counter_present[k];
             day->staff_absent += !day->counter_present[k];

@@ -192,8 +192,8 @@ static void fold_customer_series(struct bs_day *day)
         if (b >= nb)
             b = nb - 1;
         arrivals[b] += 1;
-        if (start == start) { /* served */
-            wait_sum[b] += start - a;
+        if (start == start) { /* served at a counter; the wait in its line */
+            wait_sum[b] += start - day->join_min[i];
             wait_count[b] += 1;
         }
     }
@@ -371,8 +371,9 @@ int bs_day_run(struct bs_day *day, const struct bs_scenario *sc, uint64_t seed,
     if (day->n_customers > INT32_MAX - 1)
         return bs_error_set(err, BS_ERR_RUN, "more than %d customers in a day", INT32_MAX);
     reset(day);
+    day->calendar_full = 0;
     for (size_t c = 0; c < sc->n_changes; c++)
-        bs_cal_push(&day->cal, sc->changes[c].time_min, BS_EV_SCHEDULE, (int32_t)c);
+        day->calendar_full |= bs_cal_push(&day->cal, sc->changes[c].time_min, BS_EV_SCHEDULE, (int32_t)c);
 
     /* Arrivals are already in time order: they are merged with the calendar
      * here instead of passing through it. At equal times calendar events
@@ -391,17 +392,23 @@ int bs_day_run(struct bs_day *day, const struct bs_scenario *sc, uint64_t seed,
         } else {
             break;
         }
-        day->events++;
         /* A patience timer of a customer no longer waiting: not an event of the day. */
         if (ev.kind == BS_EV_RENEGE && day->state[ev.arg] != BS_CUST_WAITING)
             continue;
+        day->events++;
         advance(day, ev.time_min);
         day->now_min = ev.time_min;
         dispatch(day, &ev);
     }
-    /* Counters stay open until closing even when the branch empties early. */
-    if (day->now_min < sc->close_min)
+    if (day->calendar_full)
+        return bs_error_set(err, BS_ERR_RUN, "event calendar full (capacity %zu): a bug, please report it",
+                            day->cal.cap);
+    /* Counters stay open until closing even when the branch empties early;
+     * anyone still waiting is sent away then. */
+    if (day->now_min < sc->close_min) {
         advance(day, sc->close_min);
+        day->now_min = sc->close_min;
+    }
     bs_counters_close_day(day);
     bs_day_track_open(day, day->now_min > sc->close_min ? day->now_min : sc->close_min);
     if (day->last_min < (double)sc->n_bins * sc->bin_min) /* close the last bins (nobody is inside) */

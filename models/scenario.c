@@ -42,6 +42,15 @@ int bs_scenario_clock(struct bs_cfg *cfg, const char *key, const char *dflt, dou
     return 0;
 }
 
+int bs_scenario_name(struct bs_cfg *cfg, const char *key, const char *dflt, char *out)
+{
+    if (bs_cfg_string(cfg, key, dflt, out, BS_NAME_MAX))
+        return cfg->err->status;
+    if (out[0] == '\0' || strchr(out, '.'))
+        return bs_cfg_fail(cfg, key, "'%s': a name must be non-empty and without '.' (names appear in dotted keys)", out);
+    return 0;
+}
+
 int bs_scenario_find(const char (*names)[BS_NAME_MAX], size_t n, const char *name)
 {
     for (size_t i = 0; i < n; i++)
@@ -77,6 +86,7 @@ static int read_profile(struct bs_cfg *cfg, struct bs_scenario *sc)
     for (long i = 0; i < n; i++) {
         sc->profile_rate_per_min[i] = sc->customers_per_day * weights[i] / sum / block_min;
         sc->profile_cum[i + 1] = sc->profile_cum[i] + sc->customers_per_day * weights[i] / sum;
+        sc->profile_share[i] = weights[i] / sum;
     }
     sc->n_profile = (size_t)n;
     return 0;
@@ -104,7 +114,7 @@ static int read_segments(struct bs_cfg *cfg, struct bs_scenario *sc)
     for (long i = 0; i < n; i++) {
         struct bs_segment *s = &sc->segments[i];
         snprintf(key, sizeof key, "segments.%ld.name", i);
-        if (bs_cfg_string(cfg, key, NULL, s->name, sizeof s->name))
+        if (bs_scenario_name(cfg, key, NULL, s->name))
             return cfg->err->status;
         if (bs_scenario_find(sc->class_names, (size_t)i, s->name) >= 0)
             return bs_cfg_fail(cfg, key, "segment '%s' is named twice", s->name);
@@ -144,7 +154,7 @@ static int read_transactions(struct bs_cfg *cfg, struct bs_scenario *sc)
         snprintf(key, sizeof key, "transactions.%ld.name", i);
         char dflt[BS_NAME_MAX];
         snprintf(dflt, sizeof dflt, "transaction%ld", i);
-        if (bs_cfg_string(cfg, key, dflt, t->name, sizeof t->name))
+        if (bs_scenario_name(cfg, key, dflt, t->name))
             return cfg->err->status;
         double share;
         snprintf(key, sizeof key, "transactions.%ld.share", i);
@@ -238,8 +248,13 @@ struct bs_scenario *bs_scenario_load(struct bs_cfg *cfg)
         st = bs_scenario_clock(cfg, "day.open", "09:00", &sc->open_min_of_day);
     if (!st && sc->warmup_min >= sc->close_min)
         st = bs_cfg_fail(cfg, "output.warmup_min", "must be shorter than the day (%g min)", sc->close_min);
-    sc->n_bins = (size_t)ceil(sc->close_min / sc->bin_min - 1e-9);
-    sc->bins_per_min = 1.0 / sc->bin_min;
+    if (!st) {
+        double bins = sc->close_min / sc->bin_min;
+        if (fabs(bins - round(bins)) > 1e-9 || round(bins) < 1)
+            st = bs_cfg_fail(cfg, "output.bin_min", "must divide the day (%g min) into whole bins", sc->close_min);
+        sc->n_bins = (size_t)round(bins);
+        sc->bins_per_min = 1.0 / sc->bin_min;
+    }
     if (!st)
         st = read_profile(cfg, sc);
     if (!st)

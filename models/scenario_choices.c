@@ -174,7 +174,7 @@ static int derive_offpeak(struct bs_cfg *cfg, struct bs_scenario *sc)
     size_t n = 0;
     ch->offpeak_cum[0] = 0;
     for (size_t b = 0; b < sc->n_profile; b++) {
-        double rate = sc->profile_rate_per_min[b];
+        double rate = sc->profile_share[b] / block_min; /* the shape: zero demand still has one */
         double t = (double)b * block_min, end = b + 1 == sc->n_profile ? sc->close_min : (double)(b + 1) * block_min;
         if (rate <= 0)
             continue;

@@ -26,7 +26,7 @@ static int read_roles(struct bs_cfg *cfg, struct bs_scenario *sc)
     for (long i = 0; i < n; i++) {
         struct bs_role *r = &sc->roles[i];
         snprintf(key, sizeof key, "roles.%ld.name", i);
-        if (bs_cfg_string(cfg, key, NULL, r->name, sizeof r->name))
+        if (bs_scenario_name(cfg, key, NULL, r->name))
             return cfg->err->status;
         if (find_role(sc, r->name) >= 0)
             return bs_cfg_fail(cfg, key, "role '%s' is defined twice", r->name);
@@ -196,17 +196,24 @@ static void derive_class_groups(struct bs_scenario *sc)
     }
 }
 
-/* The schedule as changes in time order; at equal times later entries of a
- * group win, so a block starting where another ends takes over. */
+/* The schedule as changes in time order. Within a group, of several
+ * changes at one time only the last counts (a block starting where another
+ * ends takes over without reopening counters in between), and a block
+ * running to closing time keeps its staffing while those inside are served. */
 static void derive_changes(struct bs_scenario *sc)
 {
     size_t n = 0;
     for (size_t g = 0; g < sc->n_counter_groups; g++) {
         const struct bs_counter_group *grp = &sc->counter_groups[g];
+        size_t first = n;
         sc->changes[n++] = (struct bs_schedule_change){0, (int)g, grp->count};
         for (size_t b = 0; b < grp->n_blocks; b++) {
-            sc->changes[n++] = (struct bs_schedule_change){grp->blocks[b].from_min, (int)g, grp->blocks[b].open};
-            sc->changes[n++] = (struct bs_schedule_change){grp->blocks[b].to_min, (int)g, grp->count};
+            struct bs_schedule_change from = {grp->blocks[b].from_min, (int)g, grp->blocks[b].open};
+            if (sc->changes[n - 1].time_min == from.time_min && n > first)
+                n--; /* superseded at the same time */
+            sc->changes[n++] = from;
+            if (grp->blocks[b].to_min < sc->close_min)
+                sc->changes[n++] = (struct bs_schedule_change){grp->blocks[b].to_min, (int)g, grp->count};
         }
     }
     for (size_t i = 1; i < n; i++) { /* stable insertion sort by time */

@@ -39,6 +39,18 @@ static int read_uint_attr(hid_t obj, const char *name, unsigned long long *out)
     return st < 0 ? -1 : 0;
 }
 
+/* Whether dataset d is a (rows, cols) array: reading it then fits the buffer. */
+static int dims_are(hid_t d, unsigned long long rows, hsize_t cols)
+{
+    hid_t space = H5Dget_space(d);
+    hsize_t dims[2] = {0, 0};
+    int ok = space >= 0 && H5Sget_simple_extent_ndims(space) == 2 &&
+             H5Sget_simple_extent_dims(space, dims, NULL) == 2 && dims[0] == rows && dims[1] == cols;
+    if (space >= 0)
+        H5Sclose(space);
+    return ok;
+}
+
 /* Names of a group's members in creation order; count or -1. */
 static long member_names(hid_t group, char (**names)[NAME_MAX_LEN])
 {
@@ -109,13 +121,17 @@ int bs_output_describe(const char *path, FILE *to, struct bs_error *err)
         goto done;
     }
     table = malloc((size_t)points * BS_STAT_COUNT * sizeof *table + 1);
+    if (!table) {
+        st = bs_error_set(err, BS_ERR_RUN, "%s: out of memory", path);
+        goto done;
+    }
     char *version = read_string_attr(f, "branchsim_version");
     char *name = read_string_attr(f, "scenario_name");
     fprintf(to, "%s: scenario '%s', %llu point%s x %llu replications, seed %llu (branchsim %s)\n", path,
             name ? name : "?", points, points == 1 ? "" : "s", reps, seed, version ? version : "?");
     free(version);
     free(name);
-    for (size_t p = 0; p < points && table; p++) {
+    for (size_t p = 0; p < points; p++) {
         if (points > 1 || n_keys > 0) {
             fprintf(to, "\npoint %zu\n", p);
             for (long k = 0; k < n_keys; k++)
@@ -124,10 +140,15 @@ int bs_output_describe(const char *path, FILE *to, struct bs_error *err)
         fprintf(to, "%-28s %-10s %12s %12s %12s %12s\n", "metric", "unit", "mean", "sd", "ci95_low", "ci95_high");
         for (long m = 0; m < n_metrics; m++) {
             hid_t d = H5Dopen2(g_sum, metrics[m], H5P_DEFAULT);
+            if (d >= 0 && !dims_are(d, points, BS_STAT_COUNT)) {
+                H5Dclose(d);
+                d = -1;
+            }
             if (d < 0 || H5Dread(d, H5T_NATIVE_DOUBLE, H5S_ALL, H5S_ALL, H5P_DEFAULT, table) < 0) {
                 if (d >= 0)
                     H5Dclose(d);
-                st = bs_error_set(err, BS_ERR_INPUT, "%s: cannot read /summary/%s", path, metrics[m]);
+                st = bs_error_set(err, BS_ERR_INPUT, "%s: cannot read /summary/%s as (%llu, %d)", path, metrics[m],
+                                  points, BS_STAT_COUNT);
                 goto done;
             }
             char *unit = read_string_attr(d, "unit");

@@ -107,16 +107,19 @@ int bs_dist_parse_offset(struct bs_cfg *cfg, const char *key, struct bs_dist *d)
     return parse(cfg, key, d, 1);
 }
 
+/* Minutes no branch process comes near: larger inputs are typos. */
+#define DIST_PARAM_MAX 1e6
+
 /* offset: a signed quantity (normal not truncated, constant, triangular and
  * normal may be negative); else a duration, >= 0. */
 static int parse(struct bs_cfg *cfg, const char *key, struct bs_dist *d, int offset)
 {
     struct bs_error *err = cfg->err;
-    const double lowest = offset ? -INFINITY : 0;
+    const double lowest = offset ? -DIST_PARAM_MAX : 0;
     char sub[BS_CFG_PATH_MAX];
     double a = 0, b = 0, c = 0;
     if (bs_cfg_is_scalar(cfg, key)) {
-        if (bs_cfg_number(cfg, key, lowest, INFINITY, 0, 1, &a))
+        if (bs_cfg_number(cfg, key, lowest, DIST_PARAM_MAX, 0, 1, &a))
             return err->status;
         bs_dist_make(d, BS_DIST_CONSTANT, a, 0, 0);
         return 0;
@@ -133,24 +136,24 @@ static int parse(struct bs_cfg *cfg, const char *key, struct bs_dist *d, int off
     } while (0)
     switch ((enum bs_dist_kind)kind) {
     case BS_DIST_CONSTANT:
-        NUM("mean", lowest, INFINITY, &a);
+        NUM("mean", lowest, DIST_PARAM_MAX, &a);
         break;
     case BS_DIST_EXPONENTIAL:
-        NUM("mean", 1e-12, INFINITY, &a);
+        NUM("mean", 1e-12, DIST_PARAM_MAX, &a);
         break;
     case BS_DIST_LOGNORMAL:
     case BS_DIST_GAMMA:
-        NUM("mean", 1e-12, INFINITY, &a);
+        NUM("mean", 1e-12, DIST_PARAM_MAX, &a);
         NUM("cv", 1e-6, 100, &b);
         break;
     case BS_DIST_NORMAL:
-        NUM("mean", lowest, INFINITY, &a);
-        NUM("sd", 1e-12, INFINITY, &b);
+        NUM("mean", lowest, DIST_PARAM_MAX, &a);
+        NUM("sd", 1e-12, DIST_PARAM_MAX, &b);
         break;
     case BS_DIST_TRIANGULAR:
-        NUM("min", lowest, INFINITY, &a);
-        NUM("mode", a, INFINITY, &b);
-        NUM("max", b, INFINITY, &c);
+        NUM("min", lowest, DIST_PARAM_MAX, &a);
+        NUM("mode", a, DIST_PARAM_MAX, &b);
+        NUM("max", b, DIST_PARAM_MAX, &c);
         if (!(c > a)) {
             snprintf(sub, sizeof sub, "%s.max", key);
             return bs_cfg_fail(cfg, sub, "must be greater than min");

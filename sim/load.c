@@ -9,6 +9,26 @@
 
 #define RENDER_MAX 256
 
+/* Adds which sweep point an error belongs to, e.g. "(sweep point 2:
+ * counters.0.count=0)", since one base file holds every point. */
+static void name_point(struct bs_loaded *ld, size_t p, struct bs_error *err)
+{
+    if (ld->sweep.n_keys == 0)
+        return;
+    size_t len = strlen(err->msg);
+    int w = snprintf(err->msg + len, sizeof err->msg - len, " (sweep point %zu:", p);
+    for (size_t k = 0; w > 0 && k < ld->sweep.n_keys; k++) {
+        len = strlen(err->msg);
+        char value[RENDER_MAX];
+        int node = bs_sweep_value_node(&ld->cfg, &ld->sweep, p, k);
+        bs_cfg_render(&ld->cfg, yaml_document_get_node(&ld->cfg.doc, node), value, sizeof value);
+        w = snprintf(err->msg + len, sizeof err->msg - len, " %s=%s", ld->sweep.keys[k], value);
+    }
+    len = strlen(err->msg);
+    if (len + 1 < sizeof err->msg)
+        snprintf(err->msg + len, sizeof err->msg - len, ")");
+}
+
 int bs_load(struct bs_loaded *ld, const char *file, struct bs_error *err)
 {
     memset(ld, 0, sizeof *ld);
@@ -32,8 +52,10 @@ int bs_load(struct bs_loaded *ld, const char *file, struct bs_error *err)
             return err->status;
         ld->points[p] = bs_scenario_load(cfg);
         ld->n_points = p + 1;
-        if (!ld->points[p] || bs_sweep_check_used(cfg, &ld->sweep))
+        if (!ld->points[p] || bs_sweep_check_used(cfg, &ld->sweep)) {
+            name_point(ld, p, err);
             return err->status;
+        }
         for (size_t k = 0; k < k_n; k++) {
             char *text = malloc(RENDER_MAX);
             if (!text)

@@ -268,6 +268,57 @@ static void kiosk_adoption_and_counter_after_reproduce_inputs(void **state)
     harness_fini(&h);
 }
 
+/* Kiosks are machines (never absent, not staff); the counters_open series
+ * holds staffed counters only, agreeing with counters_open_mean. */
+static void kiosks_are_not_staff(void **state)
+{
+    (void)state;
+    struct harness h;
+    load_ok(&h, DAY "staffing: {absence_probability: 0.5}\n"
+                    "self_service: {kiosks: 4, service_min: 2, adoption: 0.5, counter_after_probability: 0.3}\n");
+    for (int r = 0; r < 50; r++) {
+        assert_int_equal(harness_day(&h, 0, 27, (uint64_t)r), 0);
+        assert_true(harness_metric(&h, BS_M_STAFF_ABSENT) <= 8);
+        const struct bs_scenario *sc = h.ld.points[0];
+        const struct bs_counter_group *kiosks = &sc->counter_groups[sc->n_counter_groups - 1];
+        for (long k = kiosks->first_counter; k < kiosks->first_counter + kiosks->count; k++)
+            assert_true(h.day->counter_present[k]);
+        double open_sum = 0;
+        for (size_t b = 0; b < sc->n_bins; b++)
+            open_sum += harness_series(&h, BS_TS_COUNTERS_OPEN, b) * sc->bin_min;
+        assert_true(fabs(open_sum / sc->close_min - harness_metric(&h, BS_M_COUNTERS_OPEN_MEAN)) < 1e-9);
+    }
+    harness_fini(&h);
+}
+
+/* Appointment holders who come after closing find the doors shut at
+ * closing time; the day is not stretched to their late arrival. */
+static void late_appointments_after_closing_are_turned_away(void **state)
+{
+    (void)state;
+    struct harness h;
+    load_ok(&h, DAY "appointments: {slot_min: 60, capacity_per_slot: 50, booking_probability: 1,\n"
+                    "               punctuality_min: {dist: normal, mean: 300, sd: 10}, grace_min: 240}\n");
+    assert_int_equal(harness_day(&h, 0, 28, 0), 0);
+    const struct bs_day *d = h.day;
+    double after = 0;
+    for (size_t k = 0; k < d->n_arrivals; k++) {
+        int32_t i = d->order[k];
+        assert_true(d->arrival_min[i] <= 480);
+        after += d->arrival_min[i] == 480;
+    }
+    assert_true(after > 0);
+    assert_true(harness_metric(&h, BS_M_TURNED_AWAY) >= after);
+    harness_fini(&h);
+
+    /* Zero demand with a peak shift is a valid (empty) day. */
+    load_ok(&h, "demand: {customers_per_day: 0}\ntransactions: [{service_min: 2}]\ncounters: [{count: 1}]\n"
+                "peak_shift: {windows: [{from: \"12:00\", to: \"13:00\"}], incentive: 1, s_max: 0.5, i_half: 1}\n");
+    assert_int_equal(harness_day(&h, 0, 1, 0), 0);
+    assert_true(harness_metric(&h, BS_M_ARRIVED) == 0);
+    harness_fini(&h);
+}
+
 static void expect_input_error(const char *yaml, const char *where_key)
 {
     struct harness h;
@@ -307,6 +358,8 @@ int main(void)
         cmocka_unit_test(peak_shift_follows_the_incentive_curve),
         cmocka_unit_test(kiosk_only_day_matches_erlang_c),
         cmocka_unit_test(kiosk_adoption_and_counter_after_reproduce_inputs),
+        cmocka_unit_test(kiosks_are_not_staff),
+        cmocka_unit_test(late_appointments_after_closing_are_turned_away),
         cmocka_unit_test(bad_choice_input_names_line_column_and_key),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

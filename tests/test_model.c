@@ -245,6 +245,65 @@ static void check_series_against_customer_times(const struct harness *h)
     }
 }
 
+/* Blocks that meet keep the counters closed across the seam (no reopening
+ * for an instant), and staff keep their identity when another group's
+ * count is swept (common random numbers for absence). */
+static void adjacent_blocks_and_staff_identity(void **state)
+{
+    (void)state;
+    struct harness h;
+    load_ok(&h, "day: {open: \"09:00\", hours: 8}\n"
+                "demand: {customers_per_day: 600}\n"
+                "transactions: [{service_min: {dist: exponential, mean: 4}}]\n"
+                "roles: [{name: a, serves: [], others: true}, {name: b, serves: [], others: true}]\n"
+                "counters:\n"
+                "  - {role: a, count: 2, schedule: [{from: \"11:00\", to: \"12:00\", open: 0},\n"
+                "                                   {from: \"12:00\", to: \"13:00\", open: 0}]}\n"
+                "  - {role: b, count: 3}\n"
+                "staffing: {absence_probability: 0.4}\n"
+                "sweep: {counters.0.count: [2, 4]}\n");
+    for (int r = 0; r < 100; r++) {
+        uint8_t present_b[2][3];
+        for (size_t p = 0; p < 2; p++) {
+            assert_int_equal(harness_day(&h, p, 8, (uint64_t)r), 0);
+            long first_b = h.ld.points[p]->counter_groups[1].first_counter;
+            for (int j = 0; j < 3; j++)
+                present_b[p][j] = h.day->counter_present[first_b + j];
+            long n_a = h.ld.points[p]->counter_groups[0].count;
+            for (size_t i = 0; i < h.day->n_customers; i++) {
+                double start = h.day->start_min[i];
+                if (h.day->counter_of[i] >= 0 && h.day->counter_of[i] < n_a)
+                    assert_false(start >= 120 && start < 240);
+            }
+        }
+        assert_memory_equal(present_b[0], present_b[1], 3);
+    }
+    harness_fini(&h);
+}
+
+/* With every staff member absent nobody is served: all are sent away at
+ * closing, and Little's law still balances (they were inside until then). */
+static void all_staff_absent_sends_everyone_away_at_closing(void **state)
+{
+    (void)state;
+    struct harness h;
+    load_ok(&h, "demand: {customers_per_day: 200}\ntransactions: [{service_min: 3}]\n"
+                "counters: [{count: 3}]\nstaffing: {absence_probability: 1}\n");
+    assert_int_equal(harness_day(&h, 0, 1, 0), 0);
+    double arrived = harness_metric(&h, BS_M_ARRIVED);
+    assert_true(arrived > 0);
+    assert_true(harness_metric(&h, BS_M_TURNED_AWAY) == arrived);
+    assert_true(harness_metric(&h, BS_M_STAFF_ABSENT) == 3);
+    assert_true(harness_metric(&h, BS_M_DAY_END_MIN) == 480);
+    double area = harness_metric(&h, BS_M_OCCUPANCY_MEAN) * 480;
+    double sojourn = 0;
+    for (size_t i = 0; i < h.day->n_customers; i++)
+        sojourn += 480 - h.day->arrival_min[i];
+    assert_true(fabs(area - sojourn) < 1e-9 * sojourn);
+    assert_true(fabs(harness_metric(&h, BS_M_TIME_IN_BRANCH_MEAN_MIN) * arrived - sojourn) < 1e-9 * sojourn);
+    harness_fini(&h);
+}
+
 static void default_day_conserves_customers_and_obeys_little(void **state)
 {
     (void)state;
@@ -305,12 +364,14 @@ static void bad_branch_input_names_line_column_and_key(void **state)
     expect_input_error(BASE "roles: [{name: r, serves: [elderly]}]\ncounters: [{role: r, count: 1}]\n",
                        ":3:28: roles.0.serves.0: 'elderly' is not a customer class (segments and transaction classes: general)");
     expect_input_error(BASE "counters: [{count: 1}]\nreneging: {patience_min: -3}\n",
-                       ":4:26: reneging.patience_min: must be in [0, inf]");
+                       ":4:26: reneging.patience_min: must be in [0, 1e+06]");
     expect_input_error(BASE "counters: [{count: 1}]\nsegments: [{name: a, patience_min: {dist: normal, mean: -1, sd: 1}}]\n",
-                       "segments.0.patience_min.mean: must be in [0, inf]");
+                       "segments.0.patience_min.mean: must be in [0, 1e+06]");
     expect_input_error(BASE "counters: [{role: x, count: 1}]\nroles: [{name: y, serves: [general]}]\n",
                        "counters.0.role: role 'x' is not defined under roles");
     expect_input_error(BASE "counters: [{count: 1}]\ndemand2: 1\n", ":4:1: demand2: unknown key");
+    expect_input_error(BASE "counters: [{count: 1}]\nday: {hours: 8.1}\n", "output.bin_min: must divide the day (486 min)");
+    expect_input_error(BASE "counters: [{count: 1}]\nsegments: [{name: a.b}]\n", "segments.0.name: 'a.b': a name must");
 }
 
 int main(void)
@@ -320,6 +381,8 @@ int main(void)
         cmocka_unit_test(priority_matches_cobham),
         cmocka_unit_test(zero_patience_reneges_everyone_who_must_wait),
         cmocka_unit_test(schedule_closes_and_reopens_counters),
+        cmocka_unit_test(adjacent_blocks_and_staff_identity),
+        cmocka_unit_test(all_staff_absent_sends_everyone_away_at_closing),
         cmocka_unit_test(default_day_conserves_customers_and_obeys_little),
         cmocka_unit_test(bad_branch_input_names_line_column_and_key),
     };
