@@ -154,7 +154,7 @@ static void join_line(struct bs_day *day, int32_t i, int may_balk)
     }
     enqueue(day, i);
     /* Patience runs in the counter line; kiosk lines are short and keep everyone. */
-    if (day->patience_min[i] < INFINITY && !at_kiosk(day, i))
+    if (sc->reneging && day->patience_min[i] < INFINITY && !at_kiosk(day, i))
         day->calendar_full |= bs_cal_push(&day->cal, day->now_min + day->patience_min[i], BS_EV_RENEGE, i);
 }
 

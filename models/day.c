@@ -236,22 +236,50 @@ static double ratio(double num, double den)
 
 /* Wait statistics of samples x[0..n): mean, p50, p90, p95, max, share
  * over 10 min (the service standard), share over 0. */
+/* Wait statistics of samples x[0..n): mean, p50, p90, p95, max, share
+ * over 10 min (the service standard), share over 0. Many waits are exactly
+ * 0 (an idle counter): those go to the front, and the percentiles are
+ * selected among the positive waits only. Reorders x. */
 static void wait_stats(double *x, size_t n, double out[7])
 {
     double sum = 0, max = n ? x[0] : NAN;
-    size_t over = 0, waited = 0;
+    size_t over = 0, zeros = 0;
     for (size_t i = 0; i < n; i++) {
-        sum += x[i];
-        max = x[i] > max ? x[i] : max;
-        over += x[i] > 10.0;
-        waited += x[i] > 0;
+        double v = x[i];
+        sum += v;
+        max = v > max ? v : max;
+        over += v > 10.0;
+        if (v <= 0) { /* swap the zero into the front block */
+            x[i] = x[zeros];
+            x[zeros++] = v;
+        }
     }
-    out[6] = ratio((double)waited, (double)n);
-    static const double q[3] = {0.5, 0.9, 0.95};
     out[0] = ratio(sum, (double)n);
-    bs_stats_quantiles_inplace(x, n, q, 3, out + 1);
     out[4] = max;
     out[5] = ratio((double)over, (double)n);
+    out[6] = ratio((double)(n - zeros), (double)n);
+    static const double q[3] = {0.5, 0.9, 0.95};
+    for (int k = 0; k < 3; k++) {
+        if (n == 0) {
+            out[1 + k] = NAN;
+            continue;
+        }
+        double pos = q[k] * (double)(n - 1);
+        size_t i = (size_t)pos;
+        double frac = pos - (double)i;
+        if (i + 1 < zeros || (i + 1 == zeros && frac == 0)) {
+            out[1 + k] = 0; /* both neighbours are zero waits */
+            continue;
+        }
+        if (i < zeros) { /* between the last zero and the smallest positive wait */
+            double least = x[zeros];
+            for (size_t j = zeros + 1; j < n; j++)
+                least = x[j] < least ? x[j] : least;
+            out[1 + k] = frac * least;
+            continue;
+        }
+        out[1 + k] = bs_stats_quantile_inplace(x + zeros, n - zeros, (pos - (double)zeros) / (double)(n - zeros - 1));
+    }
 }
 
 static void fold(struct bs_day *day, const struct bs_day_out *out)

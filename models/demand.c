@@ -116,7 +116,6 @@ int bs_demand_generate(struct bs_day *day)
         day->transaction[i] = (uint8_t)tr;
         day->class_id[i] = (uint8_t)(tx->class_id >= 0 ? (size_t)tx->class_id : seg);
         day->service_min[i] = sc->segments[seg].service_factor * bs_dist_sample(&tx->service_min, day->customer_rng);
-        day->patience_min[i] = INFINITY;
         day->state[i] = BS_CUST_COMING;
         day->start_min[i] = NAN; /* stays NaN unless served; leave_min is always set */
         day->counter_of[i] = -1;
@@ -130,9 +129,10 @@ int bs_demand_generate(struct bs_day *day)
             day->intent_min[i] = day->arrival_min[i];
         bs_choices_apply(day);
     }
-    if (sc->reneging) {
+    if (sc->reneging) { /* patience_min is read only when some segment has one */
         for (size_t i = 0; i < day->n_customers; i++) { /* for everyone, so choices shift no draws */
             const struct bs_segment *s = &sc->segments[day->segment[i]];
+            day->patience_min[i] = INFINITY;
             if (!s->has_patience && !sc->has_default_patience)
                 continue;
             bs_stream_seek(own, BS_STREAM_PATIENCE, i);

@@ -20,6 +20,7 @@
 
 #include <cmocka.h>
 #include <gsl/gsl_cdf.h>
+#include <gsl/gsl_statistics_double.h>
 
 #include "harness.h"
 
@@ -304,6 +305,29 @@ static void all_staff_absent_sends_everyone_away_at_closing(void **state)
     harness_fini(&h);
 }
 
+static int by_value(const void *a, const void *b)
+{
+    double x = *(const double *)a, y = *(const double *)b;
+    return (x > y) - (x < y);
+}
+
+/* The wait percentiles (computed by selection among positive waits) equal
+ * the interpolated quantiles of the sorted samples. */
+static void check_wait_percentiles(const struct harness *h)
+{
+    size_t n = h->day->n_wait_samples;
+    double *sorted = malloc((n ? n : 1) * sizeof *sorted);
+    assert_non_null(sorted);
+    memcpy(sorted, h->day->wait_sample_min, n * sizeof *sorted);
+    qsort(sorted, n, sizeof *sorted, by_value);
+    static const struct { enum bs_metric m; double q; } cases[] = {
+        {BS_M_WAIT_P50_MIN, 0.5}, {BS_M_WAIT_P90_MIN, 0.9}, {BS_M_WAIT_P95_MIN, 0.95}};
+    for (size_t k = 0; k < 3; k++)
+        assert_true(fabs(harness_metric(h, cases[k].m) - gsl_stats_quantile_from_sorted_data(sorted, 1, n, cases[k].q)) <
+                    1e-12);
+    free(sorted);
+}
+
 static void default_day_conserves_customers_and_obeys_little(void **state)
 {
     (void)state;
@@ -335,8 +359,10 @@ static void default_day_conserves_customers_and_obeys_little(void **state)
         double sojourn = harness_metric(&h, BS_M_TIME_IN_BRANCH_MEAN_MIN) * arrived;
         assert_true(fabs(area - sojourn) <= 1e-9 * sojourn);
         assert_true(harness_metric(&h, BS_M_PEAK_OCCUPANCY) >= harness_metric(&h, BS_M_OCCUPANCY_MEAN));
-        if (r < 50)
+        if (r < 50) {
             check_series_against_customer_times(&h);
+            check_wait_percentiles(&h);
+        }
     }
     harness_fini(&h);
 }
