@@ -4,6 +4,8 @@
 #include <getopt.h>
 #include <gsl/gsl_errno.h>
 #include <limits.h>
+#include <signal.h>
+#include <unistd.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -28,6 +30,30 @@ static const char usage_text[] =
     "  -q, --quiet              do not print the summary table\n"
     "\n"
     "Exit status: 0 ok, 1 the run failed, 2 bad usage or input.\n";
+
+/* The partial output file to remove if the run is interrupted (SIGINT, or
+ * SIGTERM from a batch scheduler at its time limit). The one piece of
+ * file-scope state: a signal handler can reach nothing else. */
+static char interrupted_partial[1100];
+
+static void on_interrupt(int sig)
+{
+    if (interrupted_partial[0])
+        unlink(interrupted_partial); /* async-signal-safe */
+    signal(sig, SIG_DFL);
+    raise(sig);
+}
+
+static void remove_partial_on_interrupt(const char *partial_path)
+{
+    snprintf(interrupted_partial, sizeof interrupted_partial, "%s", partial_path);
+    struct sigaction sa;
+    memset(&sa, 0, sizeof sa);
+    sa.sa_handler = on_interrupt;
+    sigemptyset(&sa.sa_mask);
+    sigaction(SIGINT, &sa, NULL);
+    sigaction(SIGTERM, &sa, NULL);
+}
 
 static int fail(const struct bs_error *err)
 {
@@ -156,6 +182,7 @@ static int cmd_run(int argc, char **argv)
         bs_load_fini(&ld);
         return fail(&err);
     }
+    remove_partial_on_interrupt(out.partial_path);
     st = bs_runner_run(&run, (int)threads, &err);
     if (!st) {
         struct bs_output_data data = {

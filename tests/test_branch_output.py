@@ -152,3 +152,19 @@ def test_bad_choice_input_exits_2_and_writes_nothing(tmp_path, text, where):
     assert r.returncode == 2
     assert f"{scenario}{where}" in r.stderr, r.stderr
     assert sorted(p.name for p in tmp_path.iterdir()) == ["bad.yaml"]
+
+
+def test_terminated_run_leaves_no_file(tmp_path):
+    """A batch scheduler's SIGTERM at its time limit removes the partial file."""
+    import signal
+    import time
+    out = tmp_path / "out.h5"
+    proc = subprocess.Popen([BRANCHSIM, "run", str(DEFAULT), "-r", "50000", "-q", "-o", str(out)],
+                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    deadline = time.time() + 20
+    while not list(tmp_path.glob("out.h5.partial-*")) and time.time() < deadline:
+        time.sleep(0.05)
+    assert list(tmp_path.glob("out.h5.partial-*")), "the run never started its output"
+    proc.send_signal(signal.SIGTERM)
+    assert proc.wait(timeout=20) == -signal.SIGTERM
+    assert list(tmp_path.iterdir()) == []
