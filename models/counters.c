@@ -106,7 +106,7 @@ static void start_service(struct bs_day *day, int32_t i, int32_t counter)
     day->counter_customer[counter] = i;
     day->counter_state[counter] = BS_COUNTER_BUSY;
     day->busy_counter_min[role] += service_min; /* every service ends before the day does */
-    if (day->slot[i] >= 0) { /* minutes past the slot start before service */
+    if (day->slot[i] >= 0 && arrival >= sc->warmup_min) { /* minutes past the slot start before service */
         double late_min = day->now_min - day->slot[i] * sc->ch.slot_min;
         day->appointment_wait_sum_min += late_min > 0 ? late_min : 0;
         day->appointment_waits++;
