@@ -108,6 +108,22 @@ struct bs_choices {
     int kiosk_role;                   /* kiosks are a counter group of this role */
 };
 
+/* Airborne exposure (Wells-Riley box model) and contacts; off when absent. */
+struct bs_exposure {
+    int on;
+    double prevalence_customers, symptomatic_share, prevalence_staff;
+    double volume_m3;
+    double removal_per_h; /* air changes + deposition + decay */
+    double emission_waiting_quanta_per_h, emission_speaking_quanta_per_h;
+    double inhalation_customer_m3_per_h, inhalation_staff_m3_per_h;
+    double near_field_factor;
+    double contact_min;
+    double mask_in_customer, mask_out_customer, mask_in_staff, mask_out_staff; /* efficiency x compliance */
+    int screening;
+    double sensitivity, false_positive_rate;
+    long occupancy_cap; /* 0: none */
+};
+
 /* Derived from the schedules: the target number of open counters of a
  * group from time_min on, in time order (time 0 first). */
 struct bs_schedule_change {
@@ -152,6 +168,7 @@ struct bs_scenario {
     struct bs_schedule_change changes[BS_SCHEDULE_CHANGES_MAX];
 
     struct bs_choices ch;
+    struct bs_exposure ex;
 
     double absence_probability;
     int balking;
@@ -171,6 +188,7 @@ enum bs_stream_purpose {
     BS_STREAM_CHOICES = 5,  /* entity = customer: online, booking, no-show, shift, kiosk */
     BS_STREAM_PUNCTUALITY = 6, /* entity = customer */
     BS_STREAM_KIOSK = 7,       /* entity = customer: kiosk service time */
+    BS_STREAM_HEALTH = 8,      /* entity = customer: infectious, symptomatic, screen */
 };
 
 enum bs_event_kind {
@@ -185,6 +203,7 @@ enum bs_customer_state {
     BS_CUST_COMING,
     BS_CUST_ONLINE,  /* did the business online: never comes */
     BS_CUST_NOSHOW,  /* booked and did not come */
+    BS_CUST_OUTSIDE, /* waiting outside for room under the occupancy cap */
     BS_CUST_WAITING,
     BS_CUST_IN_SERVICE,
     BS_CUST_SERVED,
@@ -224,6 +243,11 @@ struct bs_day {
     uint8_t *counter_class; /* class at the counters after a kiosk */
     uint8_t *needs_counter; /* a kiosk user who goes on to a counter */
     uint8_t *wants_kiosk;
+    uint8_t *infectious; /* exposure: customer's health state */
+    uint8_t *flagged;    /* screened out at the door */
+    double *integral_at_entry; /* running concentration integral when the customer came in */
+    double *dose;        /* quanta inhaled (far + near field) */
+    double *enter_min;   /* came inside (after any wait outside) */
     struct bs_sort_item *sort_items;
     double *arrival_min;
     double *service_min;
@@ -247,6 +271,10 @@ struct bs_day {
     long waiting[BS_CLASSES_MAX];
     long waiting_total;
     long inside; /* customers in the branch: waiting or in service */
+    long outside; /* waiting outside under the occupancy cap (FIFO via next_waiting) */
+    int32_t outside_head, outside_tail;
+    double outside_wait_sum_min;
+    uint64_t outside_admitted;
     long peak_inside;
 
     /* counters */
@@ -291,6 +319,15 @@ struct bs_day {
     uint64_t appointment_waits;
     int32_t next_ticket;
 
+    /* exposure: quanta concentration n (quanta/m3), its running integral
+     * (quanta h/m3) and the emission now (quanta/h), advanced in closed form */
+    double conc, conc_integral, emission, exposure_last_min;
+    uint8_t *staff_infectious;
+    double *staff_near_dose;
+    size_t conc_bin;
+    double conc_bin_end_min, conc_bin_start_integral;
+    uint64_t flagged_count, counter_contacts;
+
     /* counts */
     uint64_t served, balked, reneged, turned_away;
     uint64_t service_over_10min, served_counted;
@@ -308,6 +345,18 @@ int bs_day_grow(struct bs_day *day);
 /* choices.c: online shift, bookings, no-shows, punctuality and peak
  * shifting; fills order[0..n_arrivals) with who comes, by time. */
 void bs_choices_apply(struct bs_day *day);
+
+/* exposure.c: health states, emission changes and doses. */
+int bs_exposure_load(struct bs_cfg *cfg, struct bs_scenario *sc);
+void bs_exposure_draw_health(struct bs_day *day);
+void bs_exposure_reset(struct bs_day *day);
+/* Changes the emission by delta_quanta_per_h at now (integrating up to it). */
+void bs_exposure_emission(struct bs_day *day, double delta_quanta_per_h);
+void bs_exposure_enter(struct bs_day *day, int32_t customer);
+void bs_exposure_start_service(struct bs_day *day, int32_t customer, int32_t counter, double service_min);
+void bs_exposure_end_service(struct bs_day *day, int32_t customer);
+void bs_exposure_leave(struct bs_day *day, int32_t customer);
+void bs_exposure_advance(struct bs_day *day, double now_min);
 
 /* counters.c: waiting lines, counters, schedules, balking and reneging. */
 void bs_counters_reset(struct bs_day *day);

@@ -106,6 +106,10 @@ static void start_service(struct bs_day *day, int32_t i, int32_t counter)
     day->counter_customer[counter] = i;
     day->counter_state[counter] = BS_COUNTER_BUSY;
     day->busy_counter_min[role] += service_min; /* every service ends before the day does */
+    if (sc->ex.on) {
+        day->counter_contacts += day->infectious[i] != day->staff_infectious[counter];
+        bs_exposure_start_service(day, i, counter, service_min);
+    }
     if (day->slot[i] >= 0 && arrival >= sc->warmup_min) { /* minutes past the slot start before service */
         double late_min = day->now_min - day->slot[i] * sc->ch.slot_min;
         day->appointment_wait_sum_min += late_min > 0 ? late_min : 0;
@@ -122,12 +126,28 @@ static void start_service(struct bs_day *day, int32_t i, int32_t counter)
     day->calendar_full |= bs_cal_push(&day->cal, day->now_min + service_min, BS_EV_DEPARTURE, counter);
 }
 
+static void admit_from_outside(struct bs_day *day);
+
 static void leave(struct bs_day *day, int32_t i, enum bs_customer_state how)
 {
+    if (day->sc->ex.on && day->enter_min[i] == day->enter_min[i]) /* was inside */
+        bs_exposure_leave(day, i);
     day->state[i] = (uint8_t)how;
     day->leave_min[i] = day->now_min;
     day->inside--;
     day->sojourn_sum_min += day->now_min - day->arrival_min[i];
+    if (day->outside > 0)
+        admit_from_outside(day);
+}
+
+/* Sent away at the door (shut after closing, or flagged by screening):
+ * never inside. */
+static void turn_away_at_door(struct bs_day *day, int32_t i)
+{
+    day->state[i] = BS_CUST_TURNED_AWAY;
+    day->leave_min[i] = day->now_min;
+    day->turned_away++;
+    day->seg_turned_away[day->segment[i]]++;
 }
 
 /* A customer takes a ticket for its class's line: straight to an idle
@@ -158,25 +178,86 @@ static void join_line(struct bs_day *day, int32_t i, int may_balk)
         day->calendar_full |= bs_cal_push(&day->cal, day->now_min + day->patience_min[i], BS_EV_RENEGE, i);
 }
 
-void bs_counters_on_arrival(struct bs_day *day, int32_t i)
+/* Inside at last: exposure starts, and the customer joins its line. */
+static void come_in(struct bs_day *day, int32_t i, int may_balk)
 {
-    const struct bs_scenario *sc = day->sc;
-    int seg = day->segment[i];
-    day->seg_arrived[seg]++;
     day->inside++;
     if (day->inside > day->peak_inside)
         day->peak_inside = day->inside;
+    if (day->sc->ex.on)
+        bs_exposure_enter(day, i);
+    join_line(day, i, may_balk && !at_kiosk(day, i));
+}
+
+/* The occupancy cap: customers beyond it wait outside, first come first in. */
+static void wait_outside(struct bs_day *day, int32_t i)
+{
+    day->state[i] = BS_CUST_OUTSIDE;
+    day->next_waiting[i] = -1;
+    if (day->outside_tail >= 0)
+        day->next_waiting[day->outside_tail] = i;
+    else
+        day->outside_head = i;
+    day->outside_tail = i;
+    day->outside++;
+    if (day->sc->reneging && day->patience_min[i] < INFINITY)
+        day->calendar_full |= bs_cal_push(&day->cal, day->now_min + day->patience_min[i], BS_EV_RENEGE, i);
+}
+
+static int32_t pop_outside(struct bs_day *day)
+{
+    while (day->state[day->outside_head] != BS_CUST_OUTSIDE) /* skip those who gave up */
+        day->outside_head = day->next_waiting[day->outside_head];
+    int32_t i = day->outside_head;
+    day->outside_head = day->next_waiting[i];
+    if (day->outside_head < 0)
+        day->outside_tail = -1;
+    day->outside--;
+    return i;
+}
+
+static void admit_from_outside(struct bs_day *day)
+{
+    while (day->outside > 0 && day->inside < day->sc->ex.occupancy_cap) {
+        int32_t i = pop_outside(day);
+        double outside_min = day->now_min - day->arrival_min[i];
+        day->outside_wait_sum_min += outside_min;
+        day->outside_admitted++;
+        day->sojourn_sum_min -= outside_min; /* time in the branch counts from coming in */
+        come_in(day, i, 0);
+    }
+}
+
+void bs_counters_on_arrival(struct bs_day *day, int32_t i)
+{
+    const struct bs_scenario *sc = day->sc;
+    day->seg_arrived[day->segment[i]]++;
     if (day->now_min >= sc->close_min) { /* came after closing (a late appointment): doors shut */
-        day->turned_away++;
-        day->seg_turned_away[seg]++;
-        leave(day, i, BS_CUST_TURNED_AWAY);
+        turn_away_at_door(day, i);
         return;
     }
-    join_line(day, i, !at_kiosk(day, i));
+    if (sc->ex.on && day->flagged[i]) { /* screened at the door: sent to online service */
+        day->flagged_count++;
+        turn_away_at_door(day, i);
+        return;
+    }
+    if (sc->ex.occupancy_cap > 0 && (day->inside >= sc->ex.occupancy_cap || day->outside > 0)) {
+        wait_outside(day, i);
+        return;
+    }
+    come_in(day, i, 1);
 }
 
 void bs_counters_on_renege(struct bs_day *day, int32_t i)
 {
+    if (day->state[i] == BS_CUST_OUTSIDE) { /* gave up outside: never came in */
+        day->outside--;
+        day->reneged++;
+        day->seg_reneged[day->segment[i]]++;
+        day->state[i] = BS_CUST_RENEGED;
+        day->leave_min[i] = day->now_min;
+        return;
+    }
     if (day->state[i] != BS_CUST_WAITING)
         return;
     int c = day->class_id[i];
@@ -229,6 +310,8 @@ void bs_counters_on_departure(struct bs_day *day, int32_t k)
             leave(day, i, BS_CUST_SERVED);
         }
     } else {
+        if (day->sc->ex.on)
+            bs_exposure_end_service(day, i);
         day->served++;
         day->seg_served[day->segment[i]]++;
         leave(day, i, BS_CUST_SERVED);
@@ -282,6 +365,8 @@ void bs_counters_on_schedule(struct bs_day *day, int32_t change)
 
 void bs_counters_close_day(struct bs_day *day)
 {
+    while (day->outside > 0) /* still outside at closing: never came in */
+        turn_away_at_door(day, pop_outside(day));
     for (size_t c = 0; c < day->sc->n_classes; c++) {
         while (day->waiting[c] > 0) {
             int32_t i = dequeue(day, (int)c);
@@ -300,6 +385,10 @@ void bs_counters_reset(struct bs_day *day)
         day->waiting[c] = 0;
     }
     day->waiting_total = day->inside = day->peak_inside = 0;
+    day->outside = 0;
+    day->outside_head = day->outside_tail = -1;
+    day->outside_wait_sum_min = 0;
+    day->outside_admitted = 0;
     day->staff_absent = day->open_total = 0;
     for (size_t r = 0; r < BS_ROLES_MAX; r++)
         day->open_role[r] = 0;
@@ -318,8 +407,9 @@ void bs_counters_reset(struct bs_day *day)
             int kiosk = sc->ch.self_service && grp->role == sc->ch.kiosk_role;
             uint64_t staff_id = ((uint64_t)g << 32) | (uint64_t)(k - grp->first_counter);
             bs_stream_seek(staff, BS_STREAM_STAFF, staff_id);
-            day->counter_present[k] = kiosk || sc->absence_probability == 0 ||
-                                      bs_stream_uniform(staff) >= sc->absence_probability;
+            double u_absent = bs_stream_uniform(staff), u_infectious = bs_stream_uniform(staff);
+            day->counter_present[k] = kiosk || u_absent >= sc->absence_probability;
+            day->staff_infectious[k] = !kiosk && sc->ex.on && u_infectious < sc->ex.prevalence_staff;
             day->present[g] += day->counter_present[k];
             day->staff_absent += !day->counter_present[k];
         }

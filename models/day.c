@@ -62,6 +62,8 @@ void bs_day_free(struct bs_day *day)
                       day->segment, day->class_id, day->state, day->counter_of, day->next_waiting,
                       day->wait_sample_min, day->wait_sample_segment, day->scratch, day->counter_state,
                       day->counter_present, day->counter_closing, day->counter_customer, day->counter_group, day->counter_role,
+                      day->staff_infectious, day->staff_near_dose, day->infectious, day->flagged,
+                      day->integral_at_entry, day->dose, day->enter_min,
                       day->idle, day->series};
     for (size_t i = 0; i < sizeof arrays / sizeof arrays[0]; i++)
         free(arrays[i]);
@@ -86,6 +88,8 @@ static int fit(struct bs_day *day, const struct bs_scenario *sc)
         FIT(counter_customer, sc->n_counters);
         FIT(counter_group, sc->n_counters);
         FIT(counter_role, sc->n_counters);
+        FIT(staff_infectious, sc->n_counters);
+        FIT(staff_near_dose, sc->n_counters);
         FIT(idle, sc->n_counters);
         day->counters_cap = sc->n_counters;
     }
@@ -103,7 +107,8 @@ static int fit(struct bs_day *day, const struct bs_scenario *sc)
  * and the schedule changes (arrivals do not pass through the calendar). */
 static int fit_calendar(struct bs_day *day, const struct bs_scenario *sc)
 {
-    size_t needed = day->n_arrivals + (size_t)sc->n_counters + sc->n_changes + 8;
+    size_t timers = sc->ex.occupancy_cap > 0 ? 2 : 1; /* patience outside, then again in line */
+    size_t needed = timers * day->n_arrivals + (size_t)sc->n_counters + sc->n_changes + 8;
     if (needed <= day->cal.cap)
         return 0;
     bs_cal_fini(&day->cal);
@@ -226,7 +231,10 @@ static void reset(struct bs_day *day)
     day->appointment_waits = 0;
     day->kiosk_served = day->kiosk_waits = 0;
     day->kiosk_wait_sum_min = 0;
+    day->flagged_count = day->counter_contacts = 0;
     bs_counters_reset(day);
+    if (sc->ex.on)
+        bs_exposure_reset(day);
 }
 
 static double ratio(double num, double den)
@@ -280,6 +288,77 @@ static void wait_stats(double *x, size_t n, double out[7])
         }
         out[1 + k] = bs_stats_quantile_inplace(x + zeros, n - zeros, (pos - (double)zeros) / (double)(n - zeros - 1));
     }
+}
+
+/* Doses to risks, and close contacts from the stays' overlaps. */
+static void fold_exposure(struct bs_day *day, double *row, double day_end_min)
+{
+    const struct bs_scenario *sc = day->sc;
+    const struct bs_exposure *ex = &sc->ex;
+    row[BS_M_PERSON_MINUTES_INSIDE] = day->sojourn_sum_min;
+    row[BS_M_SCREENED_OUT] = (double)day->flagged_count;
+    row[BS_M_OUTSIDE_WAIT_MEAN_MIN] = ratio(day->outside_wait_sum_min, (double)day->outside_admitted);
+    if (!ex->on) {
+        for (int m = BS_M_INFECTIOUS_VISITORS; m <= BS_M_COUNTER_CONTACTS; m++)
+            row[m] = NAN;
+        return;
+    }
+    double risk_sum = 0, risk_max = 0, susceptible = 0, infectious_in = 0;
+    size_t n_inside = 0;
+    for (size_t i = 0; i < day->n_customers; i++) {
+        if (!(day->enter_min[i] == day->enter_min[i]))
+            continue; /* never inside */
+        n_inside++;
+        if (day->infectious[i]) {
+            infectious_in++;
+            continue;
+        }
+        double risk = -expm1(-day->dose[i]);
+        risk_sum += risk;
+        risk_max = risk > risk_max ? risk : risk_max;
+        susceptible++;
+    }
+    double staff_risk_sum = 0, staff_susceptible = 0, staff_infectious = 0;
+    for (long k = 0; k < sc->n_counters; k++) {
+        if (!day->counter_present[k] || (sc->ch.self_service && day->counter_role[k] == sc->ch.kiosk_role))
+            continue;
+        if (day->staff_infectious[k]) {
+            staff_infectious++;
+            continue;
+        }
+        double dose = ex->inhalation_staff_m3_per_h * (1 - ex->mask_in_staff) * day->conc_integral +
+                      day->staff_near_dose[k];
+        staff_risk_sum += -expm1(-dose);
+        staff_susceptible++;
+    }
+    /* Close contacts: every stay overlaps the staff's day; customers pairwise. */
+    double contacts = staff_infectious * staff_susceptible * (day_end_min >= ex->contact_min);
+    for (size_t a = 0; a < day->n_customers; a++) {
+        if (!(day->enter_min[a] == day->enter_min[a]))
+            continue;
+        double a0 = day->enter_min[a], a1 = day->leave_min[a];
+        int a_inf = day->infectious[a];
+        if (a1 - a0 >= ex->contact_min)
+            contacts += a_inf ? staff_susceptible : staff_infectious;
+        if (!a_inf)
+            continue;
+        for (size_t b = 0; b < day->n_customers; b++) {
+            if (day->infectious[b] || !(day->enter_min[b] == day->enter_min[b]))
+                continue;
+            double lo = a0 > day->enter_min[b] ? a0 : day->enter_min[b];
+            double hi = a1 < day->leave_min[b] ? a1 : day->leave_min[b];
+            contacts += hi - lo >= ex->contact_min;
+        }
+    }
+    (void)n_inside;
+    row[BS_M_INFECTIOUS_VISITORS] = infectious_in;
+    row[BS_M_EXPECTED_INFECTIONS_CUSTOMERS] = risk_sum;
+    row[BS_M_EXPECTED_INFECTIONS_STAFF] = staff_risk_sum;
+    row[BS_M_RISK_MEAN_CUSTOMER] = ratio(risk_sum, susceptible);
+    row[BS_M_RISK_MAX_CUSTOMER] = susceptible > 0 ? risk_max : NAN;
+    row[BS_M_RISK_MEAN_STAFF] = ratio(staff_risk_sum, staff_susceptible);
+    row[BS_M_CLOSE_CONTACTS] = contacts;
+    row[BS_M_COUNTER_CONTACTS] = (double)day->counter_contacts;
 }
 
 static void fold(struct bs_day *day, const struct bs_day_out *out)
@@ -374,6 +453,7 @@ static void fold(struct bs_day *day, const struct bs_day_out *out)
     row[BS_M_SHARE_WAIT_OVER_10MIN] = w[5];
     row[BS_M_SHARE_WAITED] = w[6];
 
+    fold_exposure(day, row, day_end_min);
     fold_customer_series(day);
     const size_t nb = sc->n_bins, bs = out->bin_stride;
     const double *series = day->series, *wait_count = day->series + BS_TS_COUNT * nb;
@@ -383,6 +463,7 @@ static void fold(struct bs_day *day, const struct bs_day_out *out)
         out->series[BS_TS_QUEUE_LENGTH * bs + b] = series[BS_TS_QUEUE_LENGTH * nb + b] / sc->bin_min;
         out->series[BS_TS_COUNTERS_OPEN * bs + b] = series[BS_TS_COUNTERS_OPEN * nb + b] / sc->bin_min;
         out->series[BS_TS_WAIT_MEAN_MIN * bs + b] = ratio(series[BS_TS_WAIT_MEAN_MIN * nb + b], wait_count[b]);
+        out->series[BS_TS_CONCENTRATION * bs + b] = sc->ex.on ? series[BS_TS_CONCENTRATION * nb + b] : NAN;
     }
 }
 
@@ -441,6 +522,8 @@ int bs_day_run(struct bs_day *day, const struct bs_scenario *sc, uint64_t seed,
     bs_day_track_open(day, day->now_min > sc->close_min ? day->now_min : sc->close_min);
     if (day->last_min < (double)sc->n_bins * sc->bin_min) /* close the last bins (nobody is inside) */
         advance(day, (double)sc->n_bins * sc->bin_min);
+    if (sc->ex.on) /* the staff breathe the hall's air until the last customer leaves */
+        bs_exposure_advance(day, day->now_min > sc->close_min ? day->now_min : sc->close_min);
     fold(day, out);
     return 0;
 }

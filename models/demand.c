@@ -41,6 +41,11 @@ int bs_day_grow(struct bs_day *day)
     GROW(counter_class);
     GROW(needs_counter);
     GROW(wants_kiosk);
+    GROW(infectious);
+    GROW(flagged);
+    GROW(integral_at_entry);
+    GROW(dose);
+    GROW(enter_min);
     GROW(leave_min);
     GROW(segment);
     GROW(class_id);
@@ -129,6 +134,8 @@ int bs_demand_generate(struct bs_day *day)
             day->intent_min[i] = day->arrival_min[i];
         bs_choices_apply(day);
     }
+    if (sc->ex.on)
+        bs_exposure_draw_health(day);
     if (sc->reneging) { /* patience_min is read only when some segment has one */
         for (size_t i = 0; i < day->n_customers; i++) { /* for everyone, so choices shift no draws */
             const struct bs_segment *s = &sc->segments[day->segment[i]];

@@ -264,6 +264,8 @@ struct bs_scenario *bs_scenario_load(struct bs_cfg *cfg)
     if (!st)
         st = bs_choices_load(cfg, sc);
     if (!st)
+        st = bs_exposure_load(cfg, sc);
+    if (!st)
         st = read_behaviour(cfg, sc);
     if (!st)
         st = bs_staffing_load(cfg, sc);
