@@ -32,7 +32,7 @@ LIBS = $(HDF5_LIBS) $(YAML_LIBS) $(GSL_LIBS) -lm
 
 CORE_SRC  = $(filter-out sim/main.c,$(wildcard sim/*.c)) $(wildcard models/*.c)
 CORE_OBJ  = $(CORE_SRC:%.c=$(BUILD)/%.o)
-TESTS     = test_unit test_erlang test_model test_choices
+TESTS     = test_unit test_erlang test_model test_choices test_exposure
 TEST_BINS = $(TESTS:%=$(BUILD)/tests/%)
 BENCH_BINS = $(BUILD)/tests/bench/bench_mmc $(BUILD)/tests/bench/bench_rng
 

@@ -74,6 +74,12 @@ int main(void)
         if (cores > 1)
             bench(scenarios[k], cores);
     }
+    /* What exposure costs: the epidemic day with and without it. */
+    double with = bench("scenarios/epidemic.yaml", 1);
+    double without = bench("tests/bench/epidemic-no-exposure.yaml", 1);
+    if (with > 0 && without > 0)
+        printf("  exposure on costs %.0f %% over the same day without it (target: at most 30 %%)\n",
+               100.0 * (without / with - 1.0));
     if (mmc < 0)
         return 1;
     FILE *f = fopen("build/bench_mmc.txt", "w");
