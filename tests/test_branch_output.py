@@ -168,3 +168,26 @@ def test_terminated_run_leaves_no_file(tmp_path):
     proc.send_signal(signal.SIGTERM)
     assert proc.wait(timeout=20) == -signal.SIGTERM
     assert list(tmp_path.iterdir()) == []
+
+
+def test_epidemic_scenario_conserves_and_respects_the_cap(tmp_path):
+    out = tmp_path / "epi.h5"
+    r = run("run", ROOT / "scenarios" / "epidemic.yaml", "-r", 20, "-q", "-o", out)
+    assert r.returncode == 0, r.stderr
+    with h5py.File(out) as f:
+        rep = lambda k: f[f"replications/{k}"][()]
+        caps = f["scenarios/entrance.occupancy_cap"][()]
+        assert np.all(rep("peak_occupancy") <= caps[:, None])
+        assert np.array_equal(rep("intents"), rep("online") + rep("noshows") + rep("served") + rep("abandoned")
+                              + rep("turned_away"))
+        assert np.all(rep("screened_out") <= rep("turned_away"))
+        assert np.all(rep("expected_infections_customers") >= 0)
+        conc = f["timeseries/concentration"][()]
+        assert conc.shape == (6, 32) and np.all(conc >= 0)
+        # More ventilation never raises expected infections (same customers, same cap).
+        ach = f["scenarios/exposure.air_changes_per_h"][()]
+        inf = rep("expected_infections_customers")
+        for cap in np.unique(caps):
+            rows = np.where(caps == cap)[0]
+            rows = rows[np.argsort(ach[rows])]
+            assert np.all(np.diff(inf[rows], axis=0) <= 0)
