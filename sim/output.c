@@ -310,7 +310,8 @@ int bs_output_write(struct bs_output *out, const struct bs_output_data *data, st
     hid_t g_rep = -1, g_sum = -1, g_sc = -1;
     double *col = malloc(P * biggest * sizeof *col);
     double *sum = malloc(P * BS_STAT_COUNT * sizeof *sum);
-    if (!col || !sum) {
+    double *scratch = malloc((R ? R : 1) * sizeof *scratch);
+    if (!col || !sum || !scratch) {
         bs_error_set(err, BS_ERR_RUN, "%s: out of memory", out->path);
         goto fail;
     }
@@ -324,7 +325,7 @@ int bs_output_write(struct bs_output *out, const struct bs_output_data *data, st
         for (size_t i = 0; i < P * R; i++)
             col[i] = run->values[i * L->width + m];
         for (size_t p = 0; p < P; p++)
-            bs_stats_summary(col + p * R, 1, R, sum + p * BS_STAT_COUNT);
+            bs_stats_summary(col + p * R, 1, R, scratch, sum + p * BS_STAT_COUNT);
         hsize_t rep_dims[2] = {P, R}, sum_dims[2] = {P, BS_STAT_COUNT};
         hid_t d = write_doubles(g_rep, def->name, 2, rep_dims, col);
         CHECK(d, "write /replications");
@@ -347,6 +348,7 @@ int bs_output_write(struct bs_output *out, const struct bs_output_data *data, st
     H5Gclose(g_sc);
     free(col);
     free(sum);
+    free(scratch);
     return 0;
 fail:
     if (g_rep >= 0)
@@ -357,5 +359,6 @@ fail:
         H5Gclose(g_sc);
     free(col);
     free(sum);
+    free(scratch);
     return err->status;
 }

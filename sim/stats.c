@@ -7,10 +7,10 @@
 #include <gsl/gsl_statistics_double.h>
 
 const char *const bs_stat_names[BS_STAT_COUNT] = {
-    "mean", "sd", "ci95_low", "ci95_high", "min", "max", "n",
+    "mean", "sd", "ci95_low", "ci95_high", "p05", "p50", "p95", "min", "max", "n",
 };
 
-void bs_stats_summary(const double *x, size_t stride, size_t n, double out[BS_STAT_COUNT])
+void bs_stats_summary(const double *x, size_t stride, size_t n, double *scratch, double out[BS_STAT_COUNT])
 {
     double mean = 0, m2 = 0, lo = INFINITY, hi = -INFINITY;
     size_t k = 0;
@@ -18,6 +18,7 @@ void bs_stats_summary(const double *x, size_t stride, size_t n, double out[BS_ST
         double v = x[i * stride];
         if (!isfinite(v))
             continue;
+        scratch[k] = v;
         k++;
         double d = v - mean; /* Welford: stable for large counts */
         mean += d / (double)k;
@@ -33,6 +34,8 @@ void bs_stats_summary(const double *x, size_t stride, size_t n, double out[BS_ST
     out[BS_STAT_MEAN] = mean;
     out[BS_STAT_MIN] = lo;
     out[BS_STAT_MAX] = hi;
+    static const double q[3] = {0.05, 0.5, 0.95};
+    bs_stats_quantiles_inplace(scratch, k, q, 3, out + BS_STAT_P05);
     if (k < 2)
         return;
     double sd = sqrt(m2 / (double)(k - 1));

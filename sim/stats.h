@@ -9,6 +9,9 @@ enum bs_stat {
     BS_STAT_SD,
     BS_STAT_CI95_LOW,
     BS_STAT_CI95_HIGH,
+    BS_STAT_P05,
+    BS_STAT_P50,
+    BS_STAT_P95,
     BS_STAT_MIN,
     BS_STAT_MAX,
     BS_STAT_N, /* replications with a finite value (e.g. a wait needs a customer) */
@@ -18,9 +21,10 @@ enum bs_stat {
 extern const char *const bs_stat_names[BS_STAT_COUNT];
 
 /* Summary of the finite values among x[0], x[stride], ... (n of them):
- * mean, sample sd, 95 % Student-t confidence interval of the mean. Fields
- * that need more values than there are are NaN. */
-void bs_stats_summary(const double *x, size_t stride, size_t n, double out[BS_STAT_COUNT]);
+ * mean, sample sd, 95 % Student-t confidence interval of the mean, the 5th,
+ * 50th and 95th percentiles over replications, min, max. Fields that need
+ * more values than there are are NaN. scratch holds n doubles. */
+void bs_stats_summary(const double *x, size_t stride, size_t n, double *scratch, double out[BS_STAT_COUNT]);
 
 /* The q-quantile (0 <= q <= 1) of x[0..n), interpolated between order
  * statistics as gsl_stats_quantile_from_sorted_data does, in O(n) by

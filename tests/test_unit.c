@@ -244,8 +244,8 @@ static void summary_mean_sd_and_t_interval(void **state)
 {
     (void)state;
     double x[] = {1, 2, 3, 4, NAN, 5};
-    double s[BS_STAT_COUNT];
-    bs_stats_summary(x, 1, 6, s);
+    double s[BS_STAT_COUNT], scratch[6];
+    bs_stats_summary(x, 1, 6, scratch, s);
     assert_true(s[BS_STAT_N] == 5);
     assert_true(fabs(s[BS_STAT_MEAN] - 3.0) < 1e-12);
     assert_true(fabs(s[BS_STAT_SD] - sqrt(2.5)) < 1e-12);
@@ -254,8 +254,10 @@ static void summary_mean_sd_and_t_interval(void **state)
     assert_true(fabs(s[BS_STAT_CI95_LOW] - (3.0 - half)) < 1e-9);
     assert_true(fabs(s[BS_STAT_CI95_HIGH] - (3.0 + half)) < 1e-9);
     assert_true(s[BS_STAT_MIN] == 1 && s[BS_STAT_MAX] == 5);
+    /* Percentiles of {1, 2, 3, 4, 5}, interpolated: p05 = 1.2, p50 = 3, p95 = 4.8. */
+    assert_true(fabs(s[BS_STAT_P05] - 1.2) < 1e-12 && s[BS_STAT_P50] == 3 && fabs(s[BS_STAT_P95] - 4.8) < 1e-12);
     double one[] = {7};
-    bs_stats_summary(one, 1, 1, s);
+    bs_stats_summary(one, 1, 1, scratch, s);
     assert_true(s[BS_STAT_MEAN] == 7 && isnan(s[BS_STAT_SD]) && isnan(s[BS_STAT_CI95_LOW]));
 }
 
