@@ -42,6 +42,8 @@ int bs_load(struct bs_loaded *ld, const char *file, struct bs_error *err)
         bs_sweep_parse(cfg, &ld->sweep))
         return err->status;
     ld->seed = (uint64_t)seed;
+    if (bs_sweep_resolve_baseline(cfg, &ld->sweep))
+        return err->status;
     size_t n = ld->sweep.n_points, k_n = ld->sweep.n_keys;
     ld->points = calloc(n, sizeof *ld->points);
     ld->key_values = calloc(n * k_n + 1, sizeof *ld->key_values);

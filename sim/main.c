@@ -104,6 +104,8 @@ static int cmd_check(int argc, char **argv)
     }
     printf("%s: scenario '%s' is valid: %zu point%s x %ld replications, seed %llu\n", argv[2], ld.name,
            ld.n_points, ld.n_points == 1 ? "" : "s", ld.replications, (unsigned long long)ld.seed);
+    if (ld.sweep.n_keys > 0)
+        printf("baseline: point %zu\n", ld.sweep.baseline);
     for (size_t p = 0; p < ld.n_points && ld.sweep.n_keys > 0; p++) {
         printf("point %zu:", p);
         for (size_t k = 0; k < ld.sweep.n_keys; k++)
@@ -190,6 +192,7 @@ static int cmd_run(int argc, char **argv)
             .scenario_file = scenario_file,
             .scenario_name = ld.name,
             .run = &run,
+            .baseline = ld.sweep.baseline,
             .n_keys = ld.sweep.n_keys,
             .keys = NULL,
             .key_values = (const char *const *)ld.key_values,

@@ -298,6 +298,43 @@ static herr_t write_timeseries(hid_t file, const struct bs_run *run, double *buf
     return st;
 }
 
+/* /compare/<metric> (n_points, n_stats): statistics over replications of
+ * the paired difference point - baseline (common random numbers make
+ * replication r of both the same customers). */
+static herr_t write_compare(hid_t file, const struct bs_output_data *data, double *diff, double *scratch)
+{
+    const struct bs_run *run = data->run;
+    const struct bs_layout *L = &run->layout;
+    const size_t P = run->n_points, R = run->n_replications, base = data->baseline;
+    hid_t g = make_group(file, "compare");
+    if (g < 0)
+        return -1;
+    uint64_t base64 = base;
+    herr_t st = attr_number(g, "baseline", H5T_NATIVE_UINT64, &base64);
+    double *table = malloc(P * BS_STAT_COUNT * sizeof *table);
+    if (!table)
+        st = -1;
+    for (size_t m = 0; st >= 0 && m < L->n_metrics; m++) {
+        for (size_t p = 0; p < P; p++) {
+            for (size_t r = 0; r < R; r++)
+                diff[r] = run->values[(p * R + r) * L->width + m] - run->values[(base * R + r) * L->width + m];
+            bs_stats_summary(diff, 1, R, scratch, table + p * BS_STAT_COUNT);
+        }
+        hsize_t dims[2] = {P, BS_STAT_COUNT};
+        hid_t d = write_doubles(g, L->metrics[m].name, 2, dims, table);
+        st = d < 0 ? -1 : attr_strings(d, "stats", bs_stat_names, BS_STAT_COUNT, 0);
+        if (st >= 0)
+            st = attr_string(d, "unit", L->metrics[m].unit);
+        if (st >= 0)
+            st = attr_string(d, "description", "paired difference, this point minus the baseline, over replications");
+        if (d >= 0)
+            H5Dclose(d);
+    }
+    free(table);
+    H5Gclose(g);
+    return st;
+}
+
 int bs_output_write(struct bs_output *out, const struct bs_output_data *data, struct bs_error *err)
 {
     const struct bs_run *run = data->run;
@@ -343,6 +380,7 @@ int bs_output_write(struct bs_output *out, const struct bs_output_data *data, st
     for (size_t b = 0; b < L->n_breakdowns; b++)
         CHECK(write_breakdown(out->file, run, b, col), "write a per-entity breakdown");
     CHECK(write_timeseries(out->file, run, col), "write /timeseries");
+    CHECK(write_compare(out->file, data, col, scratch), "write /compare");
     H5Gclose(g_rep);
     H5Gclose(g_sum);
     H5Gclose(g_sc);

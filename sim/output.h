@@ -23,6 +23,7 @@ struct bs_output_data {
     const char *scenario_file;
     const char *scenario_name;
     const struct bs_run *run; /* seed, points, layout and values */
+    size_t baseline;          /* the point /compare differences are taken against */
     size_t n_keys;            /* swept keys */
     const char *const *keys;
     const char *const *key_values; /* [point * n_keys + key], rendered text */

@@ -21,6 +21,10 @@ int bs_sweep_parse(struct bs_cfg *cfg, struct bs_sweep *sw)
             return bs_cfg_fail_node(cfg, k, "sweep", "keys must be dotted scenario keys");
         const char *name = (const char *)k->data.scalar.value;
         cfg->used[p->key] = 1;
+        if (strcmp(name, "baseline") == 0) {
+            sw->baseline_node = p->value;
+            continue;
+        }
         if (strcmp(name, "mode") == 0) {
             const char *m = v->type == YAML_SCALAR_NODE ? (const char *)v->data.scalar.value : "";
             if (strcmp(m, "grid") && strcmp(m, "zip"))
@@ -88,6 +92,51 @@ int bs_sweep_apply(struct bs_cfg *cfg, const struct bs_sweep *sw, size_t point)
         if (bs_cfg_add_override(cfg, sw->keys[k], bs_sweep_value_node(cfg, sw, point, k)))
             return cfg->err->status;
     return 0;
+}
+
+int bs_sweep_resolve_baseline(struct bs_cfg *cfg, struct bs_sweep *sw)
+{
+    sw->baseline = 0;
+    if (!sw->baseline_node)
+        return 0;
+    yaml_node_t *b = yaml_document_get_node(&cfg->doc, sw->baseline_node);
+    if (b->type == YAML_SCALAR_NODE) {
+        char *end;
+        const char *text = (const char *)b->data.scalar.value;
+        long idx = strtol(text, &end, 10);
+        if (end == text || *end || idx < 0 || (size_t)idx >= sw->n_points)
+            return bs_cfg_fail_node(cfg, b, "sweep.baseline", "expected a point index in [0, %zu], got '%s'",
+                                    sw->n_points - 1, text);
+        sw->baseline = (size_t)idx;
+        return 0;
+    }
+    if (b->type != YAML_MAPPING_NODE)
+        return bs_cfg_fail_node(cfg, b, "sweep.baseline", "expected a point index or {swept key: value, ...}");
+    /* The first point whose values match every key given. */
+    for (size_t p = 0; p < sw->n_points; p++) {
+        int match = 1;
+        for (yaml_node_pair_t *pr = b->data.mapping.pairs.start; match && pr < b->data.mapping.pairs.top; pr++) {
+            yaml_node_t *k = yaml_document_get_node(&cfg->doc, pr->key);
+            cfg->used[pr->key] = 1;
+            size_t key = sw->n_keys;
+            for (size_t j = 0; j < sw->n_keys; j++)
+                if (k->type == YAML_SCALAR_NODE && strcmp(sw->keys[j], (const char *)k->data.scalar.value) == 0)
+                    key = j;
+            if (key == sw->n_keys)
+                return bs_cfg_fail_node(cfg, k, "sweep.baseline", "'%s' is not a swept key",
+                                        k->type == YAML_SCALAR_NODE ? (const char *)k->data.scalar.value : "?");
+            char want[256], have[256];
+            bs_cfg_render(cfg, yaml_document_get_node(&cfg->doc, pr->value), want, sizeof want);
+            bs_cfg_render(cfg, yaml_document_get_node(&cfg->doc, bs_sweep_value_node(cfg, sw, p, key)), have,
+                          sizeof have);
+            match = strcmp(want, have) == 0;
+        }
+        if (match) {
+            sw->baseline = p;
+            return 0;
+        }
+    }
+    return bs_cfg_fail_node(cfg, b, "sweep.baseline", "names no point of the sweep");
 }
 
 int bs_sweep_check_used(struct bs_cfg *cfg, const struct bs_sweep *sw)

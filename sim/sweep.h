@@ -17,6 +17,8 @@ struct bs_sweep {
     int list_node[BS_CFG_OVERRIDES_MAX];  /* the list of values */
     size_t n_values[BS_CFG_OVERRIDES_MAX];
     size_t n_points;                      /* 1 when there is no sweep */
+    size_t baseline;                      /* the point others are compared with */
+    int baseline_node;                    /* `baseline:` in the file, 0 when absent */
 };
 
 /* Reads `sweep:` (absent: one point). Returns 0 or the error status. */
@@ -25,6 +27,9 @@ int bs_sweep_parse(struct bs_cfg *cfg, struct bs_sweep *sw);
 int bs_sweep_apply(struct bs_cfg *cfg, const struct bs_sweep *sw, size_t point);
 /* The value node index of key k at point p. */
 int bs_sweep_value_node(const struct bs_cfg *cfg, const struct bs_sweep *sw, size_t point, size_t k);
+/* Resolves `baseline:` (a point index, or {key: value, ...} naming one
+ * point) once the points are known. */
+int bs_sweep_resolve_baseline(struct bs_cfg *cfg, struct bs_sweep *sw);
 /* After a point was loaded: an error for a swept key that it never read. */
 int bs_sweep_check_used(struct bs_cfg *cfg, const struct bs_sweep *sw);
 

@@ -191,3 +191,51 @@ def test_epidemic_scenario_conserves_and_respects_the_cap(tmp_path):
             rows = np.where(caps == cap)[0]
             rows = rows[np.argsort(ach[rows])]
             assert np.all(np.diff(inf[rows], axis=0) <= 0)
+
+
+SWEEP_BASE = ("day: {hours: 8}\ndemand: {customers_per_day: 400}\n"
+              "transactions: [{service_min: {dist: lognormal, mean: 5, cv: 0.6}}]\ncounters: [{count: 5}]\n")
+
+
+def test_compare_holds_paired_differences_against_the_baseline(tmp_path):
+    scenario = tmp_path / "s.yaml"
+    scenario.write_text(SWEEP_BASE + "sweep:\n  counters.0.count: [4, 5, 6]\n  baseline: {counters.0.count: 5}\n")
+    out = tmp_path / "s.h5"
+    assert run("run", scenario, "-r", 40, "-q", "-o", out).returncode == 0
+    with h5py.File(out) as f:
+        assert f["compare"].attrs["baseline"] == 1
+        stats = list(f["compare/wait_mean_min"].attrs["stats"])
+        reps = f["replications/wait_mean_min"][()]
+        comp = f["compare/wait_mean_min"][()]
+        d = reps - reps[1]
+        assert np.allclose(comp[:, stats.index("mean")], d.mean(axis=1), rtol=0, atol=1e-12)
+        assert np.allclose(comp[1], 0, equal_nan=True) or np.all(comp[1, :4] == 0)
+        half = 2.022691 * d.std(axis=1, ddof=1) / np.sqrt(40)  # t(0.975, 39)
+        assert np.allclose(comp[:, stats.index("ci95_high")], d.mean(axis=1) + half, atol=1e-9)
+
+
+def test_common_random_numbers_shrink_the_variance_of_differences(tmp_path):
+    """Nearby points see the same customers, so their difference varies far
+    less than two independent runs would: var(a - b) << var(a) + var(b)."""
+    scenario = tmp_path / "s.yaml"
+    scenario.write_text(SWEEP_BASE + "sweep:\n  demand.customers_per_day: [400, 420]\n")
+    out = tmp_path / "s.h5"
+    assert run("run", scenario, "-r", 200, "-q", "-o", out).returncode == 0
+    with h5py.File(out) as f:
+        w = f["replications/wait_mean_min"][()]
+    paired = np.var(w[1] - w[0], ddof=1)
+    independent = np.var(w[0], ddof=1) + np.var(w[1], ddof=1)
+    assert paired < 0.25 * independent, (paired, independent)
+
+
+@pytest.mark.parametrize("baseline, where", [
+    ("7", "sweep.baseline: expected a point index in [0, 2], got '7'"),
+    ("{counters.0.cnt: 5}", "sweep.baseline: 'counters.0.cnt' is not a swept key"),
+    ("{counters.0.count: 9}", "sweep.baseline: names no point of the sweep"),
+])
+def test_bad_baseline_is_an_input_error(tmp_path, baseline, where):
+    scenario = tmp_path / "s.yaml"
+    scenario.write_text(SWEEP_BASE + f"sweep:\n  counters.0.count: [4, 5, 6]\n  baseline: {baseline}\n")
+    r = run("check", scenario)
+    assert r.returncode == 2
+    assert where in r.stderr, r.stderr
