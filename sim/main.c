@@ -27,7 +27,8 @@ static const char usage_text[] =
     "  -r, --replications N     days simulated per scenario point (default: the scenario's)\n"
     "  -s, --seed N             master seed (default: the scenario's)\n"
     "  -j, --threads N          OpenMP threads (default: all cores); results do not depend on it\n"
-    "  -q, --quiet              do not print the summary table\n"
+    "  -q, --quiet              no summary table and no progress on stderr (progress is a line\n"
+    "                           rewritten in place on a terminal, a line per 10 % otherwise)\n"
     "\n"
     "Exit status: 0 ok, 1 the run failed, 2 bad usage or input.\n";
 
@@ -176,6 +177,7 @@ static int cmd_run(int argc, char **argv)
         .n_replications = (size_t)ld.replications,
         .seed = ld.seed,
         .points = ld.points,
+        .progress = quiet ? BS_PROGRESS_NONE : isatty(STDERR_FILENO) ? BS_PROGRESS_TERMINAL : BS_PROGRESS_LOG,
     };
     bs_runner_layout(&run);
     struct bs_output out;

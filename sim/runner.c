@@ -3,6 +3,7 @@
 
 #include <math.h>
 #include <omp.h>
+#include <stdio.h>
 #include <stdlib.h>
 
 void bs_runner_layout(struct bs_run *run)
@@ -30,6 +31,30 @@ void bs_runner_layout(struct bs_run *run)
     L->width = off + L->n_series * L->n_bins;
 }
 
+/* Progress on stderr, from whichever thread finished an item: counts only,
+ * so it never touches results. */
+static void report_progress(const struct bs_run *run, long done, long total, double started, int *last_decile,
+                            double *last_print)
+{
+    double now = omp_get_wtime(), elapsed = now - started;
+    double rate = elapsed > 0 ? (double)done / elapsed : 0;
+    double left = rate > 0 ? (double)(total - done) / rate : 0;
+    if (run->progress == BS_PROGRESS_TERMINAL) {
+        if (now - *last_print < 0.25 && done < total)
+            return;
+        *last_print = now;
+        fprintf(stderr, "\r  %ld/%ld replications (%zu point%s), %.0f/s, %.0f s left   %s", done, total,
+                run->n_points, run->n_points == 1 ? "" : "s", rate, left, done == total ? "\n" : "");
+    } else if (run->progress == BS_PROGRESS_LOG) {
+        int decile = (int)(10 * done / total);
+        if (decile <= *last_decile)
+            return;
+        *last_decile = decile;
+        fprintf(stderr, "branchsim: %d %% (%ld/%ld replications, %.0f/s, %.0f s left)\n", decile * 10, done, total,
+                rate, left);
+    }
+}
+
 int bs_runner_run(struct bs_run *run, int threads, struct bs_error *err)
 {
     const struct bs_layout *L = &run->layout;
@@ -40,7 +65,9 @@ int bs_runner_run(struct bs_run *run, int threads, struct bs_error *err)
                             run->n_replications);
     for (size_t i = 0; i < (size_t)n_items * L->width; i++)
         run->values[i] = NAN;
-    long first_failed = n_items;
+    long first_failed = n_items, done = 0;
+    int last_decile = 0;
+    double started = omp_get_wtime(), last_print = 0;
     struct bs_error first_err = {0};
     int alloc_failed = 0;
     if (threads <= 0)
@@ -72,6 +99,10 @@ int bs_runner_run(struct bs_run *run, int threads, struct bs_error *err)
                     first_failed = item;
                     first_err = e;
                 }
+            }
+            if (run->progress != BS_PROGRESS_NONE) {
+#pragma omp critical(bs_runner_progress)
+                report_progress(run, ++done, n_items, started, &last_decile, &last_print);
             }
         }
         bs_day_free(day);

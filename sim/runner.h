@@ -34,6 +34,13 @@ struct bs_run {
     struct bs_scenario *const *points;
     struct bs_layout layout;
     double *values; /* [point][replication][width], filled by bs_runner_run */
+    int progress;   /* BS_PROGRESS_*: what bs_runner_run reports on stderr */
+};
+
+enum bs_progress {
+    BS_PROGRESS_NONE,
+    BS_PROGRESS_TERMINAL, /* a line rewritten in place */
+    BS_PROGRESS_LOG,      /* a line per 10 %, for batch logs */
 };
 
 /* Fills run->layout from the model's registries and the points. */
