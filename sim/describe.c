@@ -67,9 +67,10 @@ static long member_names(hid_t group, char (**names)[NAME_MAX_LEN])
     return (long)info.nlinks;
 }
 
-/* Prints the value of swept key `name` at point p. */
-static void print_point_value(hid_t g_sc, const char *name, size_t p, FILE *to)
+/* The value of swept key `name` at point p, as text. */
+static void point_value(hid_t g_sc, const char *name, size_t p, char *out, size_t cap)
 {
+    snprintf(out, cap, "?");
     hid_t d = H5Dopen2(g_sc, name, H5P_DEFAULT);
     if (d < 0)
         return;
@@ -78,18 +79,18 @@ static void print_point_value(hid_t g_sc, const char *name, size_t p, FILE *to)
     hsize_t n = 0;
     H5Sget_simple_extent_dims(space, &n, NULL);
     if (H5Tget_class(ft) == H5T_FLOAT) {
-        double *v = malloc(n * sizeof *v);
+        double *v = malloc((n ? n : 1) * sizeof *v);
         if (v && H5Dread(d, H5T_NATIVE_DOUBLE, H5S_ALL, H5S_ALL, H5P_DEFAULT, v) >= 0 && p < n)
-            fprintf(to, "  %s = %g\n", name, v[p]);
+            snprintf(out, cap, "%g", v[p]);
         free(v);
     } else {
-        char **v = calloc(n, sizeof *v);
+        char **v = calloc(n ? n : 1, sizeof *v);
         hid_t mt = H5Tcopy(H5T_C_S1);
         H5Tset_size(mt, H5T_VARIABLE);
         H5Tset_cset(mt, H5T_CSET_UTF8);
         if (v && H5Dread(d, mt, H5S_ALL, H5S_ALL, H5P_DEFAULT, v) >= 0) {
             if (p < n)
-                fprintf(to, "  %s = %s\n", name, v[p]);
+                snprintf(out, cap, "%s", v[p]);
             H5Dvlen_reclaim(mt, space, H5P_DEFAULT, v);
         }
         H5Tclose(mt);
@@ -100,8 +101,39 @@ static void print_point_value(hid_t g_sc, const char *name, size_t p, FILE *to)
     H5Dclose(d);
 }
 
-int bs_output_describe(const char *path, FILE *to, struct bs_error *err)
+/* Reads /<group>/<metric> as (points, n_stats) into table; 0 or -1. */
+static int read_table(hid_t group, const char *metric, unsigned long long points, double *table, char **unit)
 {
+    hid_t d = H5Dopen2(group, metric, H5P_DEFAULT);
+    if (d < 0)
+        return -1;
+    int ok = dims_are(d, points, BS_STAT_COUNT) &&
+             H5Dread(d, H5T_NATIVE_DOUBLE, H5S_ALL, H5S_ALL, H5P_DEFAULT, table) >= 0;
+    if (ok && unit)
+        *unit = read_string_attr(d, "unit");
+    H5Dclose(d);
+    return ok ? 0 : -1;
+}
+
+/* Whether metric is among the comma-separated names (all when NULL). */
+static int wanted(const char *list, const char *metric)
+{
+    if (!list)
+        return 1;
+    size_t len = strlen(metric);
+    for (const char *p = list; *p;) {
+        const char *comma = strchr(p, ',');
+        size_t n = comma ? (size_t)(comma - p) : strlen(p);
+        if (n == len && strncmp(p, metric, n) == 0)
+            return 1;
+        p += n + (comma ? 1 : 0);
+    }
+    return 0;
+}
+
+int bs_output_describe(const char *path, FILE *to, const struct bs_describe_opts *opts, struct bs_error *err)
+{
+    int opts_seen = 0;
     H5Eset_auto2(H5E_DEFAULT, NULL, NULL);
     hid_t f = H5Fopen(path, H5F_ACC_RDONLY, H5P_DEFAULT);
     if (f < 0)
@@ -120,45 +152,86 @@ int bs_output_describe(const char *path, FILE *to, struct bs_error *err)
         st = bs_error_set(err, BS_ERR_INPUT, "%s: not a branchsim output file", path);
         goto done;
     }
-    table = malloc((size_t)points * BS_STAT_COUNT * sizeof *table + 1);
+    table = malloc(2 * (size_t)points * BS_STAT_COUNT * sizeof *table + 1);
     if (!table) {
         st = bs_error_set(err, BS_ERR_RUN, "%s: out of memory", path);
         goto done;
     }
-    char *version = read_string_attr(f, "branchsim_version");
-    char *name = read_string_attr(f, "scenario_name");
-    fprintf(to, "%s: scenario '%s', %llu point%s x %llu replications, seed %llu (branchsim %s)\n", path,
-            name ? name : "?", points, points == 1 ? "" : "s", reps, seed, version ? version : "?");
-    free(version);
-    free(name);
+    double *diff = table + (size_t)points * BS_STAT_COUNT;
+    hid_t g_cmp = H5Lexists(f, "compare", H5P_DEFAULT) > 0 ? H5Gopen2(f, "compare", H5P_DEFAULT) : -1;
+    unsigned long long baseline = 0;
+    if (g_cmp >= 0)
+        read_uint_attr(g_cmp, "baseline", &baseline);
+    int compare = g_cmp >= 0 && points > 1;
+    for (long m = 0; opts->metrics && m < n_metrics; m++)
+        opts_seen |= wanted(opts->metrics, metrics[m]);
+    if (opts->metrics && !opts_seen) {
+        st = bs_error_set(err, BS_ERR_INPUT, "--metric %s: no such metric in %s", opts->metrics, path);
+        goto close_cmp;
+    }
+    if (opts->csv) {
+        fprintf(to, "point");
+        for (long k = 0; k < n_keys; k++)
+            fprintf(to, ",%s", keys[k]);
+        fprintf(to, ",metric,unit,mean,sd,ci95_low,ci95_high,p05,p50,p95%s\n",
+                compare ? ",diff_mean,diff_ci95_low,diff_ci95_high" : "");
+    } else {
+        char *version = read_string_attr(f, "branchsim_version");
+        char *name = read_string_attr(f, "scenario_name");
+        fprintf(to, "%s: scenario '%s', %llu point%s x %llu replications, seed %llu (branchsim %s)\n", path,
+                name ? name : "?", points, points == 1 ? "" : "s", reps, seed, version ? version : "?");
+        if (compare)
+            fprintf(to, "differences are paired (same customers), point minus baseline point %llu\n", baseline);
+        free(version);
+        free(name);
+    }
     for (size_t p = 0; p < points; p++) {
-        if (points > 1 || n_keys > 0) {
-            fprintf(to, "\npoint %zu\n", p);
-            for (long k = 0; k < n_keys; k++)
-                print_point_value(g_sc, keys[k], p, to);
+        char values[1024] = "";
+        for (long k = 0; k < n_keys; k++) {
+            char v[256];
+            point_value(g_sc, keys[k], p, v, sizeof v);
+            size_t used = strlen(values);
+            snprintf(values + used, sizeof values - used, opts->csv ? ",%s" : "%s%s = %s", opts->csv ? v : (k ? ", " : ""),
+                     opts->csv ? "" : keys[k], opts->csv ? "" : v);
         }
-        fprintf(to, "%-28s %-10s %12s %12s %12s %12s\n", "metric", "unit", "mean", "sd", "ci95_low", "ci95_high");
+        if (!opts->csv) {
+            if (points > 1 || n_keys > 0)
+                fprintf(to, "\npoint %zu%s%s%s\n", p, n_keys ? " (" : "", values, n_keys ? ")" : "");
+            fprintf(to, "%-28s %-10s %11s %11s %11s %11s%s\n", "metric", "unit", "mean", "sd", "ci95_low", "ci95_high",
+                    compare ? "   difference [95 % CI]" : "");
+        }
         for (long m = 0; m < n_metrics; m++) {
-            hid_t d = H5Dopen2(g_sum, metrics[m], H5P_DEFAULT);
-            if (d >= 0 && !dims_are(d, points, BS_STAT_COUNT)) {
-                H5Dclose(d);
-                d = -1;
+            if (!wanted(opts->metrics, metrics[m]))
+                continue;
+            char *unit = NULL;
+            if (read_table(g_sum, metrics[m], points, table, &unit) < 0 ||
+                (compare && read_table(g_cmp, metrics[m], points, diff, NULL) < 0)) {
+                free(unit);
+                st = bs_error_set(err, BS_ERR_INPUT, "%s: cannot read /summary or /compare of %s as (%llu, %d)", path,
+                                  metrics[m], points, BS_STAT_COUNT);
+                goto close_cmp;
             }
-            if (d < 0 || H5Dread(d, H5T_NATIVE_DOUBLE, H5S_ALL, H5S_ALL, H5P_DEFAULT, table) < 0) {
-                if (d >= 0)
-                    H5Dclose(d);
-                st = bs_error_set(err, BS_ERR_INPUT, "%s: cannot read /summary/%s as (%llu, %d)", path, metrics[m],
-                                  points, BS_STAT_COUNT);
-                goto done;
+            const double *row = table + p * BS_STAT_COUNT, *d = diff + p * BS_STAT_COUNT;
+            if (opts->csv) {
+                fprintf(to, "%zu%s,%s,%s,%.10g,%.10g,%.10g,%.10g,%.10g,%.10g,%.10g", p, values, metrics[m],
+                        unit ? unit : "", row[BS_STAT_MEAN], row[BS_STAT_SD], row[BS_STAT_CI95_LOW],
+                        row[BS_STAT_CI95_HIGH], row[BS_STAT_P05], row[BS_STAT_P50], row[BS_STAT_P95]);
+                if (compare)
+                    fprintf(to, ",%.10g,%.10g,%.10g", d[BS_STAT_MEAN], d[BS_STAT_CI95_LOW], d[BS_STAT_CI95_HIGH]);
+                fprintf(to, "\n");
+            } else {
+                fprintf(to, "%-28s %-10s %11.4g %11.4g %11.4g %11.4g", metrics[m], unit ? unit : "", row[BS_STAT_MEAN],
+                        row[BS_STAT_SD], row[BS_STAT_CI95_LOW], row[BS_STAT_CI95_HIGH]);
+                if (compare && p != baseline)
+                    fprintf(to, "   %+.4g [%.4g, %.4g]", d[BS_STAT_MEAN], d[BS_STAT_CI95_LOW], d[BS_STAT_CI95_HIGH]);
+                fprintf(to, "\n");
             }
-            char *unit = read_string_attr(d, "unit");
-            H5Dclose(d);
-            const double *row = table + p * BS_STAT_COUNT;
-            fprintf(to, "%-28s %-10s %12.4g %12.4g %12.4g %12.4g\n", metrics[m], unit ? unit : "",
-                    row[BS_STAT_MEAN], row[BS_STAT_SD], row[BS_STAT_CI95_LOW], row[BS_STAT_CI95_HIGH]);
             free(unit);
         }
     }
+close_cmp:
+    if (g_cmp >= 0)
+        H5Gclose(g_cmp);
 done:
     free(table);
     free(metrics);

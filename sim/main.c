@@ -19,7 +19,9 @@
 static const char usage_text[] =
     "usage: branchsim run SCENARIO.yaml [-o OUT.h5] [-r REPLICATIONS] [-s SEED] [-j THREADS] [--quiet]\n"
     "       branchsim check SCENARIO.yaml     validate; print the expanded sweep\n"
-    "       branchsim describe OUT.h5         print the summary table of a result file\n"
+    "       branchsim describe OUT.h5 [--metric a,b] [--csv]\n"
+    "                                         the summary of a result file: per point, metrics with\n"
+    "                                         95 % CIs and paired differences against the baseline\n"
     "       branchsim --version | --help\n"
     "\n"
     "run options:\n"
@@ -213,7 +215,8 @@ static int cmd_run(int argc, char **argv)
     bs_load_fini(&ld);
     if (st)
         return fail(&err);
-    if (!quiet && bs_output_describe(out_path, stdout, &err))
+    struct bs_describe_opts all = {NULL, 0};
+    if (!quiet && bs_output_describe(out_path, stdout, &all, &err))
         return fail(&err);
     if (!quiet)
         printf("wrote %s\n", out_path);
@@ -222,10 +225,24 @@ static int cmd_run(int argc, char **argv)
 
 static int cmd_describe(int argc, char **argv)
 {
-    if (argc != 3)
+    static const struct option opts[] = {
+        {"metric", required_argument, NULL, 'm'}, {"csv", no_argument, NULL, 'c'}, {NULL, 0, NULL, 0},
+    };
+    struct bs_describe_opts d = {NULL, 0};
+    int c;
+    optind = 2;
+    while ((c = getopt_long(argc, argv, "m:c", opts, NULL)) != -1) {
+        if (c == 'm')
+            d.metrics = optarg;
+        else if (c == 'c')
+            d.csv = 1;
+        else
+            return usage_error("bad option for describe");
+    }
+    if (optind != argc - 1)
         return usage_error("describe takes one result file");
     struct bs_error err = {0};
-    if (bs_output_describe(argv[2], stdout, &err))
+    if (bs_output_describe(argv[optind], stdout, &d, &err))
         return fail(&err);
     return 0;
 }

@@ -37,7 +37,13 @@ int bs_output_commit(struct bs_output *out, struct bs_error *err);
 /* Closes and removes the partial file; safe to call after a failed commit. */
 void bs_output_abort(struct bs_output *out);
 
-/* Prints the summary table of an output file. */
-int bs_output_describe(const char *path, FILE *to, struct bs_error *err);
+struct bs_describe_opts {
+    const char *metrics; /* comma-separated metric names; NULL: all */
+    int csv;             /* CSV rows (point, swept keys, metric, stats) instead of tables */
+};
+
+/* Prints the summary of an output file: per point, each metric's mean, sd
+ * and 95 % CI, and the paired difference against the baseline point. */
+int bs_output_describe(const char *path, FILE *to, const struct bs_describe_opts *opts, struct bs_error *err);
 
 #endif

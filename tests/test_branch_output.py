@@ -249,3 +249,29 @@ def test_progress_goes_to_stderr_unless_quiet(tmp_path):
     assert "wait_mean_min" in r.stdout  # the table still goes to stdout
     q = run("run", ROOT / "scenarios" / "mmc.yaml", "-r", 50, "-q", "-o", tmp_path / "b.h5")
     assert q.returncode == 0 and q.stderr == "" and q.stdout == ""
+
+
+def test_describe_csv_and_metric_selection(tmp_path):
+    import csv
+    import io
+    scenario = tmp_path / "s.yaml"
+    scenario.write_text(SWEEP_BASE + "sweep:\n  counters.0.count: [4, 5, 6]\n  baseline: 1\n")
+    out = tmp_path / "s.h5"
+    assert run("run", scenario, "-r", 30, "-q", "-o", out).returncode == 0
+    r = run("describe", out, "--csv", "--metric", "wait_mean_min,served")
+    assert r.returncode == 0, r.stderr
+    rows = list(csv.DictReader(io.StringIO(r.stdout)))
+    assert len(rows) == 6 and {row["metric"] for row in rows} == {"wait_mean_min", "served"}
+    with h5py.File(out) as f:
+        summary, compare = f["summary/wait_mean_min"][()], f["compare/wait_mean_min"][()]
+    for row in rows:
+        if row["metric"] != "wait_mean_min":
+            continue
+        p = int(row["point"])
+        assert row["counters.0.count"] == str(4 + p)
+        assert float(row["mean"]) == pytest.approx(summary[p, 0], rel=1e-9)
+        assert float(row["diff_mean"]) == pytest.approx(compare[p, 0], rel=1e-9, abs=1e-12)
+    table = run("describe", out, "--metric", "wait_mean_min")
+    assert table.returncode == 0 and "baseline point 1" in table.stdout and "served" not in table.stdout
+    bad = run("describe", out, "--metric", "no_such_metric")
+    assert bad.returncode == 2 and "no_such_metric" in bad.stderr

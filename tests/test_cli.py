@@ -723,20 +723,22 @@ def test_describe_prints_every_metric_with_the_summary(branchsim, runs):
     r = branchsim("describe", path)
     assert r.returncode == 0, r.stderr
     assert r.stderr == ""
-    blocks = re.split(r"^point (\d+)$", r.stdout, flags=re.M)
+    # Each point opens with "point P (key = value, ...)"; rows are
+    # "name unit mean sd ci95_low ci95_high [difference [CI]]".
+    blocks = re.split(r"^point (\d+) \((.*)\)$", r.stdout, flags=re.M)
     assert "3 points" in blocks[0] and "30 replications" in blocks[0]
-    assert [int(b) for b in blocks[1::2]] == [0, 1, 2]
+    assert [int(b) for b in blocks[1::3]] == [0, 1, 2]
     with h5py.File(path, "r") as f:
         metrics = list(f["summary"])
-        for p, body in enumerate(blocks[2::2]):
-            assert f"demand.customers_per_day = {[100, 200, 300][p]}" in body
+        for p, (keys, body) in enumerate(zip(blocks[2::3], blocks[3::3])):
+            assert f"demand.customers_per_day = {[100, 200, 300][p]}" in keys
             rows = {l.split()[0]: l.split() for l in body.splitlines() if l.strip()}
             for m in metrics:
                 assert m in rows, (p, m)
                 stats = [str(s) for s in f["summary"][m].attrs["stats"]]
                 want = f["summary"][m][p]
                 # columns: name unit mean sd ci95_low ci95_high, printed %.4g
-                shown = [float(v) for v in rows[m][-4:]]
+                shown = [float(v) for v in rows[m][2:6]]
                 for name, v in zip(FIRST_STATS, shown):
                     w = want[stats.index(name)]
                     if math.isnan(w):
