@@ -5,6 +5,90 @@
 
 #define SWEEP_POINTS_MAX 1000000
 
+/* "counters[0].count" and "counters.0.count" name the same key: the
+ * bracket form is rewritten to the dotted one. 0, or -1 when too long. */
+static int normalize_key(const char *in, char *out)
+{
+    size_t n = 0;
+    for (const char *p = in; *p; p++) {
+        char c = *p;
+        if (c == '[') {
+            if (n > 0 && out[n - 1] != '.')
+                c = '.';
+            else
+                continue;
+        } else if (c == ']') {
+            continue;
+        }
+        if (n + 1 >= BS_CFG_PATH_MAX)
+            return -1;
+        out[n++] = c;
+    }
+    out[n] = '\0';
+    return 0;
+}
+
+static int add_key(struct bs_cfg *cfg, struct bs_sweep *sw, int key_node, const char *raw)
+{
+    yaml_node_t *k = yaml_document_get_node(&cfg->doc, key_node);
+    char name[BS_CFG_PATH_MAX];
+    if (normalize_key(raw, name))
+        return bs_cfg_fail_node(cfg, k, "sweep", "key too long");
+    if (strcmp(name, "sweep") == 0 || strcmp(name, "seed") == 0 || strcmp(name, "replications") == 0 ||
+        strncmp(name, "sweep.", 6) == 0)
+        return bs_cfg_fail_node(cfg, k, name, "cannot be swept (it applies to the whole run)");
+    if (sw->n_keys == BS_CFG_OVERRIDES_MAX)
+        return bs_cfg_fail_node(cfg, k, "sweep", "at most %d swept keys", BS_CFG_OVERRIDES_MAX);
+    for (size_t j = 0; j < sw->n_keys; j++)
+        if (strcmp(sw->keys[j], name) == 0)
+            return bs_cfg_fail_node(cfg, k, name, "swept twice");
+    size_t i = sw->n_keys++;
+    strcpy(sw->keys[i], name);
+    sw->key_node[i] = key_node;
+    /* The base value a sweep replaces is read by no point: it is not unknown. */
+    bs_cfg_mark_used(cfg, bs_cfg_node(cfg, name));
+    return 0;
+}
+
+/* points: [{key: value, ...}, ...]: every point names the same keys. */
+static int parse_points(struct bs_cfg *cfg, struct bs_sweep *sw, yaml_node_t *list)
+{
+    if (list->type != YAML_SEQUENCE_NODE || list->data.sequence.items.top == list->data.sequence.items.start)
+        return bs_cfg_fail_node(cfg, list, "sweep.points", "expected a non-empty list of {key: value, ...}");
+    size_t n = (size_t)(list->data.sequence.items.top - list->data.sequence.items.start);
+    for (size_t p = 0; p < n; p++) {
+        yaml_node_t *pt = yaml_document_get_node(&cfg->doc, list->data.sequence.items.start[p]);
+        if (pt->type != YAML_MAPPING_NODE || pt->data.mapping.pairs.top == pt->data.mapping.pairs.start)
+            return bs_cfg_fail_node(cfg, pt, "sweep.points", "each point is a mapping {key: value, ...}");
+        size_t count = 0;
+        for (yaml_node_pair_t *pr = pt->data.mapping.pairs.start; pr < pt->data.mapping.pairs.top; pr++, count++) {
+            yaml_node_t *k = yaml_document_get_node(&cfg->doc, pr->key);
+            if (k->type != YAML_SCALAR_NODE)
+                return bs_cfg_fail_node(cfg, k, "sweep.points", "keys must be dotted scenario keys");
+            cfg->used[pr->key] = 1;
+            if (p == 0) {
+                if (add_key(cfg, sw, pr->key, (const char *)k->data.scalar.value))
+                    return cfg->err->status;
+                continue;
+            }
+            char name[BS_CFG_PATH_MAX];
+            int known = normalize_key((const char *)k->data.scalar.value, name) == 0;
+            for (size_t j = 0; known && j < sw->n_keys; j++)
+                if (strcmp(sw->keys[j], name) == 0)
+                    known = 2;
+            if (known != 2)
+                return bs_cfg_fail_node(cfg, k, "sweep.points",
+                                        "'%s' is not among the keys of the first point: every point names the same keys",
+                                        (const char *)k->data.scalar.value);
+        }
+        if (count != sw->n_keys)
+            return bs_cfg_fail_node(cfg, pt, "sweep.points", "every point names the same %zu keys", sw->n_keys);
+    }
+    sw->points_node = (int)(list - cfg->doc.nodes.start) + 1;
+    sw->n_points = n;
+    return 0;
+}
+
 int bs_sweep_parse(struct bs_cfg *cfg, struct bs_sweep *sw)
 {
     memset(sw, 0, sizeof *sw);
@@ -14,6 +98,7 @@ int bs_sweep_parse(struct bs_cfg *cfg, struct bs_sweep *sw)
         return 0;
     if (map->type != YAML_MAPPING_NODE)
         return bs_cfg_fail_node(cfg, map, "sweep", "expected a mapping of dotted keys to lists of values");
+    yaml_node_t *points = NULL;
     for (yaml_node_pair_t *p = map->data.mapping.pairs.start; p < map->data.mapping.pairs.top; p++) {
         yaml_node_t *k = yaml_document_get_node(&cfg->doc, p->key);
         yaml_node_t *v = yaml_document_get_node(&cfg->doc, p->value);
@@ -32,25 +117,21 @@ int bs_sweep_parse(struct bs_cfg *cfg, struct bs_sweep *sw)
             sw->zip = strcmp(m, "zip") == 0;
             continue;
         }
-        if (strcmp(name, "sweep") == 0 || strcmp(name, "seed") == 0 || strcmp(name, "replications") == 0 ||
-            strncmp(name, "sweep.", 6) == 0)
-            return bs_cfg_fail_node(cfg, k, name, "cannot be swept (it applies to the whole run)");
-        if (strlen(name) >= BS_CFG_PATH_MAX)
-            return bs_cfg_fail_node(cfg, k, "sweep", "key too long");
-        if (sw->n_keys == BS_CFG_OVERRIDES_MAX)
-            return bs_cfg_fail_node(cfg, k, "sweep", "at most %d swept keys", BS_CFG_OVERRIDES_MAX);
+        if (strcmp(name, "points") == 0) {
+            points = v;
+            continue;
+        }
         if (v->type != YAML_SEQUENCE_NODE || v->data.sequence.items.top == v->data.sequence.items.start)
             return bs_cfg_fail_node(cfg, v, name, "sweep values must be a non-empty list");
-        for (size_t j = 0; j < sw->n_keys; j++)
-            if (strcmp(sw->keys[j], name) == 0)
-                return bs_cfg_fail_node(cfg, k, name, "swept twice");
-        size_t i = sw->n_keys++;
-        strcpy(sw->keys[i], name);
-        sw->key_node[i] = p->key;
-        sw->list_node[i] = p->value;
-        sw->n_values[i] = (size_t)(v->data.sequence.items.top - v->data.sequence.items.start);
-        /* The base value a sweep replaces is read by no point: it is not unknown. */
-        bs_cfg_mark_used(cfg, bs_cfg_node(cfg, name));
+        if (add_key(cfg, sw, p->key, name))
+            return cfg->err->status;
+        sw->list_node[sw->n_keys - 1] = p->value;
+        sw->n_values[sw->n_keys - 1] = (size_t)(v->data.sequence.items.top - v->data.sequence.items.start);
+    }
+    if (points) {
+        if (sw->n_keys > 0)
+            return bs_cfg_fail_node(cfg, points, "sweep.points", "give either points or lists of values per key, not both");
+        return parse_points(cfg, sw, points);
     }
     if (sw->n_keys == 0)
         return 0;
@@ -72,6 +153,18 @@ int bs_sweep_parse(struct bs_cfg *cfg, struct bs_sweep *sw)
 
 int bs_sweep_value_node(const struct bs_cfg *cfg, const struct bs_sweep *sw, size_t point, size_t k)
 {
+    if (sw->points_node) {
+        yaml_document_t *doc = (yaml_document_t *)&cfg->doc;
+        yaml_node_t *list = yaml_document_get_node(doc, sw->points_node);
+        yaml_node_t *pt = yaml_document_get_node(doc, list->data.sequence.items.start[point]);
+        for (yaml_node_pair_t *pr = pt->data.mapping.pairs.start; pr < pt->data.mapping.pairs.top; pr++) {
+            char name[BS_CFG_PATH_MAX];
+            yaml_node_t *key = yaml_document_get_node(doc, pr->key);
+            if (normalize_key((const char *)key->data.scalar.value, name) == 0 && strcmp(name, sw->keys[k]) == 0)
+                return pr->value;
+        }
+        return 0; /* parse_points made sure every point names every key */
+    }
     size_t idx;
     if (sw->zip) {
         idx = point;
@@ -119,8 +212,10 @@ int bs_sweep_resolve_baseline(struct bs_cfg *cfg, struct bs_sweep *sw)
             yaml_node_t *k = yaml_document_get_node(&cfg->doc, pr->key);
             cfg->used[pr->key] = 1;
             size_t key = sw->n_keys;
-            for (size_t j = 0; j < sw->n_keys; j++)
-                if (k->type == YAML_SCALAR_NODE && strcmp(sw->keys[j], (const char *)k->data.scalar.value) == 0)
+            char name[BS_CFG_PATH_MAX];
+            int ok = k->type == YAML_SCALAR_NODE && normalize_key((const char *)k->data.scalar.value, name) == 0;
+            for (size_t j = 0; ok && j < sw->n_keys; j++)
+                if (strcmp(sw->keys[j], name) == 0)
                     key = j;
             if (key == sw->n_keys)
                 return bs_cfg_fail_node(cfg, k, "sweep.baseline", "'%s' is not a swept key",

@@ -1,7 +1,9 @@
-/* Sweeps: the scenario's `sweep:` section maps dotted keys to lists of
- * values; the points are their grid (last key fastest), or, with
- * `mode: zip`, the lists taken side by side. Point p is applied to the
- * config as overrides before the model reads it. */
+/* Sweeps: the scenario's `sweep:` section maps dotted keys (or
+ * counters[0].count style) to lists of values; the points are their grid
+ * (last key fastest), or, with `mode: zip`, the lists taken side by side;
+ * or `points:` lists the points explicitly. `baseline:` picks the point
+ * others are compared with. Point p is applied to the config as overrides
+ * before the model reads it. */
 #ifndef BS_SWEEP_H
 #define BS_SWEEP_H
 
@@ -18,6 +20,7 @@ struct bs_sweep {
     size_t n_values[BS_CFG_OVERRIDES_MAX];
     size_t n_points;                      /* 1 when there is no sweep */
     size_t baseline;                      /* the point others are compared with */
+    int points_node;                      /* `points:` list, 0 for grid or zip */
     int baseline_node;                    /* `baseline:` in the file, 0 when absent */
 };
 

@@ -364,6 +364,28 @@ static void sweep_grid_points_last_key_fastest(void **state)
     assert_int_equal(ld.n_points, 2);
     assert_string_equal(ld.key_values[1 * 2 + 1], "2");
     bs_load_fini(&ld);
+    /* Explicit points, bracket keys, a baseline by values. */
+    st = load_text(MMC_BASE "sweep:\n  points:\n    - counters[0].count: 1\n      demand.customers_per_day: 50\n"
+                            "    - demand.customers_per_day: 80\n      counters[0].count: 3\n"
+                            "  baseline:\n    counters[0].count: 3\n",
+                   &err, &ld, NULL);
+    if (st)
+        print_error("%s\n", err.msg);
+    assert_int_equal(st, 0);
+    assert_int_equal(ld.n_points, 2);
+    assert_string_equal(ld.sweep.keys[0], "counters.0.count");
+    assert_string_equal(ld.key_values[1 * 2 + 0], "3");
+    assert_string_equal(ld.key_values[1 * 2 + 1], "80");
+    assert_int_equal(ld.sweep.baseline, 1);
+    bs_load_fini(&ld);
+    assert_int_equal(load_text(MMC_BASE "sweep:\n  points: [{counters.0.count: 1}, {demand.customers_per_day: 5}]\n",
+                               &err, &ld, NULL), BS_ERR_INPUT);
+    assert_non_null(strstr(err.msg, "every point names the same keys"));
+    bs_load_fini(&ld);
+    assert_int_equal(load_text(MMC_BASE "sweep:\n  points: [{counters.0.count: 1}]\n  demand.customers_per_day: [1]\n",
+                               &err, &ld, NULL), BS_ERR_INPUT);
+    assert_non_null(strstr(err.msg, "either points or lists"));
+    bs_load_fini(&ld);
 }
 
 int main(void)
