@@ -13,6 +13,7 @@ GSL_CFLAGS    ?= $(shell $(PKG_CONFIG) --cflags gsl 2>/dev/null)
 GSL_LIBS      ?= $(shell $(PKG_CONFIG) --libs gsl 2>/dev/null)
 HDF5_CFLAGS   ?= $(shell $(PKG_CONFIG) --cflags $(HDF5_PKG) 2>/dev/null)
 HDF5_LIBS     ?= $(shell $(PKG_CONFIG) --libs $(HDF5_PKG) 2>/dev/null)
+HDF5_HL_LIBS  ?= -lhdf5_hl
 YAML_CFLAGS   ?= $(shell $(PKG_CONFIG) --cflags yaml-0.1 2>/dev/null)
 YAML_LIBS     ?= $(shell $(PKG_CONFIG) --libs yaml-0.1 2>/dev/null)
 CMOCKA_CFLAGS ?= $(shell $(PKG_CONFIG) --cflags cmocka 2>/dev/null)
@@ -28,7 +29,7 @@ ALL_CFLAGS = -std=c11 -D_DEFAULT_SOURCE -fopenmp $(OPT) -Wall -Wextra $(WERROR) 
              -DBS_REVISION='"$(REVISION)"' $(GSL_CFLAGS) $(HDF5_CFLAGS) $(YAML_CFLAGS) $(RANDOM123_CFLAGS) \
              -MMD -MP $(CFLAGS)
 ALL_LDFLAGS = -fopenmp $(SANITIZE) $(LDFLAGS)
-LIBS = $(HDF5_LIBS) $(YAML_LIBS) $(GSL_LIBS) -lm
+LIBS = $(HDF5_HL_LIBS) $(HDF5_LIBS) $(YAML_LIBS) $(GSL_LIBS) -lm
 
 CORE_SRC  = $(filter-out sim/main.c,$(wildcard sim/*.c)) $(wildcard models/*.c)
 CORE_OBJ  = $(CORE_SRC:%.c=$(BUILD)/%.o)

@@ -92,8 +92,8 @@ static const struct bs_metric_def role_defs[BS_RM_COUNT] = {
 };
 
 static const struct bs_breakdown_def breakdowns[BS_BD_COUNT] = {
-    [BS_BD_SEGMENTS] = {"segments", segment_defs, BS_SM_COUNT},
-    [BS_BD_ROLES] = {"roles", role_defs, BS_RM_COUNT},
+    [BS_BD_SEGMENTS] = {"segments", "segment", segment_defs, BS_SM_COUNT},
+    [BS_BD_ROLES] = {"roles", "role", role_defs, BS_RM_COUNT},
 };
 
 static const struct bs_metric_def series_defs[BS_TS_COUNT] = {

@@ -23,6 +23,7 @@ struct bs_metric_def {
  * written to /<group>/<metric> (n_points, n_replications, n_entities). */
 struct bs_breakdown_def {
     const char *group;
+    const char *dim; /* name of the entity dimension (an HDF5 dimension scale) */
     const struct bs_metric_def *metrics;
     size_t n_metrics;
 };

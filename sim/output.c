@@ -11,6 +11,7 @@
 #include <unistd.h>
 
 #include <gsl/gsl_version.h>
+#include <hdf5_hl.h>
 
 #include "stats.h"
 #include "version.h"
@@ -123,13 +124,34 @@ static herr_t attr_number(hid_t obj, const char *name, hid_t type, const void *v
     return st;
 }
 
-/* A float64 dataset of rank 1 or 2. */
+/* Datasets this large are chunked along replications and compressed
+ * (shuffle + deflate): deterministic, so files stay bitwise reproducible. */
+#define COMPRESS_FROM_ELEMENTS 65536
+#define CHUNK_ELEMENTS 65536
+
+/* A float64 dataset of rank 1 to 3. */
 static hid_t write_doubles(hid_t parent, const char *name, int rank, const hsize_t *dims, const double *data)
 {
     hid_t s = H5Screate_simple(rank, dims, NULL);
     if (s < 0)
         return -1;
-    hid_t d = H5Dcreate2(parent, name, H5T_IEEE_F64LE, s, H5P_DEFAULT, H5P_DEFAULT, H5P_DEFAULT);
+    hid_t dcpl = H5Pcreate(H5P_DATASET_CREATE);
+    hsize_t total = 1;
+    for (int i = 0; i < rank; i++)
+        total *= dims[i];
+    if (dcpl >= 0 && rank >= 2 && total >= COMPRESS_FROM_ELEMENTS) {
+        hsize_t chunk[3] = {1, dims[1], rank == 3 ? dims[2] : 1};
+        while (chunk[1] > 1 && chunk[1] * chunk[2] > CHUNK_ELEMENTS)
+            chunk[1] = (chunk[1] + 1) / 2;
+        if (H5Pset_chunk(dcpl, rank, chunk) < 0 || H5Pset_shuffle(dcpl) < 0 || H5Pset_deflate(dcpl, 4) < 0) {
+            H5Pclose(dcpl);
+            H5Sclose(s);
+            return -1;
+        }
+    }
+    hid_t d = dcpl >= 0 ? H5Dcreate2(parent, name, H5T_IEEE_F64LE, s, H5P_DEFAULT, dcpl, H5P_DEFAULT) : -1;
+    if (dcpl >= 0)
+        H5Pclose(dcpl);
     H5Sclose(s);
     if (d < 0)
         return -1;
@@ -138,6 +160,94 @@ static hid_t write_doubles(hid_t parent, const char *name, int rank, const hsize
         return -1;
     }
     return d;
+}
+
+/* The dimensions every dataset is laid out on, as HDF5 dimension scales at
+ * the root, so h5py, xarray and netCDF readers label the axes themselves. */
+struct scales {
+    hid_t point, replication, stat, bin;
+    hid_t entity[BS_BREAKDOWNS_MAX];
+};
+
+static hid_t make_scale(hid_t file, const char *name, hsize_t n, const double *values, const char *const *labels)
+{
+    hid_t d;
+    if (labels) {
+        hid_t t = string_type(), s = H5Screate_simple(1, &n, NULL);
+        d = (t >= 0 && s >= 0) ? H5Dcreate2(file, name, t, s, H5P_DEFAULT, H5P_DEFAULT, H5P_DEFAULT) : -1;
+        if (d >= 0 && n > 0 && H5Dwrite(d, t, H5S_ALL, H5S_ALL, H5P_DEFAULT, labels) < 0) {
+            H5Dclose(d);
+            d = -1;
+        }
+        if (t >= 0)
+            H5Tclose(t);
+        if (s >= 0)
+            H5Sclose(s);
+    } else {
+        d = write_doubles(file, name, 1, &n, values);
+    }
+    if (d >= 0 && H5DSset_scale(d, name) < 0) {
+        H5Dclose(d);
+        d = -1;
+    }
+    return d;
+}
+
+static herr_t make_scales(hid_t file, const struct bs_run *run, struct scales *sc)
+{
+    const struct bs_layout *L = &run->layout;
+    size_t most = run->n_points > run->n_replications ? run->n_points : run->n_replications;
+    most = L->n_bins > most ? L->n_bins : most;
+    double *v = malloc((most ? most : 1) * sizeof *v);
+    const char **labels = malloc((BS_STAT_COUNT + 64) * sizeof *labels);
+    herr_t st = v && labels ? 0 : -1;
+    for (size_t i = 0; v && i < most; i++)
+        v[i] = (double)i;
+    sc->point = st < 0 ? -1 : make_scale(file, "point", run->n_points, v, NULL);
+    sc->replication = st < 0 ? -1 : make_scale(file, "replication", run->n_replications, v, NULL);
+    sc->stat = st < 0 ? -1 : make_scale(file, "stat", BS_STAT_COUNT, NULL, bs_stat_names);
+    for (size_t b = 0; v && b < L->n_bins; b++)
+        v[b] = (double)b * L->bin_min; /* bin start, minutes after opening */
+    sc->bin = st < 0 ? -1 : make_scale(file, "bin", L->n_bins, v, NULL);
+    if (sc->bin >= 0 && attr_string(sc->bin, "unit", "min") < 0)
+        st = -1;
+    for (size_t b = 0; b < L->n_breakdowns; b++) {
+        sc->entity[b] = -1;
+        if (st < 0 || L->entities[b] > 64)
+            continue;
+        for (size_t e = 0; e < L->entities[b]; e++)
+            labels[e] = bs_scenario_entity_name(run->points[0], b, e);
+        sc->entity[b] = make_scale(file, L->breakdowns[b].dim, L->entities[b], NULL, labels);
+    }
+    free(v);
+    free(labels);
+    if (sc->point < 0 || sc->replication < 0 || sc->stat < 0 || sc->bin < 0)
+        return -1;
+    for (size_t b = 0; b < L->n_breakdowns; b++)
+        if (sc->entity[b] < 0)
+            return -1;
+    return st;
+}
+
+static void close_scales(const struct bs_run *run, struct scales *sc)
+{
+    hid_t ids[] = {sc->point, sc->replication, sc->stat, sc->bin};
+    for (size_t i = 0; i < sizeof ids / sizeof ids[0]; i++)
+        if (ids[i] >= 0)
+            H5Dclose(ids[i]);
+    for (size_t b = 0; b < run->layout.n_breakdowns; b++)
+        if (sc->entity[b] >= 0)
+            H5Dclose(sc->entity[b]);
+}
+
+/* Attaches up to three scales to the dataset's axes, in order. */
+static herr_t attach(hid_t d, hid_t s0, hid_t s1, hid_t s2)
+{
+    hid_t s[3] = {s0, s1, s2};
+    for (unsigned i = 0; i < 3; i++)
+        if (s[i] >= 0 && H5DSattach_scale(d, s[i], i) < 0)
+            return -1;
+    return 0;
 }
 
 static hid_t make_group(hid_t parent, const char *name)
@@ -185,7 +295,7 @@ static herr_t write_root_attrs(struct bs_output *out, const struct bs_output_dat
     return 0;
 }
 
-static herr_t write_scenarios(hid_t group, const struct bs_output_data *data, double *scratch)
+static herr_t write_scenarios(hid_t group, const struct bs_output_data *data, double *scratch, const struct scales *sc)
 {
     hsize_t n = data->run->n_points;
     for (size_t k = 0; k < data->n_keys; k++) {
@@ -219,7 +329,10 @@ static herr_t write_scenarios(hid_t group, const struct bs_output_data *data, do
         }
         if (d < 0)
             return -1;
+        herr_t st = attach(d, sc->point, -1, -1);
         H5Dclose(d);
+        if (st < 0)
+            return -1;
     }
     return 0;
 }
@@ -232,7 +345,7 @@ static herr_t metric_attrs(hid_t d, const struct bs_metric_def *def)
 }
 
 /* /<group>/<metric> (n_points, n_replications, n_entities), attr <group> = entity names. */
-static herr_t write_breakdown(hid_t file, const struct bs_run *run, size_t b, double *buf)
+static herr_t write_breakdown(hid_t file, const struct bs_run *run, size_t b, double *buf, const struct scales *sc)
 {
     const struct bs_layout *L = &run->layout;
     const struct bs_breakdown_def *bd = &L->breakdowns[b];
@@ -254,6 +367,8 @@ static herr_t write_breakdown(hid_t file, const struct bs_run *run, size_t b, do
         hsize_t dims[3] = {P, R, E};
         hid_t d = write_doubles(g, bd->metrics[m].name, 3, dims, buf);
         st = d < 0 ? -1 : metric_attrs(d, &bd->metrics[m]);
+        if (st >= 0)
+            st = attach(d, sc->point, sc->replication, sc->entity[b]);
         if (d >= 0)
             H5Dclose(d);
     }
@@ -263,7 +378,7 @@ static herr_t write_breakdown(hid_t file, const struct bs_run *run, size_t b, do
 
 /* /timeseries/<series> (n_points, n_bins): mean over replications of the
  * finite values, summed in replication order (bitwise reproducible). */
-static herr_t write_timeseries(hid_t file, const struct bs_run *run, double *buf)
+static herr_t write_timeseries(hid_t file, const struct bs_run *run, double *buf, const struct scales *sc)
 {
     const struct bs_layout *L = &run->layout;
     const size_t P = run->n_points, R = run->n_replications, B = L->n_bins;
@@ -290,6 +405,8 @@ static herr_t write_timeseries(hid_t file, const struct bs_run *run, double *buf
         hid_t d = write_doubles(g, L->series[s].name, 2, dims, buf);
         st = d < 0 ? -1 : metric_attrs(d, &L->series[s]);
         if (st >= 0)
+            st = attach(d, sc->point, sc->bin, -1);
+        if (st >= 0)
             st = attr_number(d, "bin_min", H5T_NATIVE_DOUBLE, &L->bin_min);
         if (d >= 0)
             H5Dclose(d);
@@ -301,7 +418,8 @@ static herr_t write_timeseries(hid_t file, const struct bs_run *run, double *buf
 /* /compare/<metric> (n_points, n_stats): statistics over replications of
  * the paired difference point - baseline (common random numbers make
  * replication r of both the same customers). */
-static herr_t write_compare(hid_t file, const struct bs_output_data *data, double *diff, double *scratch)
+static herr_t write_compare(hid_t file, const struct bs_output_data *data, double *diff, double *scratch,
+                            const struct scales *sc)
 {
     const struct bs_run *run = data->run;
     const struct bs_layout *L = &run->layout;
@@ -326,6 +444,8 @@ static herr_t write_compare(hid_t file, const struct bs_output_data *data, doubl
         if (st >= 0)
             st = attr_string(d, "unit", L->metrics[m].unit);
         if (st >= 0)
+            st = attach(d, sc->point, sc->stat, -1);
+        if (st >= 0)
             st = attr_string(d, "description", "paired difference, this point minus the baseline, over replications");
         if (d >= 0)
             H5Dclose(d);
@@ -345,6 +465,7 @@ int bs_output_write(struct bs_output *out, const struct bs_output_data *data, st
         biggest = L->entities[b] * R > biggest ? L->entities[b] * R : biggest;
     biggest = R > biggest ? R : biggest;
     hid_t g_rep = -1, g_sum = -1, g_sc = -1;
+    struct scales scales = {-1, -1, -1, -1, {-1, -1, -1, -1}};
     double *col = malloc(P * biggest * sizeof *col);
     double *sum = malloc(P * BS_STAT_COUNT * sizeof *sum);
     double *scratch = malloc((R ? R : 1) * sizeof *scratch);
@@ -353,8 +474,9 @@ int bs_output_write(struct bs_output *out, const struct bs_output_data *data, st
         goto fail;
     }
     CHECK(write_root_attrs(out, data), "write the root attributes");
+    CHECK(make_scales(out->file, run, &scales), "write the dimension scales");
     CHECK(g_sc = make_group(out->file, "scenarios"), "create /scenarios");
-    CHECK(write_scenarios(g_sc, data, col), "write /scenarios");
+    CHECK(write_scenarios(g_sc, data, col, &scales), "write /scenarios");
     CHECK(g_rep = make_group(out->file, "replications"), "create /replications");
     CHECK(g_sum = make_group(out->file, "summary"), "create /summary");
     for (size_t m = 0; m < L->n_metrics; m++) {
@@ -367,6 +489,8 @@ int bs_output_write(struct bs_output *out, const struct bs_output_data *data, st
         hid_t d = write_doubles(g_rep, def->name, 2, rep_dims, col);
         CHECK(d, "write /replications");
         herr_t st = metric_attrs(d, def);
+        if (st >= 0)
+            st = attach(d, scales.point, scales.replication, -1);
         H5Dclose(d);
         CHECK(st, "write metric attributes");
         d = write_doubles(g_sum, def->name, 2, sum_dims, sum);
@@ -374,21 +498,27 @@ int bs_output_write(struct bs_output *out, const struct bs_output_data *data, st
         st = attr_strings(d, "stats", bs_stat_names, BS_STAT_COUNT, 0);
         if (st >= 0)
             st = attr_string(d, "unit", def->unit);
+        if (st >= 0)
+            st = attr_string(d, "description", def->description);
+        if (st >= 0)
+            st = attach(d, scales.point, scales.stat, -1);
         H5Dclose(d);
         CHECK(st, "write summary attributes");
     }
     for (size_t b = 0; b < L->n_breakdowns; b++)
-        CHECK(write_breakdown(out->file, run, b, col), "write a per-entity breakdown");
-    CHECK(write_timeseries(out->file, run, col), "write /timeseries");
-    CHECK(write_compare(out->file, data, col, scratch), "write /compare");
+        CHECK(write_breakdown(out->file, run, b, col, &scales), "write a per-entity breakdown");
+    CHECK(write_timeseries(out->file, run, col, &scales), "write /timeseries");
+    CHECK(write_compare(out->file, data, col, scratch, &scales), "write /compare");
     H5Gclose(g_rep);
     H5Gclose(g_sum);
     H5Gclose(g_sc);
+    close_scales(run, &scales);
     free(col);
     free(sum);
     free(scratch);
     return 0;
 fail:
+    close_scales(run, &scales);
     if (g_rep >= 0)
         H5Gclose(g_rep);
     if (g_sum >= 0)

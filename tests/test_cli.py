@@ -437,7 +437,10 @@ def snapshot(path):
     """Root attrs (without 'created') and every dataset: dtype, shape, raw
     bytes (or strings), attrs."""
     def attrs(obj):
-        return {k: (v.tolist() if isinstance(v, np.ndarray) else v) for k, v in obj.attrs.items()}
+        # Dimension-scale bookkeeping holds object references, which are
+        # file-specific; the scales' names and values are compared instead.
+        return {k: (v.tolist() if isinstance(v, np.ndarray) else v) for k, v in obj.attrs.items()
+                if k not in ("REFERENCE_LIST", "DIMENSION_LIST")}
 
     out = {}
     with h5py.File(path, "r") as f:
