@@ -363,6 +363,8 @@ void bs_counters_reset(struct bs_day *day);
 void bs_counters_on_arrival(struct bs_day *day, int32_t customer);
 void bs_counters_on_departure(struct bs_day *day, int32_t counter);
 void bs_counters_on_renege(struct bs_day *day, int32_t customer);
+/* Whether a patience timer at t_min is the customer's current one. */
+int bs_counters_renege_due(const struct bs_day *day, int32_t customer, double t_min);
 void bs_counters_on_schedule(struct bs_day *day, int32_t change);
 /* At the end of the day: customers still waiting are sent away. */
 void bs_counters_close_day(struct bs_day *day);

@@ -248,6 +248,16 @@ void bs_counters_on_arrival(struct bs_day *day, int32_t i)
     come_in(day, i, 1);
 }
 
+int bs_counters_renege_due(const struct bs_day *day, int32_t i, double t_min)
+{
+    /* Patience runs from arriving outside, and again from joining a counter
+     * line; a timer from an earlier stage is stale. */
+    if (day->state[i] == BS_CUST_OUTSIDE)
+        return t_min == day->arrival_min[i] + day->patience_min[i];
+    return day->state[i] == BS_CUST_WAITING && !at_kiosk(day, i) &&
+           t_min == day->join_min[i] + day->patience_min[i];
+}
+
 void bs_counters_on_renege(struct bs_day *day, int32_t i)
 {
     if (day->state[i] == BS_CUST_OUTSIDE) { /* gave up outside: never came in */

@@ -502,7 +502,7 @@ int bs_day_run(struct bs_day *day, const struct bs_scenario *sc, uint64_t seed,
             break;
         }
         /* A patience timer of a customer no longer waiting: not an event of the day. */
-        if (ev.kind == BS_EV_RENEGE && day->state[ev.arg] != BS_CUST_WAITING)
+        if (ev.kind == BS_EV_RENEGE && !bs_counters_renege_due(day, ev.arg, ev.time_min))
             continue;
         day->events++;
         advance(day, ev.time_min);

@@ -231,6 +231,37 @@ static void cap_bounds_occupancy_and_lowers_infections(void **state)
     harness_fini(&h);
 }
 
+/* Patience runs outside under the cap, and again from joining the line
+ * inside: every customer who gives up does so exactly when the patience of
+ * their current stage runs out. */
+static void patience_runs_outside_then_again_inside(void **state)
+{
+    (void)state;
+    struct harness h;
+    load_ok(&h, "day: {hours: 8}\ndemand: {customers_per_day: 960}\ntransactions: [{service_min: 1}]\n"
+                "counters: [{count: 1}]\nentrance: {occupancy_cap: 2}\n"
+                "reneging: {patience_min: {dist: exponential, mean: 5}}\n");
+    for (int r = 0; r < 20; r++) {
+        assert_int_equal(harness_day(&h, 0, 9, (uint64_t)r), 0);
+        const struct bs_day *d = h.day;
+        long outside = 0, inside = 0;
+        for (size_t i = 0; i < d->n_customers; i++) {
+            if (d->state[i] != BS_CUST_RENEGED)
+                continue;
+            if (d->leave_min[i] == d->arrival_min[i] + d->patience_min[i])
+                outside++;
+            else if (d->leave_min[i] == d->join_min[i] + d->patience_min[i])
+                inside++;
+            else
+                fail_msg("customer %zu gave up at %g, not when patience ran out", i, d->leave_min[i]);
+        }
+        assert_true(outside > 0);
+        assert_true(harness_metric(&h, BS_M_OUTSIDE_WAIT_MEAN_MIN) < 5);
+        assert_true(harness_metric(&h, BS_M_PEAK_OCCUPANCY) <= 2);
+    }
+    harness_fini(&h);
+}
+
 static void screening_flags_at_its_rates(void **state)
 {
     (void)state;
@@ -295,6 +326,7 @@ int main(void)
         cmocka_unit_test(zero_prevalence_zero_risk),
         cmocka_unit_test(ventilation_and_masks_never_raise_infections),
         cmocka_unit_test(cap_bounds_occupancy_and_lowers_infections),
+        cmocka_unit_test(patience_runs_outside_then_again_inside),
         cmocka_unit_test(screening_flags_at_its_rates),
         cmocka_unit_test(bad_exposure_input_names_line_column_and_key),
     };
