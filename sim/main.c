@@ -107,13 +107,25 @@ static int cmd_check(int argc, char **argv)
     }
     printf("%s: scenario '%s' is valid: %zu point%s x %ld replications, seed %llu\n", argv[2], ld.name,
            ld.n_points, ld.n_points == 1 ? "" : "s", ld.replications, (unsigned long long)ld.seed);
-    if (ld.sweep.n_keys > 0)
-        printf("baseline: point %zu\n", ld.sweep.baseline);
-    for (size_t p = 0; p < ld.n_points && ld.sweep.n_keys > 0; p++) {
-        printf("point %zu:", p);
-        for (size_t k = 0; k < ld.sweep.n_keys; k++)
-            printf(" %s=%s", ld.sweep.keys[k], ld.key_values[p * ld.sweep.n_keys + k]);
+    if (ld.sweep.n_keys > 0) {
+        /* The expanded sweep as a table: one row per point. */
+        int width[BS_CFG_OVERRIDES_MAX];
+        printf("%5s", "point");
+        for (size_t k = 0; k < ld.sweep.n_keys; k++) {
+            width[k] = (int)strlen(ld.sweep.keys[k]);
+            for (size_t p = 0; p < ld.n_points; p++) {
+                int w = (int)strlen(ld.key_values[p * ld.sweep.n_keys + k]);
+                width[k] = w > width[k] ? w : width[k];
+            }
+            printf("  %-*s", width[k], ld.sweep.keys[k]);
+        }
         printf("\n");
+        for (size_t p = 0; p < ld.n_points; p++) {
+            printf("%5zu", p);
+            for (size_t k = 0; k < ld.sweep.n_keys; k++)
+                printf("  %-*s", width[k], ld.key_values[p * ld.sweep.n_keys + k]);
+            printf("%s\n", p == ld.sweep.baseline ? "  (baseline)" : "");
+        }
     }
     bs_load_fini(&ld);
     return 0;

@@ -679,9 +679,10 @@ def test_check_prints_the_points_and_writes_nothing(branchsim, tmp_path):
     assert listing(tmp_path) == before
     lines = r.stdout.splitlines()
     assert "3 points" in lines[0]
-    points = [l for l in lines if l.startswith("point ")]
-    assert points == [f"point {i}: demand.customers_per_day={v}"
-                      for i, v in enumerate([100, 200, 300])]
+    # A table: a header naming the swept keys, then one row per point.
+    assert lines[1].split() == ["point", "demand.customers_per_day"]
+    rows = [l.split() for l in lines[2:]]
+    assert rows == [["0", "100", "(baseline)"], ["1", "200"], ["2", "300"]]
 
 
 def test_check_of_a_single_point(branchsim, tmp_path):
