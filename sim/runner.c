@@ -59,6 +59,10 @@ int bs_runner_run(struct bs_run *run, int threads, struct bs_error *err)
 {
     const struct bs_layout *L = &run->layout;
     const long n_items = (long)(run->n_points * run->n_replications);
+    /* Work items are blocks of a point's replications, handed out
+     * dynamically: points of very different cost keep every thread busy. */
+    const size_t blocks_per_point = (run->n_replications + BS_RUNNER_BLOCK - 1) / BS_RUNNER_BLOCK;
+    const long n_blocks = (long)(run->n_points * blocks_per_point);
     run->values = malloc((size_t)n_items * L->width * sizeof *run->values);
     if (!run->values)
         return bs_error_set(err, BS_ERR_RUN, "out of memory for %zu x %zu result slabs", run->n_points,
@@ -81,28 +85,35 @@ int bs_runner_run(struct bs_run *run, int threads, struct bs_error *err)
             alloc_failed = 1;
         }
 #pragma omp for schedule(dynamic, 1)
-        for (long item = 0; item < n_items; item++) {
+        for (long block = 0; block < n_blocks; block++) {
             if (!day)
                 continue;
-            size_t point = (size_t)item / run->n_replications;
-            size_t rep = (size_t)item % run->n_replications;
-            double *slab = run->values + (size_t)item * L->width;
-            struct bs_day_out out = {.row = slab, .series = slab + L->series_offset, .bin_stride = L->n_bins};
-            for (size_t b = 0; b < L->n_breakdowns; b++) {
-                out.breakdown[b] = slab + L->breakdown_offset[b];
-                out.entity_stride[b] = L->entities[b];
-            }
-            struct bs_error e = {0};
-            if (bs_day_run(day, run->points[point], run->seed, rep, &out, &e) != 0) {
+            size_t point = (size_t)block / blocks_per_point;
+            size_t first = ((size_t)block % blocks_per_point) * BS_RUNNER_BLOCK;
+            size_t last = first + BS_RUNNER_BLOCK < run->n_replications ? first + BS_RUNNER_BLOCK : run->n_replications;
+            for (size_t rep = first; rep < last; rep++) {
+                long item = (long)(point * run->n_replications + rep);
+                double *slab = run->values + (size_t)item * L->width;
+                struct bs_day_out out = {.row = slab, .series = slab + L->series_offset, .bin_stride = L->n_bins};
+                for (size_t b = 0; b < L->n_breakdowns; b++) {
+                    out.breakdown[b] = slab + L->breakdown_offset[b];
+                    out.entity_stride[b] = L->entities[b];
+                }
+                struct bs_error e = {0};
+                if (bs_day_run(day, run->points[point], run->seed, rep, &out, &e) != 0) {
 #pragma omp critical(bs_runner_failure)
-                if (item < first_failed) {
-                    first_failed = item;
-                    first_err = e;
+                    if (item < first_failed) {
+                        first_failed = item;
+                        first_err = e;
+                    }
                 }
             }
             if (run->progress != BS_PROGRESS_NONE) {
 #pragma omp critical(bs_runner_progress)
-                report_progress(run, ++done, n_items, started, &last_decile, &last_print);
+                {
+                    done += (long)(last - first);
+                    report_progress(run, done, n_items, started, &last_decile, &last_print);
+                }
             }
         }
         bs_day_free(day);

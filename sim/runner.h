@@ -1,5 +1,5 @@
-/* Runs every (scenario point, replication) work item with OpenMP. Item
- * (p, r) writes only its own slab of results, and its random streams depend
+/* Runs every (scenario point, block of replications) work item with
+ * OpenMP. Replication (p, r) writes only its own slab of results, and its random streams depend
  * on (seed, r) alone, so results are bitwise identical for any number of
  * threads. */
 #ifndef BS_RUNNER_H
@@ -10,6 +10,10 @@
 
 #include "error.h"
 #include "model.h"
+
+/* Replications per work item: small enough to balance two threads over a
+ * few hundred replications, large enough that scheduling costs nothing. */
+#define BS_RUNNER_BLOCK 8
 
 /* Where each kind of result sits in an item's slab of doubles. */
 struct bs_layout {
