@@ -23,8 +23,10 @@ static double now_s(void)
     return (double)ts.tv_sec + 1e-9 * (double)ts.tv_nsec;
 }
 
+static double last_replications_per_s;
+
 /* Returns customers per second per thread (best repeat); -1 on error. */
-static double bench(const char *file, int threads)
+static double bench_repeats(const char *file, int threads, int repeats, long replications)
 {
     struct bs_loaded ld;
     struct bs_error err = {0};
@@ -33,11 +35,13 @@ static double bench(const char *file, int threads)
         bs_load_fini(&ld);
         return -1;
     }
+    if (replications > 0)
+        ld.replications = replications;
     struct bs_run run = {.n_points = ld.n_points, .n_replications = (size_t)ld.replications, .seed = ld.seed,
                          .points = ld.points};
     bs_runner_layout(&run);
     double best_s = 1e300, customers = 0;
-    for (int rep = 0; rep < REPEATS; rep++) {
+    for (int rep = 0; rep < repeats; rep++) {
         double t0 = now_s();
         int st = bs_runner_run(&run, threads, &err);
         double s = now_s() - t0;
@@ -55,9 +59,15 @@ static double bench(const char *file, int threads)
     }
     bs_load_fini(&ld);
     double rate = customers / best_s / threads;
+    last_replications_per_s = (double)(run.n_points * run.n_replications) / best_s;
     printf("  %-30s %2d thread%s  %9.0f customers in %.3f s  %6.2f M customers/s per thread\n", file, threads,
            threads == 1 ? " " : "s", customers, best_s, rate / 1e6);
     return rate;
+}
+
+static double bench(const char *file, int threads)
+{
+    return bench_repeats(file, threads, REPEATS, 0);
 }
 
 int main(void)
@@ -80,6 +90,17 @@ int main(void)
     if (with > 0 && without > 0)
         printf("  exposure on costs %.0f %% over the same day without it (target: at most 30 %%)\n",
                100.0 * (without / with - 1.0));
+    /* A sweep's scheduling overhead: 100 points x 1000 replications against
+     * one point with as many replications, all cores, customers per second
+     * (demand varies over the sweep). */
+    double single = bench_repeats("scenarios/default.yaml", cores, 1, 100000);
+    double single_reps = last_replications_per_s;
+    double sweep = bench_repeats("tests/bench/sweep-100.yaml", cores, 1, 0);
+    if (single < 0 || sweep < 0)
+        return 1;
+    printf("  sweep of 100 points x 1000 replications: %.0f replications/s (one point: %.0f); time per customer "
+           "%+.1f %% against one point (target: under +5 %%)\n",
+           last_replications_per_s, single_reps, 100.0 * (single / sweep - 1.0));
     if (mmc < 0)
         return 1;
     FILE *f = fopen("build/bench_mmc.txt", "w");
