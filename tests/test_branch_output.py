@@ -305,3 +305,20 @@ def test_datasets_carry_dimension_scales_and_large_ones_are_compressed(tmp_path)
         for name in f["replications"]:
             assert f["replications"][name].attrs["unit"] is not None
             assert f["replications"][name].attrs["description"]
+
+
+def test_xarray_opens_the_output_without_our_reader(tmp_path):
+    """The dimension scales make the groups netCDF-4 datasets with named axes."""
+    import xarray as xr
+    scenario = tmp_path / "s.yaml"
+    scenario.write_text(SWEEP_BASE + "sweep:\n  counters.0.count: [4, 5]\n")
+    out = tmp_path / "s.h5"
+    assert run("run", scenario, "-r", 12, "-q", "-o", out).returncode == 0
+    with xr.open_dataset(out, group="replications", engine="netcdf4") as ds:
+        assert ds["wait_mean_min"].dims == ("point", "replication")
+        assert ds["wait_mean_min"].shape == (2, 12)
+        assert ds["wait_mean_min"].attrs["unit"] == "min"
+    with xr.open_dataset(out, group="segments", engine="netcdf4") as ds:
+        assert ds["arrived"].dims == ("point", "replication", "segment")
+    with xr.open_dataset(out, group="timeseries", engine="netcdf4") as ds:
+        assert ds["arrivals"].dims == ("point", "bin")

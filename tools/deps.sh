@@ -13,7 +13,7 @@ missing() {
         "$PKG_CONFIG" --exists "$lib" || echo "$lib"
     done
     [ -f /usr/include/Random123/philox.h ] || [ -n "${RANDOM123_CFLAGS:-}" ] || echo Random123
-    /usr/bin/python3 -c 'import h5py, numpy, pytest' 2>/dev/null || echo python3-h5py/numpy/pytest
+    /usr/bin/python3 -c 'import h5py, numpy, pytest, xarray, netCDF4' 2>/dev/null || echo python3-h5py/numpy/pytest/xarray/netcdf4
 }
 
 gaps=$(missing | tr '\n' ' ')
