@@ -169,7 +169,8 @@ struct scales {
     hid_t entity[BS_BREAKDOWNS_MAX];
 };
 
-static hid_t make_scale(hid_t file, const char *name, hsize_t n, const double *values, const char *const *labels)
+static hid_t make_scale(hid_t file, const char *name, hsize_t n, const double *values, const char *const *labels,
+                        const char *unit, const char *description)
 {
     hid_t d;
     if (labels) {
@@ -190,6 +191,10 @@ static hid_t make_scale(hid_t file, const char *name, hsize_t n, const double *v
         H5Dclose(d);
         d = -1;
     }
+    if (d >= 0 && (attr_string(d, "description", description) < 0 || attr_string(d, "unit", unit) < 0)) {
+        H5Dclose(d);
+        d = -1;
+    }
     return d;
 }
 
@@ -203,21 +208,24 @@ static herr_t make_scales(hid_t file, const struct bs_run *run, struct scales *s
     herr_t st = v && labels ? 0 : -1;
     for (size_t i = 0; v && i < most; i++)
         v[i] = (double)i;
-    sc->point = st < 0 ? -1 : make_scale(file, "point", run->n_points, v, NULL);
-    sc->replication = st < 0 ? -1 : make_scale(file, "replication", run->n_replications, v, NULL);
-    sc->stat = st < 0 ? -1 : make_scale(file, "stat", BS_STAT_COUNT, NULL, bs_stat_names);
+    sc->point = st < 0 ? -1 : make_scale(file, "point", run->n_points, v, NULL, "1",
+                                         "scenario point (sweep order); /scenarios holds its key values");
+    sc->replication = st < 0 ? -1 : make_scale(file, "replication", run->n_replications, v, NULL, "1",
+                                               "replication (a simulated day); the same customers at every point");
+    sc->stat = st < 0 ? -1 : make_scale(file, "stat", BS_STAT_COUNT, NULL, bs_stat_names, "",
+                                        "statistic over replications");
     for (size_t b = 0; v && b < L->n_bins; b++)
         v[b] = (double)b * L->bin_min; /* bin start, minutes after opening */
-    sc->bin = st < 0 ? -1 : make_scale(file, "bin", L->n_bins, v, NULL);
-    if (sc->bin >= 0 && attr_string(sc->bin, "unit", "min") < 0)
-        st = -1;
+    sc->bin = st < 0 ? -1 : make_scale(file, "bin", L->n_bins, v, NULL, "min",
+                                       "time-series bin: its start, minutes after opening");
     for (size_t b = 0; b < L->n_breakdowns; b++) {
         sc->entity[b] = -1;
         if (st < 0 || L->entities[b] > 64)
             continue;
         for (size_t e = 0; e < L->entities[b]; e++)
             labels[e] = bs_scenario_entity_name(run->points[0], b, e);
-        sc->entity[b] = make_scale(file, L->breakdowns[b].dim, L->entities[b], NULL, labels);
+        sc->entity[b] = make_scale(file, L->breakdowns[b].dim, L->entities[b], NULL, labels, "",
+                                   "entity of the breakdown, by name");
     }
     free(v);
     free(labels);
@@ -330,6 +338,10 @@ static herr_t write_scenarios(hid_t group, const struct bs_output_data *data, do
         if (d < 0)
             return -1;
         herr_t st = attach(d, sc->point, -1, -1);
+        if (st >= 0)
+            st = attr_string(d, "unit", "as in the scenario");
+        if (st >= 0)
+            st = attr_string(d, "description", "the swept key's value at each point (scenarios/README.md gives its unit)");
         H5Dclose(d);
         if (st < 0)
             return -1;

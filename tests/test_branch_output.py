@@ -322,3 +322,17 @@ def test_xarray_opens_the_output_without_our_reader(tmp_path):
         assert ds["arrived"].dims == ("point", "replication", "segment")
     with xr.open_dataset(out, group="timeseries", engine="netcdf4") as ds:
         assert ds["arrivals"].dims == ("point", "bin")
+
+
+def test_every_dataset_has_unit_and_description(tmp_path):
+    scenario = tmp_path / "s.yaml"
+    scenario.write_text(SWEEP_BASE + "sweep:\n  counters.0.count: [4, 5]\n")
+    out = tmp_path / "s.h5"
+    assert run("run", scenario, "-r", 5, "-q", "-o", out).returncode == 0
+    missing = []
+    with h5py.File(out) as f:
+        def visit(name, obj):
+            if isinstance(obj, h5py.Dataset) and ("unit" not in obj.attrs or not obj.attrs.get("description")):
+                missing.append(name)
+        f.visititems(visit)
+    assert missing == []
