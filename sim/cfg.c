@@ -143,6 +143,28 @@ void bs_cfg_fini(struct bs_cfg *cfg)
     cfg->text = NULL;
 }
 
+int bs_cfg_add_list(struct bs_cfg *cfg, const char *key, const char *const *values, size_t n, int *key_node,
+                    int *list_node)
+{
+    yaml_document_t *doc = &cfg->doc;
+    *key_node = yaml_document_add_scalar(doc, NULL, (yaml_char_t *)key, (int)strlen(key), YAML_PLAIN_SCALAR_STYLE);
+    *list_node = yaml_document_add_sequence(doc, NULL, YAML_FLOW_SEQUENCE_STYLE);
+    int ok = *key_node > 0 && *list_node > 0;
+    for (size_t i = 0; ok && i < n; i++) {
+        int item = yaml_document_add_scalar(doc, NULL, (yaml_char_t *)values[i], (int)strlen(values[i]),
+                                            YAML_PLAIN_SCALAR_STYLE);
+        ok = item > 0 && yaml_document_append_sequence_item(doc, *list_node, item);
+    }
+    size_t n_nodes = (size_t)(doc->nodes.top - doc->nodes.start);
+    unsigned char *used = ok ? realloc(cfg->used, n_nodes + 1) : NULL;
+    if (!used)
+        return bs_error_set(cfg->err, BS_ERR_RUN, "out of memory adding values to the scenario");
+    memset(used + cfg->n_nodes + 1, 0, n_nodes - cfg->n_nodes);
+    cfg->used = used;
+    cfg->n_nodes = n_nodes;
+    return 0;
+}
+
 void bs_cfg_clear_overrides(struct bs_cfg *cfg)
 {
     cfg->n_ov = 0;

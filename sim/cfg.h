@@ -75,6 +75,11 @@ void bs_cfg_mark_used(struct bs_cfg *cfg, const yaml_node_t *node);
 /* Errors for any mapping key never read (or given twice), in file order. */
 int bs_cfg_check_unknown(struct bs_cfg *cfg);
 
+/* Adds a key and a list of plain scalar values to the document (not to its
+ * mapping): how a command-line range becomes a sweep. Node indices out. */
+int bs_cfg_add_list(struct bs_cfg *cfg, const char *key, const char *const *values, size_t n, int *key_node,
+                    int *list_node);
+
 void bs_cfg_clear_overrides(struct bs_cfg *cfg);
 int bs_cfg_add_override(struct bs_cfg *cfg, const char *key, int node);
 

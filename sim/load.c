@@ -29,7 +29,22 @@ static void name_point(struct bs_loaded *ld, size_t p, struct bs_error *err)
         snprintf(err->msg + len, sizeof err->msg - len, ")");
 }
 
+static int load(struct bs_loaded *ld, const char *file, const char *vary_key, const char *const *values,
+                size_t n_values, struct bs_error *err);
+
 int bs_load(struct bs_loaded *ld, const char *file, struct bs_error *err)
+{
+    return load(ld, file, NULL, NULL, 0, err);
+}
+
+int bs_load_varying(struct bs_loaded *ld, const char *file, const char *key, const char *const *values, size_t n,
+                    struct bs_error *err)
+{
+    return load(ld, file, key, values, n, err);
+}
+
+static int load(struct bs_loaded *ld, const char *file, const char *vary_key, const char *const *values,
+                size_t n_values, struct bs_error *err)
 {
     memset(ld, 0, sizeof *ld);
     struct bs_cfg *cfg = &ld->cfg;
@@ -42,6 +57,20 @@ int bs_load(struct bs_loaded *ld, const char *file, struct bs_error *err)
         bs_sweep_parse(cfg, &ld->sweep))
         return err->status;
     ld->seed = (uint64_t)seed;
+    if (vary_key) {
+        if (ld->sweep.n_keys > 0)
+            return bs_cfg_fail(cfg, "sweep", "plan varies one key itself: remove the sweep section");
+        struct bs_sweep *sw = &ld->sweep;
+        if (strlen(vary_key) >= BS_CFG_PATH_MAX)
+            return bs_error_set(err, BS_ERR_INPUT, "--vary: key too long");
+        if (bs_cfg_add_list(cfg, vary_key, values, n_values, &sw->key_node[0], &sw->list_node[0]))
+            return err->status;
+        strcpy(sw->keys[0], vary_key);
+        sw->n_values[0] = n_values;
+        sw->n_keys = 1;
+        sw->n_points = n_values;
+        bs_cfg_mark_used(cfg, bs_cfg_node(cfg, vary_key));
+    }
     if (bs_sweep_resolve_baseline(cfg, &ld->sweep))
         return err->status;
     size_t n = ld->sweep.n_points, k_n = ld->sweep.n_keys;

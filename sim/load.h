@@ -24,6 +24,11 @@ struct bs_loaded {
 
 /* Returns 0, or the error status with err set; call bs_load_fini either way. */
 int bs_load(struct bs_loaded *ld, const char *file, struct bs_error *err);
+
+/* The same, with one key varied over values given as text (the file must
+ * hold no sweep of its own): `branchsim plan`. */
+int bs_load_varying(struct bs_loaded *ld, const char *file, const char *key, const char *const *values, size_t n,
+                    struct bs_error *err);
 void bs_load_fini(struct bs_loaded *ld);
 
 #endif

@@ -95,6 +95,48 @@ static void default_output(const char *scenario, char *out, size_t cap)
     snprintf(out, cap, "%.*s.h5", (int)len, base);
 }
 
+/* Runs every point of a loaded scenario and writes the result file; the
+ * caller frees run->values. Returns 0 or the error status. */
+static int execute(struct bs_loaded *ld, const char *scenario_file, const char *out_path, int threads, int quiet,
+                   struct bs_run *run, struct bs_error *err)
+{
+    *run = (struct bs_run){
+        .n_points = ld->n_points,
+        .n_replications = (size_t)ld->replications,
+        .seed = ld->seed,
+        .points = ld->points,
+        .progress = quiet ? BS_PROGRESS_NONE : isatty(STDERR_FILENO) ? BS_PROGRESS_TERMINAL : BS_PROGRESS_LOG,
+    };
+    bs_runner_layout(run);
+    struct bs_output out;
+    int st = bs_output_open(&out, out_path, err);
+    if (st)
+        return st;
+    remove_partial_on_interrupt(out.partial_path);
+    st = bs_runner_run(run, threads, err);
+    if (!st) {
+        const char *keys[BS_CFG_OVERRIDES_MAX];
+        for (size_t k = 0; k < ld->sweep.n_keys; k++)
+            keys[k] = ld->sweep.keys[k];
+        struct bs_output_data data = {
+            .scenario_text = ld->cfg.text,
+            .scenario_file = scenario_file,
+            .scenario_name = ld->name,
+            .run = run,
+            .baseline = ld->sweep.baseline,
+            .n_keys = ld->sweep.n_keys,
+            .keys = keys,
+            .key_values = (const char *const *)ld->key_values,
+        };
+        st = bs_output_write(&out, &data, err);
+    }
+    if (!st)
+        st = bs_output_commit(&out, err);
+    else
+        bs_output_abort(&out);
+    return st;
+}
+
 static int cmd_check(int argc, char **argv)
 {
     if (argc != 3)
@@ -186,43 +228,8 @@ static int cmd_run(int argc, char **argv)
         out_path = default_path;
     }
 
-    struct bs_run run = {
-        .n_points = ld.n_points,
-        .n_replications = (size_t)ld.replications,
-        .seed = ld.seed,
-        .points = ld.points,
-        .progress = quiet ? BS_PROGRESS_NONE : isatty(STDERR_FILENO) ? BS_PROGRESS_TERMINAL : BS_PROGRESS_LOG,
-    };
-    bs_runner_layout(&run);
-    struct bs_output out;
-    int st = bs_output_open(&out, out_path, &err);
-    if (st) {
-        bs_load_fini(&ld);
-        return fail(&err);
-    }
-    remove_partial_on_interrupt(out.partial_path);
-    st = bs_runner_run(&run, (int)threads, &err);
-    if (!st) {
-        struct bs_output_data data = {
-            .scenario_text = ld.cfg.text,
-            .scenario_file = scenario_file,
-            .scenario_name = ld.name,
-            .run = &run,
-            .baseline = ld.sweep.baseline,
-            .n_keys = ld.sweep.n_keys,
-            .keys = NULL,
-            .key_values = (const char *const *)ld.key_values,
-        };
-        const char *keys[BS_CFG_OVERRIDES_MAX];
-        for (size_t k = 0; k < ld.sweep.n_keys; k++)
-            keys[k] = ld.sweep.keys[k];
-        data.keys = keys;
-        st = bs_output_write(&out, &data, &err);
-    }
-    if (!st)
-        st = bs_output_commit(&out, &err);
-    else
-        bs_output_abort(&out);
+    struct bs_run run;
+    int st = execute(&ld, scenario_file, out_path, (int)threads, quiet, &run, &err);
     free(run.values);
     bs_load_fini(&ld);
     if (st)
