@@ -2,7 +2,9 @@
  * 1 a run failed, 2 bad usage or input. Nothing below main() exits. */
 #include <errno.h>
 #include <getopt.h>
+#include <gsl/gsl_cdf.h>
 #include <gsl/gsl_errno.h>
+#include <math.h>
 #include <limits.h>
 #include <signal.h>
 #include <unistd.h>
@@ -14,6 +16,7 @@
 #include "model.h"
 #include "output.h"
 #include "runner.h"
+#include "stats.h"
 #include "version.h"
 
 static const char usage_text[] =
@@ -22,6 +25,10 @@ static const char usage_text[] =
     "       branchsim describe OUT.h5 [--metric a,b] [--csv]\n"
     "                                         the summary of a result file: per point, metrics with\n"
     "                                         95 % CIs and paired differences against the baseline\n"
+    "       branchsim plan SCENARIO.yaml --vary KEY --range LO:HI[:STEP] --target 'METRIC<=X' [--target ...]\n"
+    "                      [--minimize|--maximize] [--confidence 0.95] [-o OUT.h5] [-r N] [-s SEED] [-j N]\n"
+    "                                         the smallest (largest) value of KEY whose one-sided\n"
+    "                                         confidence bound meets every target (exit 1 if none does)\n"
     "       branchsim --version | --help\n"
     "\n"
     "run options:\n"
@@ -242,6 +249,204 @@ static int cmd_run(int argc, char **argv)
     return 0;
 }
 
+/* ---- plan: the smallest (or largest) value of one key that meets targets ---- */
+
+#define PLAN_VALUES_MAX 1000
+
+struct target {
+    char metric[128];
+    int at_most; /* METRIC<=X; else METRIC>=X */
+    double bound;
+    size_t index; /* in the metric registry */
+};
+
+static int parse_target(const char *text, struct target *t)
+{
+    const char *op = strstr(text, "<=");
+    t->at_most = 1;
+    if (!op) {
+        op = strstr(text, ">=");
+        t->at_most = 0;
+    }
+    char *end;
+    if (!op || op == text || (size_t)(op - text) >= sizeof t->metric)
+        return -1;
+    memcpy(t->metric, text, (size_t)(op - text));
+    t->metric[op - text] = '\0';
+    t->bound = strtod(op + 2, &end);
+    return end == op + 2 || *end ? -1 : 0;
+}
+
+/* Values LO, LO+STEP, ... <= HI as text (integers when all three are). */
+static int parse_range(const char *text, char (*values)[32], size_t *n)
+{
+    double lo, hi, step = 1;
+    int fields = sscanf(text, "%lf:%lf:%lf", &lo, &hi, &step);
+    if (fields < 2 || !(step > 0) || hi < lo || (hi - lo) / step >= PLAN_VALUES_MAX)
+        return -1;
+    int integral = lo == floor(lo) && hi == floor(hi) && step == floor(step);
+    *n = 0;
+    for (double v = lo; v <= hi + 1e-9 * step; v = lo + step * (double)*n) {
+        if (integral)
+            snprintf(values[*n], sizeof values[*n], "%.0f", v);
+        else
+            snprintf(values[*n], sizeof values[*n], "%.10g", v);
+        ++*n;
+    }
+    return 0;
+}
+
+static int cmd_plan(int argc, char **argv)
+{
+    static const struct option opts[] = {
+        {"vary", required_argument, NULL, 'v'},       {"range", required_argument, NULL, 'R'},
+        {"target", required_argument, NULL, 't'},     {"minimize", no_argument, NULL, 'n'},
+        {"maximize", no_argument, NULL, 'x'},         {"confidence", required_argument, NULL, 'c'},
+        {"output", required_argument, NULL, 'o'},     {"replications", required_argument, NULL, 'r'},
+        {"seed", required_argument, NULL, 's'},       {"threads", required_argument, NULL, 'j'},
+        {"quiet", no_argument, NULL, 'q'},            {NULL, 0, NULL, 0},
+    };
+    const char *key = NULL, *range = NULL, *out_path = NULL;
+    struct target targets[8];
+    size_t n_targets = 0;
+    int maximize = 0, quiet = 0, c;
+    double confidence = 0.95;
+    long reps = 0, seed = -1, threads = 0;
+    optind = 2;
+    while ((c = getopt_long(argc, argv, "o:r:s:j:q", opts, NULL)) != -1) {
+        switch (c) {
+        case 'v': key = optarg; break;
+        case 'R': range = optarg; break;
+        case 'n': maximize = 0; break;
+        case 'x': maximize = 1; break;
+        case 'o': out_path = optarg; break;
+        case 'q': quiet = 1; break;
+        case 't':
+            if (n_targets == 8 || parse_target(optarg, &targets[n_targets]))
+                return usage_error("--target: expected METRIC<=X or METRIC>=X (at most 8)");
+            n_targets++;
+            break;
+        case 'c': {
+            char *end;
+            confidence = strtod(optarg, &end);
+            if (*end || !(confidence > 0.5 && confidence < 1))
+                return usage_error("--confidence: expected a number in (0.5, 1), e.g. 0.95");
+            break;
+        }
+        case 'r':
+            if (parse_count("-r", optarg, 2, 100000000, &reps))
+                return BS_ERR_INPUT;
+            break;
+        case 's':
+            if (parse_count("-s", optarg, 0, LONG_MAX, &seed))
+                return BS_ERR_INPUT;
+            break;
+        case 'j':
+            if (parse_count("-j", optarg, 1, 4096, &threads))
+                return BS_ERR_INPUT;
+            break;
+        default:
+            return usage_error("bad option for plan");
+        }
+    }
+    if (optind != argc - 1 || !key || !range || n_targets == 0)
+        return usage_error("plan takes one scenario file, --vary KEY, --range LO:HI[:STEP] and --target");
+    static char values[PLAN_VALUES_MAX][32];
+    size_t n_values;
+    if (parse_range(range, values, &n_values))
+        return usage_error("--range: expected LO:HI or LO:HI:STEP with LO <= HI, STEP > 0, at most 1000 values");
+    size_t n_metrics;
+    const struct bs_metric_def *metrics = bs_model_metrics(&n_metrics);
+    for (size_t t = 0; t < n_targets; t++) {
+        targets[t].index = n_metrics;
+        for (size_t m = 0; m < n_metrics; m++)
+            if (strcmp(metrics[m].name, targets[t].metric) == 0)
+                targets[t].index = m;
+        if (targets[t].index == n_metrics) {
+            fprintf(stderr, "branchsim: --target: no metric '%s' (branchsim describe lists them)\n", targets[t].metric);
+            return BS_ERR_INPUT;
+        }
+    }
+    const char *scenario_file = argv[optind];
+    const char *texts[PLAN_VALUES_MAX];
+    for (size_t i = 0; i < n_values; i++)
+        texts[i] = values[i];
+    struct bs_loaded ld;
+    struct bs_error err = {0};
+    if (bs_load_varying(&ld, scenario_file, key, texts, n_values, &err)) {
+        bs_load_fini(&ld);
+        return fail(&err);
+    }
+    if (reps > 0)
+        ld.replications = reps;
+    if (seed >= 0)
+        ld.seed = (uint64_t)seed;
+    if (ld.replications < 2) {
+        bs_load_fini(&ld);
+        return usage_error("plan needs at least 2 replications for a confidence bound");
+    }
+    char default_path[1024];
+    if (!out_path) {
+        default_output(scenario_file, default_path, sizeof default_path);
+        size_t len = strlen(default_path);
+        snprintf(default_path + len - 3, sizeof default_path - len + 3, "-plan.h5");
+        out_path = default_path;
+    }
+    struct bs_run run;
+    int st = execute(&ld, scenario_file, out_path, (int)threads, 1, &run, &err);
+    if (st) {
+        free(run.values);
+        bs_load_fini(&ld);
+        return fail(&err);
+    }
+    /* One-sided bounds at the confidence level, from the replications of
+     * each value (the same customers at every value). */
+    const size_t R = run.n_replications;
+    double t_quantile = gsl_cdf_tdist_Pinv(confidence, (double)(R - 1));
+    double *x = malloc(R * sizeof *x), *scratch = malloc(R * sizeof *scratch);
+    long answer = -1;
+    if (!quiet) {
+        printf("%-12s", key);
+        for (size_t t = 0; t < n_targets; t++)
+            printf("  %s %s %g (%.0f %% bound)", targets[t].metric, targets[t].at_most ? "<=" : ">=", targets[t].bound,
+                   100 * confidence);
+        printf("\n");
+    }
+    for (size_t k = 0; k < n_values; k++) {
+        size_t p = maximize ? n_values - 1 - k : k;
+        int meets = 1;
+        if (!quiet)
+            printf("%-12s", values[p]);
+        for (size_t t = 0; t < n_targets; t++) {
+            double summary[BS_STAT_COUNT];
+            for (size_t r = 0; r < R; r++)
+                x[r] = run.values[(p * R + r) * run.layout.width + targets[t].index];
+            bs_stats_summary(x, 1, R, scratch, summary);
+            double half = t_quantile * summary[BS_STAT_SD] / sqrt(summary[BS_STAT_N]);
+            double bound = targets[t].at_most ? summary[BS_STAT_MEAN] + half : summary[BS_STAT_MEAN] - half;
+            int ok = isfinite(bound) && (targets[t].at_most ? bound <= targets[t].bound : bound >= targets[t].bound);
+            meets = meets && ok;
+            if (!quiet)
+                printf("  %11.4g (bound %.4g) %s", summary[BS_STAT_MEAN], bound, ok ? "meets" : "fails");
+        }
+        if (!quiet)
+            printf("\n");
+        if (meets && answer < 0)
+            answer = (long)p;
+    }
+    free(x);
+    free(scratch);
+    free(run.values);
+    if (answer >= 0)
+        printf("answer: %s = %s is the %s value in %s meeting every target at %.0f %% confidence (wrote %s)\n", key,
+               values[answer], maximize ? "largest" : "smallest", range, 100 * confidence, out_path);
+    else
+        printf("no value of %s in %s meets every target at %.0f %% confidence (wrote %s)\n", key, range,
+               100 * confidence, out_path);
+    bs_load_fini(&ld);
+    return answer >= 0 ? 0 : BS_ERR_RUN;
+}
+
 static int cmd_describe(int argc, char **argv)
 {
     static const struct option opts[] = {
@@ -287,6 +492,8 @@ int main(int argc, char **argv)
         return cmd_check(argc, argv);
     if (strcmp(argv[1], "describe") == 0)
         return cmd_describe(argc, argv);
+    if (strcmp(argv[1], "plan") == 0)
+        return cmd_plan(argc, argv);
     char what[128];
     snprintf(what, sizeof what, "unknown command '%s'", argv[1]);
     return usage_error(what);

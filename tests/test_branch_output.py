@@ -336,3 +336,47 @@ def test_every_dataset_has_unit_and_description(tmp_path):
                 missing.append(name)
         f.visititems(visit)
     assert missing == []
+
+
+def erlang_c(c, a):
+    import math
+    term, total = 1.0, 0.0
+    for k in range(c):
+        total += term
+        term *= a / (k + 1)
+    tail = term / (1 - a / c)
+    return tail / (total + tail)
+
+
+PLAN_MMC = ("day: {hours: 24}\ndemand: {customers_per_day: 4608}\n"
+            "transactions: [{service_min: {dist: exponential, mean: 1.0}}]\ncounters: [{count: 4}]\n"
+            "output: {warmup_min: 360}\nreplications: 40\n")
+
+
+def test_plan_finds_the_erlang_c_staffing(tmp_path):
+    """lambda = 3.2/min, mu = 1/min: the fewest counters with P(wait > 0) <= 0.2
+    is the smallest c with Erlang C(c, 3.2) <= 0.2 (the bound is tight enough
+    here: C(5) = 0.29, C(6) = 0.13)."""
+    scenario = tmp_path / "mmc.yaml"
+    scenario.write_text(PLAN_MMC)
+    out = tmp_path / "plan.h5"
+    r = run("plan", scenario, "--vary", "counters.0.count", "--range", "4:9", "--target", "share_waited<=0.2",
+            "-o", out, "-q")
+    assert r.returncode == 0, r.stderr
+    want = min(c for c in range(4, 10) if erlang_c(c, 3.2) <= 0.2)
+    assert f"counters.0.count = {want} is the smallest value" in r.stdout
+    with h5py.File(out) as f:
+        assert list(f["scenarios/counters.0.count"][()]) == [4, 5, 6, 7, 8, 9]
+        assert f["replications/share_waited"].shape == (6, 40)
+
+
+def test_plan_without_an_answer_or_with_a_bad_metric(tmp_path):
+    scenario = tmp_path / "mmc.yaml"
+    scenario.write_text(PLAN_MMC)
+    none = run("plan", scenario, "--vary", "counters.0.count", "--range", "4:5", "--target", "share_waited<=0.01",
+               "-o", tmp_path / "a.h5", "-q")
+    assert none.returncode == 1 and "no value of counters.0.count in 4:5 meets" in none.stdout
+    bad = run("plan", scenario, "--vary", "counters.0.count", "--range", "4:5", "--target", "nonsense<=1",
+              "-o", tmp_path / "b.h5")
+    assert bad.returncode == 2 and "no metric 'nonsense'" in bad.stderr
+    assert not (tmp_path / "b.h5").exists()
