@@ -40,7 +40,7 @@ BENCH_BINS = $(BUILD)/tests/bench/bench_mmc $(BUILD)/tests/bench/bench_rng
 # Keep test and bench objects between runs.
 .SECONDARY:
 
-.PHONY: all deps run test test-c test-py test-asan bench install clean
+.PHONY: all deps run test test-c test-py test-asan bench report install clean
 
 all: $(BUILD)/branchsim
 
@@ -89,10 +89,18 @@ bench: $(BENCH_BINS)
 	$(BUILD)/tests/bench/bench_mmc
 	$(PYTHON) tests/bench/mmc_simpy.py --replications 20 --compare $(BUILD)/bench_mmc.txt
 
+# A report with figures of a result file: make report OUT=sweep.h5 [DIR=report]
+DIR ?= report
+report:
+	@test -n "$(OUT)" || { echo "usage: make report OUT=result.h5 [DIR=report]"; exit 2; }
+	$(PYTHON) analysis/report.py $(OUT) -o $(DIR)
+
 install: $(BUILD)/branchsim
 	install -d $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(PREFIX)/share/branchsim/scenarios
 	install -m 755 $(BUILD)/branchsim $(DESTDIR)$(PREFIX)/bin/branchsim
 	install -m 644 scenarios/*.yaml scenarios/README.md $(DESTDIR)$(PREFIX)/share/branchsim/scenarios/
+	install -d $(DESTDIR)$(PREFIX)/share/branchsim/analysis
+	install -m 644 analysis/*.py $(DESTDIR)$(PREFIX)/share/branchsim/analysis/
 
 clean:
 	rm -rf build
