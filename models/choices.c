@@ -1,4 +1,4 @@
-/* The customers' choices: what each intent becomes, in order (DESIGN.md):
+/* The customers' choices: what each intent becomes, in order (README.md):
  * online shift, appointment booking (in random booking order, into the
  * intent's slot or the nearest with room), no-show and punctuality, and
  * peak shifting of walk-ins, self-service at a kiosk. Then the day's

@@ -115,6 +115,26 @@ static int read_table(hid_t group, const char *metric, unsigned long long points
     return ok ? 0 : -1;
 }
 
+/* A CSV field: quoted when it holds a comma, quote or newline. */
+static void csv_field(char *out, size_t cap, const char *text)
+{
+    if (!strpbrk(text, ",\"\n")) {
+        snprintf(out, cap, "%s", text);
+        return;
+    }
+    size_t n = 0;
+    if (cap < 3)
+        return;
+    out[n++] = '"';
+    for (const char *p = text; *p && n + 3 < cap; p++) {
+        if (*p == '"')
+            out[n++] = '"';
+        out[n++] = *p;
+    }
+    out[n++] = '"';
+    out[n] = '\0';
+}
+
 /* Whether metric is among the comma-separated names (all when NULL). */
 static int wanted(const char *list, const char *metric)
 {
@@ -188,11 +208,15 @@ int bs_output_describe(const char *path, FILE *to, const struct bs_describe_opts
     for (size_t p = 0; p < points; p++) {
         char values[1024] = "";
         for (long k = 0; k < n_keys; k++) {
-            char v[256];
+            char v[256], quoted[520];
             point_value(g_sc, keys[k], p, v, sizeof v);
             size_t used = strlen(values);
-            snprintf(values + used, sizeof values - used, opts->csv ? ",%s" : "%s%s = %s", opts->csv ? v : (k ? ", " : ""),
-                     opts->csv ? "" : keys[k], opts->csv ? "" : v);
+            if (opts->csv) {
+                csv_field(quoted, sizeof quoted, v);
+                snprintf(values + used, sizeof values - used, ",%s", quoted);
+            } else {
+                snprintf(values + used, sizeof values - used, "%s%s = %s", k ? ", " : "", keys[k], v);
+            }
         }
         if (!opts->csv) {
             if (points > 1 || n_keys > 0)

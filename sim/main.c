@@ -166,13 +166,15 @@ static int cmd_check(int argc, char **argv)
                 int w = (int)strlen(ld.key_values[p * ld.sweep.n_keys + k]);
                 width[k] = w > width[k] ? w : width[k];
             }
-            printf("  %-*s", width[k], ld.sweep.keys[k]);
+            printf("  %-*s", k + 1 == ld.sweep.n_keys ? 0 : width[k], ld.sweep.keys[k]);
         }
         printf("\n");
         for (size_t p = 0; p < ld.n_points; p++) {
             printf("%5zu", p);
-            for (size_t k = 0; k < ld.sweep.n_keys; k++)
-                printf("  %-*s", width[k], ld.key_values[p * ld.sweep.n_keys + k]);
+            for (size_t k = 0; k < ld.sweep.n_keys; k++) {
+                int last = k + 1 == ld.sweep.n_keys && p != ld.sweep.baseline;
+                printf("  %-*s", last ? 0 : width[k], ld.key_values[p * ld.sweep.n_keys + k]);
+            }
             printf("%s\n", p == ld.sweep.baseline ? "  (baseline)" : "");
         }
     }

@@ -124,8 +124,8 @@ static herr_t attr_number(hid_t obj, const char *name, hid_t type, const void *v
     return st;
 }
 
-/* Datasets this large are chunked along replications and compressed
- * (shuffle + deflate): deterministic, so files stay bitwise reproducible. */
+/* Datasets this large are chunked and compressed (shuffle + deflate): the
+ * compression is deterministic, so datasets stay bitwise reproducible. */
 #define COMPRESS_FROM_ELEMENTS 65536
 #define CHUNK_ELEMENTS 65536
 
@@ -140,9 +140,15 @@ static hid_t write_doubles(hid_t parent, const char *name, int rank, const hsize
     for (int i = 0; i < rank; i++)
         total *= dims[i];
     if (dcpl >= 0 && rank >= 2 && total >= COMPRESS_FROM_ELEMENTS) {
+        /* Whole rows (replications of a point) where they fit; several
+         * short rows (a point's statistics) per chunk. */
         hsize_t chunk[3] = {1, dims[1], rank == 3 ? dims[2] : 1};
         while (chunk[1] > 1 && chunk[1] * chunk[2] > CHUNK_ELEMENTS)
             chunk[1] = (chunk[1] + 1) / 2;
+        hsize_t row = chunk[1] * chunk[2];
+        chunk[0] = row < CHUNK_ELEMENTS ? CHUNK_ELEMENTS / row : 1;
+        if (chunk[0] > dims[0])
+            chunk[0] = dims[0];
         if (H5Pset_chunk(dcpl, rank, chunk) < 0 || H5Pset_shuffle(dcpl) < 0 || H5Pset_deflate(dcpl, 4) < 0) {
             H5Pclose(dcpl);
             H5Sclose(s);

@@ -1,4 +1,4 @@
-/* HDF5 output (layout in DESIGN.md). A run writes into "OUT.partial-PID"
+/* HDF5 output (layout in README.md, "Output (HDF5)"). A run writes into "OUT.partial-PID"
  * opened before the run starts (so a bad path fails at once) and renamed to
  * OUT only when everything is written: a file named OUT is always complete. */
 #ifndef BS_OUTPUT_H

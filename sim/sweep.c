@@ -76,6 +76,13 @@ static int parse_points(struct bs_cfg *cfg, struct bs_sweep *sw, yaml_node_t *li
             for (size_t j = 0; known && j < sw->n_keys; j++)
                 if (strcmp(sw->keys[j], name) == 0)
                     known = 2;
+            for (yaml_node_pair_t *q = pt->data.mapping.pairs.start; known == 2 && q < pr; q++) {
+                char other[BS_CFG_PATH_MAX];
+                yaml_node_t *qk = yaml_document_get_node(&cfg->doc, q->key);
+                if (qk->type == YAML_SCALAR_NODE && normalize_key((const char *)qk->data.scalar.value, other) == 0 &&
+                    strcmp(other, name) == 0)
+                    return bs_cfg_fail_node(cfg, k, "sweep.points", "'%s' given twice in one point", name);
+            }
             if (known != 2)
                 return bs_cfg_fail_node(cfg, k, "sweep.points",
                                         "'%s' is not among the keys of the first point: every point names the same keys",
@@ -129,6 +136,8 @@ int bs_sweep_parse(struct bs_cfg *cfg, struct bs_sweep *sw)
         sw->n_values[sw->n_keys - 1] = (size_t)(v->data.sequence.items.top - v->data.sequence.items.start);
     }
     if (points) {
+        if (sw->zip)
+            return bs_cfg_fail_node(cfg, points, "sweep.points", "mode: zip does not apply to explicit points");
         if (sw->n_keys > 0)
             return bs_cfg_fail_node(cfg, points, "sweep.points", "give either points or lists of values per key, not both");
         return parse_points(cfg, sw, points);

@@ -380,3 +380,28 @@ def test_plan_without_an_answer_or_with_a_bad_metric(tmp_path):
               "-o", tmp_path / "b.h5")
     assert bad.returncode == 2 and "no metric 'nonsense'" in bad.stderr
     assert not (tmp_path / "b.h5").exists()
+
+
+@pytest.mark.parametrize("sweep, where", [
+    ("  points:\n    - {counters.0.count: 1, demand.customers_per_day: 5}\n"
+     "    - {counters.0.count: 6, counters.0.count: 7}\n", ":7:29: sweep.points: 'counters.0.count' given twice"),
+    ("  mode: zip\n  points:\n    - {counters.0.count: 1}\n", "sweep.points: mode: zip does not apply"),
+])
+def test_bad_explicit_points(tmp_path, sweep, where):
+    scenario = tmp_path / "s.yaml"
+    scenario.write_text("demand: {customers_per_day: 10}\ntransactions: [{service_min: 2}]\ncounters: [{count: 2}]\n"
+                        "sweep:\n" + sweep)
+    r = run("check", scenario)
+    assert r.returncode == 2 and where in r.stderr, r.stderr
+
+
+def test_describe_csv_quotes_values_with_commas(tmp_path):
+    import csv
+    import io
+    scenario = tmp_path / "s.yaml"
+    scenario.write_text(SWEEP_BASE + "sweep:\n  balking: [{threshold: 10, probability: 0.5}, {threshold: 5}]\n")
+    out = tmp_path / "s.h5"
+    assert run("run", scenario, "-r", 4, "-q", "-o", out).returncode == 0
+    r = run("describe", out, "--csv", "--metric", "balked")
+    rows = list(csv.DictReader(io.StringIO(r.stdout)))
+    assert [row["balking"] for row in rows] == ["{threshold: 10, probability: 0.5}", "{threshold: 5}"]

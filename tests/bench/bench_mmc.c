@@ -92,7 +92,7 @@ int main(void)
                100.0 * (without / with - 1.0));
     /* A sweep's scheduling overhead: 100 points x 1000 replications against
      * one point with as many replications, all cores, customers per second
-     * (demand varies over the sweep). */
+     * (the swept key changes no dynamics). */
     double single = bench_repeats("scenarios/default.yaml", cores, 1, 100000);
     double single_reps = last_replications_per_s;
     double sweep = bench_repeats("tests/bench/sweep-100.yaml", cores, 1, 0);
