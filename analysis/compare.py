@@ -1,0 +1,280 @@
+#!/usr/bin/python3
+"""Differences between two branchsim result files, or two points of one file.
+
+    compare.py A.h5 B.h5 [--metrics a,b] [--unpaired] [--csv]
+    compare.py OUT.h5 --points A B [--metrics a,b] [--csv]
+
+The first form prints, for every point (paired by index: point i of A with
+point i of B), B - A with a 95 % confidence interval. When both files have
+the same number of replications, replication r of A is paired with replication
+r of B: files from the same scenario and seed share their customers (common
+random numbers), so the paired interval is far narrower than an unpaired one.
+(Files with different seeds may be paired too: the pairs are then independent
+and the paired interval is still valid, just not narrower.) Otherwise, or
+with --unpaired, the difference is Welch's unpaired one from the /summary
+means, standard deviations and counts.
+
+The second form compares point B with point A of one file, paired by
+replication.
+
+A paired difference uses the replications where both values are finite;
+Welch's uses the summaries' finite values. The 95 % intervals use Student's t
+quantile: a table for 1-30 degrees of freedom (Welch's fractional dof rounded
+down, which widens the interval slightly), and beyond 30 the Cornish-Fisher
+expansion of t around the normal 1.959964 (within 1e-6 of the exact quantile
+there, tending to 1.96 for large dof).
+
+Default metrics: wait_mean_min, wait_p90_min, share_wait_over_10min,
+counter_utilization, abandoned, and expected_infections_customers and
+expected_infections_staff when finite in either file. --csv prints full
+precision comma-separated rows instead of the table (4 significant digits, as
+`branchsim describe` prints). Runs under Debian's /usr/bin/python3
+(python3-h5py, -numpy).
+"""
+import argparse
+import math
+import signal
+import sys
+
+import h5py
+import numpy as np
+
+MAIN_METRICS = ["wait_mean_min", "wait_p90_min", "share_wait_over_10min", "counter_utilization", "abandoned"]
+EXPOSURE_METRICS = ["expected_infections_customers", "expected_infections_staff"]
+
+# Two-sided 95 % (0.975) quantiles of Student's t, 1..30 degrees of freedom.
+T975 = [12.7062, 4.3027, 3.1824, 2.7764, 2.5706, 2.4469, 2.3646, 2.3060, 2.2622, 2.2281,
+        2.2010, 2.1788, 2.1604, 2.1448, 2.1314, 2.1199, 2.1098, 2.1009, 2.0930, 2.0860,
+        2.0796, 2.0739, 2.0687, 2.0639, 2.0595, 2.0555, 2.0518, 2.0484, 2.0452, 2.0423]
+Z975 = 1.959963984540054
+
+
+def t975(dof):
+    """Two-sided 95 % Student t quantile: table up to 30 dof (fractional dof rounded down),
+    Cornish-Fisher expansion beyond; NaN for dof < 1."""
+    if not dof >= 1:
+        return math.nan
+    if dof <= 30:
+        return T975[int(math.floor(dof)) - 1]
+    z, v = Z975, float(dof)
+    return (z + (z ** 3 + z) / (4 * v) + (5 * z ** 5 + 16 * z ** 3 + 3 * z) / (96 * v ** 2)
+            + (3 * z ** 7 + 19 * z ** 5 + 17 * z ** 3 - 15 * z) / (384 * v ** 3)
+            + (79 * z ** 9 + 776 * z ** 7 + 1482 * z ** 5 - 1920 * z ** 3 - 945 * z) / (92160 * v ** 4))
+
+
+def text(v):
+    if isinstance(v, np.ndarray) and v.shape == ():
+        v = v[()]
+    return v.decode("utf-8", "replace") if isinstance(v, bytes) else str(v)
+
+
+def fmt(x):
+    x = float(x)
+    return f"{x:.4g}" if math.isfinite(x) else "nan"
+
+
+class File:
+    def __init__(self, path):
+        self.path = path
+        with h5py.File(path, "r") as f:
+            self.attrs = {k: f.attrs[k] for k in f.attrs}
+            self.n_points = int(self.attrs.get("n_points", 1))
+            self.keys = {}
+            for key, ds in f.get("scenarios", {}).items():
+                raw = ds[()]
+                self.keys[key] = [f"{float(x):g}" if np.issubdtype(raw.dtype, np.number) else " ".join(text(x).split())
+                                  for x in raw]
+            self.reps = {name: np.asarray(ds[()], dtype=float).reshape(self.n_points, -1)
+                         for name, ds in f["replications"].items()}
+            self.units = {name: text(ds.attrs.get("unit", "")) for name, ds in f["replications"].items()}
+            self.summary = {}
+            for name, ds in f["summary"].items():
+                cols = [text(c) for c in ds.attrs["stats"]]
+                data = np.asarray(ds[()], dtype=float).reshape(self.n_points, len(cols))
+                self.summary[name] = {c: data[:, i] for i, c in enumerate(cols)}
+        self.n_reps = next(iter(self.reps.values())).shape[1] if self.reps else 0
+
+    def label(self, p):
+        return ", ".join(f"{k}={v[p]}" for k, v in self.keys.items())
+
+    def finite(self, metric):
+        return metric in self.reps and bool(np.isfinite(self.reps[metric]).any())
+
+
+def paired(a, b):
+    """(mean, ci_low, ci_high, n, dof) of b - a over the pairs where both are finite."""
+    d = np.asarray(b, dtype=float) - np.asarray(a, dtype=float)
+    d = d[np.isfinite(d)]
+    n = d.size
+    if n == 0:
+        return math.nan, math.nan, math.nan, 0, math.nan
+    mean = float(d.mean())
+    if n < 2:
+        return mean, math.nan, math.nan, n, math.nan
+    half = t975(n - 1) * float(d.std(ddof=1)) / math.sqrt(n)
+    return mean, mean - half, mean + half, n, n - 1
+
+
+def welch(ma, sa, na, mb, sb, nb):
+    """(mean, ci_low, ci_high, dof) of Welch's unpaired difference mean b - mean a."""
+    diff = mb - ma
+    if not (na >= 2 and nb >= 2) or not all(map(math.isfinite, (ma, sa, mb, sb))):
+        return diff, math.nan, math.nan, math.nan
+    va, vb = sa * sa / na, sb * sb / nb
+    se = math.sqrt(va + vb)
+    if se == 0:
+        return diff, diff, diff, math.inf
+    dof = (va + vb) ** 2 / (va * va / (na - 1) + vb * vb / (nb - 1))
+    half = t975(dof) * se
+    return diff, diff - half, diff + half, dof
+
+
+def default_metrics(*files):
+    names = [m for m in MAIN_METRICS if all(m in f.reps for f in files)]
+    names += [m for m in EXPOSURE_METRICS if all(m in f.reps for f in files) and any(f.finite(m) for f in files)]
+    return names
+
+
+def mean_of(x):
+    x = x[np.isfinite(x)]
+    return float(x.mean()) if x.size else math.nan
+
+
+def rows_two_files(fa, fb, metrics, unpaired):
+    """[(point, label, metric, unit, mean_a, mean_b, diff, low, high, n, dof, method)]."""
+    use_paired = not unpaired and fa.n_reps == fb.n_reps
+    rows = []
+    for p in range(min(fa.n_points, fb.n_points)):
+        for m in metrics:
+            if use_paired:
+                a, b = fa.reps[m][p], fb.reps[m][p]
+                diff, low, high, n, dof = paired(a, b)
+                ok = np.isfinite(a) & np.isfinite(b)
+                rows.append((p, fa.label(p), m, fa.units[m], mean_of(a[ok]), mean_of(b[ok]), diff, low, high,
+                             n, dof, "paired"))
+            else:
+                sa, sb = fa.summary[m], fb.summary[m]
+                ma, mb = float(sa["mean"][p]), float(sb["mean"][p])
+                na, nb = float(sa["n"][p]), float(sb["n"][p])
+                diff, low, high, dof = welch(ma, float(sa["sd"][p]), na, mb, float(sb["sd"][p]), nb)
+                rows.append((p, fa.label(p), m, fa.units[m], ma, mb, diff, low, high,
+                             f"{int(na)}+{int(nb)}", dof, "welch"))
+    return rows, use_paired
+
+
+def rows_two_points(f, pa, pb, metrics):
+    rows = []
+    for m in metrics:
+        a, b = f.reps[m][pa], f.reps[m][pb]
+        diff, low, high, n, dof = paired(a, b)
+        ok = np.isfinite(a) & np.isfinite(b)
+        rows.append((pb, f.label(pb), m, f.units[m], mean_of(a[ok]), mean_of(b[ok]), diff, low, high, n, dof,
+                     "paired"))
+    return rows
+
+
+def print_table(rows, a_name, b_name):
+    current = None
+    for (p, label, m, unit, ma, mb, diff, low, high, n, dof, method) in rows:
+        if p != current:
+            current = p
+            print(f"\npoint {p}" + (f" ({label})" if label else ""))
+            print(f"  {'metric':30s} {'unit':10s} {a_name:>10s} {b_name:>10s} {'B - A':>10s}   "
+                  f"{'95 % CI':24s} {'n':>7s} {'dof':>6s}  test")
+        ci = f"[{fmt(low)}, {fmt(high)}]"
+        print(f"  {m:30s} {unit:10s} {fmt(ma):>10s} {fmt(mb):>10s} {fmt(diff):>10s}   {ci:24s} {str(n):>7s} "
+              f"{fmt(dof) if math.isfinite(dof) else '-':>6s}  {method}")
+
+
+def print_csv(rows):
+    print("point,label,metric,unit,mean_a,mean_b,diff,ci95_low,ci95_high,n,dof,test")
+    for (p, label, m, unit, ma, mb, diff, low, high, n, dof, method) in rows:
+        label = '"' + label.replace('"', '""') + '"'
+        print(",".join([str(p), label, m, unit] + [repr(float(x)) for x in (ma, mb, diff, low, high)]
+                       + [str(n), repr(float(dof)), method]))
+
+
+def main(argv=None):
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("files", nargs="+", metavar="FILE.h5", help="A.h5 B.h5, or one file with --points")
+    ap.add_argument("--points", nargs=2, type=int, metavar=("A", "B"), help="compare point B with point A of one file")
+    ap.add_argument("--metrics", help="comma-separated metric names (default: the main metrics)")
+    ap.add_argument("--unpaired", action="store_true", help="two files: Welch's unpaired difference even when "
+                                                            "the replication counts match")
+    ap.add_argument("--csv", action="store_true", help="comma-separated rows at full precision")
+    args = ap.parse_args(argv)
+
+    def fail(msg):
+        print(f"compare: {msg}", file=sys.stderr)
+        return 2
+
+    if args.points is not None and len(args.files) != 1:
+        return fail("--points takes one file")
+    if args.points is None and len(args.files) != 2:
+        return fail("give two files A.h5 B.h5, or one file and --points A B")
+    try:
+        files = [File(p) for p in args.files]
+    except (OSError, KeyError) as e:
+        return fail(f"not a readable branchsim result file ({e})")
+    metrics = args.metrics.split(",") if args.metrics else default_metrics(*files)
+    for m in metrics:
+        for f in files:
+            if m not in f.reps or m not in f.summary:
+                return fail(f"{f.path}: no metric {m!r}")
+
+    if args.points is not None:
+        f = files[0]
+        pa, pb = args.points
+        for p in (pa, pb):
+            if not 0 <= p < f.n_points:
+                return fail(f"point {p} out of range 0..{f.n_points - 1}")
+        rows = rows_two_points(f, pa, pb, metrics)
+        if args.csv:
+            print_csv(rows)
+            return 0
+        print(f"{f.path}: point {pb} minus point {pa}, paired by replication ({f.n_reps} replications: "
+              "the same customers at every point)")
+        print(f"A = point {pa}" + (f" ({f.label(pa)})" if f.keys else ""))
+        print(f"B = point {pb}" + (f" ({f.label(pb)})" if f.keys else ""))
+        print("95 % CI: Student t quantile (table to 30 dof, Cornish-Fisher beyond)")
+        print_table(rows, "A", "B")
+        return 0
+
+    fa, fb = files
+    if fa.n_points != fb.n_points:
+        print(f"compare: note: {fa.n_points} points in A, {fb.n_points} in B: comparing points "
+              f"0..{min(fa.n_points, fb.n_points) - 1}", file=sys.stderr)
+    if list(fa.keys) != list(fb.keys):
+        print(f"compare: note: the swept keys differ (A: {', '.join(fa.keys) or 'none'}; "
+              f"B: {', '.join(fb.keys) or 'none'}); points are paired by index", file=sys.stderr)
+    else:
+        differ = [p for p in range(min(fa.n_points, fb.n_points)) if fa.label(p) != fb.label(p)]
+        if differ:
+            print(f"compare: note: points {', '.join(map(str, differ))} have different key values in A and B; "
+                  "paired by index", file=sys.stderr)
+    rows, use_paired = rows_two_files(fa, fb, metrics, args.unpaired)
+    if args.csv:
+        print_csv(rows)
+        return 0
+    seed_a, seed_b = text(fa.attrs.get("seed", "?")), text(fb.attrs.get("seed", "?"))
+    print(f"B - A per point (paired by index); A = {fa.path}, B = {fb.path}")
+    print(f"A: scenario '{text(fa.attrs.get('scenario_name', ''))}', seed {seed_a}, {fa.n_reps} replications; "
+          f"B: scenario '{text(fb.attrs.get('scenario_name', ''))}', seed {seed_b}, {fb.n_reps} replications")
+    if use_paired:
+        how = "paired by replication (replication r of A with replication r of B)"
+        if seed_a != seed_b:
+            how += "; the seeds differ, so the pairs are independent (valid, but no narrower than unpaired)"
+    else:
+        why = "--unpaired" if args.unpaired else "the replication counts differ"
+        how = (f"Welch's unpaired difference from /summary mean, sd and n ({why}); "
+               "n column: n_A+n_B, dof: Welch-Satterthwaite")
+    print(f"difference: {how}")
+    print("95 % CI: Student t quantile (table to 30 dof, fractional dof rounded down; Cornish-Fisher beyond)")
+    print_table(rows, "A", "B")
+    return 0
+
+
+if __name__ == "__main__":
+    if hasattr(signal, "SIGPIPE"):  # quiet under `| head`
+        signal.signal(signal.SIGPIPE, signal.SIG_DFL)
+    sys.exit(main())

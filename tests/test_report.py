@@ -1,0 +1,259 @@
+"""analysis/report.py and analysis/compare.py on small branchsim result files:
+the report's figures are real PNGs, its table holds the /summary numbers, the
+trade-off figure appears only with exposure metrics, and compare.py prints the
+paired (and Welch) differences that numpy computes from /replications."""
+import math
+import os
+import re
+import subprocess
+import sys
+from pathlib import Path
+
+import h5py
+import numpy as np
+import pytest
+
+ROOT = Path(__file__).resolve().parent.parent
+BRANCHSIM = str((ROOT / os.environ.get("BRANCHSIM", "build/branchsim")).resolve())
+REPORT = ROOT / "analysis" / "report.py"
+COMPARE = ROOT / "analysis" / "compare.py"
+PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
+REPS = 8
+
+sys.path.insert(0, str(ROOT / "analysis"))
+import compare  # noqa: E402
+import report  # noqa: E402
+
+
+def run(*args, check=True):
+    r = subprocess.run([str(a) for a in args], capture_output=True, text=True, cwd=ROOT)
+    if check:
+        assert r.returncode == 0, r.stderr
+    return r
+
+
+@pytest.fixture(scope="module")
+def files(tmp_path_factory):
+    """Result files: peak-shift (8 replications), the same with another seed and with 12
+    replications, and epidemic (8 replications)."""
+    d = tmp_path_factory.mktemp("report_runs")
+    runs = {"peak": ("peak-shift.yaml", ["-r", REPS]), "peak_seed7": ("peak-shift.yaml", ["-r", REPS, "-s", 7]),
+            "peak_r12": ("peak-shift.yaml", ["-r", 12]), "epidemic": ("epidemic.yaml", ["-r", REPS])}
+    out = {}
+    for name, (scenario, extra) in runs.items():
+        out[name] = d / f"{name}.h5"
+        run(BRANCHSIM, "run", ROOT / "scenarios" / scenario, *extra, "-q", "-o", out[name])
+    return out
+
+
+@pytest.fixture(scope="module")
+def reports(files, tmp_path_factory):
+    d = tmp_path_factory.mktemp("reports")
+    out = {}
+    for name in ("peak", "epidemic"):
+        out[name] = d / name
+        run(sys.executable, REPORT, files[name], "-o", out[name])
+    return out
+
+
+def summary(path):
+    """{metric: {column: array}} from /summary, columns named by attr stats."""
+    out = {}
+    with h5py.File(path, "r") as f:
+        for name, ds in f["summary"].items():
+            cols = [c.decode() if isinstance(c, bytes) else str(c) for c in ds.attrs["stats"]]
+            out[name] = {c: ds[()][:, i] for i, c in enumerate(cols)}
+    return out
+
+
+def replications(path, metric):
+    with h5py.File(path, "r") as f:
+        return f["replications"][metric][()]
+
+
+def md_table(md, heading):
+    """(header, rows) of the first table after the heading line."""
+    lines = md[md.index(heading):].splitlines()
+    start = next(i for i, line in enumerate(lines) if line.startswith("|"))
+    table = []
+    for line in lines[start:]:
+        if not line.startswith("|"):
+            break
+        table.append([c.strip() for c in line.strip().strip("|").split(" | ")])
+    return table[0], table[2:]
+
+
+def test_every_referenced_png_exists_and_is_a_png(reports):
+    for d in reports.values():
+        md = (d / "report.md").read_text()
+        html = (d / "report.html").read_text()
+        in_md = re.findall(r"!\[[^\]]*\]\(([^)]+)\)", md)
+        in_html = re.findall(r'<img src="([^"]+)"', html)
+        assert in_md and in_md == in_html  # the same figures, in the same order
+        for name in in_md:
+            data = (d / name).read_bytes()
+            assert len(data) > len(PNG_SIGNATURE) and data.startswith(PNG_SIGNATURE), name
+        # and no figure is left unreferenced
+        assert sorted(p.name for p in d.glob("*.png")) == sorted(in_md)
+        for fig in ("timeseries.png", "forest.png", "metric_wait_mean_min.png"):
+            assert fig in in_md
+
+
+def test_report_table_holds_the_summary_means_and_intervals(files, reports):
+    for name, d in reports.items():
+        s = summary(files[name])
+        md = (d / "report.md").read_text()
+        html = (d / "report.html").read_text()
+        header, rows = md_table(md, "## Summary by point")
+        with h5py.File(files[name], "r") as f:
+            keys = list(f["scenarios"])
+            key_values = {k: f["scenarios"][k][()] for k in keys}
+            n_points = int(f.attrs["n_points"])
+        assert len(rows) == n_points
+        assert header[0] == "point" and [h.strip("`") for h in header[1:1 + len(keys)]] == keys
+        metrics = [h.split(" (")[0].strip("`") for h in header[1 + len(keys):]]
+        assert metrics[:5] == report.MAIN_METRICS
+        exposure = [m for m in metrics if m.startswith("expected_infections")]
+        assert exposure == (report.EXPOSURE_METRICS if name == "epidemic" else [])
+        for p, row in enumerate(rows):
+            assert row[0] == str(p)
+            for j, k in enumerate(keys):
+                assert row[1 + j] == f"{float(key_values[k][p]):g}"
+            for j, m in enumerate(metrics):
+                mean, low, high = (s[m][c][p] for c in ("mean", "ci95_low", "ci95_high"))
+                cell = f"{mean:.4g} [{low:.4g}, {high:.4g}]"
+                assert row[1 + len(keys) + j] == cell, (name, p, m)
+                assert f"<td>{cell}</td>" in html
+
+
+def test_tradeoff_figure_only_with_exposure_metrics(files, reports):
+    assert (reports["epidemic"] / "tradeoff.png").is_file()
+    assert "tradeoff.png" in (reports["epidemic"] / "report.md").read_text()
+    assert not (reports["peak"] / "tradeoff.png").exists()
+    assert "tradeoff.png" not in (reports["peak"] / "report.md").read_text()
+    assert not (reports["peak"] / "metric_expected_infections_customers.png").exists()
+    # The non-dominated points listed are those of the summary means (lower is better on both).
+    s = summary(files["epidemic"])
+    w, e = s["wait_mean_min"]["mean"], s["expected_infections_customers"]["mean"]
+    expected = {i for i in range(len(w))
+                if not any(w[j] <= w[i] and e[j] <= e[i] and (w[j] < w[i] or e[j] < e[i]) for j in range(len(w)))}
+    _, rows = md_table((reports["epidemic"] / "report.md").read_text(), "## Waiting against expected infections")
+    assert {int(r[0]) for r in rows} == expected
+
+
+def test_day_open_is_read_from_simple_yaml():
+    assert report.day_open_minutes('day:\n  open: "08:30"   # early\n  hours: 8\n') == 8 * 60 + 30
+    assert report.day_open_minutes("name: x\nday: {hours: 8, open: '10:15'}\n") == 10 * 60 + 15
+    assert report.day_open_minutes("demand: {customers_per_day: 10}\n") == 9 * 60  # documented default
+    assert report.day_open_minutes("{day: {open: '07:00'}}") is None  # flow style: not parsed
+
+
+def parse_table(stdout):
+    """{(point, metric): (A, B, diff, low, high, n)} as printed by compare.py's table."""
+    out, point = {}, None
+    for line in stdout.splitlines():
+        m = re.match(r"^point (\d+)", line)
+        if m:
+            point = int(m.group(1))
+            continue
+        m = re.match(r"^  (\w+)\s+\S+\s+(\S+)\s+(\S+)\s+(\S+)\s+\[(\S+), (\S+)\]\s+(\S+)\s+\S+\s+(paired|welch)$", line)
+        if m and point is not None:
+            out[(point, m.group(1))] = m.groups()[1:7]
+    return out
+
+
+def parse_csv(stdout):
+    lines = stdout.strip().splitlines()
+    assert lines[0].startswith("point,label,metric")
+    out = {}
+    for line in lines[1:]:
+        point, rest = line.split(",", 1)
+        cells = rest.rsplit(",", 10)  # the label may hold commas
+        metric, diff, low, high = cells[1], float(cells[5]), float(cells[6]), float(cells[7])
+        out[(int(point), metric)] = (diff, low, high)
+    return out
+
+
+def check_paired(out_table, out_csv, a_reps, b_reps, point, metric):
+    d = b_reps - a_reps
+    d = d[np.isfinite(d)]
+    mean = d.mean()
+    half = compare.t975(d.size - 1) * d.std(ddof=1) / math.sqrt(d.size)
+    A, B, diff, low, high, n = out_table[(point, metric)]
+    assert diff == f"{mean:.4g}", (point, metric)
+    assert int(n) == d.size
+    assert float(low) == pytest.approx(mean - half, rel=1e-3, abs=1e-12)
+    assert float(high) == pytest.approx(mean + half, rel=1e-3, abs=1e-12)
+    c_diff, c_low, c_high = out_csv[(point, metric)]
+    assert c_diff == pytest.approx(mean, rel=1e-12, abs=1e-15)
+    assert c_low == pytest.approx(mean - half, rel=1e-9, abs=1e-15)
+    assert c_high == pytest.approx(mean + half, rel=1e-9, abs=1e-15)
+
+
+def test_t_quantiles():
+    assert compare.t975(7) == 2.3646
+    assert compare.t975(7.9) == 2.3646  # Welch's fractional dof rounded down
+    assert abs(compare.t975(49) - 2.009575) < 1e-5
+    assert abs(compare.t975(120) - 1.979930) < 1e-5
+    assert abs(compare.t975(1e7) - 1.959964) < 1e-5
+    assert math.isnan(compare.t975(0))
+
+
+def test_compare_points_within_one_file_is_paired_by_replication(files):
+    path = files["epidemic"]
+    metrics = ",".join(report.MAIN_METRICS + report.EXPOSURE_METRICS)
+    table = parse_table(run(sys.executable, COMPARE, path, "--points", 0, 5, "--metrics", metrics).stdout)
+    csv = parse_csv(run(sys.executable, COMPARE, path, "--points", 0, 5, "--metrics", metrics, "--csv").stdout)
+    with h5py.File(path, "r") as f:
+        stats = [c.decode() if isinstance(c, bytes) else str(c) for c in f["compare"]["wait_mean_min"].attrs["stats"]]
+        baseline = int(f["compare"].attrs["baseline"])
+        in_file = {m: f["compare"][m][()] for m in metrics.split(",")}
+    assert baseline == 0
+    for m in metrics.split(","):
+        reps = replications(path, m)
+        check_paired(table, csv, reps[0], reps[5], 5, m)
+        # the same as the file's own /compare (point 5 minus the baseline)
+        assert csv[(5, m)][0] == pytest.approx(in_file[m][5][stats.index("mean")], rel=1e-9, abs=1e-15)
+        assert csv[(5, m)][1] == pytest.approx(in_file[m][5][stats.index("ci95_low")], rel=1e-4, abs=1e-12)
+
+
+def test_compare_two_files_paired_by_replication(files):
+    a, b = files["peak"], files["peak_seed7"]
+    r = run(sys.executable, COMPARE, a, b)
+    assert "paired by replication" in r.stdout
+    table = parse_table(r.stdout)
+    csv = parse_csv(run(sys.executable, COMPARE, a, b, "--csv").stdout)
+    n_points = len(replications(a, "wait_mean_min"))
+    assert {p for p, _ in table} == set(range(n_points))
+    for m in report.MAIN_METRICS:
+        ra, rb = replications(a, m), replications(b, m)
+        for p in range(n_points):
+            check_paired(table, csv, ra[p], rb[p], p, m)
+    assert not any(m.startswith("expected_infections") for _, m in table)  # NaN without exposure
+
+
+def test_compare_two_files_with_different_replications_is_welch(files):
+    a, b = files["peak"], files["peak_r12"]
+    r = run(sys.executable, COMPARE, a, b, "--metrics", "wait_mean_min,abandoned")
+    assert "Welch" in r.stdout
+    table = parse_table(r.stdout)
+    sa, sb = summary(a), summary(b)
+    for m in ("wait_mean_min", "abandoned"):
+        for p in range(len(sa[m]["mean"])):
+            ma, va, na = sa[m]["mean"][p], sa[m]["sd"][p] ** 2 / sa[m]["n"][p], sa[m]["n"][p]
+            mb, vb, nb = sb[m]["mean"][p], sb[m]["sd"][p] ** 2 / sb[m]["n"][p], sb[m]["n"][p]
+            diff = mb - ma
+            dof = (va + vb) ** 2 / (va ** 2 / (na - 1) + vb ** 2 / (nb - 1))
+            half = compare.t975(dof) * math.sqrt(va + vb)
+            _, _, d, low, high, n = table[(p, m)]
+            assert d == f"{diff:.4g}"
+            assert n == f"{int(na)}+{int(nb)}"
+            assert float(low) == pytest.approx(diff - half, rel=1e-3, abs=1e-12)
+            assert float(high) == pytest.approx(diff + half, rel=1e-3, abs=1e-12)
+
+
+def test_bad_usage_exits_2(files):
+    assert run(sys.executable, COMPARE, files["peak"], check=False).returncode == 2
+    assert run(sys.executable, COMPARE, files["peak"], "--points", 0, 99, check=False).returncode == 2
+    assert run(sys.executable, COMPARE, files["peak"], files["peak_r12"], "--metrics", "nope",
+               check=False).returncode == 2
