@@ -90,6 +90,35 @@ static int parse_count(const char *opt, const char *text, long lo, long hi, long
     return 0;
 }
 
+/* Options run and plan share. */
+struct run_options {
+    const char *out_path;
+    long replications, seed, threads; /* 0, -1, 0: the scenario's, its seed, all cores */
+    int quiet;
+};
+
+/* Parses one of -o -r -s -j -q into o: 1 when c was one of them, 0 when not,
+ * -1 after reporting a bad value. min_replications: 2 where a bound needs sd. */
+static int run_option(int c, const char *arg, long min_replications, struct run_options *o)
+{
+    switch (c) {
+    case 'o':
+        o->out_path = arg;
+        return 1;
+    case 'q':
+        o->quiet = 1;
+        return 1;
+    case 'r':
+        return parse_count("-r", arg, min_replications, 100000000, &o->replications) ? -1 : 1;
+    case 's':
+        return parse_count("-s", arg, 0, LONG_MAX, &o->seed) ? -1 : 1;
+    case 'j':
+        return parse_count("-j", arg, 1, 4096, &o->threads) ? -1 : 1;
+    default:
+        return 0;
+    }
+}
+
 static void default_output(const char *scenario, char *out, size_t cap)
 {
     const char *base = strrchr(scenario, '/');
@@ -189,34 +218,19 @@ static int cmd_run(int argc, char **argv)
         {"seed", required_argument, NULL, 's'},   {"threads", required_argument, NULL, 'j'},
         {"quiet", no_argument, NULL, 'q'},        {NULL, 0, NULL, 0},
     };
-    const char *out_path = NULL;
-    long reps = 0, seed = -1, threads = 0;
-    int quiet = 0, c;
+    struct run_options o = {NULL, 0, -1, 0, 0};
+    int c;
     optind = 2;
     while ((c = getopt_long(argc, argv, "o:r:s:j:q", opts, NULL)) != -1) {
-        switch (c) {
-        case 'o':
-            out_path = optarg;
-            break;
-        case 'r':
-            if (parse_count("-r", optarg, 1, 100000000, &reps))
-                return BS_ERR_INPUT;
-            break;
-        case 's':
-            if (parse_count("-s", optarg, 0, LONG_MAX, &seed))
-                return BS_ERR_INPUT;
-            break;
-        case 'j':
-            if (parse_count("-j", optarg, 1, 4096, &threads))
-                return BS_ERR_INPUT;
-            break;
-        case 'q':
-            quiet = 1;
-            break;
-        default:
+        int known = run_option(c, optarg, 1, &o);
+        if (known < 0)
+            return BS_ERR_INPUT;
+        if (!known)
             return usage_error("bad option for run");
-        }
     }
+    const char *out_path = o.out_path;
+    long reps = o.replications, seed = o.seed, threads = o.threads;
+    int quiet = o.quiet;
     if (optind != argc - 1)
         return usage_error("run takes one scenario file");
     const char *scenario_file = argv[optind];
@@ -308,21 +322,24 @@ static int cmd_plan(int argc, char **argv)
         {"seed", required_argument, NULL, 's'},       {"threads", required_argument, NULL, 'j'},
         {"quiet", no_argument, NULL, 'q'},            {NULL, 0, NULL, 0},
     };
-    const char *key = NULL, *range = NULL, *out_path = NULL;
+    const char *key = NULL, *range = NULL;
     struct target targets[8];
     size_t n_targets = 0;
-    int maximize = 0, quiet = 0, c;
+    int maximize = 0, c;
     double confidence = 0.95;
-    long reps = 0, seed = -1, threads = 0;
+    struct run_options o = {NULL, 0, -1, 0, 0};
     optind = 2;
     while ((c = getopt_long(argc, argv, "o:r:s:j:q", opts, NULL)) != -1) {
+        int known = run_option(c, optarg, 2, &o);
+        if (known < 0)
+            return BS_ERR_INPUT;
+        if (known)
+            continue;
         switch (c) {
         case 'v': key = optarg; break;
         case 'R': range = optarg; break;
         case 'n': maximize = 0; break;
         case 'x': maximize = 1; break;
-        case 'o': out_path = optarg; break;
-        case 'q': quiet = 1; break;
         case 't':
             if (n_targets == 8 || parse_target(optarg, &targets[n_targets]))
                 return usage_error("--target: expected METRIC<=X or METRIC>=X (at most 8)");
@@ -335,22 +352,13 @@ static int cmd_plan(int argc, char **argv)
                 return usage_error("--confidence: expected a number in (0.5, 1), e.g. 0.95");
             break;
         }
-        case 'r':
-            if (parse_count("-r", optarg, 2, 100000000, &reps))
-                return BS_ERR_INPUT;
-            break;
-        case 's':
-            if (parse_count("-s", optarg, 0, LONG_MAX, &seed))
-                return BS_ERR_INPUT;
-            break;
-        case 'j':
-            if (parse_count("-j", optarg, 1, 4096, &threads))
-                return BS_ERR_INPUT;
-            break;
         default:
             return usage_error("bad option for plan");
         }
     }
+    const char *out_path = o.out_path;
+    long reps = o.replications, seed = o.seed, threads = o.threads;
+    int quiet = o.quiet;
     if (optind != argc - 1 || !key || !range || n_targets == 0)
         return usage_error("plan takes one scenario file, --vary KEY, --range LO:HI[:STEP] and --target");
     static char values[PLAN_VALUES_MAX][32];

@@ -1,5 +1,6 @@
 /* Test harness: loads a scenario from YAML text and runs single days of it
- * directly, giving tests the day's state as well as its results. */
+ * directly, giving tests the day's state as well as its results. Include
+ * after cmocka.h. */
 #ifndef BS_TEST_HARNESS_H
 #define BS_TEST_HARNESS_H
 
@@ -69,6 +70,30 @@ static inline double harness_breakdown(const struct harness *h, size_t b, size_t
 static inline double harness_series(const struct harness *h, size_t series, size_t bin)
 {
     return h->out.series[series * h->out.bin_stride + bin];
+}
+
+static inline void harness_fini(struct harness *h);
+
+/* Loads yaml or fails the test with the loader's message. */
+static inline void harness_load_ok(struct harness *h, const char *yaml)
+{
+    int st = harness_load(h, yaml);
+    if (st)
+        print_error("%s\n", h->err.msg);
+    assert_int_equal(st, 0);
+}
+
+/* Loading yaml is an input error whose message holds where_key
+ * (file:line:column: key: ...). */
+static inline void harness_expect_input_error(const char *yaml, const char *where_key)
+{
+    struct harness h;
+    int st = harness_load(&h, yaml);
+    if (st != BS_ERR_INPUT || !strstr(h.err.msg, where_key))
+        print_error("status %d: %s (wanted %s)\n", st, h.err.msg, where_key);
+    assert_int_equal(st, BS_ERR_INPUT);
+    assert_non_null(strstr(h.err.msg, where_key));
+    harness_fini(&h);
 }
 
 static inline void harness_fini(struct harness *h)

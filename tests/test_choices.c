@@ -14,14 +14,6 @@
 
 #include "harness.h"
 
-static void load_ok(struct harness *h, const char *yaml)
-{
-    int st = harness_load(h, yaml);
-    if (st)
-        print_error("%s\n", h->err.msg);
-    assert_int_equal(st, 0);
-}
-
 static void share_check(const char *what, double hits, double trials, double p)
 {
     double se = sqrt(p * (1 - p) / trials), got = hits / trials;
@@ -45,7 +37,7 @@ static void online_and_booking_shares_reproduce_inputs(void **state)
 {
     (void)state;
     struct harness h;
-    load_ok(&h, DAY "online: {probability: {young: 0.4, old: 0.1}}\n"
+    harness_load_ok(&h, DAY "online: {probability: {young: 0.4, old: 0.1}}\n"
                     "appointments: {slot_min: 30, capacity_per_slot: 100000, booking_probability: 0.25,\n"
                     "               transactions: [loan], noshow_probability: 0.2}\n");
     double online_y = 0, intents_y = 0, online_o = 0, intents_o = 0, booked = 0, eligible = 0, noshows = 0;
@@ -82,7 +74,7 @@ static void reminders_lower_noshows_by_their_relative_effect(void **state)
 {
     (void)state;
     struct harness h;
-    load_ok(&h, DAY "appointments: {slot_min: 30, capacity_per_slot: 100000, booking_probability: 0.5,\n"
+    harness_load_ok(&h, DAY "appointments: {slot_min: 30, capacity_per_slot: 100000, booking_probability: 0.5,\n"
                     "               noshow_probability: 0.2, reminders: true, reminder_effect: 0.35}\n");
     double booked = 0, noshows = 0;
     for (int r = 0; r < 400; r++) {
@@ -98,7 +90,7 @@ static void slots_never_overflow_and_zero_capacity_books_nobody(void **state)
 {
     (void)state;
     struct harness h;
-    load_ok(&h, DAY "appointments:\n"
+    harness_load_ok(&h, DAY "appointments:\n"
                     "  slot_min: 60\n"
                     "  capacity_per_slot: [3, 0, 5, 2, 2, 0, 4, 1]\n"
                     "  window_slots: 1\n"
@@ -135,7 +127,7 @@ static void slots_never_overflow_and_zero_capacity_books_nobody(void **state)
     share_check("late beyond grace", late, kept + late, 0.0139034);
     harness_fini(&h);
 
-    load_ok(&h, DAY "appointments: {slot_min: 30, capacity_per_slot: 0, booking_probability: 1}\n");
+    harness_load_ok(&h, DAY "appointments: {slot_min: 30, capacity_per_slot: 0, booking_probability: 1}\n");
     assert_int_equal(harness_day(&h, 0, 1, 0), 0);
     assert_true(harness_metric(&h, BS_M_BOOKED) == 0);
     assert_true(harness_metric(&h, BS_M_ARRIVED) == harness_metric(&h, BS_M_INTENTS));
@@ -149,7 +141,7 @@ static void run_shift(const char *incentive, double *shifted, double *in_window,
              DAY "peak_shift: {windows: [{from: \"12:00\", to: \"14:00\"}], incentive: %s, s_max: 0.6, i_half: 10}\n",
              incentive);
     struct harness h;
-    load_ok(&h, yaml);
+    harness_load_ok(&h, yaml);
     *shifted = *in_window = 0;
     for (int r = 0; r < reps; r++) {
         assert_int_equal(harness_day(&h, 0, 24, (uint64_t)r), 0);
@@ -206,7 +198,7 @@ static void kiosk_only_day_matches_erlang_c(void **state)
 {
     (void)state;
     struct harness h;
-    load_ok(&h, "day: {hours: 24}\n"
+    harness_load_ok(&h, "day: {hours: 24}\n"
                 "demand: {customers_per_day: 3456}\n"
                 "transactions: [{name: cash, service_min: 3}]\n"
                 "counters: [{count: 1}]\n"
@@ -235,7 +227,7 @@ static void kiosk_adoption_and_counter_after_reproduce_inputs(void **state)
 {
     (void)state;
     struct harness h;
-    load_ok(&h, DAY "self_service: {kiosks: 2, service_min: 2, transactions: [cash],\n"
+    harness_load_ok(&h, DAY "self_service: {kiosks: 2, service_min: 2, transactions: [cash],\n"
                     "               adoption: {young: 0.6, old: 0.2}, counter_after_probability: 0.25}\n");
     double users_y = 0, eligible_y = 0, users_o = 0, eligible_o = 0, users = 0, after = 0;
     for (int r = 0; r < 300; r++) {
@@ -274,7 +266,7 @@ static void kiosks_are_not_staff(void **state)
 {
     (void)state;
     struct harness h;
-    load_ok(&h, DAY "staffing: {absence_probability: 0.5}\n"
+    harness_load_ok(&h, DAY "staffing: {absence_probability: 0.5}\n"
                     "self_service: {kiosks: 4, service_min: 2, adoption: 0.5, counter_after_probability: 0.3}\n");
     for (int r = 0; r < 50; r++) {
         assert_int_equal(harness_day(&h, 0, 27, (uint64_t)r), 0);
@@ -297,7 +289,7 @@ static void late_appointments_after_closing_are_turned_away(void **state)
 {
     (void)state;
     struct harness h;
-    load_ok(&h, DAY "appointments: {slot_min: 60, capacity_per_slot: 50, booking_probability: 1,\n"
+    harness_load_ok(&h, DAY "appointments: {slot_min: 60, capacity_per_slot: 50, booking_probability: 1,\n"
                     "               punctuality_min: {dist: normal, mean: 300, sd: 10}, grace_min: 240}\n");
     assert_int_equal(harness_day(&h, 0, 28, 0), 0);
     const struct bs_day *d = h.day;
@@ -312,41 +304,30 @@ static void late_appointments_after_closing_are_turned_away(void **state)
     harness_fini(&h);
 
     /* Zero demand with a peak shift is a valid (empty) day. */
-    load_ok(&h, "demand: {customers_per_day: 0}\ntransactions: [{service_min: 2}]\ncounters: [{count: 1}]\n"
+    harness_load_ok(&h, "demand: {customers_per_day: 0}\ntransactions: [{service_min: 2}]\ncounters: [{count: 1}]\n"
                 "peak_shift: {windows: [{from: \"12:00\", to: \"13:00\"}], incentive: 1, s_max: 0.5, i_half: 1}\n");
     assert_int_equal(harness_day(&h, 0, 1, 0), 0);
     assert_true(harness_metric(&h, BS_M_ARRIVED) == 0);
     harness_fini(&h);
 }
 
-static void expect_input_error(const char *yaml, const char *where_key)
-{
-    struct harness h;
-    int st = harness_load(&h, yaml);
-    if (st != BS_ERR_INPUT || !strstr(h.err.msg, where_key))
-        print_error("status %d: %s (wanted %s)\n", st, h.err.msg, where_key);
-    assert_int_equal(st, BS_ERR_INPUT);
-    assert_non_null(strstr(h.err.msg, where_key));
-    harness_fini(&h);
-}
-
 static void bad_choice_input_names_line_column_and_key(void **state)
 {
     (void)state;
-    expect_input_error(DAY "appointments: {slot_min: 60, capacity_per_slot: [1, 2, 3], booking_probability: 0.1}\n",
+    harness_expect_input_error(DAY "appointments: {slot_min: 60, capacity_per_slot: [1, 2, 3], booking_probability: 0.1}\n",
                        ":7:49: appointments.capacity_per_slot: has 3 entries; the day has 8 slots");
-    expect_input_error(DAY "peak_shift: {windows: [{from: \"09:00\", to: \"17:00\"}], incentive: 1, s_max: 0.5, i_half: 1}\n",
+    harness_expect_input_error(DAY "peak_shift: {windows: [{from: \"09:00\", to: \"17:00\"}], incentive: 1, s_max: 0.5, i_half: 1}\n",
                        "peak_shift.windows: leave no off-peak time");
-    expect_input_error(DAY "peak_shift: {windows: [{from: \"07:00\", to: \"08:00\"}], incentive: 1, s_max: 0.5, i_half: 1}\n",
+    harness_expect_input_error(DAY "peak_shift: {windows: [{from: \"07:00\", to: \"08:00\"}], incentive: 1, s_max: 0.5, i_half: 1}\n",
                        ":7:31: peak_shift.windows.0.from: must be within opening hours");
-    expect_input_error(DAY "online: {probability: {yuong: 0.3}}\n", ":7:31: online.probability.yuong: 'yuong' is not a segment");
-    expect_input_error(DAY "appointments: {slot_min: 45, capacity_per_slot: 2, booking_probability: 0.1}\n",
+    harness_expect_input_error(DAY "online: {probability: {yuong: 0.3}}\n", ":7:31: online.probability.yuong: 'yuong' is not a segment");
+    harness_expect_input_error(DAY "appointments: {slot_min: 45, capacity_per_slot: 2, booking_probability: 0.1}\n",
                        "appointments.slot_min: must divide the day");
-    expect_input_error("day: {hours: 8}\ndemand: {customers_per_day: 10}\ntransactions: [{service_min: 2}]\n"
+    harness_expect_input_error("day: {hours: 8}\ndemand: {customers_per_day: 10}\ntransactions: [{service_min: 2}]\n"
                        "roles: [{name: g, serves: [kiosk], others: true}]\ncounters: [{role: g, count: 1}]\n"
                        "self_service: {kiosks: 1, service_min: 2, adoption: 0.5}\n",
                        ":4:28: roles.0.serves.0: kiosk users are served by the self_service kiosks");
-    expect_input_error(DAY "self_service: {kiosks: 1, adoption: 0.5}\n", "self_service.service_min: required");
+    harness_expect_input_error(DAY "self_service: {kiosks: 1, adoption: 0.5}\n", "self_service.service_min: required");
 }
 
 int main(void)

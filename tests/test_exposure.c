@@ -22,14 +22,6 @@
 #include "../sim/rng.h"
 #include "harness.h"
 
-static void load_ok(struct harness *h, const char *yaml)
-{
-    int st = harness_load(h, yaml);
-    if (st)
-        print_error("%s\n", h->err.msg);
-    assert_int_equal(st, 0);
-}
-
 #define EXPOSURE                                                             \
     "exposure:\n"                                                            \
     "  prevalence_customers: 0.05\n"                                         \
@@ -50,7 +42,7 @@ static void one_emitter_matches_the_box_model(void **state)
 {
     (void)state;
     struct harness h;
-    load_ok(&h, DAY EXPOSURE);
+    harness_load_ok(&h, DAY EXPOSURE);
     assert_int_equal(harness_day(&h, 0, 1, 0), 0); /* sizes the day's arrays */
     struct bs_day *d = h.day;
     const struct bs_exposure *ex = &h.ld.points[0]->ex;
@@ -108,7 +100,7 @@ static void event_integral_matches_time_stepping(void **state)
 {
     (void)state;
     struct harness h;
-    load_ok(&h, DAY EXPOSURE);
+    harness_load_ok(&h, DAY EXPOSURE);
     const struct bs_exposure *ex = &h.ld.points[0]->ex;
     int checked = 0;
     for (int r = 0; r < 40 && checked < 5; r++) {
@@ -162,7 +154,7 @@ static void zero_prevalence_zero_risk(void **state)
 {
     (void)state;
     struct harness h;
-    load_ok(&h, DAY "exposure: {prevalence_customers: 0, prevalence_staff: 0, hall_volume_m3: 300}\n");
+    harness_load_ok(&h, DAY "exposure: {prevalence_customers: 0, prevalence_staff: 0, hall_volume_m3: 300}\n");
     for (int r = 0; r < 20; r++) {
         assert_int_equal(harness_day(&h, 0, 3, (uint64_t)r), 0);
         assert_true(harness_metric(&h, BS_M_EXPECTED_INFECTIONS_CUSTOMERS) == 0);
@@ -179,7 +171,7 @@ static void ventilation_and_masks_never_raise_infections(void **state)
 {
     (void)state;
     struct harness h;
-    load_ok(&h, DAY EXPOSURE "sweep:\n  exposure.air_changes_per_h: [0.5, 2, 6]\n"
+    harness_load_ok(&h, DAY EXPOSURE "sweep:\n  exposure.air_changes_per_h: [0.5, 2, 6]\n"
                              "  exposure.masks.customers.kind: [none, cloth, surgical, ffp2]\n");
     for (int r = 0; r < 40; r++) {
         double customers[3][4], staff[3][4];
@@ -207,7 +199,7 @@ static void cap_bounds_occupancy_and_lowers_infections(void **state)
 {
     (void)state;
     struct harness h;
-    load_ok(&h, DAY EXPOSURE "reneging: {patience_min: {dist: lognormal, mean: 40, cv: 0.5}}\n"
+    harness_load_ok(&h, DAY EXPOSURE "reneging: {patience_min: {dist: lognormal, mean: 40, cv: 0.5}}\n"
                              "entrance: {occupancy_cap: 6}\nsweep: {entrance.occupancy_cap: [6, 40]}\n");
     enum { R = 300 };
     double diff_sum = 0, diff_sq = 0;
@@ -238,7 +230,7 @@ static void patience_runs_outside_then_again_inside(void **state)
 {
     (void)state;
     struct harness h;
-    load_ok(&h, "day: {hours: 8}\ndemand: {customers_per_day: 960}\ntransactions: [{service_min: 1}]\n"
+    harness_load_ok(&h, "day: {hours: 8}\ndemand: {customers_per_day: 960}\ntransactions: [{service_min: 1}]\n"
                 "counters: [{count: 1}]\nentrance: {occupancy_cap: 2}\n"
                 "reneging: {patience_min: {dist: exponential, mean: 5}}\n");
     for (int r = 0; r < 20; r++) {
@@ -266,7 +258,7 @@ static void screening_flags_at_its_rates(void **state)
 {
     (void)state;
     struct harness h;
-    load_ok(&h, DAY "exposure: {prevalence_customers: 0.2, symptomatic_share: 0.6, hall_volume_m3: 300}\n"
+    harness_load_ok(&h, DAY "exposure: {prevalence_customers: 0.2, symptomatic_share: 0.6, hall_volume_m3: 300}\n"
                     "entrance: {screening: {sensitivity: 0.7, false_positive_rate: 0.03}}\n");
     double sympt = 0, sympt_flagged = 0, other = 0, other_flagged = 0;
     for (int r = 0; r < 200; r++) {
@@ -296,26 +288,15 @@ static void screening_flags_at_its_rates(void **state)
     harness_fini(&h);
 }
 
-static void expect_input_error(const char *yaml, const char *where_key)
-{
-    struct harness h;
-    int st = harness_load(&h, yaml);
-    if (st != BS_ERR_INPUT || !strstr(h.err.msg, where_key))
-        print_error("status %d: %s (wanted %s)\n", st, h.err.msg, where_key);
-    assert_int_equal(st, BS_ERR_INPUT);
-    assert_non_null(strstr(h.err.msg, where_key));
-    harness_fini(&h);
-}
-
 static void bad_exposure_input_names_line_column_and_key(void **state)
 {
     (void)state;
-    expect_input_error(DAY "exposure: {prevalence_customers: 0.1, hall_volume_m3: 300,\n"
+    harness_expect_input_error(DAY "exposure: {prevalence_customers: 0.1, hall_volume_m3: 300,\n"
                            "           masks: {staff: {efficiency_in: 1.2}}}\n",
                        ":6:43: exposure.masks.staff.efficiency_in: must be in [0, 1]");
-    expect_input_error(DAY "exposure: {prevalence_customers: 0.1, hall_volume_m3: -5}\n",
+    harness_expect_input_error(DAY "exposure: {prevalence_customers: 0.1, hall_volume_m3: -5}\n",
                        ":5:55: exposure.hall_volume_m3: must be in [1, 1e+06]");
-    expect_input_error(DAY "entrance: {occupancy_cap: 0}\n", ":5:27: entrance.occupancy_cap: must be in [1, 100000]");
+    harness_expect_input_error(DAY "entrance: {occupancy_cap: 0}\n", ":5:27: entrance.occupancy_cap: must be in [1, 100000]");
 }
 
 int main(void)

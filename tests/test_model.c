@@ -54,14 +54,6 @@ static void ratio_check(const char *what, const struct ratio *r, double want)
     assert_true(fabs(R - want) < TOLERANCE_SE * se);
 }
 
-static void load_ok(struct harness *h, const char *yaml)
-{
-    int st = harness_load(h, yaml);
-    if (st)
-        print_error("%s\n", h->err.msg);
-    assert_int_equal(st, 0);
-}
-
 static void profile_counts_are_poisson_per_block(void **state)
 {
     (void)state;
@@ -77,7 +69,7 @@ static void profile_counts_are_poisson_per_block(void **state)
     }
     strcat(yaml, "]\ntransactions: [{service_min: 1}]\ncounters: [{count: 2}]\n");
     struct harness h;
-    load_ok(&h, yaml);
+    harness_load_ok(&h, yaml);
     enum { R = 2000 };
     double dispersion[32] = {0};
     for (int r = 0; r < R; r++) {
@@ -118,7 +110,7 @@ static void priority_matches_cobham(void **state)
     /* lambda = 0.8/min split 30/70, exponential service mean 1 min: rho = 0.8. */
     const double lambda = 0.8, share_hi = 0.3, warmup = 720;
     struct harness h;
-    load_ok(&h, "day: {hours: 24}\n"
+    harness_load_ok(&h, "day: {hours: 24}\n"
                 "demand: {customers_per_day: 1152}\n"
                 "segments: [{name: hi, share: 0.3}, {name: lo, share: 0.7}]\n"
                 "transactions: [{service_min: {dist: exponential, mean: 1}}]\n"
@@ -159,7 +151,7 @@ static void zero_patience_reneges_everyone_who_must_wait(void **state)
 {
     (void)state;
     struct harness h;
-    load_ok(&h, "day: {hours: 24}\n"
+    harness_load_ok(&h, "day: {hours: 24}\n"
                 "demand: {customers_per_day: 2880}\n" /* 2 per minute */
                 "transactions: [{service_min: {dist: exponential, mean: 1}}]\n"
                 "counters: [{count: 3}]\n"
@@ -191,7 +183,7 @@ static void schedule_closes_and_reopens_counters(void **state)
 {
     (void)state;
     struct harness h;
-    load_ok(&h, "day: {open: \"09:00\", hours: 8}\n"
+    harness_load_ok(&h, "day: {open: \"09:00\", hours: 8}\n"
                 "demand: {customers_per_day: 600}\n"
                 "transactions: [{service_min: {dist: exponential, mean: 4}}]\n"
                 "roles: [{name: a, serves: [], others: true}, {name: b, serves: [], others: true}]\n"
@@ -253,7 +245,7 @@ static void adjacent_blocks_and_staff_identity(void **state)
 {
     (void)state;
     struct harness h;
-    load_ok(&h, "day: {open: \"09:00\", hours: 8}\n"
+    harness_load_ok(&h, "day: {open: \"09:00\", hours: 8}\n"
                 "demand: {customers_per_day: 600}\n"
                 "transactions: [{service_min: {dist: exponential, mean: 4}}]\n"
                 "roles: [{name: a, serves: [], others: true}, {name: b, serves: [], others: true}]\n"
@@ -288,7 +280,7 @@ static void all_staff_absent_sends_everyone_away_at_closing(void **state)
 {
     (void)state;
     struct harness h;
-    load_ok(&h, "demand: {customers_per_day: 200}\ntransactions: [{service_min: 3}]\n"
+    harness_load_ok(&h, "demand: {customers_per_day: 200}\ntransactions: [{service_min: 3}]\n"
                 "counters: [{count: 3}]\nstaffing: {absence_probability: 1}\n");
     assert_int_equal(harness_day(&h, 0, 1, 0), 0);
     double arrived = harness_metric(&h, BS_M_ARRIVED);
@@ -338,7 +330,7 @@ static void default_day_conserves_customers_and_obeys_little(void **state)
     yaml = calloc(1, 1 << 16);
     assert_int_not_equal(fread(yaml, 1, (1 << 16) - 1, f), 0);
     fclose(f);
-    load_ok(&h, yaml);
+    harness_load_ok(&h, yaml);
     free(yaml);
     for (int r = 0; r < 300; r++) {
         assert_int_equal(harness_day(&h, 0, 11, (uint64_t)r), 0);
@@ -367,37 +359,26 @@ static void default_day_conserves_customers_and_obeys_little(void **state)
     harness_fini(&h);
 }
 
-static void expect_input_error(const char *yaml, const char *where_key)
-{
-    struct harness h;
-    int st = harness_load(&h, yaml);
-    if (st != BS_ERR_INPUT || !strstr(h.err.msg, where_key))
-        print_error("status %d: %s (wanted %s)\n", st, h.err.msg, where_key);
-    assert_int_equal(st, BS_ERR_INPUT);
-    assert_non_null(strstr(h.err.msg, where_key));
-    harness_fini(&h);
-}
-
 #define BASE "demand: {customers_per_day: 100}\ntransactions: [{service_min: 2}]\n"
 
 static void bad_branch_input_names_line_column_and_key(void **state)
 {
     (void)state;
-    expect_input_error(BASE "segments: [{name: a, share: 0.5}, {name: b, share: 0.4}]\ncounters: [{count: 1}]\n",
+    harness_expect_input_error(BASE "segments: [{name: a, share: 0.5}, {name: b, share: 0.4}]\ncounters: [{count: 1}]\n",
                        ":3:11: segments: shares must sum to 1");
-    expect_input_error(BASE "counters:\n  - count: 2\n    schedule: [{from: \"16:00\", to: \"18:00\", open: 1}]\n",
+    harness_expect_input_error(BASE "counters:\n  - count: 2\n    schedule: [{from: \"16:00\", to: \"18:00\", open: 1}]\n",
                        ":5:36: counters.0.schedule.0.to: is past closing time");
-    expect_input_error(BASE "roles: [{name: r, serves: [elderly]}]\ncounters: [{role: r, count: 1}]\n",
+    harness_expect_input_error(BASE "roles: [{name: r, serves: [elderly]}]\ncounters: [{role: r, count: 1}]\n",
                        ":3:28: roles.0.serves.0: 'elderly' is not a customer class (segments and transaction classes: general)");
-    expect_input_error(BASE "counters: [{count: 1}]\nreneging: {patience_min: -3}\n",
+    harness_expect_input_error(BASE "counters: [{count: 1}]\nreneging: {patience_min: -3}\n",
                        ":4:26: reneging.patience_min: must be in [0, 1e+06]");
-    expect_input_error(BASE "counters: [{count: 1}]\nsegments: [{name: a, patience_min: {dist: normal, mean: -1, sd: 1}}]\n",
+    harness_expect_input_error(BASE "counters: [{count: 1}]\nsegments: [{name: a, patience_min: {dist: normal, mean: -1, sd: 1}}]\n",
                        "segments.0.patience_min.mean: must be in [0, 1e+06]");
-    expect_input_error(BASE "counters: [{role: x, count: 1}]\nroles: [{name: y, serves: [general]}]\n",
+    harness_expect_input_error(BASE "counters: [{role: x, count: 1}]\nroles: [{name: y, serves: [general]}]\n",
                        "counters.0.role: role 'x' is not defined under roles");
-    expect_input_error(BASE "counters: [{count: 1}]\ndemand2: 1\n", ":4:1: demand2: unknown key");
-    expect_input_error(BASE "counters: [{count: 1}]\nday: {hours: 8.1}\n", "output.bin_min: must divide the day (486 min)");
-    expect_input_error(BASE "counters: [{count: 1}]\nsegments: [{name: a.b}]\n", "segments.0.name: 'a.b': a name must");
+    harness_expect_input_error(BASE "counters: [{count: 1}]\ndemand2: 1\n", ":4:1: demand2: unknown key");
+    harness_expect_input_error(BASE "counters: [{count: 1}]\nday: {hours: 8.1}\n", "output.bin_min: must divide the day (486 min)");
+    harness_expect_input_error(BASE "counters: [{count: 1}]\nsegments: [{name: a.b}]\n", "segments.0.name: 'a.b': a name must");
 }
 
 int main(void)
