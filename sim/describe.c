@@ -67,34 +67,41 @@ static long member_names(hid_t group, char (**names)[NAME_MAX_LEN])
     return (long)info.nlinks;
 }
 
-/* The value of swept key `name` at point p, as text. */
-static void point_value(hid_t g_sc, const char *name, size_t p, char *out, size_t cap)
+#define VALUE_WIDTH 256
+
+/* The values of swept key `name` at every point, as text, into
+ * out[p * VALUE_WIDTH]; "?" where the dataset is not a column of ours. */
+static void column_texts(hid_t g_sc, const char *name, size_t points, char *out)
 {
-    snprintf(out, cap, "?");
+    for (size_t p = 0; p < points; p++)
+        snprintf(out + p * VALUE_WIDTH, VALUE_WIDTH, "?");
     hid_t d = H5Dopen2(g_sc, name, H5P_DEFAULT);
     if (d < 0)
         return;
     hid_t ft = H5Dget_type(d);
     hid_t space = H5Dget_space(d);
     hsize_t n = 0;
-    H5Sget_simple_extent_dims(space, &n, NULL);
-    if (H5Tget_class(ft) == H5T_FLOAT) {
-        double *v = malloc((n ? n : 1) * sizeof *v);
-        if (v && H5Dread(d, H5T_NATIVE_DOUBLE, H5S_ALL, H5S_ALL, H5P_DEFAULT, v) >= 0 && p < n)
-            snprintf(out, cap, "%g", v[p]);
-        free(v);
-    } else {
-        char **v = calloc(n ? n : 1, sizeof *v);
-        hid_t mt = H5Tcopy(H5T_C_S1);
-        H5Tset_size(mt, H5T_VARIABLE);
-        H5Tset_cset(mt, H5T_CSET_UTF8);
-        if (v && H5Dread(d, mt, H5S_ALL, H5S_ALL, H5P_DEFAULT, v) >= 0) {
-            if (p < n)
-                snprintf(out, cap, "%s", v[p]);
-            H5Dvlen_reclaim(mt, space, H5P_DEFAULT, v);
+    if (H5Sget_simple_extent_ndims(space) == 1 && H5Sget_simple_extent_dims(space, &n, NULL) == 1) {
+        size_t k = n < points ? (size_t)n : points;
+        if (H5Tget_class(ft) == H5T_FLOAT) {
+            double *v = malloc((n ? n : 1) * sizeof *v);
+            if (v && H5Dread(d, H5T_NATIVE_DOUBLE, H5S_ALL, H5S_ALL, H5P_DEFAULT, v) >= 0)
+                for (size_t p = 0; p < k; p++)
+                    snprintf(out + p * VALUE_WIDTH, VALUE_WIDTH, "%g", v[p]);
+            free(v);
+        } else if (H5Tget_class(ft) == H5T_STRING && H5Tis_variable_str(ft) > 0) {
+            char **v = calloc(n ? n : 1, sizeof *v);
+            hid_t mt = H5Tcopy(H5T_C_S1);
+            H5Tset_size(mt, H5T_VARIABLE);
+            H5Tset_cset(mt, H5T_CSET_UTF8);
+            if (v && H5Dread(d, mt, H5S_ALL, H5S_ALL, H5P_DEFAULT, v) >= 0) {
+                for (size_t p = 0; p < k; p++)
+                    snprintf(out + p * VALUE_WIDTH, VALUE_WIDTH, "%s", v[p] ? v[p] : "");
+                H5Dvlen_reclaim(mt, space, H5P_DEFAULT, v);
+            }
+            H5Tclose(mt);
+            free(v);
         }
-        H5Tclose(mt);
-        free(v);
     }
     H5Sclose(space);
     H5Tclose(ft);
@@ -163,7 +170,6 @@ int bs_output_describe(const char *path, FILE *to, const struct bs_describe_opts
     hid_t g_sc = H5Gopen2(f, "scenarios", H5P_DEFAULT);
     hid_t g_rep = H5Gopen2(f, "replications", H5P_DEFAULT);
     char (*metrics)[NAME_MAX_LEN] = NULL, (*keys)[NAME_MAX_LEN] = NULL;
-    double *table = NULL;
     long n_metrics = -1, n_keys = -1;
     unsigned long long reps = 0, points = 0, seed = 0;
     if (g_sum < 0 || g_sc < 0 || g_rep < 0 || read_uint_attr(f, "replications", &reps) < 0 ||
@@ -172,12 +178,6 @@ int bs_output_describe(const char *path, FILE *to, const struct bs_describe_opts
         st = bs_error_set(err, BS_ERR_INPUT, "%s: not a branchsim output file", path);
         goto done;
     }
-    table = malloc(2 * (size_t)points * BS_STAT_COUNT * sizeof *table + 1);
-    if (!table) {
-        st = bs_error_set(err, BS_ERR_RUN, "%s: out of memory", path);
-        goto done;
-    }
-    double *diff = table + (size_t)points * BS_STAT_COUNT;
     hid_t g_cmp = H5Lexists(f, "compare", H5P_DEFAULT) > 0 ? H5Gopen2(f, "compare", H5P_DEFAULT) : -1;
     unsigned long long baseline = 0;
     if (g_cmp >= 0)
@@ -205,11 +205,33 @@ int bs_output_describe(const char *path, FILE *to, const struct bs_describe_opts
         free(version);
         free(name);
     }
-    for (size_t p = 0; p < points; p++) {
-        char values[1024] = "";
+    /* Every table is read once, so describe stays linear in points x metrics. */
+    const size_t P = (size_t)points, S = BS_STAT_COUNT;
+    double *sums = calloc((size_t)n_metrics * P * S + 1, sizeof *sums);
+    double *diffs = compare ? calloc((size_t)n_metrics * P * S + 1, sizeof *diffs) : NULL;
+    char **units = calloc((size_t)n_metrics + 1, sizeof *units);
+    char *key_text = malloc((size_t)(n_keys > 0 ? n_keys : 1) * P * VALUE_WIDTH + 1);
+    if (!sums || (compare && !diffs) || !units || !key_text) {
+        st = bs_error_set(err, BS_ERR_RUN, "%s: out of memory", path);
+        goto free_tables;
+    }
+    for (long m = 0; m < n_metrics; m++) {
+        if (!wanted(opts->metrics, metrics[m]))
+            continue;
+        if (read_table(g_sum, metrics[m], points, sums + (size_t)m * P * S, &units[m]) < 0 ||
+            (compare && read_table(g_cmp, metrics[m], points, diffs + (size_t)m * P * S, NULL) < 0)) {
+            st = bs_error_set(err, BS_ERR_INPUT, "%s: cannot read /summary or /compare of %s as (%llu, %d)", path,
+                              metrics[m], points, BS_STAT_COUNT);
+            goto free_tables;
+        }
+    }
+    for (long k = 0; k < n_keys; k++)
+        column_texts(g_sc, keys[k], P, key_text + (size_t)k * P * VALUE_WIDTH);
+    for (size_t p = 0; p < P; p++) {
+        char values[2048] = "";
         for (long k = 0; k < n_keys; k++) {
-            char v[256], quoted[520];
-            point_value(g_sc, keys[k], p, v, sizeof v);
+            const char *v = key_text + ((size_t)k * P + p) * VALUE_WIDTH;
+            char quoted[2 * VALUE_WIDTH + 3];
             size_t used = strlen(values);
             if (opts->csv) {
                 csv_field(quoted, sizeof quoted, v);
@@ -227,37 +249,36 @@ int bs_output_describe(const char *path, FILE *to, const struct bs_describe_opts
         for (long m = 0; m < n_metrics; m++) {
             if (!wanted(opts->metrics, metrics[m]))
                 continue;
-            char *unit = NULL;
-            if (read_table(g_sum, metrics[m], points, table, &unit) < 0 ||
-                (compare && read_table(g_cmp, metrics[m], points, diff, NULL) < 0)) {
-                free(unit);
-                st = bs_error_set(err, BS_ERR_INPUT, "%s: cannot read /summary or /compare of %s as (%llu, %d)", path,
-                                  metrics[m], points, BS_STAT_COUNT);
-                goto close_cmp;
-            }
-            const double *row = table + p * BS_STAT_COUNT, *d = diff + p * BS_STAT_COUNT;
+            const char *unit = units[m] ? units[m] : "";
+            const double *row = sums + ((size_t)m * P + p) * S;
+            const double *d = compare ? diffs + ((size_t)m * P + p) * S : row;
             if (opts->csv) {
-                fprintf(to, "%zu%s,%s,%s,%.10g,%.10g,%.10g,%.10g,%.10g,%.10g,%.10g", p, values, metrics[m],
-                        unit ? unit : "", row[BS_STAT_MEAN], row[BS_STAT_SD], row[BS_STAT_CI95_LOW],
-                        row[BS_STAT_CI95_HIGH], row[BS_STAT_P05], row[BS_STAT_P50], row[BS_STAT_P95]);
+                fprintf(to, "%zu%s,%s,%s,%.10g,%.10g,%.10g,%.10g,%.10g,%.10g,%.10g", p, values, metrics[m], unit,
+                        row[BS_STAT_MEAN], row[BS_STAT_SD], row[BS_STAT_CI95_LOW], row[BS_STAT_CI95_HIGH],
+                        row[BS_STAT_P05], row[BS_STAT_P50], row[BS_STAT_P95]);
                 if (compare)
                     fprintf(to, ",%.10g,%.10g,%.10g", d[BS_STAT_MEAN], d[BS_STAT_CI95_LOW], d[BS_STAT_CI95_HIGH]);
                 fprintf(to, "\n");
             } else {
-                fprintf(to, "%-28s %-10s %11.4g %11.4g %11.4g %11.4g", metrics[m], unit ? unit : "", row[BS_STAT_MEAN],
+                fprintf(to, "%-28s %-10s %11.4g %11.4g %11.4g %11.4g", metrics[m], unit, row[BS_STAT_MEAN],
                         row[BS_STAT_SD], row[BS_STAT_CI95_LOW], row[BS_STAT_CI95_HIGH]);
                 if (compare && p != baseline)
                     fprintf(to, "   %+.4g [%.4g, %.4g]", d[BS_STAT_MEAN], d[BS_STAT_CI95_LOW], d[BS_STAT_CI95_HIGH]);
                 fprintf(to, "\n");
             }
-            free(unit);
         }
     }
+free_tables:
+    for (long m = 0; units && m < n_metrics; m++)
+        free(units[m]);
+    free(units);
+    free(sums);
+    free(diffs);
+    free(key_text);
 close_cmp:
     if (g_cmp >= 0)
         H5Gclose(g_cmp);
 done:
-    free(table);
     free(metrics);
     free(keys);
     if (g_sum >= 0)

@@ -61,15 +61,18 @@ static int load(struct bs_loaded *ld, const char *file, const char *vary_key, co
         if (ld->sweep.n_keys > 0)
             return bs_cfg_fail(cfg, "sweep", "plan varies one key itself: remove the sweep section");
         struct bs_sweep *sw = &ld->sweep;
-        if (strlen(vary_key) >= BS_CFG_PATH_MAX)
+        char key[BS_CFG_PATH_MAX];
+        if (bs_sweep_normalize_key(vary_key, key))
             return bs_error_set(err, BS_ERR_INPUT, "--vary: key too long");
-        if (bs_cfg_add_list(cfg, vary_key, values, n_values, &sw->key_node[0], &sw->list_node[0]))
+        if (n_values == 0)
+            return bs_error_set(err, BS_ERR_INPUT, "--range: no values");
+        if (bs_cfg_add_list(cfg, key, values, n_values, &sw->key_node[0], &sw->list_node[0]))
             return err->status;
-        strcpy(sw->keys[0], vary_key);
+        strcpy(sw->keys[0], key);
         sw->n_values[0] = n_values;
         sw->n_keys = 1;
         sw->n_points = n_values;
-        bs_cfg_mark_used(cfg, bs_cfg_node(cfg, vary_key));
+        bs_cfg_mark_used(cfg, bs_cfg_node(cfg, key));
     }
     if (bs_sweep_resolve_baseline(cfg, &ld->sweep))
         return err->status;

@@ -293,22 +293,51 @@ static int parse_target(const char *text, struct target *t)
     return end == op + 2 || *end ? -1 : 0;
 }
 
-/* Values LO, LO+STEP, ... <= HI as text (integers when all three are). */
+/* A finite number filling the whole of text[0..len). */
+static int parse_number(const char *text, size_t len, double *out)
+{
+    char buf[64], *end;
+    if (len == 0 || len >= sizeof buf)
+        return -1;
+    memcpy(buf, text, len);
+    buf[len] = '\0';
+    errno = 0;
+    *out = strtod(buf, &end);
+    return *end || errno == ERANGE || !isfinite(*out) ? -1 : 0;
+}
+
+/* Values LO, LO+STEP, ... <= HI as text (integers when all three are);
+ * -1 unless 1 to PLAN_VALUES_MAX distinct finite values. */
 static int parse_range(const char *text, char (*values)[32], size_t *n)
 {
-    double lo, hi, step = 1;
-    int fields = sscanf(text, "%lf:%lf:%lf", &lo, &hi, &step);
-    if (fields < 2 || !(step > 0) || hi < lo || (hi - lo) / step >= PLAN_VALUES_MAX)
+    double v[3] = {0, 0, 1};
+    int fields = 0;
+    for (const char *p = text; fields < 3;) {
+        const char *colon = strchr(p, ':');
+        size_t len = colon ? (size_t)(colon - p) : strlen(p);
+        if (parse_number(p, len, &v[fields++]))
+            return -1;
+        if (!colon)
+            break;
+        p = colon + 1;
+        if (fields == 3)
+            return -1; /* a fourth field */
+    }
+    double lo = v[0], hi = v[1], step = v[2];
+    if (fields < 2 || !(step > 0) || hi < lo || lo + step == lo)
+        return -1;
+    double span = (hi - lo) / step;
+    if (!(span < PLAN_VALUES_MAX))
+        return -1;
+    size_t count = (size_t)floor(span + 1e-9) + 1;
+    if (count > PLAN_VALUES_MAX)
         return -1;
     int integral = lo == floor(lo) && hi == floor(hi) && step == floor(step);
-    *n = 0;
-    for (double v = lo; v <= hi + 1e-9 * step; v = lo + step * (double)*n) {
-        if (integral)
-            snprintf(values[*n], sizeof values[*n], "%.0f", v);
-        else
-            snprintf(values[*n], sizeof values[*n], "%.10g", v);
-        ++*n;
+    for (size_t k = 0; k < count; k++) {
+        double x = lo + step * (double)k;
+        snprintf(values[k], sizeof values[k], integral ? "%.0f" : "%.10g", x);
     }
+    *n = count;
     return 0;
 }
 
@@ -412,7 +441,6 @@ static int cmd_plan(int argc, char **argv)
     /* One-sided bounds at the confidence level, from the replications of
      * each value (the same customers at every value). */
     const size_t R = run.n_replications;
-    double t_quantile = gsl_cdf_tdist_Pinv(confidence, (double)(R - 1));
     double *x = malloc(R * sizeof *x), *scratch = malloc(R * sizeof *scratch);
     long answer = -1;
     if (!quiet) {
@@ -432,12 +460,19 @@ static int cmd_plan(int argc, char **argv)
             for (size_t r = 0; r < R; r++)
                 x[r] = run.values[(p * R + r) * run.layout.width + targets[t].index];
             bs_stats_summary(x, 1, R, scratch, summary);
-            double half = t_quantile * summary[BS_STAT_SD] / sqrt(summary[BS_STAT_N]);
+            /* Over the days where the metric is defined (a wait needs a
+             * customer who waited), with their own degrees of freedom. */
+            double n = summary[BS_STAT_N];
+            double t_q = n >= 2 ? gsl_cdf_tdist_Pinv(confidence, n - 1) : NAN;
+            double half = t_q * summary[BS_STAT_SD] / sqrt(n);
             double bound = targets[t].at_most ? summary[BS_STAT_MEAN] + half : summary[BS_STAT_MEAN] - half;
             int ok = isfinite(bound) && (targets[t].at_most ? bound <= targets[t].bound : bound >= targets[t].bound);
             meets = meets && ok;
-            if (!quiet)
+            if (!quiet) {
                 printf("  %11.4g (bound %.4g) %s", summary[BS_STAT_MEAN], bound, ok ? "meets" : "fails");
+                if (n < (double)R)
+                    printf(" [defined on %.0f of %zu days]", n, R);
+            }
         }
         if (!quiet)
             printf("\n");

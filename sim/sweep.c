@@ -7,7 +7,7 @@
 
 /* "counters[0].count" and "counters.0.count" name the same key: the
  * bracket form is rewritten to the dotted one. 0, or -1 when too long. */
-static int normalize_key(const char *in, char *out)
+int bs_sweep_normalize_key(const char *in, char *out)
 {
     size_t n = 0;
     for (const char *p = in; *p; p++) {
@@ -32,7 +32,7 @@ static int add_key(struct bs_cfg *cfg, struct bs_sweep *sw, int key_node, const 
 {
     yaml_node_t *k = yaml_document_get_node(&cfg->doc, key_node);
     char name[BS_CFG_PATH_MAX];
-    if (normalize_key(raw, name))
+    if (bs_sweep_normalize_key(raw, name))
         return bs_cfg_fail_node(cfg, k, "sweep", "key too long");
     if (strcmp(name, "sweep") == 0 || strcmp(name, "seed") == 0 || strcmp(name, "replications") == 0 ||
         strncmp(name, "sweep.", 6) == 0)
@@ -72,14 +72,14 @@ static int parse_points(struct bs_cfg *cfg, struct bs_sweep *sw, yaml_node_t *li
                 continue;
             }
             char name[BS_CFG_PATH_MAX];
-            int known = normalize_key((const char *)k->data.scalar.value, name) == 0;
+            int known = bs_sweep_normalize_key((const char *)k->data.scalar.value, name) == 0;
             for (size_t j = 0; known && j < sw->n_keys; j++)
                 if (strcmp(sw->keys[j], name) == 0)
                     known = 2;
             for (yaml_node_pair_t *q = pt->data.mapping.pairs.start; known == 2 && q < pr; q++) {
                 char other[BS_CFG_PATH_MAX];
                 yaml_node_t *qk = yaml_document_get_node(&cfg->doc, q->key);
-                if (qk->type == YAML_SCALAR_NODE && normalize_key((const char *)qk->data.scalar.value, other) == 0 &&
+                if (qk->type == YAML_SCALAR_NODE && bs_sweep_normalize_key((const char *)qk->data.scalar.value, other) == 0 &&
                     strcmp(other, name) == 0)
                     return bs_cfg_fail_node(cfg, k, "sweep.points", "'%s' given twice in one point", name);
             }
@@ -169,7 +169,7 @@ int bs_sweep_value_node(const struct bs_cfg *cfg, const struct bs_sweep *sw, siz
         for (yaml_node_pair_t *pr = pt->data.mapping.pairs.start; pr < pt->data.mapping.pairs.top; pr++) {
             char name[BS_CFG_PATH_MAX];
             yaml_node_t *key = yaml_document_get_node(doc, pr->key);
-            if (normalize_key((const char *)key->data.scalar.value, name) == 0 && strcmp(name, sw->keys[k]) == 0)
+            if (bs_sweep_normalize_key((const char *)key->data.scalar.value, name) == 0 && strcmp(name, sw->keys[k]) == 0)
                 return pr->value;
         }
         return 0; /* parse_points made sure every point names every key */
@@ -222,7 +222,7 @@ int bs_sweep_resolve_baseline(struct bs_cfg *cfg, struct bs_sweep *sw)
             cfg->used[pr->key] = 1;
             size_t key = sw->n_keys;
             char name[BS_CFG_PATH_MAX];
-            int ok = k->type == YAML_SCALAR_NODE && normalize_key((const char *)k->data.scalar.value, name) == 0;
+            int ok = k->type == YAML_SCALAR_NODE && bs_sweep_normalize_key((const char *)k->data.scalar.value, name) == 0;
             for (size_t j = 0; ok && j < sw->n_keys; j++)
                 if (strcmp(sw->keys[j], name) == 0)
                     key = j;

@@ -24,6 +24,9 @@ struct bs_sweep {
     int baseline_node;                    /* `baseline:` in the file, 0 when absent */
 };
 
+/* Rewrites "counters[0].count" as "counters.0.count" into out
+ * (BS_CFG_PATH_MAX); 0, or -1 when too long. */
+int bs_sweep_normalize_key(const char *in, char *out);
 /* Reads `sweep:` (absent: one point). Returns 0 or the error status. */
 int bs_sweep_parse(struct bs_cfg *cfg, struct bs_sweep *sw);
 /* Sets the overrides of point p (0 <= p < n_points). */

@@ -405,3 +405,36 @@ def test_describe_csv_quotes_values_with_commas(tmp_path):
     r = run("describe", out, "--csv", "--metric", "balked")
     rows = list(csv.DictReader(io.StringIO(r.stdout)))
     assert [row["balking"] for row in rows] == ["{threshold: 10, probability: 0.5}", "{threshold: 5}"]
+
+
+@pytest.mark.parametrize("bad_range", ["0:999.9999999999", "1e300:1e300", "nan:5", "1:5x", "1:5:0", "3:1", "1:2:3:4"])
+def test_plan_rejects_bad_ranges(tmp_path, bad_range):
+    scenario = tmp_path / "mmc.yaml"
+    scenario.write_text(PLAN_MMC)
+    r = run("plan", scenario, "--vary", "counters.0.count", "--range", bad_range, "--target", "share_waited<=0.2",
+            "-o", tmp_path / "p.h5")
+    assert r.returncode == 2 and "--range" in r.stderr
+    assert not (tmp_path / "p.h5").exists()
+
+
+def test_plan_accepts_bracket_keys_and_reports_partly_defined_metrics(tmp_path):
+    scenario = tmp_path / "s.yaml"
+    scenario.write_text(SWEEP_BASE + "replications: 12\n")
+    r = run("plan", scenario, "--vary", "counters[0].count", "--range", "3:8",
+            "--target", "wait_max_min<=30", "-o", tmp_path / "p.h5")
+    assert r.returncode == 0, r.stderr
+    with h5py.File(tmp_path / "p.h5") as f:
+        assert "counters.0.count" in f["scenarios"]
+
+
+def test_describe_survives_a_foreign_scenarios_dataset(tmp_path):
+    scenario = tmp_path / "s.yaml"
+    scenario.write_text(SWEEP_BASE + "sweep:\n  counters.0.count: [4, 5]\n")
+    out = tmp_path / "s.h5"
+    assert run("run", scenario, "-r", 3, "-q", "-o", out).returncode == 0
+    with h5py.File(out, "a") as f:
+        del f["scenarios/counters.0.count"]
+        f["scenarios"].create_dataset("counters.0.count", data=np.zeros((2, 500)))
+    r = run("describe", out)
+    assert r.returncode == 0, r.stderr
+    assert "counters.0.count = ?" in r.stdout
