@@ -1,9 +1,11 @@
-/* Counters and waiting lines. Each class has a FIFO line (a linked list in
- * ticket order); a counter takes the first of its role's classes that has
- * someone waiting, and a flexible role then takes the earliest ticket of the
- * other classes. Reneged customers stay in their list, marked, and are
- * skipped when reached. Invariant: no counter is idle while a customer it
- * may serve is waiting. */
+/* Counters and waiting lines: the door (shut after closing, screening, the
+ * occupancy cap with its FIFO line outside), then one FIFO line per class
+ * (a linked list in ticket order). A counter takes the first of its role's
+ * classes that has someone waiting, and a flexible role then takes the
+ * earliest ticket of the other classes; kiosks are a counter group serving
+ * the kiosk class only. Customers who gave up stay in their list, marked,
+ * and are skipped when reached. Invariant: no counter is idle while a
+ * customer it may serve is waiting. */
 #include <math.h>
 
 #include "../sim/rng.h"
