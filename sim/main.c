@@ -253,7 +253,7 @@ static int cmd_run(int argc, char **argv)
 
     struct bs_run run;
     int st = execute(&ld, scenario_file, out_path, (int)threads, quiet, &run, &err);
-    free(run.values);
+    bs_runner_free(&run);
     bs_load_fini(&ld);
     if (st)
         return fail(&err);
@@ -434,7 +434,7 @@ static int cmd_plan(int argc, char **argv)
     struct bs_run run;
     int st = execute(&ld, scenario_file, out_path, (int)threads, 1, &run, &err);
     if (st) {
-        free(run.values);
+        bs_runner_free(&run);
         bs_load_fini(&ld);
         return fail(&err);
     }
@@ -481,7 +481,7 @@ static int cmd_plan(int argc, char **argv)
     }
     free(x);
     free(scratch);
-    free(run.values);
+    bs_runner_free(&run);
     if (answer >= 0)
         printf("answer: %s = %s is the %s value in %s meeting every target at %.0f %% confidence (wrote %s)\n", key,
                values[answer], maximize ? "largest" : "smallest", range, 100 * confidence, out_path);

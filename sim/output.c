@@ -399,7 +399,7 @@ static herr_t write_breakdown(hid_t file, const struct bs_run *run, size_t b, do
 static herr_t write_timeseries(hid_t file, const struct bs_run *run, double *buf, const struct scales *sc)
 {
     const struct bs_layout *L = &run->layout;
-    const size_t P = run->n_points, R = run->n_replications, B = L->n_bins;
+    const size_t P = run->n_points, B = L->n_bins;
     hid_t g = make_group(file, "timeseries");
     if (g < 0)
         return -1;
@@ -407,16 +407,13 @@ static herr_t write_timeseries(hid_t file, const struct bs_run *run, double *buf
     for (size_t s = 0; st >= 0 && s < L->n_series; s++) {
         for (size_t p = 0; p < P; p++) {
             for (size_t b = 0; b < B; b++) {
-                double sum = 0;
-                size_t n = 0;
-                for (size_t r = 0; r < R; r++) {
-                    double v = run->values[(p * R + r) * L->width + L->series_offset + s * B + b];
-                    if (isfinite(v)) {
-                        sum += v;
-                        n++;
-                    }
+                double sum = 0, n = 0; /* the blocks in order: independent of threads */
+                for (size_t k = 0; k < run->blocks_per_point; k++) {
+                    size_t at = (p * run->blocks_per_point + k) * L->series_width + s * B + b;
+                    sum += run->series_sum[at];
+                    n += run->series_count[at];
                 }
-                buf[p * B + b] = n ? sum / (double)n : NAN;
+                buf[p * B + b] = n > 0 ? sum / n : NAN;
             }
         }
         hsize_t dims[2] = {P, B};

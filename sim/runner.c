@@ -27,8 +27,8 @@ void bs_runner_layout(struct bs_run *run)
         size_t n = bs_scenario_bins(run->points[p], &L->bin_min);
         L->n_bins = n > L->n_bins ? n : L->n_bins;
     }
-    L->series_offset = off;
-    L->width = off + L->n_series * L->n_bins;
+    L->series_width = L->n_series * L->n_bins;
+    L->width = off;
 }
 
 /* Progress on stderr, from whichever thread finished an item: counts only,
@@ -63,8 +63,11 @@ int bs_runner_run(struct bs_run *run, int threads, struct bs_error *err)
      * dynamically: points of very different cost keep every thread busy. */
     const size_t blocks_per_point = (run->n_replications + BS_RUNNER_BLOCK - 1) / BS_RUNNER_BLOCK;
     const long n_blocks = (long)(run->n_points * blocks_per_point);
+    run->blocks_per_point = blocks_per_point;
     run->values = malloc((size_t)n_items * L->width * sizeof *run->values);
-    if (!run->values)
+    run->series_sum = calloc((size_t)n_blocks * L->series_width + 1, sizeof *run->series_sum);
+    run->series_count = calloc((size_t)n_blocks * L->series_width + 1, sizeof *run->series_count);
+    if (!run->values || !run->series_sum || !run->series_count)
         return bs_error_set(err, BS_ERR_RUN, "out of memory for %zu x %zu result slabs", run->n_points,
                             run->n_replications);
     for (size_t i = 0; i < (size_t)n_items * L->width; i++)
@@ -80,6 +83,11 @@ int bs_runner_run(struct bs_run *run, int threads, struct bs_error *err)
 #pragma omp parallel num_threads(threads)
     {
         struct bs_day *day = bs_day_alloc();
+        double *series = malloc((L->series_width ? L->series_width : 1) * sizeof *series);
+        if (!series) {
+            bs_day_free(day);
+            day = NULL;
+        }
         if (!day) {
 #pragma omp atomic write
             alloc_failed = 1;
@@ -94,7 +102,9 @@ int bs_runner_run(struct bs_run *run, int threads, struct bs_error *err)
             for (size_t rep = first; rep < last; rep++) {
                 long item = (long)(point * run->n_replications + rep);
                 double *slab = run->values + (size_t)item * L->width;
-                struct bs_day_out out = {.row = slab, .series = slab + L->series_offset, .bin_stride = L->n_bins};
+                for (size_t j = 0; j < L->series_width; j++)
+                    series[j] = NAN;
+                struct bs_day_out out = {.row = slab, .series = series, .bin_stride = L->n_bins};
                 for (size_t b = 0; b < L->n_breakdowns; b++) {
                     out.breakdown[b] = slab + L->breakdown_offset[b];
                     out.entity_stride[b] = L->entities[b];
@@ -107,6 +117,14 @@ int bs_runner_run(struct bs_run *run, int threads, struct bs_error *err)
                         first_err = e;
                     }
                 }
+                double *sum = run->series_sum + (size_t)block * L->series_width;
+                double *count = run->series_count + (size_t)block * L->series_width;
+                for (size_t j = 0; j < L->series_width; j++) {
+                    if (isfinite(series[j])) {
+                        sum[j] += series[j];
+                        count[j] += 1;
+                    }
+                }
             }
             if (run->progress != BS_PROGRESS_NONE) {
 #pragma omp critical(bs_runner_progress)
@@ -117,6 +135,7 @@ int bs_runner_run(struct bs_run *run, int threads, struct bs_error *err)
             }
         }
         bs_day_free(day);
+        free(series);
     }
     if (alloc_failed)
         return bs_error_set(err, BS_ERR_RUN, "out of memory allocating a day state");
@@ -125,4 +144,12 @@ int bs_runner_run(struct bs_run *run, int threads, struct bs_error *err)
                             first_failed / (long)run->n_replications,
                             first_failed % (long)run->n_replications, first_err.msg);
     return 0;
+}
+
+void bs_runner_free(struct bs_run *run)
+{
+    free(run->values);
+    free(run->series_sum);
+    free(run->series_count);
+    run->values = run->series_sum = run->series_count = NULL;
 }

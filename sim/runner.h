@@ -27,8 +27,8 @@ struct bs_layout {
     size_t n_series;
     size_t n_bins; /* largest over the points; shorter days leave NaN */
     double bin_min;
-    size_t series_offset;
-    size_t width;
+    size_t series_width; /* n_series * n_bins */
+    size_t width;        /* per-replication slab: metrics and breakdowns */
 };
 
 struct bs_run {
@@ -38,6 +38,12 @@ struct bs_run {
     struct bs_scenario *const *points;
     struct bs_layout layout;
     double *values; /* [point][replication][width], filled by bs_runner_run */
+    /* Time series are only ever averaged, so they are summed per block of
+     * replications (in replication order, so the sums do not depend on
+     * threads) instead of kept per day: [point][block][series_width]. */
+    size_t blocks_per_point;
+    double *series_sum;
+    double *series_count; /* finite values summed */
     int progress;   /* BS_PROGRESS_*: what bs_runner_run reports on stderr */
 };
 
@@ -49,9 +55,12 @@ enum bs_progress {
 
 /* Fills run->layout from the model's registries and the points. */
 void bs_runner_layout(struct bs_run *run);
-/* Allocates run->values (NaN-filled) and runs every item. threads <= 0:
+/* Allocates run->values (NaN-filled) and the series sums, and runs every item. threads <= 0:
  * OpenMP's default. On failure err names the first failing item in
  * (point, replication) order, whatever the thread timing. */
 int bs_runner_run(struct bs_run *run, int threads, struct bs_error *err);
+
+/* Frees what bs_runner_run allocated (safe on a zeroed run). */
+void bs_runner_free(struct bs_run *run);
 
 #endif

@@ -18,6 +18,7 @@ struct harness {
     struct bs_run run;
     struct bs_day *day;
     double *slab;
+    double *series;
     struct bs_day_out out;
     struct bs_error err;
 };
@@ -40,10 +41,11 @@ static inline int harness_load(struct harness *h, const char *yaml)
     bs_runner_layout(&h->run);
     const struct bs_layout *L = &h->run.layout;
     h->slab = malloc(L->width * sizeof *h->slab);
+    h->series = malloc((L->series_width ? L->series_width : 1) * sizeof *h->series);
     h->day = bs_day_alloc();
-    if (!h->slab || !h->day)
+    if (!h->slab || !h->series || !h->day)
         return -1;
-    h->out = (struct bs_day_out){.row = h->slab, .series = h->slab + L->series_offset, .bin_stride = L->n_bins};
+    h->out = (struct bs_day_out){.row = h->slab, .series = h->series, .bin_stride = L->n_bins};
     for (size_t b = 0; b < L->n_breakdowns; b++) {
         h->out.breakdown[b] = h->slab + L->breakdown_offset[b];
         h->out.entity_stride[b] = L->entities[b];
@@ -100,6 +102,7 @@ static inline void harness_fini(struct harness *h)
 {
     bs_day_free(h->day);
     free(h->slab);
+    free(h->series);
     bs_load_fini(&h->ld);
 }
 

@@ -47,15 +47,14 @@ static double bench_repeats(const char *file, int threads, int repeats, long rep
         double s = now_s() - t0;
         if (st) {
             fprintf(stderr, "bench: %s\n", err.msg);
-            free(run.values);
+            bs_runner_free(&run);
             break;
         }
         best_s = s < best_s ? s : best_s;
         customers = 0;
         for (size_t i = 0; i < run.n_points * run.n_replications; i++)
             customers += run.values[i * run.layout.width + BS_M_INTENTS]; /* everyone simulated, online too */
-        free(run.values);
-        run.values = NULL;
+        bs_runner_free(&run);
     }
     bs_load_fini(&ld);
     double rate = customers / best_s / threads;
