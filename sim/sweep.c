@@ -1,6 +1,7 @@
 /* Sweep expansion over the YAML document: no copies, only node indices. */
 #include "sweep.h"
 
+#include <stdlib.h>
 #include <string.h>
 
 #define SWEEP_POINTS_MAX 1000000
@@ -233,7 +234,11 @@ int bs_sweep_resolve_baseline(struct bs_cfg *cfg, struct bs_sweep *sw)
             bs_cfg_render(cfg, yaml_document_get_node(&cfg->doc, pr->value), want, sizeof want);
             bs_cfg_render(cfg, yaml_document_get_node(&cfg->doc, bs_sweep_value_node(cfg, sw, p, key)), have,
                           sizeof have);
-            match = strcmp(want, have) == 0;
+            /* Numbers match by value (2.0 names the point swept as 2), text as written. */
+            char *end_w, *end_h;
+            double w = strtod(want, &end_w), v = strtod(have, &end_h);
+            int numbers = *want && *have && !*end_w && !*end_h;
+            match = numbers ? w == v : strcmp(want, have) == 0;
         }
         if (match) {
             sw->baseline = p;

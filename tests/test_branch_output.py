@@ -202,7 +202,7 @@ SWEEP_BASE = ("day: {hours: 8}\ndemand: {customers_per_day: 400}\n"
 
 def test_compare_holds_paired_differences_against_the_baseline(tmp_path):
     scenario = tmp_path / "s.yaml"
-    scenario.write_text(SWEEP_BASE + "sweep:\n  counters.0.count: [4, 5, 6]\n  baseline: {counters.0.count: 5}\n")
+    scenario.write_text(SWEEP_BASE + "sweep:\n  counters.0.count: [4, 5, 6]\n  baseline: {counters.0.count: 5.0}\n")
     out = tmp_path / "s.h5"
     assert run("run", scenario, "-r", 40, "-q", "-o", out).returncode == 0
     with h5py.File(out) as f:
