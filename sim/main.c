@@ -15,12 +15,13 @@
 #include "load.h"
 #include "model.h"
 #include "output.h"
+#include "checkpoint.h"
 #include "runner.h"
 #include "stats.h"
 #include "version.h"
 
 static const char usage_text[] =
-    "usage: branchsim run SCENARIO.yaml [-o OUT.h5] [-r REPLICATIONS] [-s SEED] [-j THREADS] [--quiet]\n"
+    "usage: branchsim run SCENARIO.yaml [-o OUT.h5] [-r REPLICATIONS] [-s SEED] [-j THREADS] [--quiet] [--resume]\n"
     "       branchsim check SCENARIO.yaml     validate; print the expanded sweep\n"
     "       branchsim describe OUT.h5 [--metric a,b] [--csv]\n"
     "                                         the summary of a result file: per point, metrics with\n"
@@ -36,27 +37,34 @@ static const char usage_text[] =
     "  -r, --replications N     days simulated per scenario point (default: the scenario's)\n"
     "  -s, --seed N             master seed (default: the scenario's)\n"
     "  -j, --threads N          OpenMP threads (default: all cores); results do not depend on it\n"
+    "      --resume             finish an interrupted run from OUT.h5.partial (same scenario, -r, -s)\n"
     "  -q, --quiet              no summary table and no progress on stderr (progress is a line\n"
     "                           rewritten in place on a terminal, a line per 10 % otherwise)\n"
     "\n"
     "Exit status: 0 ok, 1 the run failed, 2 bad usage or input.\n";
 
-/* The partial output file to remove if the run is interrupted (SIGINT, or
- * SIGTERM from a batch scheduler at its time limit). The one piece of
- * file-scope state: a signal handler can reach nothing else. */
-static char interrupted_partial[1100];
+/* Interruption (SIGINT, or SIGTERM from a batch scheduler before it kills a
+ * job): the run stops after the current wave of blocks, which the
+ * checkpoint already holds; a second signal, or one while the final file
+ * is written, removes that file and ends the process. The only file-scope
+ * state: a signal handler can reach nothing else. */
+static volatile sig_atomic_t interrupted;
+static char final_partial[1100];
 
 static void on_interrupt(int sig)
 {
-    if (interrupted_partial[0])
-        unlink(interrupted_partial); /* async-signal-safe */
+    if (!interrupted && !final_partial[0]) {
+        interrupted = 1;
+        return;
+    }
+    if (final_partial[0])
+        unlink(final_partial); /* async-signal-safe */
     signal(sig, SIG_DFL);
     raise(sig);
 }
 
-static void remove_partial_on_interrupt(const char *partial_path)
+static void catch_interrupts(void)
 {
-    snprintf(interrupted_partial, sizeof interrupted_partial, "%s", partial_path);
     struct sigaction sa;
     memset(&sa, 0, sizeof sa);
     sa.sa_handler = on_interrupt;
@@ -131,10 +139,11 @@ static void default_output(const char *scenario, char *out, size_t cap)
     snprintf(out, cap, "%.*s.h5", (int)len, base);
 }
 
-/* Runs every point of a loaded scenario and writes the result file; the
- * caller frees run->values. Returns 0 or the error status. */
+/* Runs every point of a loaded scenario (checkpointing to OUT.h5.partial,
+ * or resuming from it) and writes the result file; the caller frees the run
+ * with bs_runner_free. Returns 0 or the error status. */
 static int execute(struct bs_loaded *ld, const char *scenario_file, const char *out_path, int threads, int quiet,
-                   struct bs_run *run, struct bs_error *err)
+                   int resume, struct bs_run *run, struct bs_error *err)
 {
     *run = (struct bs_run){
         .n_points = ld->n_points,
@@ -144,32 +153,58 @@ static int execute(struct bs_loaded *ld, const char *scenario_file, const char *
         .progress = quiet ? BS_PROGRESS_NONE : isatty(STDERR_FILENO) ? BS_PROGRESS_TERMINAL : BS_PROGRESS_LOG,
     };
     bs_runner_layout(run);
-    struct bs_output out;
-    int st = bs_output_open(&out, out_path, err);
+    struct bs_checkpoint ck;
+    int st = resume ? (bs_runner_alloc(run, err) || bs_checkpoint_resume(&ck, out_path, run, ld->cfg.text, err))
+                    : bs_checkpoint_create(&ck, out_path, run, ld->cfg.text, err);
     if (st)
-        return st;
-    remove_partial_on_interrupt(out.partial_path);
+        return err->status;
+    run->after_wave = bs_checkpoint_write;
+    run->after_wave_ctx = &ck;
+    run->stop = &interrupted;
+    catch_interrupts();
     st = bs_runner_run(run, threads, err);
-    if (!st) {
-        const char *keys[BS_CFG_OVERRIDES_MAX];
-        for (size_t k = 0; k < ld->sweep.n_keys; k++)
-            keys[k] = ld->sweep.keys[k];
-        struct bs_output_data data = {
-            .scenario_text = ld->cfg.text,
-            .scenario_file = scenario_file,
-            .scenario_name = ld->name,
-            .run = run,
-            .baseline = ld->sweep.baseline,
-            .n_keys = ld->sweep.n_keys,
-            .keys = keys,
-            .key_values = (const char *const *)ld->key_values,
-        };
-        st = bs_output_write(&out, &data, err);
+    if (st && interrupted) {
+        bs_checkpoint_close(&ck);
+        err->status = BS_OK;
+        return bs_error_set(err, BS_ERR_RUN,
+                            "interrupted; the finished replications are in %s. Resume with: branchsim run %s -o %s "
+                            "--resume (and the same -r and -s, if any)",
+                            ck.path, scenario_file, out_path);
     }
+    if (st) {
+        bs_checkpoint_remove(&ck);
+        return st;
+    }
+    struct bs_output out;
+    st = bs_output_open(&out, out_path, err);
+    if (st) {
+        bs_checkpoint_close(&ck);
+        return st;
+    }
+    snprintf(final_partial, sizeof final_partial, "%s", out.partial_path);
+    const char *keys[BS_CFG_OVERRIDES_MAX];
+    for (size_t k = 0; k < ld->sweep.n_keys; k++)
+        keys[k] = ld->sweep.keys[k];
+    struct bs_output_data data = {
+        .scenario_text = ld->cfg.text,
+        .scenario_file = scenario_file,
+        .scenario_name = ld->name,
+        .run = run,
+        .baseline = ld->sweep.baseline,
+        .n_keys = ld->sweep.n_keys,
+        .keys = keys,
+        .key_values = (const char *const *)ld->key_values,
+    };
+    st = bs_output_write(&out, &data, err);
     if (!st)
         st = bs_output_commit(&out, err);
     else
         bs_output_abort(&out);
+    final_partial[0] = '\0';
+    if (st)
+        bs_checkpoint_close(&ck); /* the replications are kept: --resume writes the file again */
+    else
+        bs_checkpoint_remove(&ck);
     return st;
 }
 
@@ -216,16 +251,19 @@ static int cmd_run(int argc, char **argv)
     static const struct option opts[] = {
         {"output", required_argument, NULL, 'o'}, {"replications", required_argument, NULL, 'r'},
         {"seed", required_argument, NULL, 's'},   {"threads", required_argument, NULL, 'j'},
-        {"quiet", no_argument, NULL, 'q'},        {NULL, 0, NULL, 0},
+        {"quiet", no_argument, NULL, 'q'},        {"resume", no_argument, NULL, 'R'},
+        {NULL, 0, NULL, 0},
     };
     struct run_options o = {NULL, 0, -1, 0, 0};
-    int c;
+    int c, resume = 0;
     optind = 2;
     while ((c = getopt_long(argc, argv, "o:r:s:j:q", opts, NULL)) != -1) {
         int known = run_option(c, optarg, 1, &o);
         if (known < 0)
             return BS_ERR_INPUT;
-        if (!known)
+        if (c == 'R')
+            resume = 1;
+        else if (!known)
             return usage_error("bad option for run");
     }
     const char *out_path = o.out_path;
@@ -252,7 +290,7 @@ static int cmd_run(int argc, char **argv)
     }
 
     struct bs_run run;
-    int st = execute(&ld, scenario_file, out_path, (int)threads, quiet, &run, &err);
+    int st = execute(&ld, scenario_file, out_path, (int)threads, quiet, resume, &run, &err);
     bs_runner_free(&run);
     bs_load_fini(&ld);
     if (st)
@@ -432,7 +470,7 @@ static int cmd_plan(int argc, char **argv)
         out_path = default_path;
     }
     struct bs_run run;
-    int st = execute(&ld, scenario_file, out_path, (int)threads, 1, &run, &err);
+    int st = execute(&ld, scenario_file, out_path, (int)threads, 1, 0, &run, &err);
     if (st) {
         bs_runner_free(&run);
         bs_load_fini(&ld);

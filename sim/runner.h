@@ -6,6 +6,7 @@
 #define BS_RUNNER_H
 
 #include <stddef.h>
+#include <signal.h>
 #include <stdint.h>
 
 #include "error.h"
@@ -45,6 +46,15 @@ struct bs_run {
     double *series_sum;
     double *series_count; /* finite values summed */
     int progress;   /* BS_PROGRESS_*: what bs_runner_run reports on stderr */
+
+    /* Checkpoints: blocks already done are skipped (a resumed run fills
+     * values, sums and block_done before); after each wave of blocks,
+     * after_wave (if set) is called from the calling thread with the blocks
+     * just done, and a set *stop ends the run with BS_ERR_RUN, "interrupted". */
+    uint8_t *block_done;
+    int (*after_wave)(struct bs_run *run, const long *blocks, size_t n, void *ctx);
+    void *after_wave_ctx;
+    volatile sig_atomic_t *stop;
 };
 
 enum bs_progress {
@@ -55,12 +65,15 @@ enum bs_progress {
 
 /* Fills run->layout from the model's registries and the points. */
 void bs_runner_layout(struct bs_run *run);
-/* Allocates run->values (NaN-filled) and the series sums, and runs every item. threads <= 0:
+/* Allocates run->values (NaN-filled), the series sums and the done flags
+ * unless a resume filled them, and runs every block not done yet. threads <= 0:
  * OpenMP's default. On failure err names the first failing item in
  * (point, replication) order, whatever the thread timing. */
 int bs_runner_run(struct bs_run *run, int threads, struct bs_error *err);
 
 /* Frees what bs_runner_run allocated (safe on a zeroed run). */
 void bs_runner_free(struct bs_run *run);
+/* Allocates the result arrays (values NaN-filled): what a resume reads into. */
+int bs_runner_alloc(struct bs_run *run, struct bs_error *err);
 
 #endif

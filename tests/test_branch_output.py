@@ -157,20 +157,54 @@ def test_bad_choice_input_exits_2_and_writes_nothing(tmp_path, text, where):
     assert sorted(p.name for p in tmp_path.iterdir()) == ["bad.yaml"]
 
 
-def test_terminated_run_leaves_no_file(tmp_path):
-    """A batch scheduler's SIGTERM at its time limit removes the partial file."""
+def _start_and_terminate(tmp_path, out, *extra):
     import signal
     import time
-    out = tmp_path / "out.h5"
-    proc = subprocess.Popen([BRANCHSIM, "run", str(DEFAULT), "-r", "50000", "-q", "-o", str(out)],
-                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    deadline = time.time() + 20
-    while not list(tmp_path.glob("out.h5.partial-*")) and time.time() < deadline:
-        time.sleep(0.05)
-    assert list(tmp_path.glob("out.h5.partial-*")), "the run never started its output"
+    proc = subprocess.Popen([BRANCHSIM, "run", str(DEFAULT), "-r", "20000", "-q", "-o", str(out), *map(str, extra)],
+                            stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
+    deadline = time.time() + 30
+    while not (tmp_path / (out.name + ".partial")).exists() and time.time() < deadline:
+        time.sleep(0.02)
+    time.sleep(0.2)
     proc.send_signal(signal.SIGTERM)
-    assert proc.wait(timeout=20) == -signal.SIGTERM
-    assert list(tmp_path.iterdir()) == []
+    _, err = proc.communicate(timeout=120)
+    return proc.returncode, err
+
+
+def test_interrupted_run_resumes_to_the_same_file(tmp_path):
+    """SIGTERM (a batch scheduler's time limit) keeps the finished replications
+    in OUT.h5.partial; --resume completes only the rest, and every dataset is
+    bitwise identical to an uninterrupted run."""
+    out = tmp_path / "a.h5"
+    rc, err = _start_and_terminate(tmp_path, out)
+    assert rc == 1, err
+    assert "--resume" in err and "a.h5.partial" in err
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["a.h5.partial"]
+    # Another seed, or nothing to resume: refused, nothing changed.
+    other = run("run", DEFAULT, "-r", 20000, "-s", 5, "-q", "-o", out, "--resume")
+    assert other.returncode == 2 and "belongs to another run" in other.stderr
+    none = run("run", DEFAULT, "-r", 20000, "-q", "-o", tmp_path / "nothing.h5", "--resume")
+    assert none.returncode == 2 and "nothing to resume" in none.stderr
+    r = run("run", DEFAULT, "-r", 20000, "-q", "-o", out, "--resume")
+    assert r.returncode == 0, r.stderr
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["a.h5"]
+    whole = tmp_path / "whole.h5"
+    assert run("run", DEFAULT, "-r", 20000, "-q", "-o", whole, "-j", 1).returncode == 0
+    a, b = datasets(out), datasets(whole)
+    assert a.keys() == b.keys()
+    for name in a:
+        if a[name].dtype == object:
+            assert a[name].tolist() == b[name].tolist(), name
+        else:
+            assert a[name].tobytes() == b[name].tobytes(), name
+
+
+def test_unreadable_checkpoint_is_refused(tmp_path):
+    out = tmp_path / "a.h5"
+    (tmp_path / "a.h5.partial").write_bytes(b"not hdf5 at all")
+    r = run("run", DEFAULT, "-r", 10, "-q", "-o", out, "--resume")
+    assert r.returncode == 2 and "cannot be read" in r.stderr
+    assert not out.exists()
 
 
 def test_epidemic_scenario_conserves_and_respects_the_cap(tmp_path):

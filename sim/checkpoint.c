@@ -1,0 +1,225 @@
+/* The checkpoint file of a run: see checkpoint.h. Every HDF5 call is
+ * checked; the datasets are written block by block (contiguous rows). */
+#include "checkpoint.h"
+
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+static void close_ids(struct bs_checkpoint *ck)
+{
+    hid_t ids[] = {ck->values, ck->sum, ck->count, ck->done};
+    for (size_t i = 0; i < sizeof ids / sizeof ids[0]; i++)
+        if (ids[i] >= 0)
+            H5Dclose(ids[i]);
+    if (ck->file >= 0)
+        H5Fclose(ck->file);
+    ck->values = ck->sum = ck->count = ck->done = ck->file = H5I_INVALID_HID;
+}
+
+static hid_t make_2d(hid_t file, const char *name, hsize_t rows, hsize_t cols, hid_t type)
+{
+    hsize_t dims[2] = {rows, cols ? cols : 1}, chunk[2] = {rows < 64 ? rows : 64, cols ? cols : 1};
+    if (chunk[0] == 0)
+        chunk[0] = 1;
+    hid_t s = H5Screate_simple(2, dims, NULL), dcpl = H5Pcreate(H5P_DATASET_CREATE);
+    hid_t d = -1;
+    if (s >= 0 && dcpl >= 0 && H5Pset_chunk(dcpl, 2, chunk) >= 0)
+        d = H5Dcreate2(file, name, type, s, H5P_DEFAULT, dcpl, H5P_DEFAULT);
+    if (dcpl >= 0)
+        H5Pclose(dcpl);
+    if (s >= 0)
+        H5Sclose(s);
+    return d;
+}
+
+/* The identity of a run, as attributes: scenario text, seed and sizes. */
+static herr_t write_identity(hid_t file, const struct bs_run *run, const char *text)
+{
+    uint64_t ids[5] = {run->seed, run->n_replications, run->n_points, run->layout.width, run->layout.series_width};
+    const char *names[5] = {"seed", "replications", "n_points", "width", "series_width"};
+    for (int i = 0; i < 5; i++) {
+        hid_t s = H5Screate(H5S_SCALAR);
+        hid_t a = s >= 0 ? H5Acreate2(file, names[i], H5T_NATIVE_UINT64, s, H5P_DEFAULT, H5P_DEFAULT) : -1;
+        herr_t st = a >= 0 ? H5Awrite(a, H5T_NATIVE_UINT64, &ids[i]) : -1;
+        if (a >= 0)
+            H5Aclose(a);
+        if (s >= 0)
+            H5Sclose(s);
+        if (st < 0)
+            return -1;
+    }
+    hid_t t = H5Tcopy(H5T_C_S1), s = H5Screate(H5S_SCALAR);
+    herr_t st = t >= 0 && H5Tset_size(t, H5T_VARIABLE) >= 0 ? 0 : -1;
+    hid_t a = st >= 0 && s >= 0 ? H5Acreate2(file, "scenario_yaml", t, s, H5P_DEFAULT, H5P_DEFAULT) : -1;
+    st = a >= 0 ? H5Awrite(a, t, &text) : -1;
+    if (a >= 0)
+        H5Aclose(a);
+    if (s >= 0)
+        H5Sclose(s);
+    if (t >= 0)
+        H5Tclose(t);
+    return st;
+}
+
+static int same_identity(hid_t file, const struct bs_run *run, const char *text)
+{
+    uint64_t want[5] = {run->seed, run->n_replications, run->n_points, run->layout.width, run->layout.series_width};
+    const char *names[5] = {"seed", "replications", "n_points", "width", "series_width"};
+    for (int i = 0; i < 5; i++) {
+        uint64_t v = 0;
+        hid_t a = H5Aopen(file, names[i], H5P_DEFAULT);
+        herr_t st = a >= 0 ? H5Aread(a, H5T_NATIVE_UINT64, &v) : -1;
+        if (a >= 0)
+            H5Aclose(a);
+        if (st < 0 || v != want[i])
+            return 0;
+    }
+    hid_t a = H5Aopen(file, "scenario_yaml", H5P_DEFAULT), t = H5Tcopy(H5T_C_S1);
+    char *stored = NULL;
+    int same = 0;
+    if (a >= 0 && t >= 0 && H5Tset_size(t, H5T_VARIABLE) >= 0 && H5Aread(a, t, &stored) >= 0 && stored) {
+        same = strcmp(stored, text) == 0;
+        H5free_memory(stored);
+    }
+    if (a >= 0)
+        H5Aclose(a);
+    if (t >= 0)
+        H5Tclose(t);
+    return same;
+}
+
+int bs_checkpoint_create(struct bs_checkpoint *ck, const char *out_path, const struct bs_run *run,
+                         const char *scenario_text, struct bs_error *err)
+{
+    H5Eset_auto2(H5E_DEFAULT, NULL, NULL);
+    ck->file = ck->values = ck->sum = ck->count = ck->done = H5I_INVALID_HID;
+    snprintf(ck->path, sizeof ck->path, "%s.partial", out_path);
+    struct stat sb;
+    if (stat(out_path, &sb) == 0 && S_ISDIR(sb.st_mode))
+        return bs_error_set(err, BS_ERR_INPUT, "%s: is a directory; -o takes a file name", out_path);
+    FILE *probe = fopen(ck->path, "wb"); /* HDF5's message for a bad path says little */
+    if (!probe)
+        return bs_error_set(err, BS_ERR_INPUT, "%s: cannot write output: %s", out_path, strerror(errno));
+    fclose(probe);
+    const size_t blocks = run->n_points * ((run->n_replications + BS_RUNNER_BLOCK - 1) / BS_RUNNER_BLOCK);
+    ck->file = H5Fcreate(ck->path, H5F_ACC_TRUNC, H5P_DEFAULT, H5P_DEFAULT);
+    if (ck->file >= 0 && write_identity(ck->file, run, scenario_text) >= 0) {
+        ck->values = make_2d(ck->file, "values", run->n_points * run->n_replications, run->layout.width,
+                             H5T_IEEE_F64LE);
+        ck->sum = make_2d(ck->file, "series_sum", blocks, run->layout.series_width, H5T_IEEE_F64LE);
+        ck->count = make_2d(ck->file, "series_count", blocks, run->layout.series_width, H5T_IEEE_F64LE);
+        ck->done = make_2d(ck->file, "done", blocks, 1, H5T_STD_U8LE);
+    }
+    if (ck->file < 0 || ck->values < 0 || ck->sum < 0 || ck->count < 0 || ck->done < 0 || H5Fflush(ck->file, H5F_SCOPE_GLOBAL) < 0) {
+        bs_checkpoint_remove(ck);
+        return bs_error_set(err, BS_ERR_INPUT, "%s: cannot create an HDF5 file there", ck->path);
+    }
+    return 0;
+}
+
+/* Reads or writes rows [row, row + n) of a 2-D dataset from/to buf. */
+static herr_t rows_io(hid_t d, hid_t mem_type, hsize_t row, hsize_t n, hsize_t cols, void *buf, int write)
+{
+    hid_t fs = H5Dget_space(d);
+    hsize_t start[2] = {row, 0}, count[2] = {n, cols ? cols : 1};
+    hid_t ms = H5Screate_simple(2, count, NULL);
+    herr_t st = fs >= 0 && ms >= 0 ? H5Sselect_hyperslab(fs, H5S_SELECT_SET, start, NULL, count, NULL) : -1;
+    if (st >= 0)
+        st = write ? H5Dwrite(d, mem_type, ms, fs, H5P_DEFAULT, buf) : H5Dread(d, mem_type, ms, fs, H5P_DEFAULT, buf);
+    if (ms >= 0)
+        H5Sclose(ms);
+    if (fs >= 0)
+        H5Sclose(fs);
+    return st;
+}
+
+static void block_rows(const struct bs_run *run, long block, size_t *first_item, size_t *n_items)
+{
+    size_t point = (size_t)block / run->blocks_per_point;
+    size_t first = ((size_t)block % run->blocks_per_point) * BS_RUNNER_BLOCK;
+    size_t last = first + BS_RUNNER_BLOCK < run->n_replications ? first + BS_RUNNER_BLOCK : run->n_replications;
+    *first_item = point * run->n_replications + first;
+    *n_items = last - first;
+}
+
+int bs_checkpoint_write(struct bs_run *run, const long *blocks, size_t n, void *ctx)
+{
+    struct bs_checkpoint *ck = ctx;
+    const size_t width = run->layout.width, sw = run->layout.series_width;
+    for (size_t k = 0; k < n; k++) {
+        size_t first, count;
+        block_rows(run, blocks[k], &first, &count);
+        uint8_t one = 1;
+        if (rows_io(ck->values, H5T_NATIVE_DOUBLE, first, count, width, run->values + first * width, 1) < 0 ||
+            rows_io(ck->sum, H5T_NATIVE_DOUBLE, (hsize_t)blocks[k], 1, sw, run->series_sum + (size_t)blocks[k] * sw, 1) < 0 ||
+            rows_io(ck->count, H5T_NATIVE_DOUBLE, (hsize_t)blocks[k], 1, sw, run->series_count + (size_t)blocks[k] * sw, 1) < 0 ||
+            rows_io(ck->done, H5T_NATIVE_UINT8, (hsize_t)blocks[k], 1, 1, &one, 1) < 0) /* the flag last */
+            return -1;
+    }
+    return H5Fflush(ck->file, H5F_SCOPE_GLOBAL) < 0 ? -1 : 0;
+}
+
+int bs_checkpoint_resume(struct bs_checkpoint *ck, const char *out_path, struct bs_run *run,
+                         const char *scenario_text, struct bs_error *err)
+{
+    H5Eset_auto2(H5E_DEFAULT, NULL, NULL);
+    ck->file = ck->values = ck->sum = ck->count = ck->done = H5I_INVALID_HID;
+    snprintf(ck->path, sizeof ck->path, "%s.partial", out_path);
+    if (access(ck->path, F_OK) != 0)
+        return bs_error_set(err, BS_ERR_INPUT, "%s: nothing to resume (no such checkpoint); run without --resume",
+                            ck->path);
+    ck->file = H5Fopen(ck->path, H5F_ACC_RDWR, H5P_DEFAULT);
+    if (ck->file < 0) {
+        bs_error_set(err, BS_ERR_INPUT,
+                     "%s: the checkpoint cannot be read (was the run killed while writing it?); remove it and run "
+                     "without --resume",
+                     ck->path);
+        close_ids(ck);
+        return err->status;
+    }
+    if (!same_identity(ck->file, run, scenario_text)) {
+        close_ids(ck);
+        return bs_error_set(err, BS_ERR_INPUT,
+                            "%s: the checkpoint belongs to another run (scenario, seed or replications differ); "
+                            "resume with the same ones, or remove it",
+                            ck->path);
+    }
+    ck->values = H5Dopen2(ck->file, "values", H5P_DEFAULT);
+    ck->sum = H5Dopen2(ck->file, "series_sum", H5P_DEFAULT);
+    ck->count = H5Dopen2(ck->file, "series_count", H5P_DEFAULT);
+    ck->done = H5Dopen2(ck->file, "done", H5P_DEFAULT);
+    const size_t blocks = run->n_points * run->blocks_per_point, width = run->layout.width,
+                 sw = run->layout.series_width;
+    int ok = ck->values >= 0 && ck->sum >= 0 && ck->count >= 0 && ck->done >= 0 &&
+             rows_io(ck->done, H5T_NATIVE_UINT8, 0, blocks, 1, run->block_done, 0) >= 0;
+    for (size_t b = 0; ok && b < blocks; b++) {
+        if (!run->block_done[b])
+            continue;
+        size_t first, count;
+        block_rows(run, (long)b, &first, &count);
+        ok = rows_io(ck->values, H5T_NATIVE_DOUBLE, first, count, width, run->values + first * width, 0) >= 0 &&
+             rows_io(ck->sum, H5T_NATIVE_DOUBLE, b, 1, sw, run->series_sum + b * sw, 0) >= 0 &&
+             rows_io(ck->count, H5T_NATIVE_DOUBLE, b, 1, sw, run->series_count + b * sw, 0) >= 0;
+    }
+    if (!ok) {
+        close_ids(ck);
+        return bs_error_set(err, BS_ERR_INPUT, "%s: the checkpoint cannot be read; remove it and run without --resume",
+                            ck->path);
+    }
+    return 0;
+}
+
+void bs_checkpoint_close(struct bs_checkpoint *ck)
+{
+    close_ids(ck);
+}
+
+void bs_checkpoint_remove(struct bs_checkpoint *ck)
+{
+    close_ids(ck);
+    unlink(ck->path);
+}

@@ -1,0 +1,36 @@
+/* Checkpoints: a run writes every finished block of replications to
+ * OUT.h5.partial (values, time-series sums, a done flag per block),
+ * flushed after each wave of blocks, so that an interrupted run (SIGTERM
+ * from a batch scheduler, Ctrl-C) resumes where it stopped with
+ * `run --resume` and ends bitwise identical to an uninterrupted run. The
+ * file records the scenario text, seed and sizes; a resume with anything
+ * else is refused. */
+#ifndef BS_CHECKPOINT_H
+#define BS_CHECKPOINT_H
+
+#include <hdf5.h>
+
+#include "error.h"
+#include "runner.h"
+
+struct bs_checkpoint {
+    char path[1100];
+    hid_t file, values, sum, count, done;
+};
+
+/* Creates (replacing any stale one) OUT.h5.partial for run; BS_ERR_INPUT
+ * when the path cannot be written. run's layout must be set. */
+int bs_checkpoint_create(struct bs_checkpoint *ck, const char *out_path, const struct bs_run *run,
+                         const char *scenario_text, struct bs_error *err);
+/* Opens OUT.h5.partial of an interrupted run and reads its finished blocks
+ * into run (allocated with bs_runner_alloc). BS_ERR_INPUT when there is
+ * none, it cannot be read, or it belongs to another run. */
+int bs_checkpoint_resume(struct bs_checkpoint *ck, const char *out_path, struct bs_run *run,
+                         const char *scenario_text, struct bs_error *err);
+/* bs_run.after_wave: writes the blocks just done and flushes. 0 or -1. */
+int bs_checkpoint_write(struct bs_run *run, const long *blocks, size_t n, void *ck);
+void bs_checkpoint_close(struct bs_checkpoint *ck);
+/* Closes and deletes the checkpoint (the run finished or failed). */
+void bs_checkpoint_remove(struct bs_checkpoint *ck);
+
+#endif
