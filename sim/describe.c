@@ -227,6 +227,23 @@ int bs_output_describe(const char *path, FILE *to, const struct bs_describe_opts
     }
     for (long k = 0; k < n_keys; k++)
         column_texts(g_sc, keys[k], P, key_text + (size_t)k * P * VALUE_WIDTH);
+    /* A table hides metrics undefined at every point (a feature the
+     * scenario does not use); --metric or --csv shows them. */
+    unsigned char *shown = calloc((size_t)n_metrics + 1, 1);
+    long hidden = 0;
+    if (!shown) {
+        st = bs_error_set(err, BS_ERR_RUN, "%s: out of memory", path);
+        goto free_tables;
+    }
+    for (long m = 0; m < n_metrics; m++) {
+        if (!wanted(opts->metrics, metrics[m]))
+            continue;
+        int defined = opts->csv || opts->metrics;
+        for (size_t p = 0; !defined && p < P; p++)
+            defined = !isnan(sums[((size_t)m * P + p) * S + BS_STAT_MEAN]);
+        shown[m] = (unsigned char)defined;
+        hidden += !defined;
+    }
     for (size_t p = 0; p < P; p++) {
         char values[2048] = "";
         for (long k = 0; k < n_keys; k++) {
@@ -247,7 +264,7 @@ int bs_output_describe(const char *path, FILE *to, const struct bs_describe_opts
                     compare ? "   difference [95 % CI]" : "");
         }
         for (long m = 0; m < n_metrics; m++) {
-            if (!wanted(opts->metrics, metrics[m]))
+            if (!shown[m])
                 continue;
             const char *unit = units[m] ? units[m] : "";
             const double *row = sums + ((size_t)m * P + p) * S;
@@ -268,6 +285,11 @@ int bs_output_describe(const char *path, FILE *to, const struct bs_describe_opts
             }
         }
     }
+    if (hidden > 0)
+        fprintf(to, "(%ld metric%s undefined at every point, for features this scenario does not use, not shown; "
+                    "--metric or --csv shows them)\n",
+                hidden, hidden == 1 ? "" : "s");
+    free(shown);
 free_tables:
     for (long m = 0; units && m < n_metrics; m++)
         free(units[m]);
