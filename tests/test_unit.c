@@ -386,6 +386,10 @@ static void sweep_grid_points_last_key_fastest(void **state)
                                &err, &ld, NULL), BS_ERR_INPUT);
     assert_non_null(strstr(err.msg, "either points or lists"));
     bs_load_fini(&ld);
+    /* A swept key must be a dotted name, not a list or mapping. */
+    assert_int_equal(load_text(MMC_BASE "sweep:\n  ? [counters, 0]\n  : [1, 2]\n", &err, &ld, NULL), BS_ERR_INPUT);
+    assert_non_null(strstr(err.msg, ":9:5: sweep: keys must be dotted scenario keys"));
+    bs_load_fini(&ld);
 }
 
 int main(void)
