@@ -9,6 +9,8 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "h5attr.h"
+
 static void close_ids(struct bs_checkpoint *ck)
 {
     hid_t ids[] = {ck->values, ck->sum, ck->count, ck->done};
@@ -37,58 +39,37 @@ static hid_t make_2d(hid_t file, const char *name, hsize_t rows, hsize_t cols, h
 }
 
 /* The identity of a run, as attributes: scenario text, seed and sizes. */
+static const char *const identity_names[5] = {"seed", "replications", "n_points", "width", "series_width"};
+
+static void identity(const struct bs_run *run, unsigned long long ids[5])
+{
+    ids[0] = run->seed;
+    ids[1] = run->n_replications;
+    ids[2] = run->n_points;
+    ids[3] = run->layout.width;
+    ids[4] = run->layout.series_width;
+}
+
 static herr_t write_identity(hid_t file, const struct bs_run *run, const char *text)
 {
-    uint64_t ids[5] = {run->seed, run->n_replications, run->n_points, run->layout.width, run->layout.series_width};
-    const char *names[5] = {"seed", "replications", "n_points", "width", "series_width"};
-    for (int i = 0; i < 5; i++) {
-        hid_t s = H5Screate(H5S_SCALAR);
-        hid_t a = s >= 0 ? H5Acreate2(file, names[i], H5T_NATIVE_UINT64, s, H5P_DEFAULT, H5P_DEFAULT) : -1;
-        herr_t st = a >= 0 ? H5Awrite(a, H5T_NATIVE_UINT64, &ids[i]) : -1;
-        if (a >= 0)
-            H5Aclose(a);
-        if (s >= 0)
-            H5Sclose(s);
-        if (st < 0)
+    unsigned long long ids[5];
+    identity(run, ids);
+    for (int i = 0; i < 5; i++)
+        if (bs_h5_attr_number(file, identity_names[i], H5T_NATIVE_ULLONG, &ids[i]) < 0)
             return -1;
-    }
-    hid_t t = H5Tcopy(H5T_C_S1), s = H5Screate(H5S_SCALAR);
-    herr_t st = t >= 0 && H5Tset_size(t, H5T_VARIABLE) >= 0 ? 0 : -1;
-    hid_t a = st >= 0 && s >= 0 ? H5Acreate2(file, "scenario_yaml", t, s, H5P_DEFAULT, H5P_DEFAULT) : -1;
-    st = a >= 0 ? H5Awrite(a, t, &text) : -1;
-    if (a >= 0)
-        H5Aclose(a);
-    if (s >= 0)
-        H5Sclose(s);
-    if (t >= 0)
-        H5Tclose(t);
-    return st;
+    return bs_h5_attr_string(file, "scenario_yaml", text);
 }
 
 static int same_identity(hid_t file, const struct bs_run *run, const char *text)
 {
-    uint64_t want[5] = {run->seed, run->n_replications, run->n_points, run->layout.width, run->layout.series_width};
-    const char *names[5] = {"seed", "replications", "n_points", "width", "series_width"};
-    for (int i = 0; i < 5; i++) {
-        uint64_t v = 0;
-        hid_t a = H5Aopen(file, names[i], H5P_DEFAULT);
-        herr_t st = a >= 0 ? H5Aread(a, H5T_NATIVE_UINT64, &v) : -1;
-        if (a >= 0)
-            H5Aclose(a);
-        if (st < 0 || v != want[i])
+    unsigned long long want[5], v;
+    identity(run, want);
+    for (int i = 0; i < 5; i++)
+        if (bs_h5_read_uint_attr(file, identity_names[i], &v) < 0 || v != want[i])
             return 0;
-    }
-    hid_t a = H5Aopen(file, "scenario_yaml", H5P_DEFAULT), t = H5Tcopy(H5T_C_S1);
-    char *stored = NULL;
-    int same = 0;
-    if (a >= 0 && t >= 0 && H5Tset_size(t, H5T_VARIABLE) >= 0 && H5Aread(a, t, &stored) >= 0 && stored) {
-        same = strcmp(stored, text) == 0;
-        H5free_memory(stored);
-    }
-    if (a >= 0)
-        H5Aclose(a);
-    if (t >= 0)
-        H5Tclose(t);
+    char *stored = bs_h5_read_string_attr(file, "scenario_yaml");
+    int same = stored && strcmp(stored, text) == 0;
+    free(stored);
     return same;
 }
 

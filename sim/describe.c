@@ -4,40 +4,11 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "h5attr.h"
 #include "output.h"
 #include "stats.h"
 
 #define NAME_MAX_LEN 256
-
-static char *read_string_attr(hid_t obj, const char *name)
-{
-    char *value = NULL;
-    hid_t a = H5Aopen(obj, name, H5P_DEFAULT);
-    if (a < 0)
-        return NULL;
-    hid_t t = H5Tcopy(H5T_C_S1);
-    if (t >= 0 && H5Tset_size(t, H5T_VARIABLE) >= 0 && H5Tset_cset(t, H5T_CSET_UTF8) >= 0) {
-        char *raw = NULL;
-        if (H5Aread(a, t, &raw) >= 0 && raw) {
-            value = strdup(raw);
-            H5free_memory(raw);
-        }
-    }
-    if (t >= 0)
-        H5Tclose(t);
-    H5Aclose(a);
-    return value;
-}
-
-static int read_uint_attr(hid_t obj, const char *name, unsigned long long *out)
-{
-    hid_t a = H5Aopen(obj, name, H5P_DEFAULT);
-    if (a < 0)
-        return -1;
-    herr_t st = H5Aread(a, H5T_NATIVE_ULLONG, out);
-    H5Aclose(a);
-    return st < 0 ? -1 : 0;
-}
 
 /* Whether dataset d is a (rows, cols) array: reading it then fits the buffer. */
 static int dims_are(hid_t d, unsigned long long rows, hsize_t cols)
@@ -117,7 +88,7 @@ static int read_table(hid_t group, const char *metric, unsigned long long points
     int ok = dims_are(d, points, BS_STAT_COUNT) &&
              H5Dread(d, H5T_NATIVE_DOUBLE, H5S_ALL, H5S_ALL, H5P_DEFAULT, table) >= 0;
     if (ok && unit)
-        *unit = read_string_attr(d, "unit");
+        *unit = bs_h5_read_string_attr(d, "unit");
     H5Dclose(d);
     return ok ? 0 : -1;
 }
@@ -172,8 +143,8 @@ int bs_output_describe(const char *path, FILE *to, const struct bs_describe_opts
     char (*metrics)[NAME_MAX_LEN] = NULL, (*keys)[NAME_MAX_LEN] = NULL;
     long n_metrics = -1, n_keys = -1;
     unsigned long long reps = 0, points = 0, seed = 0;
-    if (g_sum < 0 || g_sc < 0 || g_rep < 0 || read_uint_attr(f, "replications", &reps) < 0 ||
-        read_uint_attr(f, "n_points", &points) < 0 || read_uint_attr(f, "seed", &seed) < 0 ||
+    if (g_sum < 0 || g_sc < 0 || g_rep < 0 || bs_h5_read_uint_attr(f, "replications", &reps) < 0 ||
+        bs_h5_read_uint_attr(f, "n_points", &points) < 0 || bs_h5_read_uint_attr(f, "seed", &seed) < 0 ||
         (n_metrics = member_names(g_sum, &metrics)) < 0 || (n_keys = member_names(g_sc, &keys)) < 0) {
         st = bs_error_set(err, BS_ERR_INPUT, "%s: not a branchsim output file", path);
         goto done;
@@ -181,7 +152,7 @@ int bs_output_describe(const char *path, FILE *to, const struct bs_describe_opts
     hid_t g_cmp = H5Lexists(f, "compare", H5P_DEFAULT) > 0 ? H5Gopen2(f, "compare", H5P_DEFAULT) : -1;
     unsigned long long baseline = 0;
     if (g_cmp >= 0)
-        read_uint_attr(g_cmp, "baseline", &baseline);
+        bs_h5_read_uint_attr(g_cmp, "baseline", &baseline);
     int compare = g_cmp >= 0 && points > 1;
     for (long m = 0; opts->metrics && m < n_metrics; m++)
         opts_seen |= wanted(opts->metrics, metrics[m]);
@@ -196,8 +167,8 @@ int bs_output_describe(const char *path, FILE *to, const struct bs_describe_opts
         fprintf(to, ",metric,unit,mean,sd,ci95_low,ci95_high,p05,p50,p95%s\n",
                 compare ? ",diff_mean,diff_ci95_low,diff_ci95_high" : "");
     } else {
-        char *version = read_string_attr(f, "branchsim_version");
-        char *name = read_string_attr(f, "scenario_name");
+        char *version = bs_h5_read_string_attr(f, "branchsim_version");
+        char *name = bs_h5_read_string_attr(f, "scenario_name");
         fprintf(to, "%s: scenario '%s', %llu point%s x %llu replications, seed %llu (branchsim %s)\n", path,
                 name ? name : "?", points, points == 1 ? "" : "s", reps, seed, version ? version : "?");
         if (compare)

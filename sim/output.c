@@ -1,5 +1,6 @@
 /* HDF5 writer and reader. Every HDF5 call is checked; HDF5's own error
  * printing is off and failures become bs_error messages. */
+#include "h5attr.h"
 #include "output.h"
 
 #include <errno.h>
@@ -80,50 +81,6 @@ int bs_output_commit(struct bs_output *out, struct bs_error *err)
     return 0;
 }
 
-static hid_t string_type(void)
-{
-    hid_t t = H5Tcopy(H5T_C_S1);
-    if (t < 0)
-        return t;
-    if (H5Tset_size(t, H5T_VARIABLE) < 0 || H5Tset_cset(t, H5T_CSET_UTF8) < 0) {
-        H5Tclose(t);
-        return -1;
-    }
-    return t;
-}
-
-static herr_t attr_strings(hid_t obj, const char *name, const char *const *values, hsize_t n, int scalar)
-{
-    hid_t t = string_type();
-    hid_t s = scalar ? H5Screate(H5S_SCALAR) : H5Screate_simple(1, &n, NULL);
-    hid_t a = (t >= 0 && s >= 0) ? H5Acreate2(obj, name, t, s, H5P_DEFAULT, H5P_DEFAULT) : -1;
-    herr_t st = a >= 0 ? H5Awrite(a, t, values) : -1;
-    if (a >= 0)
-        H5Aclose(a);
-    if (s >= 0)
-        H5Sclose(s);
-    if (t >= 0)
-        H5Tclose(t);
-    return st;
-}
-
-static herr_t attr_string(hid_t obj, const char *name, const char *value)
-{
-    return attr_strings(obj, name, &value, 1, 1);
-}
-
-static herr_t attr_number(hid_t obj, const char *name, hid_t type, const void *value)
-{
-    hid_t s = H5Screate(H5S_SCALAR);
-    hid_t a = s >= 0 ? H5Acreate2(obj, name, type, s, H5P_DEFAULT, H5P_DEFAULT) : -1;
-    herr_t st = a >= 0 ? H5Awrite(a, type, value) : -1;
-    if (a >= 0)
-        H5Aclose(a);
-    if (s >= 0)
-        H5Sclose(s);
-    return st;
-}
-
 /* Datasets this large are chunked and compressed (shuffle + deflate): the
  * compression is deterministic, so datasets stay bitwise reproducible. */
 #define COMPRESS_FROM_ELEMENTS 65536
@@ -180,7 +137,7 @@ static hid_t make_scale(hid_t file, const char *name, hsize_t n, const double *v
 {
     hid_t d;
     if (labels) {
-        hid_t t = string_type(), s = H5Screate_simple(1, &n, NULL);
+        hid_t t = bs_h5_string_type(), s = H5Screate_simple(1, &n, NULL);
         d = (t >= 0 && s >= 0) ? H5Dcreate2(file, name, t, s, H5P_DEFAULT, H5P_DEFAULT, H5P_DEFAULT) : -1;
         if (d >= 0 && n > 0 && H5Dwrite(d, t, H5S_ALL, H5S_ALL, H5P_DEFAULT, labels) < 0) {
             H5Dclose(d);
@@ -197,7 +154,7 @@ static hid_t make_scale(hid_t file, const char *name, hsize_t n, const double *v
         H5Dclose(d);
         d = -1;
     }
-    if (d >= 0 && (attr_string(d, "description", description) < 0 || attr_string(d, "unit", unit) < 0)) {
+    if (d >= 0 && (bs_h5_attr_string(d, "description", description) < 0 || bs_h5_attr_string(d, "unit", unit) < 0)) {
         H5Dclose(d);
         d = -1;
     }
@@ -297,14 +254,14 @@ static herr_t write_root_attrs(struct bs_output *out, const struct bs_output_dat
              __VERSION__, maj, min, rel, GSL_VERSION, BS_REVISION);
     uint64_t reps = data->run->n_replications, points = data->run->n_points;
     hid_t f = out->file;
-    if (attr_string(f, "branchsim_version", BS_VERSION) < 0 ||
-        attr_number(f, "seed", H5T_NATIVE_UINT64, &data->run->seed) < 0 ||
-        attr_number(f, "replications", H5T_NATIVE_UINT64, &reps) < 0 ||
-        attr_number(f, "n_points", H5T_NATIVE_UINT64, &points) < 0 ||
-        attr_string(f, "scenario_yaml", data->scenario_text) < 0 ||
-        attr_string(f, "scenario_file", data->scenario_file) < 0 ||
-        attr_string(f, "scenario_name", data->scenario_name) < 0 ||
-        attr_string(f, "created", created) < 0 || attr_string(f, "build", build) < 0)
+    if (bs_h5_attr_string(f, "branchsim_version", BS_VERSION) < 0 ||
+        bs_h5_attr_number(f, "seed", H5T_NATIVE_UINT64, &data->run->seed) < 0 ||
+        bs_h5_attr_number(f, "replications", H5T_NATIVE_UINT64, &reps) < 0 ||
+        bs_h5_attr_number(f, "n_points", H5T_NATIVE_UINT64, &points) < 0 ||
+        bs_h5_attr_string(f, "scenario_yaml", data->scenario_text) < 0 ||
+        bs_h5_attr_string(f, "scenario_file", data->scenario_file) < 0 ||
+        bs_h5_attr_string(f, "scenario_name", data->scenario_name) < 0 ||
+        bs_h5_attr_string(f, "created", created) < 0 || bs_h5_attr_string(f, "build", build) < 0)
         return -1;
     return 0;
 }
@@ -323,7 +280,7 @@ static herr_t write_scenarios(hid_t group, const struct bs_output_data *data, do
             d = write_doubles(group, data->keys[k], 1, &n, scratch);
         } else {
             const char **texts = malloc(n * sizeof *texts);
-            hid_t t = string_type(), s = H5Screate_simple(1, &n, NULL);
+            hid_t t = bs_h5_string_type(), s = H5Screate_simple(1, &n, NULL);
             d = (texts && t >= 0 && s >= 0)
                     ? H5Dcreate2(group, data->keys[k], t, s, H5P_DEFAULT, H5P_DEFAULT, H5P_DEFAULT)
                     : -1;
@@ -345,9 +302,9 @@ static herr_t write_scenarios(hid_t group, const struct bs_output_data *data, do
             return -1;
         herr_t st = attach(d, sc->point, -1, -1);
         if (st >= 0)
-            st = attr_string(d, "unit", "as in the scenario");
+            st = bs_h5_attr_string(d, "unit", "as in the scenario");
         if (st >= 0)
-            st = attr_string(d, "description", "the swept key's value at each point (scenarios/README.md gives its unit)");
+            st = bs_h5_attr_string(d, "description", "the swept key's value at each point (scenarios/README.md gives its unit)");
         H5Dclose(d);
         if (st < 0)
             return -1;
@@ -357,7 +314,7 @@ static herr_t write_scenarios(hid_t group, const struct bs_output_data *data, do
 
 static herr_t metric_attrs(hid_t d, const struct bs_metric_def *def)
 {
-    if (attr_string(d, "unit", def->unit) < 0 || attr_string(d, "description", def->description) < 0)
+    if (bs_h5_attr_string(d, "unit", def->unit) < 0 || bs_h5_attr_string(d, "description", def->description) < 0)
         return -1;
     return 0;
 }
@@ -376,7 +333,7 @@ static herr_t write_breakdown(hid_t file, const struct bs_run *run, size_t b, do
     for (size_t e = 0; names && e < E; e++)
         names[e] = bs_scenario_entity_name(run->points[0], b, e);
     if (st >= 0)
-        st = attr_strings(g, bd->group, names, E, 0);
+        st = bs_h5_attr_strings(g, bd->group, names, E, 0);
     free(names);
     for (size_t m = 0; st >= 0 && m < bd->n_metrics; m++) {
         for (size_t i = 0; i < P * R; i++)
@@ -403,7 +360,7 @@ static herr_t write_timeseries(hid_t file, const struct bs_run *run, double *buf
     hid_t g = make_group(file, "timeseries");
     if (g < 0)
         return -1;
-    herr_t st = attr_number(g, "bin_min", H5T_NATIVE_DOUBLE, &L->bin_min);
+    herr_t st = bs_h5_attr_number(g, "bin_min", H5T_NATIVE_DOUBLE, &L->bin_min);
     for (size_t s = 0; st >= 0 && s < L->n_series; s++) {
         for (size_t p = 0; p < P; p++) {
             for (size_t b = 0; b < B; b++) {
@@ -422,7 +379,7 @@ static herr_t write_timeseries(hid_t file, const struct bs_run *run, double *buf
         if (st >= 0)
             st = attach(d, sc->point, sc->bin, -1);
         if (st >= 0)
-            st = attr_number(d, "bin_min", H5T_NATIVE_DOUBLE, &L->bin_min);
+            st = bs_h5_attr_number(d, "bin_min", H5T_NATIVE_DOUBLE, &L->bin_min);
         if (d >= 0)
             H5Dclose(d);
     }
@@ -443,7 +400,7 @@ static herr_t write_compare(hid_t file, const struct bs_output_data *data, doubl
     if (g < 0)
         return -1;
     uint64_t base64 = base;
-    herr_t st = attr_number(g, "baseline", H5T_NATIVE_UINT64, &base64);
+    herr_t st = bs_h5_attr_number(g, "baseline", H5T_NATIVE_UINT64, &base64);
     double *table = malloc(P * BS_STAT_COUNT * sizeof *table);
     if (!table)
         st = -1;
@@ -455,13 +412,13 @@ static herr_t write_compare(hid_t file, const struct bs_output_data *data, doubl
         }
         hsize_t dims[2] = {P, BS_STAT_COUNT};
         hid_t d = write_doubles(g, L->metrics[m].name, 2, dims, table);
-        st = d < 0 ? -1 : attr_strings(d, "stats", bs_stat_names, BS_STAT_COUNT, 0);
+        st = d < 0 ? -1 : bs_h5_attr_strings(d, "stats", bs_stat_names, BS_STAT_COUNT, 0);
         if (st >= 0)
-            st = attr_string(d, "unit", L->metrics[m].unit);
+            st = bs_h5_attr_string(d, "unit", L->metrics[m].unit);
         if (st >= 0)
             st = attach(d, sc->point, sc->stat, -1);
         if (st >= 0)
-            st = attr_string(d, "description", "paired difference, this point minus the baseline, over replications");
+            st = bs_h5_attr_string(d, "description", "paired difference, this point minus the baseline, over replications");
         if (d >= 0)
             H5Dclose(d);
     }
@@ -510,11 +467,11 @@ int bs_output_write(struct bs_output *out, const struct bs_output_data *data, st
         CHECK(st, "write metric attributes");
         d = write_doubles(g_sum, def->name, 2, sum_dims, sum);
         CHECK(d, "write /summary");
-        st = attr_strings(d, "stats", bs_stat_names, BS_STAT_COUNT, 0);
+        st = bs_h5_attr_strings(d, "stats", bs_stat_names, BS_STAT_COUNT, 0);
         if (st >= 0)
-            st = attr_string(d, "unit", def->unit);
+            st = bs_h5_attr_string(d, "unit", def->unit);
         if (st >= 0)
-            st = attr_string(d, "description", def->description);
+            st = bs_h5_attr_string(d, "description", def->description);
         if (st >= 0)
             st = attach(d, scales.point, scales.stat, -1);
         H5Dclose(d);
