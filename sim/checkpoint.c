@@ -22,20 +22,30 @@ static void close_ids(struct bs_checkpoint *ck)
     ck->values = ck->sum = ck->count = ck->done = ck->file = H5I_INVALID_HID;
 }
 
+/* Contiguous and allocated at creation (see checkpoint.h); fill value 0,
+ * so every block starts not done. */
 static hid_t make_2d(hid_t file, const char *name, hsize_t rows, hsize_t cols, hid_t type)
 {
-    hsize_t dims[2] = {rows, cols ? cols : 1}, chunk[2] = {rows < 64 ? rows : 64, cols ? cols : 1};
-    if (chunk[0] == 0)
-        chunk[0] = 1;
+    hsize_t dims[2] = {rows, cols ? cols : 1};
     hid_t s = H5Screate_simple(2, dims, NULL), dcpl = H5Pcreate(H5P_DATASET_CREATE);
     hid_t d = -1;
-    if (s >= 0 && dcpl >= 0 && H5Pset_chunk(dcpl, 2, chunk) >= 0)
+    if (s >= 0 && dcpl >= 0 && H5Pset_alloc_time(dcpl, H5D_ALLOC_TIME_EARLY) >= 0)
         d = H5Dcreate2(file, name, type, s, H5P_DEFAULT, dcpl, H5P_DEFAULT);
     if (dcpl >= 0)
         H5Pclose(dcpl);
     if (s >= 0)
         H5Sclose(s);
     return d;
+}
+
+static hid_t open_file(const struct bs_cluster *cl, const char *path, int create)
+{
+    hid_t fapl = bs_cluster_file_access(cl);
+    if (fapl < 0)
+        return -1;
+    hid_t f = create ? H5Fcreate(path, H5F_ACC_TRUNC, H5P_DEFAULT, fapl) : H5Fopen(path, H5F_ACC_RDWR, fapl);
+    H5Pclose(fapl);
+    return f;
 }
 
 /* The identity of a run, as attributes: scenario text, seed and sizes. */
@@ -73,21 +83,29 @@ static int same_identity(hid_t file, const struct bs_run *run, const char *text)
     return same;
 }
 
-int bs_checkpoint_create(struct bs_checkpoint *ck, const char *out_path, const struct bs_run *run,
-                         const char *scenario_text, struct bs_error *err)
+int bs_checkpoint_create(struct bs_checkpoint *ck, const struct bs_cluster *cl, const char *out_path,
+                         const struct bs_run *run, const char *scenario_text, struct bs_error *err)
 {
     H5Eset_auto2(H5E_DEFAULT, NULL, NULL);
     ck->file = ck->values = ck->sum = ck->count = ck->done = H5I_INVALID_HID;
+    ck->cluster = cl;
     snprintf(ck->path, sizeof ck->path, "%s.partial", out_path);
     struct stat sb;
     if (stat(out_path, &sb) == 0 && S_ISDIR(sb.st_mode))
         return bs_error_set(err, BS_ERR_INPUT, "%s: is a directory; -o takes a file name", out_path);
-    FILE *probe = fopen(ck->path, "wb"); /* HDF5's message for a bad path says little */
-    if (!probe)
-        return bs_error_set(err, BS_ERR_INPUT, "%s: cannot write output: %s", out_path, strerror(errno));
-    fclose(probe);
+    int probe_errno = 0;
+    if (cl->rank == 0) {
+        FILE *probe = fopen(ck->path, "wb"); /* HDF5's message for a bad path says little */
+        if (probe)
+            fclose(probe);
+        else
+            probe_errno = errno ? errno : EIO;
+    }
+    bs_cluster_broadcast(cl, &probe_errno, sizeof probe_errno);
+    if (probe_errno)
+        return bs_error_set(err, BS_ERR_INPUT, "%s: cannot write output: %s", out_path, strerror(probe_errno));
     const size_t blocks = run->n_points * ((run->n_replications + BS_RUNNER_BLOCK - 1) / BS_RUNNER_BLOCK);
-    ck->file = H5Fcreate(ck->path, H5F_ACC_TRUNC, H5P_DEFAULT, H5P_DEFAULT);
+    ck->file = open_file(cl, ck->path, 1);
     if (ck->file >= 0 && write_identity(ck->file, run, scenario_text) >= 0) {
         ck->values = make_2d(ck->file, "values", run->n_points * run->n_replications, run->layout.width,
                              H5T_IEEE_F64LE);
@@ -95,7 +113,9 @@ int bs_checkpoint_create(struct bs_checkpoint *ck, const char *out_path, const s
         ck->count = make_2d(ck->file, "series_count", blocks, run->layout.series_width, H5T_IEEE_F64LE);
         ck->done = make_2d(ck->file, "done", blocks, 1, H5T_STD_U8LE);
     }
-    if (ck->file < 0 || ck->values < 0 || ck->sum < 0 || ck->count < 0 || ck->done < 0 || H5Fflush(ck->file, H5F_SCOPE_GLOBAL) < 0) {
+    int failed = ck->file < 0 || ck->values < 0 || ck->sum < 0 || ck->count < 0 || ck->done < 0 ||
+                 H5Fflush(ck->file, H5F_SCOPE_GLOBAL) < 0;
+    if (bs_cluster_agree(cl, failed)) {
         bs_checkpoint_remove(ck);
         return bs_error_set(err, BS_ERR_INPUT, "%s: cannot create an HDF5 file there", ck->path);
     }
@@ -141,20 +161,23 @@ int bs_checkpoint_write(struct bs_run *run, const long *blocks, size_t n, void *
             rows_io(ck->done, H5T_NATIVE_UINT8, (hsize_t)blocks[k], 1, 1, &one, 1) < 0) /* the flag last */
             return -1;
     }
+    if (ck->cluster->size > 1)
+        return 0; /* written through MPI-IO already; a flush would be collective */
     return H5Fflush(ck->file, H5F_SCOPE_GLOBAL) < 0 ? -1 : 0;
 }
 
-int bs_checkpoint_resume(struct bs_checkpoint *ck, const char *out_path, struct bs_run *run,
-                         const char *scenario_text, struct bs_error *err)
+int bs_checkpoint_resume(struct bs_checkpoint *ck, const struct bs_cluster *cl, const char *out_path,
+                         struct bs_run *run, const char *scenario_text, struct bs_error *err)
 {
     H5Eset_auto2(H5E_DEFAULT, NULL, NULL);
     ck->file = ck->values = ck->sum = ck->count = ck->done = H5I_INVALID_HID;
+    ck->cluster = cl;
     snprintf(ck->path, sizeof ck->path, "%s.partial", out_path);
     if (access(ck->path, F_OK) != 0)
         return bs_error_set(err, BS_ERR_INPUT, "%s: nothing to resume (no such checkpoint); run without --resume",
                             ck->path);
-    ck->file = H5Fopen(ck->path, H5F_ACC_RDWR, H5P_DEFAULT);
-    if (ck->file < 0) {
+    ck->file = open_file(cl, ck->path, 0);
+    if (bs_cluster_agree(cl, ck->file < 0)) {
         bs_error_set(err, BS_ERR_INPUT,
                      "%s: the checkpoint cannot be read (was the run killed while writing it?); remove it and run "
                      "without --resume",
@@ -162,7 +185,7 @@ int bs_checkpoint_resume(struct bs_checkpoint *ck, const char *out_path, struct 
         close_ids(ck);
         return err->status;
     }
-    if (!same_identity(ck->file, run, scenario_text)) {
+    if (bs_cluster_agree(cl, !same_identity(ck->file, run, scenario_text))) {
         close_ids(ck);
         return bs_error_set(err, BS_ERR_INPUT,
                             "%s: the checkpoint belongs to another run (scenario, seed or replications differ); "
@@ -178,15 +201,15 @@ int bs_checkpoint_resume(struct bs_checkpoint *ck, const char *out_path, struct 
     int ok = ck->values >= 0 && ck->sum >= 0 && ck->count >= 0 && ck->done >= 0 &&
              rows_io(ck->done, H5T_NATIVE_UINT8, 0, blocks, 1, run->block_done, 0) >= 0;
     for (size_t b = 0; ok && b < blocks; b++) {
-        if (!run->block_done[b])
-            continue;
+        if (!run->block_done[b] || !bs_cluster_owns(run->rank, run->n_ranks, b))
+            continue; /* the owner sends it on (bs_cluster_share_results) */
         size_t first, count;
         block_rows(run, (long)b, &first, &count);
         ok = rows_io(ck->values, H5T_NATIVE_DOUBLE, first, count, width, run->values + first * width, 0) >= 0 &&
              rows_io(ck->sum, H5T_NATIVE_DOUBLE, b, 1, sw, run->series_sum + b * sw, 0) >= 0 &&
              rows_io(ck->count, H5T_NATIVE_DOUBLE, b, 1, sw, run->series_count + b * sw, 0) >= 0;
     }
-    if (!ok) {
+    if (bs_cluster_agree(cl, !ok)) {
         close_ids(ck);
         return bs_error_set(err, BS_ERR_INPUT, "%s: the checkpoint cannot be read; remove it and run without --resume",
                             ck->path);
@@ -202,5 +225,6 @@ void bs_checkpoint_close(struct bs_checkpoint *ck)
 void bs_checkpoint_remove(struct bs_checkpoint *ck)
 {
     close_ids(ck);
-    unlink(ck->path);
+    if (ck->cluster->rank == 0)
+        unlink(ck->path);
 }

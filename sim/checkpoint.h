@@ -10,25 +10,33 @@
 
 #include <hdf5.h>
 
+#include "cluster.h"
 #include "error.h"
 #include "runner.h"
 
+/* Under MPI every rank opens the file together and writes its own blocks
+ * with independent I/O as they finish: the datasets are allocated in full
+ * when created, so a block's write changes no HDF5 metadata and needs no
+ * collective flush, and what a killed rank wrote stays readable. */
 struct bs_checkpoint {
     char path[1100];
     hid_t file, values, sum, count, done;
+    const struct bs_cluster *cluster;
 };
 
 /* Creates (replacing any stale one) OUT.h5.partial for run; BS_ERR_INPUT
  * when the path cannot be written. run's layout must be set. */
-int bs_checkpoint_create(struct bs_checkpoint *ck, const char *out_path, const struct bs_run *run,
-                         const char *scenario_text, struct bs_error *err);
+int bs_checkpoint_create(struct bs_checkpoint *ck, const struct bs_cluster *cl, const char *out_path,
+                         const struct bs_run *run, const char *scenario_text, struct bs_error *err);
 /* Opens OUT.h5.partial of an interrupted run and reads its finished blocks
- * into run (allocated with bs_runner_alloc). BS_ERR_INPUT when there is
+ * (those this rank runs, under MPI) into run (allocated with bs_runner_alloc). BS_ERR_INPUT when there is
  * none, it cannot be read, or it belongs to another run. */
-int bs_checkpoint_resume(struct bs_checkpoint *ck, const char *out_path, struct bs_run *run,
-                         const char *scenario_text, struct bs_error *err);
-/* bs_run.after_wave: writes the blocks just done and flushes. 0 or -1. */
+int bs_checkpoint_resume(struct bs_checkpoint *ck, const struct bs_cluster *cl, const char *out_path,
+                         struct bs_run *run, const char *scenario_text, struct bs_error *err);
+/* bs_run.after_wave: writes the blocks just done (and flushes, with one
+ * process). 0 or -1. */
 int bs_checkpoint_write(struct bs_run *run, const long *blocks, size_t n, void *ck);
+/* Both collective under MPI. */
 void bs_checkpoint_close(struct bs_checkpoint *ck);
 /* Closes and deletes the checkpoint (the run finished or failed). */
 void bs_checkpoint_remove(struct bs_checkpoint *ck);

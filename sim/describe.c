@@ -72,6 +72,15 @@ static void column_texts(hid_t g_sc, const char *name, size_t points, char *out)
             }
             H5Tclose(mt);
             free(v);
+        } else if (H5Tget_class(ft) == H5T_STRING) { /* fixed length: read NUL-terminated, cut to VALUE_WIDTH */
+            char *v = malloc((n ? n : 1) * VALUE_WIDTH);
+            hid_t mt = H5Tcopy(H5T_C_S1);
+            if (v && mt >= 0 && H5Tset_size(mt, VALUE_WIDTH) >= 0 && H5Tset_strpad(mt, H5T_STR_NULLTERM) >= 0 &&
+                H5Tset_cset(mt, H5Tget_cset(ft)) >= 0 && H5Dread(d, mt, H5S_ALL, H5S_ALL, H5P_DEFAULT, v) >= 0)
+                memcpy(out, v, k * VALUE_WIDTH);
+            if (mt >= 0)
+                H5Tclose(mt);
+            free(v);
         }
     }
     H5Sclose(space);

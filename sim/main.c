@@ -16,9 +16,16 @@
 #include "model.h"
 #include "output.h"
 #include "checkpoint.h"
+#include "cluster.h"
 #include "runner.h"
 #include "stats.h"
 #include "version.h"
+
+#ifdef BS_MPI
+#define BS_BUILD_KIND ", MPI"
+#else
+#define BS_BUILD_KIND ""
+#endif
 
 static const char usage_text[] =
     "usage: branchsim run SCENARIO.yaml [-o OUT.h5] [-r REPLICATIONS] [-s SEED] [-j THREADS] [--quiet] [--resume]\n"
@@ -139,23 +146,63 @@ static void default_output(const char *scenario, char *out, size_t cap)
     snprintf(out, cap, "%.*s.h5", (int)len, base);
 }
 
+/* After the run on every rank: 0 to go on and write the file, else the
+ * status (the checkpoint closed, or removed after a real failure). */
+static int after_run(const struct bs_cluster *cl, int st, struct bs_checkpoint *ck, const char *scenario_file,
+                     const char *out_path, struct bs_error *err)
+{
+    int failed_here = st && !interrupted;
+    if (failed_here && cl->rank != 0)
+        fprintf(cl->log, "branchsim (rank %d): %s\n", cl->rank, err->msg); /* only rank 0 prints otherwise */
+    int failed = bs_cluster_agree(cl, failed_here), stopped = bs_cluster_agree(cl, st != 0);
+    if (failed) {
+        bs_checkpoint_remove(ck);
+        if (!failed_here)
+            return bs_error_set(err, BS_ERR_RUN, "the run failed on another rank (its message is above)");
+        return err->status;
+    }
+    if (stopped) {
+        bs_checkpoint_close(ck);
+        err->status = BS_OK;
+        return bs_error_set(err, BS_ERR_RUN,
+                            "interrupted; the finished replications are in %s. Resume with: %s run %s -o %s "
+                            "--resume (and the same -r and -s, if any%s)",
+                            ck->path, cl->size > 1 ? "[mpirun|srun] branchsim-mpi" : "branchsim", scenario_file,
+                            out_path, cl->size > 1 ? "; any number of ranks" : "");
+    }
+    return 0;
+}
+
 /* Runs every point of a loaded scenario (checkpointing to OUT.h5.partial,
  * or resuming from it) and writes the result file; the caller frees the run
- * with bs_runner_free. Returns 0 or the error status. */
-static int execute(struct bs_loaded *ld, const char *scenario_file, const char *out_path, int threads, int quiet,
-                   int resume, struct bs_run *run, struct bs_error *err)
+ * with bs_runner_free. Returns 0 or the error status. Under MPI every rank
+ * calls it together. */
+static int execute(const struct bs_cluster *cl, struct bs_loaded *ld, const char *scenario_file,
+                   const char *out_path, int threads, int quiet, int resume, struct bs_run *run,
+                   struct bs_error *err)
 {
     *run = (struct bs_run){
         .n_points = ld->n_points,
         .n_replications = (size_t)ld->replications,
         .seed = ld->seed,
         .points = ld->points,
-        .progress = quiet ? BS_PROGRESS_NONE : isatty(STDERR_FILENO) ? BS_PROGRESS_TERMINAL : BS_PROGRESS_LOG,
+        .progress = quiet || cl->rank != 0 ? BS_PROGRESS_NONE
+                    : isatty(STDERR_FILENO) ? BS_PROGRESS_TERMINAL
+                                            : BS_PROGRESS_LOG,
+        .rank = cl->rank,
+        .n_ranks = cl->size,
     };
     bs_runner_layout(run);
     struct bs_checkpoint ck;
-    int st = resume ? (bs_runner_alloc(run, err) || bs_checkpoint_resume(&ck, out_path, run, ld->cfg.text, err))
-                    : bs_checkpoint_create(&ck, out_path, run, ld->cfg.text, err);
+    int st;
+    if (resume) {
+        st = bs_runner_alloc(run, err);
+        if (bs_cluster_agree(cl, st))
+            return st ? st : bs_error_set(err, BS_ERR_RUN, "out of memory on another rank");
+        st = bs_checkpoint_resume(&ck, cl, out_path, run, ld->cfg.text, err);
+    } else {
+        st = bs_checkpoint_create(&ck, cl, out_path, run, ld->cfg.text, err);
+    }
     if (st)
         return err->status;
     run->after_wave = bs_checkpoint_write;
@@ -163,20 +210,14 @@ static int execute(struct bs_loaded *ld, const char *scenario_file, const char *
     run->stop = &interrupted;
     catch_interrupts();
     st = bs_runner_run(run, threads, err);
-    if (st && interrupted) {
+    if (after_run(cl, st, &ck, scenario_file, out_path, err))
+        return err->status;
+    if (bs_cluster_share_results(cl, run, err)) {
         bs_checkpoint_close(&ck);
-        err->status = BS_OK;
-        return bs_error_set(err, BS_ERR_RUN,
-                            "interrupted; the finished replications are in %s. Resume with: branchsim run %s -o %s "
-                            "--resume (and the same -r and -s, if any)",
-                            ck.path, scenario_file, out_path);
-    }
-    if (st) {
-        bs_checkpoint_remove(&ck);
-        return st;
+        return err->status;
     }
     struct bs_output out;
-    st = bs_output_open(&out, out_path, err);
+    st = bs_output_open(&out, cl, out_path, err);
     if (st) {
         bs_checkpoint_close(&ck);
         return st;
@@ -196,6 +237,8 @@ static int execute(struct bs_loaded *ld, const char *scenario_file, const char *
         .key_values = (const char *const *)ld->key_values,
     };
     st = bs_output_write(&out, &data, err);
+    if (bs_cluster_agree(cl, st) && !st)
+        st = bs_error_set(err, BS_ERR_RUN, "%s: writing failed on another rank", out_path);
     if (!st)
         st = bs_output_commit(&out, err);
     else
@@ -246,7 +289,7 @@ static int cmd_check(int argc, char **argv)
     return 0;
 }
 
-static int cmd_run(int argc, char **argv)
+static int cmd_run(const struct bs_cluster *cl, int argc, char **argv)
 {
     static const struct option opts[] = {
         {"output", required_argument, NULL, 'o'}, {"replications", required_argument, NULL, 'r'},
@@ -290,13 +333,13 @@ static int cmd_run(int argc, char **argv)
     }
 
     struct bs_run run;
-    int st = execute(&ld, scenario_file, out_path, (int)threads, quiet, resume, &run, &err);
+    int st = execute(cl, &ld, scenario_file, out_path, (int)threads, quiet, resume, &run, &err);
     bs_runner_free(&run);
     bs_load_fini(&ld);
     if (st)
         return fail(&err);
     struct bs_describe_opts all = {NULL, 0};
-    if (!quiet && bs_output_describe(out_path, stdout, &all, &err))
+    if (!quiet && cl->rank == 0 && bs_output_describe(out_path, stdout, &all, &err))
         return fail(&err);
     if (!quiet)
         printf("wrote %s\n", out_path);
@@ -379,7 +422,7 @@ static int parse_range(const char *text, char (*values)[32], size_t *n)
     return 0;
 }
 
-static int cmd_plan(int argc, char **argv)
+static int cmd_plan(const struct bs_cluster *cl, int argc, char **argv)
 {
     static const struct option opts[] = {
         {"vary", required_argument, NULL, 'v'},       {"range", required_argument, NULL, 'R'},
@@ -470,7 +513,7 @@ static int cmd_plan(int argc, char **argv)
         out_path = default_path;
     }
     struct bs_run run;
-    int st = execute(&ld, scenario_file, out_path, (int)threads, 1, 0, &run, &err);
+    int st = execute(cl, &ld, scenario_file, out_path, (int)threads, 1, 0, &run, &err);
     if (st) {
         bs_runner_free(&run);
         bs_load_fini(&ld);
@@ -554,11 +597,8 @@ static int cmd_describe(int argc, char **argv)
     return 0;
 }
 
-int main(int argc, char **argv)
+static int dispatch(const struct bs_cluster *cl, int argc, char **argv)
 {
-    /* Model code checks its inputs up front; a GSL domain error later is a
-     * bug we want reported, not an abort inside a worker thread. */
-    gsl_set_error_handler_off();
     if (argc < 2)
         return usage_error("missing command");
     if (strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0) {
@@ -566,18 +606,46 @@ int main(int argc, char **argv)
         return 0;
     }
     if (strcmp(argv[1], "--version") == 0) {
-        printf("branchsim %s (revision %s)\n", BS_VERSION, BS_REVISION);
+        printf("branchsim %s (revision %s%s)\n", BS_VERSION, BS_REVISION, BS_BUILD_KIND);
         return 0;
     }
     if (strcmp(argv[1], "run") == 0)
-        return cmd_run(argc, argv);
+        return cmd_run(cl, argc, argv);
     if (strcmp(argv[1], "check") == 0)
         return cmd_check(argc, argv);
     if (strcmp(argv[1], "describe") == 0)
         return cmd_describe(argc, argv);
     if (strcmp(argv[1], "plan") == 0)
-        return cmd_plan(argc, argv);
+        return cmd_plan(cl, argc, argv);
     char what[128];
     snprintf(what, sizeof what, "unknown command '%s'", argv[1]);
     return usage_error(what);
+}
+
+int main(int argc, char **argv)
+{
+    /* Model code checks its inputs up front; a GSL domain error later is a
+     * bug we want reported, not an abort inside a worker thread. */
+    gsl_set_error_handler_off();
+    struct bs_cluster cl;
+    if (bs_cluster_init(&cl, &argc, &argv))
+        return BS_ERR_RUN;
+    /* Every rank runs the same command; rank 0 alone speaks. The others keep
+     * a way to report a failure of their own. */
+    cl.log = stderr;
+    if (cl.rank != 0) {
+        int fd = dup(STDERR_FILENO);
+        FILE *own = fd >= 0 ? fdopen(fd, "w") : NULL;
+        if (own) {
+            setvbuf(own, NULL, _IOLBF, 0);
+            cl.log = own;
+        }
+        if (!freopen("/dev/null", "w", stdout) || !freopen("/dev/null", "w", stderr))
+            cl.log = own ? own : stderr;
+    }
+    int st = dispatch(&cl, argc, argv);
+    bs_cluster_finalize(&cl);
+    if (cl.log != stderr)
+        fclose(cl.log);
+    return st;
 }

@@ -25,23 +25,33 @@
         }                                                                              \
     } while (0)
 
-int bs_output_open(struct bs_output *out, const char *path, struct bs_error *err)
+int bs_output_open(struct bs_output *out, const struct bs_cluster *cl, const char *path, struct bs_error *err)
 {
     H5Eset_auto2(H5E_DEFAULT, NULL, NULL);
-    out->file = H5I_INVALID_HID;
+    out->file = out->transfer = H5I_INVALID_HID;
+    out->cluster = cl;
     if (strlen(path) >= sizeof out->path)
         return bs_error_set(err, BS_ERR_INPUT, "%s: output path too long", path);
     snprintf(out->path, sizeof out->path, "%s", path);
-    snprintf(out->partial_path, sizeof out->partial_path, "%s.partial-%ld", path, (long)getpid());
+    long pid = (long)getpid(); /* rank 0's: one name for every rank */
+    bs_cluster_broadcast(cl, &pid, sizeof pid);
+    snprintf(out->partial_path, sizeof out->partial_path, "%s.partial-%ld", path, pid);
     struct stat st;
     if (stat(path, &st) == 0 && S_ISDIR(st.st_mode))
         return bs_error_set(err, BS_ERR_INPUT, "%s: is a directory; -o takes a file name", path);
     /* Probe with stdio first: HDF5's message for a bad path says little. */
-    FILE *probe = fopen(out->partial_path, "wb");
-    if (!probe)
-        return bs_error_set(err, BS_ERR_INPUT, "%s: cannot write output: %s", path, strerror(errno));
-    fclose(probe);
-    hid_t fapl = H5Pcreate(H5P_FILE_ACCESS);
+    int probe_errno = 0;
+    if (cl->rank == 0) {
+        FILE *probe = fopen(out->partial_path, "wb");
+        if (probe)
+            fclose(probe);
+        else
+            probe_errno = errno ? errno : EIO;
+    }
+    bs_cluster_broadcast(cl, &probe_errno, sizeof probe_errno);
+    if (probe_errno)
+        return bs_error_set(err, BS_ERR_INPUT, "%s: cannot write output: %s", path, strerror(probe_errno));
+    hid_t fapl = bs_cluster_file_access(cl);
     hid_t fcpl = H5Pcreate(H5P_FILE_CREATE);
     if (fapl >= 0 && fcpl >= 0 && H5Pset_link_creation_order(fcpl, H5P_CRT_ORDER_TRACKED) >= 0)
         out->file = H5Fcreate(out->partial_path, H5F_ACC_TRUNC, fcpl, fapl);
@@ -49,8 +59,10 @@ int bs_output_open(struct bs_output *out, const char *path, struct bs_error *err
         H5Pclose(fapl);
     if (fcpl >= 0)
         H5Pclose(fcpl);
-    if (out->file < 0) {
-        unlink(out->partial_path);
+    if (out->file >= 0)
+        out->transfer = bs_cluster_transfer(cl);
+    if (bs_cluster_agree(cl, out->file < 0 || out->transfer < 0)) {
+        bs_output_abort(out);
         return bs_error_set(err, BS_ERR_INPUT, "%s: cannot create an HDF5 file there", path);
     }
     return 0;
@@ -58,27 +70,76 @@ int bs_output_open(struct bs_output *out, const char *path, struct bs_error *err
 
 void bs_output_abort(struct bs_output *out)
 {
+    bs_cluster_transfer_close(out->transfer);
     if (out->file >= 0)
         H5Fclose(out->file);
-    out->file = H5I_INVALID_HID;
-    unlink(out->partial_path);
+    out->file = out->transfer = H5I_INVALID_HID;
+    if (out->cluster->rank == 0)
+        unlink(out->partial_path);
 }
 
 int bs_output_commit(struct bs_output *out, struct bs_error *err)
 {
+    bs_cluster_transfer_close(out->transfer);
+    out->transfer = H5I_INVALID_HID;
     herr_t closed = H5Fclose(out->file);
     out->file = H5I_INVALID_HID;
-    if (closed < 0) {
-        unlink(out->partial_path);
+    if (bs_cluster_agree(out->cluster, closed < 0)) {
+        if (out->cluster->rank == 0)
+            unlink(out->partial_path);
         return bs_error_set(err, BS_ERR_RUN, "%s: HDF5 failed to finish the file", out->path);
     }
-    if (rename(out->partial_path, out->path) != 0) {
-        int e = errno;
+    int rename_errno = 0;
+    if (out->cluster->rank == 0 && rename(out->partial_path, out->path) != 0) {
+        rename_errno = errno;
         unlink(out->partial_path);
-        return bs_error_set(err, BS_ERR_RUN, "%s: cannot move the finished file into place: %s", out->path,
-                            strerror(e));
     }
+    bs_cluster_broadcast(out->cluster, &rename_errno, sizeof rename_errno);
+    if (rename_errno)
+        return bs_error_set(err, BS_ERR_RUN, "%s: cannot move the finished file into place: %s", out->path,
+                            strerror(rename_errno));
     return 0;
+}
+
+/* Which rows (along the first axis) of a dataset this process writes: its
+ * share of the points, or all of a small dataset on rank 0 alone. */
+struct rows {
+    hsize_t first, end;
+};
+
+static struct rows rank0_rows(const struct bs_output *out, hsize_t n)
+{
+    return (struct rows){0, out->cluster->rank == 0 ? n : 0};
+}
+
+/* Selects rows [first, end) of a dataspace (every element of the other axes). */
+static herr_t select_rows(hid_t space, int rank, const hsize_t *dims, struct rows rows)
+{
+    if (rows.end <= rows.first)
+        return H5Sselect_none(space);
+    hsize_t start[3] = {rows.first, 0, 0}, count[3] = {rows.end - rows.first, 0, 0};
+    for (int i = 1; i < rank; i++)
+        count[i] = dims[i];
+    return H5Sselect_hyperslab(space, H5S_SELECT_SET, start, NULL, count, NULL);
+}
+
+/* Writes the selected rows of data (laid out like the whole dataset). */
+static herr_t write_rows(const struct bs_output *out, hid_t d, hid_t mem_type, int rank, const hsize_t *dims,
+                         struct rows rows, const void *data)
+{
+    hid_t fs = H5Dget_space(d), ms = H5Screate_simple(rank, dims, NULL);
+    herr_t st = fs >= 0 && ms >= 0 ? 0 : -1;
+    if (st >= 0)
+        st = select_rows(fs, rank, dims, rows);
+    if (st >= 0)
+        st = select_rows(ms, rank, dims, rows);
+    if (st >= 0)
+        st = H5Dwrite(d, mem_type, ms, fs, out->transfer, data);
+    if (ms >= 0)
+        H5Sclose(ms);
+    if (fs >= 0)
+        H5Sclose(fs);
+    return st;
 }
 
 /* Datasets this large are chunked and compressed (shuffle + deflate): the
@@ -86,8 +147,9 @@ int bs_output_commit(struct bs_output *out, struct bs_error *err)
 #define COMPRESS_FROM_ELEMENTS 65536
 #define CHUNK_ELEMENTS 65536
 
-/* A float64 dataset of rank 1 to 3. */
-static hid_t write_doubles(hid_t parent, const char *name, int rank, const hsize_t *dims, const double *data)
+/* A float64 dataset of rank 1 to 3; this process writes `rows` of data. */
+static hid_t write_doubles(const struct bs_output *out, hid_t parent, const char *name, int rank,
+                           const hsize_t *dims, struct rows rows, const double *data)
 {
     hid_t s = H5Screate_simple(rank, dims, NULL);
     if (s < 0)
@@ -118,10 +180,37 @@ static hid_t write_doubles(hid_t parent, const char *name, int rank, const hsize
     H5Sclose(s);
     if (d < 0)
         return -1;
-    if (H5Dwrite(d, H5T_NATIVE_DOUBLE, H5S_ALL, H5S_ALL, H5P_DEFAULT, data) < 0) {
+    if (write_rows(out, d, H5T_NATIVE_DOUBLE, rank, dims, rows, data) < 0) {
         H5Dclose(d);
         return -1;
     }
+    return d;
+}
+
+/* A 1-D dataset of UTF-8 strings, written by rank 0. Fixed length (the
+ * longest, NUL-padded): parallel HDF5 cannot write variable-length data. */
+static hid_t write_strings(const struct bs_output *out, hid_t parent, const char *name, hsize_t n,
+                           const char *const *texts)
+{
+    size_t longest = 1;
+    for (hsize_t i = 0; i < n; i++)
+        longest = strlen(texts[i]) > longest ? strlen(texts[i]) : longest;
+    char *packed = calloc(n ? n : 1, longest);
+    hid_t t = H5Tcopy(H5T_C_S1), s = H5Screate_simple(1, &n, NULL), d = -1;
+    if (packed && t >= 0 && s >= 0 && H5Tset_size(t, longest) >= 0 && H5Tset_strpad(t, H5T_STR_NULLPAD) >= 0 &&
+        H5Tset_cset(t, H5T_CSET_UTF8) >= 0)
+        d = H5Dcreate2(parent, name, t, s, H5P_DEFAULT, H5P_DEFAULT, H5P_DEFAULT);
+    for (hsize_t i = 0; packed && i < n; i++)
+        memcpy(packed + i * longest, texts[i], strlen(texts[i]));
+    if (d >= 0 && write_rows(out, d, t, 1, &n, rank0_rows(out, n), packed) < 0) {
+        H5Dclose(d);
+        d = -1;
+    }
+    free(packed);
+    if (t >= 0)
+        H5Tclose(t);
+    if (s >= 0)
+        H5Sclose(s);
     return d;
 }
 
@@ -132,24 +221,11 @@ struct scales {
     hid_t entity[BS_BREAKDOWNS_MAX];
 };
 
-static hid_t make_scale(hid_t file, const char *name, hsize_t n, const double *values, const char *const *labels,
-                        const char *unit, const char *description)
+static hid_t make_scale(const struct bs_output *out, const char *name, hsize_t n, const double *values,
+                        const char *const *labels, const char *unit, const char *description)
 {
-    hid_t d;
-    if (labels) {
-        hid_t t = bs_h5_string_type(), s = H5Screate_simple(1, &n, NULL);
-        d = (t >= 0 && s >= 0) ? H5Dcreate2(file, name, t, s, H5P_DEFAULT, H5P_DEFAULT, H5P_DEFAULT) : -1;
-        if (d >= 0 && n > 0 && H5Dwrite(d, t, H5S_ALL, H5S_ALL, H5P_DEFAULT, labels) < 0) {
-            H5Dclose(d);
-            d = -1;
-        }
-        if (t >= 0)
-            H5Tclose(t);
-        if (s >= 0)
-            H5Sclose(s);
-    } else {
-        d = write_doubles(file, name, 1, &n, values);
-    }
+    hid_t d = labels ? write_strings(out, out->file, name, n, labels)
+                     : write_doubles(out, out->file, name, 1, &n, rank0_rows(out, n), values);
     if (d >= 0 && H5DSset_scale(d, name) < 0) {
         H5Dclose(d);
         d = -1;
@@ -161,7 +237,7 @@ static hid_t make_scale(hid_t file, const char *name, hsize_t n, const double *v
     return d;
 }
 
-static herr_t make_scales(hid_t file, const struct bs_run *run, struct scales *sc)
+static herr_t make_scales(const struct bs_output *out, const struct bs_run *run, struct scales *sc)
 {
     const struct bs_layout *L = &run->layout;
     size_t most = run->n_points > run->n_replications ? run->n_points : run->n_replications;
@@ -171,15 +247,15 @@ static herr_t make_scales(hid_t file, const struct bs_run *run, struct scales *s
     herr_t st = v && labels ? 0 : -1;
     for (size_t i = 0; v && i < most; i++)
         v[i] = (double)i;
-    sc->point = st < 0 ? -1 : make_scale(file, "point", run->n_points, v, NULL, "1",
+    sc->point = st < 0 ? -1 : make_scale(out, "point", run->n_points, v, NULL, "1",
                                          "scenario point (sweep order); /scenarios holds its key values");
-    sc->replication = st < 0 ? -1 : make_scale(file, "replication", run->n_replications, v, NULL, "1",
+    sc->replication = st < 0 ? -1 : make_scale(out, "replication", run->n_replications, v, NULL, "1",
                                                "replication (a simulated day); the same customers at every point");
-    sc->stat = st < 0 ? -1 : make_scale(file, "stat", BS_STAT_COUNT, NULL, bs_stat_names, "",
+    sc->stat = st < 0 ? -1 : make_scale(out, "stat", BS_STAT_COUNT, NULL, bs_stat_names, "",
                                         "statistic over replications");
     for (size_t b = 0; v && b < L->n_bins; b++)
         v[b] = (double)b * L->bin_min; /* bin start, minutes after opening */
-    sc->bin = st < 0 ? -1 : make_scale(file, "bin", L->n_bins, v, NULL, "min",
+    sc->bin = st < 0 ? -1 : make_scale(out, "bin", L->n_bins, v, NULL, "min",
                                        "time-series bin: its start, minutes after opening");
     for (size_t b = 0; b < L->n_breakdowns; b++) {
         sc->entity[b] = -1;
@@ -187,7 +263,7 @@ static herr_t make_scales(hid_t file, const struct bs_run *run, struct scales *s
             continue;
         for (size_t e = 0; e < L->entities[b]; e++)
             labels[e] = bs_scenario_entity_name(run->points[0], b, e);
-        sc->entity[b] = make_scale(file, L->breakdowns[b].dim, L->entities[b], NULL, labels, "",
+        sc->entity[b] = make_scale(out, L->breakdowns[b].dim, L->entities[b], NULL, labels, "",
                                    "entity of the breakdown, by name");
     }
     free(v);
@@ -244,7 +320,9 @@ static int is_number(const char *s)
 static herr_t write_root_attrs(struct bs_output *out, const struct bs_output_data *data)
 {
     char created[64], build[256];
-    time_t now = time(NULL);
+    long long now_s = (long long)time(NULL);
+    bs_cluster_broadcast(out->cluster, &now_s, sizeof now_s); /* attributes must match on every rank */
+    time_t now = (time_t)now_s;
     struct tm tm_utc;
     gmtime_r(&now, &tm_utc);
     strftime(created, sizeof created, "%Y-%m-%dT%H:%M:%SZ", &tm_utc);
@@ -266,7 +344,8 @@ static herr_t write_root_attrs(struct bs_output *out, const struct bs_output_dat
     return 0;
 }
 
-static herr_t write_scenarios(hid_t group, const struct bs_output_data *data, double *scratch, const struct scales *sc)
+static herr_t write_scenarios(const struct bs_output *out, hid_t group, const struct bs_output_data *data,
+                              double *scratch, const struct scales *sc)
 {
     hsize_t n = data->run->n_points;
     for (size_t k = 0; k < data->n_keys; k++) {
@@ -277,26 +356,13 @@ static herr_t write_scenarios(hid_t group, const struct bs_output_data *data, do
         if (numeric) {
             for (size_t p = 0; p < n; p++)
                 scratch[p] = strtod(data->key_values[p * data->n_keys + k], NULL);
-            d = write_doubles(group, data->keys[k], 1, &n, scratch);
+            d = write_doubles(out, group, data->keys[k], 1, &n, rank0_rows(out, n), scratch);
         } else {
             const char **texts = malloc(n * sizeof *texts);
-            hid_t t = bs_h5_string_type(), s = H5Screate_simple(1, &n, NULL);
-            d = (texts && t >= 0 && s >= 0)
-                    ? H5Dcreate2(group, data->keys[k], t, s, H5P_DEFAULT, H5P_DEFAULT, H5P_DEFAULT)
-                    : -1;
-            if (d >= 0) {
-                for (size_t p = 0; p < n; p++)
-                    texts[p] = data->key_values[p * data->n_keys + k];
-                if (H5Dwrite(d, t, H5S_ALL, H5S_ALL, H5P_DEFAULT, texts) < 0) {
-                    H5Dclose(d);
-                    d = -1;
-                }
-            }
+            for (size_t p = 0; texts && p < n; p++)
+                texts[p] = data->key_values[p * data->n_keys + k];
+            d = texts ? write_strings(out, group, data->keys[k], n, texts) : -1;
             free(texts);
-            if (t >= 0)
-                H5Tclose(t);
-            if (s >= 0)
-                H5Sclose(s);
         }
         if (d < 0)
             return -1;
@@ -320,12 +386,13 @@ static herr_t metric_attrs(hid_t d, const struct bs_metric_def *def)
 }
 
 /* /<group>/<metric> (n_points, n_replications, n_entities), attr <group> = entity names. */
-static herr_t write_breakdown(hid_t file, const struct bs_run *run, size_t b, double *buf, const struct scales *sc)
+static herr_t write_breakdown(const struct bs_output *out, const struct bs_run *run, size_t b, double *buf,
+                              struct rows rows, const struct scales *sc)
 {
     const struct bs_layout *L = &run->layout;
     const struct bs_breakdown_def *bd = &L->breakdowns[b];
     const size_t P = run->n_points, R = run->n_replications, E = L->entities[b];
-    hid_t g = make_group(file, bd->group);
+    hid_t g = make_group(out->file, bd->group);
     if (g < 0)
         return -1;
     const char **names = malloc((E ? E : 1) * sizeof *names);
@@ -340,7 +407,7 @@ static herr_t write_breakdown(hid_t file, const struct bs_run *run, size_t b, do
             for (size_t e = 0; e < E; e++)
                 buf[i * E + e] = run->values[i * L->width + L->breakdown_offset[b] + m * E + e];
         hsize_t dims[3] = {P, R, E};
-        hid_t d = write_doubles(g, bd->metrics[m].name, 3, dims, buf);
+        hid_t d = write_doubles(out, g, bd->metrics[m].name, 3, dims, rows, buf);
         st = d < 0 ? -1 : metric_attrs(d, &bd->metrics[m]);
         if (st >= 0)
             st = attach(d, sc->point, sc->replication, sc->entity[b]);
@@ -353,16 +420,17 @@ static herr_t write_breakdown(hid_t file, const struct bs_run *run, size_t b, do
 
 /* /timeseries/<series> (n_points, n_bins): mean over replications of the
  * finite values, summed in replication order (bitwise reproducible). */
-static herr_t write_timeseries(hid_t file, const struct bs_run *run, double *buf, const struct scales *sc)
+static herr_t write_timeseries(const struct bs_output *out, const struct bs_run *run, double *buf, struct rows rows,
+                               const struct scales *sc)
 {
     const struct bs_layout *L = &run->layout;
     const size_t P = run->n_points, B = L->n_bins;
-    hid_t g = make_group(file, "timeseries");
+    hid_t g = make_group(out->file, "timeseries");
     if (g < 0)
         return -1;
     herr_t st = bs_h5_attr_number(g, "bin_min", H5T_NATIVE_DOUBLE, &L->bin_min);
     for (size_t s = 0; st >= 0 && s < L->n_series; s++) {
-        for (size_t p = 0; p < P; p++) {
+        for (size_t p = rows.first; p < rows.end; p++) {
             for (size_t b = 0; b < B; b++) {
                 double sum = 0, n = 0; /* the blocks in order: independent of threads */
                 for (size_t k = 0; k < run->blocks_per_point; k++) {
@@ -374,7 +442,7 @@ static herr_t write_timeseries(hid_t file, const struct bs_run *run, double *buf
             }
         }
         hsize_t dims[2] = {P, B};
-        hid_t d = write_doubles(g, L->series[s].name, 2, dims, buf);
+        hid_t d = write_doubles(out, g, L->series[s].name, 2, dims, rows, buf);
         st = d < 0 ? -1 : metric_attrs(d, &L->series[s]);
         if (st >= 0)
             st = attach(d, sc->point, sc->bin, -1);
@@ -390,13 +458,13 @@ static herr_t write_timeseries(hid_t file, const struct bs_run *run, double *buf
 /* /compare/<metric> (n_points, n_stats): statistics over replications of
  * the paired difference point - baseline (common random numbers make
  * replication r of both the same customers). */
-static herr_t write_compare(hid_t file, const struct bs_output_data *data, double *diff, double *scratch,
-                            const struct scales *sc)
+static herr_t write_compare(const struct bs_output *out, const struct bs_output_data *data, double *diff,
+                            double *scratch, struct rows rows, const struct scales *sc)
 {
     const struct bs_run *run = data->run;
     const struct bs_layout *L = &run->layout;
     const size_t P = run->n_points, R = run->n_replications, base = data->baseline;
-    hid_t g = make_group(file, "compare");
+    hid_t g = make_group(out->file, "compare");
     if (g < 0)
         return -1;
     uint64_t base64 = base;
@@ -405,13 +473,13 @@ static herr_t write_compare(hid_t file, const struct bs_output_data *data, doubl
     if (!table)
         st = -1;
     for (size_t m = 0; st >= 0 && m < L->n_metrics; m++) {
-        for (size_t p = 0; p < P; p++) {
+        for (size_t p = rows.first; p < rows.end; p++) {
             for (size_t r = 0; r < R; r++)
                 diff[r] = run->values[(p * R + r) * L->width + m] - run->values[(base * R + r) * L->width + m];
             bs_stats_summary(diff, 1, R, scratch, table + p * BS_STAT_COUNT);
         }
         hsize_t dims[2] = {P, BS_STAT_COUNT};
-        hid_t d = write_doubles(g, L->metrics[m].name, 2, dims, table);
+        hid_t d = write_doubles(out, g, L->metrics[m].name, 2, dims, rows, table);
         st = d < 0 ? -1 : bs_h5_attr_strings(d, "stats", bs_stat_names, BS_STAT_COUNT, 0);
         if (st >= 0)
             st = bs_h5_attr_string(d, "unit", L->metrics[m].unit);
@@ -441,31 +509,34 @@ int bs_output_write(struct bs_output *out, const struct bs_output_data *data, st
     double *col = malloc(P * biggest * sizeof *col);
     double *sum = malloc(P * BS_STAT_COUNT * sizeof *sum);
     double *scratch = malloc((R ? R : 1) * sizeof *scratch);
+    size_t first_point, end_point; /* this rank's points: their rows and summaries */
+    bs_cluster_rows(out->cluster, P, &first_point, &end_point);
+    const struct rows rows = {first_point, end_point};
     if (!col || !sum || !scratch) {
         bs_error_set(err, BS_ERR_RUN, "%s: out of memory", out->path);
         goto fail;
     }
     CHECK(write_root_attrs(out, data), "write the root attributes");
-    CHECK(make_scales(out->file, run, &scales), "write the dimension scales");
+    CHECK(make_scales(out, run, &scales), "write the dimension scales");
     CHECK(g_sc = make_group(out->file, "scenarios"), "create /scenarios");
-    CHECK(write_scenarios(g_sc, data, col, &scales), "write /scenarios");
+    CHECK(write_scenarios(out, g_sc, data, col, &scales), "write /scenarios");
     CHECK(g_rep = make_group(out->file, "replications"), "create /replications");
     CHECK(g_sum = make_group(out->file, "summary"), "create /summary");
     for (size_t m = 0; m < L->n_metrics; m++) {
         const struct bs_metric_def *def = &L->metrics[m];
         for (size_t i = 0; i < P * R; i++)
             col[i] = run->values[i * L->width + m];
-        for (size_t p = 0; p < P; p++)
+        for (size_t p = rows.first; p < rows.end; p++)
             bs_stats_summary(col + p * R, 1, R, scratch, sum + p * BS_STAT_COUNT);
         hsize_t rep_dims[2] = {P, R}, sum_dims[2] = {P, BS_STAT_COUNT};
-        hid_t d = write_doubles(g_rep, def->name, 2, rep_dims, col);
+        hid_t d = write_doubles(out, g_rep, def->name, 2, rep_dims, rows, col);
         CHECK(d, "write /replications");
         herr_t st = metric_attrs(d, def);
         if (st >= 0)
             st = attach(d, scales.point, scales.replication, -1);
         H5Dclose(d);
         CHECK(st, "write metric attributes");
-        d = write_doubles(g_sum, def->name, 2, sum_dims, sum);
+        d = write_doubles(out, g_sum, def->name, 2, sum_dims, rows, sum);
         CHECK(d, "write /summary");
         st = bs_h5_attr_strings(d, "stats", bs_stat_names, BS_STAT_COUNT, 0);
         if (st >= 0)
@@ -478,9 +549,9 @@ int bs_output_write(struct bs_output *out, const struct bs_output_data *data, st
         CHECK(st, "write summary attributes");
     }
     for (size_t b = 0; b < L->n_breakdowns; b++)
-        CHECK(write_breakdown(out->file, run, b, col, &scales), "write a per-entity breakdown");
-    CHECK(write_timeseries(out->file, run, col, &scales), "write /timeseries");
-    CHECK(write_compare(out->file, data, col, scratch, &scales), "write /compare");
+        CHECK(write_breakdown(out, run, b, col, rows, &scales), "write a per-entity breakdown");
+    CHECK(write_timeseries(out, run, col, rows, &scales), "write /timeseries");
+    CHECK(write_compare(out, data, col, scratch, rows, &scales), "write /compare");
     H5Gclose(g_rep);
     H5Gclose(g_sum);
     H5Gclose(g_sc);

@@ -8,14 +8,21 @@
 #include <stdint.h>
 #include <stdio.h>
 
+#include "cluster.h"
 #include "error.h"
 #include "model.h"
 #include "runner.h"
 
+/* Under MPI every rank opens the file together (cluster.h): each writes the
+ * rows of the points bs_cluster_rows gives it (their summaries computed
+ * there), rank 0 the small datasets; metadata calls are made by all ranks
+ * with the same values. */
 struct bs_output {
     char path[1024];
     char partial_path[1100];
     hid_t file;
+    hid_t transfer; /* dataset transfer property list */
+    const struct bs_cluster *cluster;
 };
 
 struct bs_output_data {
@@ -30,7 +37,7 @@ struct bs_output_data {
 };
 
 /* Creates the partial file. BS_ERR_INPUT when the path cannot be written. */
-int bs_output_open(struct bs_output *out, const char *path, struct bs_error *err);
+int bs_output_open(struct bs_output *out, const struct bs_cluster *cl, const char *path, struct bs_error *err);
 int bs_output_write(struct bs_output *out, const struct bs_output_data *data, struct bs_error *err);
 /* Closes and renames into place. */
 int bs_output_commit(struct bs_output *out, struct bs_error *err);

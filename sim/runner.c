@@ -31,11 +31,20 @@ void bs_runner_layout(struct bs_run *run)
     L->width = off;
 }
 
+static long block_replications(const struct bs_run *run, long block)
+{
+    size_t first = ((size_t)block % run->blocks_per_point) * BS_RUNNER_BLOCK;
+    return (long)((first + BS_RUNNER_BLOCK < run->n_replications ? first + BS_RUNNER_BLOCK : run->n_replications) -
+                  first);
+}
+
 /* Progress on stderr, from whichever thread finished an item: counts only,
  * so it never touches results. */
 static void report_progress(const struct bs_run *run, long done, long total, double started, int *last_decile,
                             double *last_print)
 {
+    if (total == 0)
+        return;
     double now = omp_get_wtime(), elapsed = now - started;
     double rate = elapsed > 0 ? (double)done / elapsed : 0;
     double left = rate > 0 ? (double)(total - done) / rate : 0;
@@ -43,15 +52,16 @@ static void report_progress(const struct bs_run *run, long done, long total, dou
         if (now - *last_print < 0.25 && done < total)
             return;
         *last_print = now;
-        fprintf(stderr, "\r  %ld/%ld replications (%zu point%s), %.0f/s, %.0f s left   %s", done, total,
-                run->n_points, run->n_points == 1 ? "" : "s", rate, left, done == total ? "\n" : "");
+        fprintf(stderr, "\r  %ld/%ld replications (%zu point%s%s), %.0f/s, %.0f s left   %s", done, total,
+                run->n_points, run->n_points == 1 ? "" : "s", run->n_ranks > 1 ? "; rank 0's share" : "", rate,
+                left, done == total ? "\n" : "");
     } else if (run->progress == BS_PROGRESS_LOG) {
         int decile = (int)(10 * done / total);
         if (decile <= *last_decile)
             return;
         *last_decile = decile;
-        fprintf(stderr, "branchsim: %d %% (%ld/%ld replications, %.0f/s, %.0f s left)\n", decile * 10, done, total,
-                rate, left);
+        fprintf(stderr, "branchsim: %d %% (%ld/%ld replications%s, %.0f/s, %.0f s left)\n", decile * 10, done, total,
+                run->n_ranks > 1 ? " of rank 0's share" : "", rate, left);
     }
 }
 
@@ -129,15 +139,15 @@ int bs_runner_run(struct bs_run *run, int threads, struct bs_error *err)
     long *pending = malloc(((size_t)n_blocks + 1) * sizeof *pending);
     if (!pending)
         return bs_error_set(err, BS_ERR_RUN, "out of memory");
-    long n_pending = 0;
+    long n_pending = 0, n_own = 0;
     for (long b = 0; b < n_blocks; b++) {
-        if (run->block_done[b]) {
-            size_t first = ((size_t)b % run->blocks_per_point) * BS_RUNNER_BLOCK;
-            done += (long)((first + BS_RUNNER_BLOCK < run->n_replications ? first + BS_RUNNER_BLOCK
-                                                                           : run->n_replications) - first);
-        } else {
+        if (!bs_cluster_owns(run->rank, run->n_ranks, (size_t)b))
+            continue;
+        n_own += block_replications(run, b);
+        if (run->block_done[b])
+            done += block_replications(run, b);
+        else
             pending[n_pending++] = b;
-        }
     }
     /* Waves of blocks: between them the calling thread may checkpoint and
      * stop; within one, threads take blocks dynamically. */
@@ -164,13 +174,10 @@ int bs_runner_run(struct bs_run *run, int threads, struct bs_error *err)
                 long block = pending[k];
                 run_block(run, day, series, block, &first_failed, &first_err);
                 if (run->progress != BS_PROGRESS_NONE) {
-                    size_t first = ((size_t)block % run->blocks_per_point) * BS_RUNNER_BLOCK;
-                    size_t last = first + BS_RUNNER_BLOCK < run->n_replications ? first + BS_RUNNER_BLOCK
-                                                                                : run->n_replications;
 #pragma omp critical(bs_runner_progress)
                     {
-                        done += (long)(last - first);
-                        report_progress(run, done, n_items, started, &last_decile, &last_print);
+                        done += block_replications(run, block);
+                        report_progress(run, done, n_own, started, &last_decile, &last_print);
                     }
                 }
             }

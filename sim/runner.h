@@ -9,6 +9,7 @@
 #include <signal.h>
 #include <stdint.h>
 
+#include "cluster.h"
 #include "error.h"
 #include "model.h"
 
@@ -55,6 +56,10 @@ struct bs_run {
     int (*after_wave)(struct bs_run *run, const long *blocks, size_t n, void *ctx);
     void *after_wave_ctx;
     volatile sig_atomic_t *stop;
+
+    /* Under MPI (cluster.h): this process runs only the blocks b with
+     * b % n_ranks == rank. Zero-initialised: one process runs them all. */
+    int rank, n_ranks;
 };
 
 enum bs_progress {
