@@ -8,6 +8,8 @@ CC          ?= cc
 PKG_CONFIG  ?= pkg-config
 HDF5_PKG    ?= hdf5-serial
 PYTHON      ?= /usr/bin/python3
+MPICC       ?= mpicc
+MPIRUN      ?= mpirun
 
 GSL_CFLAGS    ?= $(shell $(PKG_CONFIG) --cflags gsl 2>/dev/null)
 GSL_LIBS      ?= $(shell $(PKG_CONFIG) --libs gsl 2>/dev/null)
@@ -26,7 +28,7 @@ SANITIZE ?=
 REVISION := $(shell git rev-parse --short HEAD 2>/dev/null || echo unknown)
 
 ALL_CFLAGS = -std=c11 -D_DEFAULT_SOURCE -fopenmp $(OPT) -Wall -Wextra $(WERROR) $(SANITIZE) \
-             -DBS_REVISION='"$(REVISION)"' $(GSL_CFLAGS) $(HDF5_CFLAGS) $(YAML_CFLAGS) $(RANDOM123_CFLAGS) \
+             -DBS_REVISION='"$(REVISION)"' $(BUILD_DEFS) $(GSL_CFLAGS) $(HDF5_CFLAGS) $(YAML_CFLAGS) $(RANDOM123_CFLAGS) \
              -MMD -MP $(CFLAGS)
 ALL_LDFLAGS = -fopenmp $(SANITIZE) $(LDFLAGS)
 LIBS = $(HDF5_HL_LIBS) $(HDF5_LIBS) $(YAML_LIBS) $(GSL_LIBS) -lm
@@ -40,7 +42,7 @@ BENCH_BINS = $(BUILD)/tests/bench/bench_mmc $(BUILD)/tests/bench/bench_rng
 # Keep test and bench objects between runs.
 .SECONDARY:
 
-.PHONY: all deps run test test-c test-py test-asan bench report install clean
+.PHONY: all deps run mpi test test-c test-py test-asan test-mpi bench report install clean
 
 all: $(BUILD)/branchsim
 
@@ -65,6 +67,16 @@ $(BUILD)/tests/%: $(BUILD)/tests/%.o $(CORE_OBJ)
 $(BUILD)/tests/bench/%: $(BUILD)/tests/bench/%.o $(CORE_OBJ)
 	$(CC) $(ALL_LDFLAGS) $^ $(LIBS) -o $@
 
+# The cluster build: OpenMPI and parallel HDF5 (named explicitly: once it is
+# installed, plain `hdf5` means it), objects in $(BUILD)/mpi.
+$(BUILD)/.deps-cluster-ok: tools/deps.sh tools/debian-packages.txt
+	@tools/deps.sh --install --cluster
+	@mkdir -p $(@D) && touch $@
+
+mpi: | $(BUILD)/.deps-ok $(BUILD)/.deps-cluster-ok
+	$(MAKE) BUILD=$(BUILD)/mpi CC=$(MPICC) HDF5_PKG=hdf5-openmpi BUILD_DEFS=-DBS_MPI $(BUILD)/mpi/branchsim
+	ln -f $(BUILD)/mpi/branchsim $(BUILD)/branchsim-mpi
+
 # Quick start: install what is missing, build, run the default scenario.
 run: $(BUILD)/branchsim
 	$(BUILD)/branchsim run scenarios/default.yaml -o default.h5
@@ -80,8 +92,15 @@ test-asan:
 	$(MAKE) BUILD=build/asan OPT="-O1 -g -fno-omit-frame-pointer" \
 	    SANITIZE="-fsanitize=address,undefined -fno-sanitize-recover=all" test-c test-py
 
+# MPI runs against the serial build, bitwise (tests/test_mpi.py), and a
+# sweep submitted to a SLURM started on this machine (needs root).
+test-mpi: all mpi
+	BRANCHSIM=$(BUILD)/branchsim BRANCHSIM_MPI=$(BUILD)/branchsim-mpi MPIRUN=$(MPIRUN) \
+	    $(PYTHON) -m pytest -q tests/mpi
+
 test: all
 	$(MAKE) test-c test-py
+	$(MAKE) test-mpi
 	$(MAKE) test-asan
 
 bench: $(BENCH_BINS)

@@ -1,0 +1,213 @@
+"""The cluster build (make mpi): any number of MPI ranks and threads gives
+datasets bitwise identical to the one-process run; rank 0 alone speaks;
+SIGTERM (what SLURM sends at a time limit) leaves only OUT.h5.partial, and
+--resume with any number of ranks, or the one-process build, completes it
+to the same datasets.
+
+Run by `make test-mpi`, which sets BRANCHSIM (the one-process build),
+BRANCHSIM_MPI (build/branchsim-mpi) and MPIRUN."""
+import os
+import signal
+import subprocess
+import time
+from pathlib import Path
+
+import h5py
+import pytest
+
+ROOT = Path(__file__).resolve().parent.parent.parent
+MPI_BIN = os.environ.get("BRANCHSIM_MPI")
+if not MPI_BIN:
+    pytest.skip("BRANCHSIM_MPI is not set (make test-mpi sets it)", allow_module_level=True)
+MPI_BIN = str((ROOT / MPI_BIN).resolve())
+SERIAL_BIN = str((ROOT / os.environ.get("BRANCHSIM", "build/branchsim")).resolve())
+MPIRUN = os.environ.get("MPIRUN", "mpirun")
+SWEEP = ROOT / "scenarios" / "counters-sweep.yaml"
+DEFAULT = ROOT / "scenarios" / "default.yaml"
+# CI runs as root; --bind-to none lets each rank's OpenMP threads use every core.
+ENV = dict(os.environ, OMPI_ALLOW_RUN_AS_ROOT="1", OMPI_ALLOW_RUN_AS_ROOT_CONFIRM="1",
+           OMPI_MCA_rmaps_base_oversubscribe="1")
+
+
+def mpirun_args(ranks, *args):
+    return [MPIRUN, "-np", str(ranks), "--bind-to", "none", MPI_BIN, *map(str, args)]
+
+
+def mpirun(ranks, *args, cwd=None):
+    return subprocess.run(mpirun_args(ranks, *args), capture_output=True, text=True, cwd=cwd, env=ENV, timeout=300)
+
+
+def serial(*args, cwd=None):
+    return subprocess.run([SERIAL_BIN, *map(str, args)], capture_output=True, text=True, cwd=cwd, timeout=300)
+
+
+def datasets(path):
+    """Every dataset: dtype, shape and raw bytes; root attributes but the
+    creation time and the build line."""
+    found = {}
+    with h5py.File(path, "r") as f:
+        def visit(name, obj):
+            if isinstance(obj, h5py.Dataset):
+                a = obj[()]
+                found[name] = (a.dtype.str, a.shape, a.tobytes())
+        f.visititems(visit)
+        root = {k: str(v) for k, v in f.attrs.items() if k not in ("created", "build")}
+    return root, found
+
+
+GROUPS = ("replications/", "summary/", "compare/", "segments/", "roles/", "timeseries/")
+
+
+def assert_same_datasets(a, b, groups=GROUPS):
+    root_a, ds_a = datasets(a)
+    root_b, ds_b = datasets(b)
+    assert root_a == root_b
+    assert sorted(ds_a) == sorted(ds_b)
+    for group in groups:
+        assert any(n.startswith(group) for n in ds_a), f"no datasets under /{group}"
+    differing = [n for n in ds_a if ds_a[n] != ds_b[n]]
+    assert not differing, f"datasets differ: {differing[:5]}"
+
+
+@pytest.fixture(scope="module")
+def reference(tmp_path_factory):
+    """The one-process run of a 4-point sweep; 45 replications, so the last
+    block of each point is short."""
+    d = tmp_path_factory.mktemp("mpi")
+    out = d / "serial.h5"
+    r = serial("run", SWEEP, "-r", 45, "-j", 2, "-q", "-o", out)
+    assert r.returncode == 0, r.stderr
+    return out
+
+
+@pytest.mark.parametrize("ranks, threads", [(1, 2), (2, 1), (2, 2), (3, 1)])
+def test_ranks_and_threads_give_the_serial_datasets(reference, tmp_path, ranks, threads):
+    out = tmp_path / "mpi.h5"
+    r = mpirun(ranks, "run", SWEEP, "-r", 45, "-j", threads, "-q", "-o", out, cwd=tmp_path)
+    assert r.returncode == 0, r.stderr
+    assert r.stdout == "" and r.stderr == ""
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["mpi.h5"]
+    assert_same_datasets(reference, out, GROUPS + ("scenarios/",))
+
+
+def test_more_ranks_than_points_and_blocks(tmp_path):
+    """One point of 8 replications (one block) over 3 ranks: two ranks run
+    nothing and write nothing but metadata."""
+    ref, out = tmp_path / "one.h5", tmp_path / "three.h5"
+    assert serial("run", DEFAULT, "-r", 8, "-q", "-o", ref).returncode == 0
+    r = mpirun(3, "run", DEFAULT, "-r", 8, "-q", "-o", out, cwd=tmp_path)
+    assert r.returncode == 0, r.stderr
+    assert_same_datasets(ref, out)
+
+
+def test_rank_zero_alone_prints(tmp_path):
+    out = tmp_path / "s.h5"
+    r = mpirun(2, "run", SWEEP, "-r", 16, "-o", out, cwd=tmp_path)
+    assert r.returncode == 0, r.stderr
+    assert r.stdout.count(f"wrote {out}") == 1
+    assert r.stdout.count("counters.0.count") >= 1
+    v = mpirun(2, "--version")
+    assert v.returncode == 0 and v.stdout.count("branchsim") == 1 and "MPI" in v.stdout
+
+
+def test_bad_input_exits_2_once_and_writes_nothing(tmp_path):
+    bad = tmp_path / "bad.yaml"
+    bad.write_text("day: {hours: 8}\ndemand: {customers_per_day: -5}\ntransactions: [{service_min: 2}]\n"
+                   "counters: [{count: 2}]\n")
+    r = mpirun(2, "run", bad, "-o", tmp_path / "out.h5", cwd=tmp_path)
+    assert r.returncode == 2
+    assert r.stderr.count(f"{bad}:2:") == 1, r.stderr
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["bad.yaml"]
+
+
+def rank_pids(launcher):
+    """The rank processes mpirun started (its children running branchsim-mpi)."""
+    pids = []
+    for status in Path("/proc").glob("[0-9]*/status"):
+        try:
+            fields = dict(line.split(":\t", 1) for line in status.read_text().splitlines() if ":\t" in line)
+            cmdline = (status.parent / "cmdline").read_bytes()
+        except OSError:
+            continue
+        if fields.get("PPid", "").strip() == str(launcher.pid) and MPI_BIN.encode() in cmdline:
+            pids.append(int(status.parent.name))
+    return pids
+
+
+def start_and_signal(tmp_path, out, ranks, after_s, sig=signal.SIGTERM):
+    """Starts a long run, waits for its checkpoint and after_s more, then
+    sends sig to every rank, as slurmstepd does at a time limit."""
+    proc = subprocess.Popen(mpirun_args(ranks, "run", DEFAULT, "-r", 20000, "-j", 1, "-q", "-o", out),
+                            stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True, env=ENV, cwd=tmp_path)
+    deadline = time.time() + 60
+    while not (tmp_path / (out.name + ".partial")).exists() and time.time() < deadline:
+        time.sleep(0.02)
+    time.sleep(after_s)
+    pids = rank_pids(proc)
+    assert len(pids) == ranks, "the ranks were not found"
+    for pid in pids:
+        os.kill(pid, sig)
+    _, err = proc.communicate(timeout=240)
+    return proc.returncode, err
+
+
+@pytest.fixture(scope="module")
+def whole(tmp_path_factory):
+    """The uninterrupted one-process run, and how long it took (on all
+    cores: about as long as two ranks of one thread take)."""
+    out = tmp_path_factory.mktemp("whole") / "whole.h5"
+    started = time.monotonic()
+    r = serial("run", DEFAULT, "-r", 20000, "-q", "-o", out)
+    assert r.returncode == 0, r.stderr
+    return out, time.monotonic() - started
+
+
+def done_blocks(partial):
+    with h5py.File(partial, "r") as f:
+        done = f["done"][()].ravel()
+        return int(done.sum()), done.size
+
+
+@pytest.mark.parametrize("at_fraction, resume_with", [(0.05, "mpi3"), (0.3, "serial"), (0.6, "mpi2")])
+def test_sigterm_then_resume_gives_the_uninterrupted_datasets(tmp_path, whole, at_fraction, resume_with):
+    """SIGTERM early, midway and late in the run (as fractions of the
+    uninterrupted run's time), resumed with other numbers of ranks."""
+    whole_h5, whole_s = whole
+    out = tmp_path / "a.h5"
+    rc, err = start_and_signal(tmp_path, out, 2, at_fraction * whole_s)
+    assert rc != 0, err
+    assert err.count("--resume") == 1, err
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["a.h5.partial"], "never an OUT.h5 after an interruption"
+    done, total = done_blocks(tmp_path / "a.h5.partial")
+    assert 0 < done < total, "the signal came mid-run with finished blocks kept"
+    if resume_with == "serial":
+        r = serial("run", DEFAULT, "-r", 20000, "-q", "-o", out, "--resume", cwd=tmp_path)
+    else:
+        r = mpirun(int(resume_with[-1]), "run", DEFAULT, "-r", 20000, "-q", "-o", out, "--resume", cwd=tmp_path)
+    assert r.returncode == 0, r.stderr
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["a.h5"]
+    assert_same_datasets(whole_h5, out)
+
+
+def test_resume_with_another_seed_is_refused_on_every_rank(tmp_path):
+    out = tmp_path / "a.h5"
+    rc, _ = start_and_signal(tmp_path, out, 2, 0.3)
+    assert rc != 0
+    r = mpirun(2, "run", DEFAULT, "-r", 20000, "-s", 5, "-q", "-o", out, "--resume", cwd=tmp_path)
+    assert r.returncode == 2 and r.stderr.count("belongs to another run") == 1, r.stderr
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["a.h5.partial"]
+
+
+def test_sigkill_then_resume_continues_from_the_last_write(tmp_path, whole):
+    """SIGKILL gives no chance to clean up: the checkpoint holds what was
+    written before it, and --resume completes the same datasets."""
+    out = tmp_path / "a.h5"
+    whole_h5, whole_s = whole
+    rc, _ = start_and_signal(tmp_path, out, 2, 0.3 * whole_s, signal.SIGKILL)
+    assert rc != 0
+    assert not out.exists()
+    done, total = done_blocks(tmp_path / "a.h5.partial")
+    assert done < total
+    r = mpirun(2, "run", DEFAULT, "-r", 20000, "-q", "-o", out, "--resume", cwd=tmp_path)
+    assert r.returncode == 0, r.stderr
+    assert_same_datasets(whole_h5, out)
