@@ -1,0 +1,195 @@
+"""The shipped SLURM job scripts on a real SLURM: munged, slurmctld and
+slurmd started here by hand (no systemd) with a minimal slurm.conf, one node
+with this machine's CPUs. A sweep submitted with scenarios/slurm/sweep.sbatch
+(srun --mpi=pmix, two ranks) gives the serial datasets; a job requeued while
+it runs resumes from its checkpoint to the same datasets; the job-array
+variant runs one scenario file per task. The daemons are stopped by PID.
+
+Needs root (the daemons run as root here); run by `make test-mpi`."""
+import os
+import shutil
+import socket
+import subprocess
+import time
+from pathlib import Path
+
+import pytest
+
+from test_mpi import ENV, MPI_BIN, ROOT, SERIAL_BIN, assert_same_datasets, serial
+
+SBIN = os.pathsep.join([os.environ.get("PATH", ""), "/usr/sbin", "/sbin"])
+if os.geteuid() != 0:
+    pytest.skip("starting SLURM's daemons needs root (CI runs as root)", allow_module_level=True)
+
+SWEEP = ROOT / "scenarios" / "counters-sweep.yaml"
+DEFAULT = ROOT / "scenarios" / "default.yaml"
+
+
+def free_port():
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def tool(name):
+    found = shutil.which(name, path=SBIN)
+    assert found, f"{name} not found: install slurmctld slurmd slurm-client munge (tools/debian-packages.txt)"
+    return found
+
+
+@pytest.fixture(scope="module")
+def slurm(tmp_path_factory):
+    """A one-node SLURM on this machine; yields the environment for sbatch
+    and friends. Stops munged, slurmctld and slurmd by PID afterwards."""
+    d = tmp_path_factory.mktemp("slurm")
+    for sub in ("state", "spool", "munge"):
+        (d / sub).mkdir(mode=0o700)
+    key = d / "munge" / "munge.key"
+    subprocess.run([tool("mungekey"), "--create", f"--keyfile={key}"], check=True, capture_output=True)
+    key.chmod(0o600)
+    sock = d / "munge" / "munge.sock"
+    node = socket.gethostname().split(".")[0]
+    conf = d / "slurm.conf"
+    conf.write_text(f"""\
+ClusterName=branchsim-test
+SlurmctldHost={node}(127.0.0.1)
+SlurmUser=root
+SlurmdUser=root
+AuthType=auth/munge
+AuthInfo=socket={sock}
+CredType=cred/munge
+SlurmctldPort={free_port()}
+SlurmdPort={free_port()}
+StateSaveLocation={d}/state
+SlurmdSpoolDir={d}/spool
+SlurmctldPidFile={d}/slurmctld.pid
+SlurmdPidFile={d}/slurmd.pid
+SlurmctldLogFile={d}/slurmctld.log
+SlurmdLogFile={d}/slurmd.log
+ProctrackType=proctrack/linuxproc
+TaskPlugin=task/none
+SelectType=select/cons_tres
+SelectTypeParameters=CR_CPU
+MpiDefault=pmix
+SwitchType=switch/none
+ReturnToService=2
+JobCompType=jobcomp/none
+AccountingStorageType=accounting_storage/none
+KillWait=10
+NodeName={node} NodeAddr=127.0.0.1 CPUs={os.cpu_count()} State=UNKNOWN
+PartitionName=test Nodes={node} Default=YES MaxTime=INFINITE State=UP
+""")
+    env = dict(ENV, SLURM_CONF=str(conf), PATH=SBIN)
+    daemons = []
+    try:
+        daemons.append(subprocess.Popen(
+            [tool("munged"), "--foreground", "--force", f"--socket={sock}", f"--key-file={key}",
+             f"--log-file={d}/munge/munged.log", f"--pid-file={d}/munge/munged.pid",
+             f"--seed-file={d}/munge/munged.seed"], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL))
+        deadline = time.time() + 20
+        while not sock.exists() and time.time() < deadline:
+            time.sleep(0.1)
+        for daemon in ("slurmctld", "slurmd"):
+            daemons.append(subprocess.Popen([tool(daemon), "-D", "-f", str(conf)], env=env,
+                                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL))
+        deadline = time.time() + 60
+        while time.time() < deadline:
+            r = subprocess.run([tool("sinfo"), "-h", "-o", "%T"], env=env, capture_output=True, text=True)
+            if r.returncode == 0 and r.stdout.strip() == "idle":
+                break
+            time.sleep(0.5)
+        else:
+            pytest.fail(f"SLURM did not come up: {r.stdout} {r.stderr}\n" + (d / "slurmctld.log").read_text()[-2000:])
+        yield env
+    finally:
+        for proc in reversed(daemons):
+            proc.terminate()
+            try:
+                proc.wait(timeout=20)
+            except subprocess.TimeoutExpired:
+                proc.kill()
+                proc.wait()
+
+
+def sbatch(env, script, cwd, *options, **exports):
+    exports = ",".join(["ALL", *(f"{k}={v}" for k, v in exports.items())])
+    r = subprocess.run([tool("sbatch"), "--parsable", f"--chdir={cwd}", f"--export={exports}", *options, str(script)],
+                       env=env, capture_output=True, text=True)
+    assert r.returncode == 0, r.stderr
+    return r.stdout.strip().split(";")[0]
+
+
+def job_states(env, job):
+    """State of each task of the job (one for a plain job)."""
+    r = subprocess.run([tool("scontrol"), "show", "job", job, "-o"], env=env, capture_output=True, text=True)
+    return [field.split("=", 1)[1] for line in r.stdout.splitlines() for field in line.split()
+            if field.startswith("JobState=")]
+
+
+def wait_for(env, job, timeout_s=300):
+    deadline = time.time() + timeout_s
+    while time.time() < deadline:
+        states = job_states(env, job)
+        if states and all(s in ("COMPLETED", "FAILED", "CANCELLED", "TIMEOUT", "NODE_FAIL", "OUT_OF_MEMORY")
+                          for s in states):
+            return states
+        time.sleep(0.5)
+    pytest.fail(f"job {job} did not finish: {job_states(env, job)}")
+
+
+def test_sweep_job_script_matches_the_serial_run(slurm, tmp_path):
+    ref = tmp_path / "serial.h5"
+    assert serial("run", SWEEP, "-r", 45, "-q", "-o", ref).returncode == 0
+    job = sbatch(slurm, ROOT / "scenarios/slurm/sweep.sbatch", tmp_path, "--nodes=1", "--ntasks-per-node=2",
+                 "--cpus-per-task=1", "--time=10", SCENARIO=SWEEP, OUT="sweep.h5", BRANCHSIM_MPI=MPI_BIN,
+                 BRANCHSIM_ARGS="-r 45")
+    states = wait_for(slurm, job)
+    log = (tmp_path / f"branchsim-{job}.log").read_text()
+    assert states == ["COMPLETED"], log
+    assert f"wrote sweep.h5" in log
+    assert_same_datasets(ref, tmp_path / "sweep.h5")
+
+
+def test_a_requeued_job_resumes_to_the_same_datasets(slurm, tmp_path):
+    """scontrol requeue (what pre-emption does) SIGTERMs the running ranks;
+    the job runs again, finds OUT.h5.partial and resumes it."""
+    ref = tmp_path / "serial.h5"
+    started = time.monotonic()
+    assert serial("run", DEFAULT, "-r", 20000, "-q", "-o", ref).returncode == 0
+    whole_s = time.monotonic() - started
+    job = sbatch(slurm, ROOT / "scenarios/slurm/sweep.sbatch", tmp_path, "--nodes=1", "--ntasks-per-node=2",
+                 "--cpus-per-task=1", "--time=10", SCENARIO=DEFAULT, OUT="day.h5", BRANCHSIM_MPI=MPI_BIN,
+                 BRANCHSIM_ARGS="-r 20000")
+    partial = tmp_path / "day.h5.partial"
+    deadline = time.time() + 120
+    while not partial.exists() and time.time() < deadline:
+        time.sleep(0.05)
+    assert partial.exists(), "the job never started"
+    time.sleep(0.3 * whole_s)
+    r = subprocess.run([tool("scontrol"), "requeue", job], env=slurm, capture_output=True, text=True)
+    assert r.returncode == 0, r.stderr
+    # SLURM holds a requeued job back for a while (its BeginTime); a test
+    # need not wait for that.
+    deadline = time.time() + 60
+    while job_states(slurm, job) != ["PENDING"] and time.time() < deadline:
+        time.sleep(0.2)
+    subprocess.run([tool("scontrol"), "update", f"JobId={job}", "StartTime=now"], env=slurm, capture_output=True)
+    states = wait_for(slurm, job, timeout_s=400)
+    log = (tmp_path / f"branchsim-{job}.log").read_text()
+    assert states == ["COMPLETED"], log
+    assert "resuming day.h5.partial" in log, log
+    assert not partial.exists()
+    assert_same_datasets(ref, tmp_path / "day.h5")
+
+
+def test_array_job_runs_one_scenario_file_per_task(slurm, tmp_path):
+    files = [ROOT / "scenarios/mmc.yaml", ROOT / "scenarios/default.yaml"]
+    job = sbatch(slurm, ROOT / "scenarios/slurm/array.sbatch", tmp_path, "--array=0-1", "--cpus-per-task=1",
+                 "--time=10", SCENARIOS=" ".join(map(str, files)).replace(",", "\\,"), OUT_DIR="out",
+                 BRANCHSIM=SERIAL_BIN, BRANCHSIM_ARGS="-r 24")
+    states = wait_for(slurm, job)
+    assert states == ["COMPLETED", "COMPLETED"], [p.read_text() for p in tmp_path.glob("*.log")]
+    for f in files:
+        ref = tmp_path / f"{f.stem}-serial.h5"
+        assert serial("run", f, "-r", 24, "-q", "-o", ref).returncode == 0
+        assert_same_datasets(ref, tmp_path / "out" / f"{f.stem}.h5", ("replications/", "summary/"))
