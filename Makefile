@@ -103,10 +103,11 @@ test: all
 	$(MAKE) test-mpi
 	$(MAKE) test-asan
 
-bench: $(BENCH_BINS)
+bench: $(BENCH_BINS) all mpi
 	$(BUILD)/tests/bench/bench_rng
 	$(BUILD)/tests/bench/bench_mmc
 	$(PYTHON) tests/bench/mmc_simpy.py --replications 20 --compare $(BUILD)/bench_mmc.txt
+	tests/bench/bench_mpi.sh $(BUILD)/branchsim $(BUILD)/branchsim-mpi $(MPIRUN)
 
 # A report with figures of a result file: make report OUT=sweep.h5 [DIR=report]
 DIR ?= report
