@@ -24,9 +24,11 @@ SERIAL_BIN = str((ROOT / os.environ.get("BRANCHSIM", "build/branchsim")).resolve
 MPIRUN = os.environ.get("MPIRUN", "mpirun")
 SWEEP = ROOT / "scenarios" / "counters-sweep.yaml"
 DEFAULT = ROOT / "scenarios" / "default.yaml"
-# CI runs as root; --bind-to none lets each rank's OpenMP threads use every core.
+# CI runs as root; --bind-to none lets each rank's OpenMP threads use every
+# core; 3 ranks on 2 cores need oversubscription; containers often forbid
+# the cross-memory attach OpenMPI's shared-memory transport tries first.
 ENV = dict(os.environ, OMPI_ALLOW_RUN_AS_ROOT="1", OMPI_ALLOW_RUN_AS_ROOT_CONFIRM="1",
-           OMPI_MCA_rmaps_base_oversubscribe="1")
+           OMPI_MCA_rmaps_base_oversubscribe="1", OMPI_MCA_btl_vader_single_copy_mechanism="none")
 
 
 def mpirun_args(ranks, *args):
