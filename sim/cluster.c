@@ -58,19 +58,27 @@ void bs_cluster_broadcast(const struct bs_cluster *cl, void *buf, size_t bytes)
         MPI_Bcast(buf, (int)bytes, MPI_BYTE, 0, MPI_COMM_WORLD);
 }
 
-/* Broadcasts from `owner` the rows of base it computed: one row of
- * row_doubles per entry of first_row/n_rows, as one derived datatype. */
-static int broadcast_rows(double *base, const MPI_Aint *first_double, const int *n_doubles, int n, int owner)
+/* Blocks per broadcast: keeps each message far below MPI's 2 GB limits
+ * (a block is 8 replications of at most a few hundred doubles). */
+#define BLOCKS_PER_BROADCAST 4096
+
+/* Broadcasts from `owner` the parts of base it computed: n runs of
+ * n_doubles[i] doubles starting at byte offset at_bytes[i], as derived
+ * datatypes of at most BLOCKS_PER_BROADCAST runs each. */
+static int broadcast_rows(double *base, const MPI_Aint *at_bytes, const int *n_doubles, int n, int owner)
 {
-    if (n == 0)
-        return 0;
-    MPI_Datatype rows;
-    if (MPI_Type_create_hindexed(n, n_doubles, first_double, MPI_DOUBLE, &rows) != MPI_SUCCESS ||
-        MPI_Type_commit(&rows) != MPI_SUCCESS)
-        return -1;
-    int st = MPI_Bcast(base, 1, rows, owner, MPI_COMM_WORLD) == MPI_SUCCESS ? 0 : -1;
-    MPI_Type_free(&rows);
-    return st;
+    for (int first = 0; first < n; first += BLOCKS_PER_BROADCAST) {
+        int count = n - first < BLOCKS_PER_BROADCAST ? n - first : BLOCKS_PER_BROADCAST;
+        MPI_Datatype rows;
+        if (MPI_Type_create_hindexed(count, n_doubles + first, at_bytes + first, MPI_DOUBLE, &rows) != MPI_SUCCESS ||
+            MPI_Type_commit(&rows) != MPI_SUCCESS)
+            return -1;
+        int st = MPI_Bcast(base, 1, rows, owner, MPI_COMM_WORLD);
+        MPI_Type_free(&rows);
+        if (st != MPI_SUCCESS)
+            return -1;
+    }
+    return 0;
 }
 
 int bs_cluster_share_results(const struct bs_cluster *cl, struct bs_run *run, struct bs_error *err)

@@ -102,6 +102,19 @@ def test_more_ranks_than_points_and_blocks(tmp_path):
     assert_same_datasets(ref, out)
 
 
+def test_many_blocks_arrive_in_several_broadcasts(tmp_path):
+    """66 000 replications are 8250 blocks: 4125 per rank of 2, more than one
+    broadcast carries (4096 blocks), so the results arrive in two parts."""
+    scenario = tmp_path / "tiny.yaml"
+    scenario.write_text("day: {hours: 1}\ndemand: {customers_per_day: 3}\ntransactions: [{service_min: 2}]\n"
+                        "counters: [{count: 1}]\n")
+    ref, out = tmp_path / "one.h5", tmp_path / "two.h5"
+    assert serial("run", scenario, "-r", 66000, "-q", "-o", ref).returncode == 0
+    r = mpirun(2, "run", scenario, "-r", 66000, "-j", 1, "-q", "-o", out, cwd=tmp_path)
+    assert r.returncode == 0, r.stderr
+    assert_same_datasets(ref, out, ("replications/", "summary/"))
+
+
 def test_rank_zero_alone_prints(tmp_path):
     out = tmp_path / "s.h5"
     r = mpirun(2, "run", SWEEP, "-r", 16, "-o", out, cwd=tmp_path)
