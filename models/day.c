@@ -243,8 +243,6 @@ static double ratio(double num, double den)
 }
 
 /* Wait statistics of samples x[0..n): mean, p50, p90, p95, max, share
- * over 10 min (the service standard), share over 0. */
-/* Wait statistics of samples x[0..n): mean, p50, p90, p95, max, share
  * over 10 min (the service standard), share over 0. Many waits are exactly
  * 0 (an idle counter): those go to the front, and the percentiles are
  * selected among the positive waits only. Reorders x. */
@@ -267,6 +265,7 @@ static void wait_stats(double *x, size_t n, double out[7])
     out[5] = ratio((double)over, (double)n);
     out[6] = ratio((double)(n - zeros), (double)n);
     static const double q[3] = {0.5, 0.9, 0.95};
+    size_t above = 0; /* positive waits x[zeros..zeros+above) are <= the rest: selected before */
     for (int k = 0; k < 3; k++) {
         if (n == 0) {
             out[1 + k] = NAN;
@@ -286,7 +285,11 @@ static void wait_stats(double *x, size_t n, double out[7])
             out[1 + k] = frac * least;
             continue;
         }
-        out[1 + k] = bs_stats_quantile_inplace(x + zeros, n - zeros, (pos - (double)zeros) / (double)(n - zeros - 1));
+        size_t m = n - zeros;
+        double q_pos = (pos - (double)zeros) / (double)(m - 1); /* NaN when m = 1: as before, no hint */
+        out[1 + k] = bs_stats_quantile_above(x + zeros, m, above, q_pos);
+        if (m > 1) /* the quantiles ascend: the next selection searches above this one */
+            above = (size_t)floor(q_pos * (double)(m - 1));
     }
 }
 

@@ -71,6 +71,11 @@ double bs_stats_quantile_inplace(double *x, size_t n, double q)
     return quantile_from(x, n, 0, q);
 }
 
+double bs_stats_quantile_above(double *x, size_t n, size_t from, double q)
+{
+    return quantile_from(x, n, from, q);
+}
+
 void bs_stats_quantiles_inplace(double *x, size_t n, const double *q, size_t nq, double *out)
 {
     size_t from = 0;

@@ -31,6 +31,11 @@ void bs_stats_summary(const double *x, size_t stride, size_t n, double *scratch,
  * selection; reorders x. NaN when n = 0. */
 double bs_stats_quantile_inplace(double *x, size_t n, double q);
 
+/* The same, knowing that x[0..from) are all <= the rest (as after a
+ * selection of order statistic `from`): only x[from..n) is searched. The
+ * value is the same as bs_stats_quantile_inplace's. Reorders x. */
+double bs_stats_quantile_above(double *x, size_t n, size_t from, double q);
+
 /* Several ascending quantiles q[0] <= q[1] <= ... of x[0..n) at once: each
  * selection searches only the part above the previous one. Reorders x. */
 void bs_stats_quantiles_inplace(double *x, size_t n, const double *q, size_t nq, double *out);
