@@ -360,16 +360,38 @@ void bs_exposure_advance(struct bs_day *day, double now_min);
 
 /* counters.c: waiting lines, counters, schedules, balking and reneging. */
 void bs_counters_reset(struct bs_day *day);
-void bs_counters_on_arrival(struct bs_day *day, int32_t customer);
-void bs_counters_on_departure(struct bs_day *day, int32_t counter);
-void bs_counters_on_renege(struct bs_day *day, int32_t customer);
-/* Whether a patience timer at t_min is the customer's current one. */
-int bs_counters_renege_due(const struct bs_day *day, int32_t customer, double t_min);
-void bs_counters_on_schedule(struct bs_day *day, int32_t change);
+/* Runs the day's events (the arrivals in `order`, and the calendar) until
+ * none is left. */
+void bs_counters_run(struct bs_day *day);
 /* At the end of the day: customers still waiting are sent away. */
 void bs_counters_close_day(struct bs_day *day);
 
 /* day.c: integrates the open counters up to now; call before they change. */
 void bs_day_track_open(struct bs_day *day, double now_min);
+
+/* Integrates customers inside and waiting up to now_min (at every event),
+ * closing each time-series bin off at its boundary: one comparison per
+ * event. Inline: the event loop's hot path. */
+static inline void bs_day_advance(struct bs_day *day, double now_min)
+{
+    const struct bs_scenario *sc = day->sc;
+    const double inside = (double)day->inside, waiting = (double)day->waiting_total;
+    while (now_min >= day->bin_end_min && day->bin < sc->n_bins) {
+        double dt = day->bin_end_min - day->last_min;
+        day->inside_min += inside * dt;
+        day->waiting_min += waiting * dt;
+        day->series[BS_TS_OCCUPANCY * sc->n_bins + day->bin] = day->inside_min - day->bin_inside_min;
+        day->series[BS_TS_QUEUE_LENGTH * sc->n_bins + day->bin] = day->waiting_min - day->bin_waiting_min;
+        day->bin_inside_min = day->inside_min;
+        day->bin_waiting_min = day->waiting_min;
+        day->last_min = day->bin_end_min;
+        day->bin++;
+        day->bin_end_min = (double)(day->bin + 1) * sc->bin_min;
+    }
+    double dt = now_min - day->last_min;
+    day->inside_min += inside * dt;
+    day->waiting_min += waiting * dt;
+    day->last_min = now_min;
+}
 
 #endif

@@ -1,21 +1,34 @@
-/* Counters and waiting lines: the door (shut after closing, screening, the
- * occupancy cap with its FIFO line outside), then one FIFO line per class
- * (a linked list in ticket order). A counter takes the first of its role's
- * classes that has someone waiting, and a flexible role then takes the
- * earliest ticket of the other classes; kiosks are a counter group serving
- * the kiosk class only. Customers who gave up stay in their list, marked,
- * and are skipped when reached. Invariant: no counter is idle while a
- * customer it may serve is waiting. */
+/* Counters and waiting lines, and the event loop that drives them: the
+ * door (shut after closing, screening, the occupancy cap with its FIFO line
+ * outside), then one FIFO line per class (a linked list in ticket order). A
+ * counter takes the first of its role's classes that has someone waiting,
+ * and a flexible role then takes the earliest ticket of the other classes;
+ * kiosks are a counter group serving the kiosk class only. Customers who
+ * gave up stay in their list, marked, and are skipped when reached.
+ * Invariant: no counter is idle while a customer it may serve is waiting. */
 #include <math.h>
+#include <stdbool.h>
 
 #include "../sim/rng.h"
 #include "branch.h"
 
 #define BS_SERVICE_STANDARD_MIN 10.0
 
-static void enqueue(struct bs_day *day, int32_t i)
+/* The hot handlers are compiled twice (see bs_counters_run): `plain` is a
+ * constant in each copy. A plain scenario has one line (so one segment) and
+ * none of choices, exposure, the occupancy cap, balking or reneging, so in
+ * its copy the compiler drops those features' branches. What remains is the
+ * same arithmetic in the same order: both copies give bitwise the same
+ * results. */
+#ifdef __GNUC__
+#define SPECIALISED static inline __attribute__((always_inline))
+#else
+#define SPECIALISED static inline
+#endif
+
+SPECIALISED void enqueue(struct bs_day *day, int32_t i, const bool plain)
 {
-    int c = day->class_id[i];
+    int c = plain ? 0 : day->class_id[i];
     day->next_waiting[i] = -1;
     if (day->tail[c] >= 0)
         day->next_waiting[day->tail[c]] = i;
@@ -27,7 +40,8 @@ static void enqueue(struct bs_day *day, int32_t i)
     day->state[i] = BS_CUST_WAITING;
 }
 
-static void clean_head(struct bs_day *day, int c)
+/* Skips customers who left the line (reneged, or at the end of the day). */
+static inline void clean_head(struct bs_day *day, int c)
 {
     while (day->head[c] >= 0 && day->state[day->head[c]] != BS_CUST_WAITING)
         day->head[c] = day->next_waiting[day->head[c]];
@@ -35,9 +49,10 @@ static void clean_head(struct bs_day *day, int c)
         day->tail[c] = -1;
 }
 
-static int32_t dequeue(struct bs_day *day, int c)
+SPECIALISED int32_t dequeue(struct bs_day *day, int c, const bool plain)
 {
-    clean_head(day, c);
+    if (!plain) /* in a plain day nobody leaves a line but through its head */
+        clean_head(day, c);
     int32_t i = day->head[c];
     day->head[c] = day->next_waiting[i];
     if (day->head[c] < 0)
@@ -48,7 +63,7 @@ static int32_t dequeue(struct bs_day *day, int c)
 }
 
 /* The next customer for a counter of group g, or -1. */
-static int32_t pick_for_group(struct bs_day *day, int g)
+SPECIALISED int32_t pick_for_group(struct bs_day *day, int g, const bool plain)
 {
     if (day->waiting_total == 0)
         return -1;
@@ -56,11 +71,11 @@ static int32_t pick_for_group(struct bs_day *day, int g)
     const struct bs_role *r = &sc->roles[sc->counter_groups[g].role];
     for (int k = 0; k < r->n_serves; k++)
         if (day->waiting[r->serves[k]] > 0)
-            return dequeue(day, r->serves[k]);
+            return dequeue(day, r->serves[k], plain);
     if (!r->serves_others)
         return -1;
-    if (sc->n_classes == 1) /* one line for everyone */
-        return dequeue(day, 0);
+    if (plain || sc->n_classes == 1) /* one line for everyone */
+        return dequeue(day, 0, plain);
     int best = -1;
     for (size_t c = 0; c < sc->n_classes; c++) {
         if (r->serves_class[c] || day->waiting[c] == 0 || (sc->ch.self_service && (int)c == sc->ch.kiosk_class))
@@ -69,12 +84,12 @@ static int32_t pick_for_group(struct bs_day *day, int g)
         if (best < 0 || day->ticket[day->head[c]] < day->ticket[day->head[best]])
             best = (int)c;
     }
-    return best < 0 ? -1 : dequeue(day, best);
+    return best < 0 ? -1 : dequeue(day, best, plain);
 }
 
-static int at_kiosk(const struct bs_day *day, int32_t i)
+SPECIALISED int at_kiosk(const struct bs_day *day, int32_t i, const bool plain)
 {
-    return day->sc->ch.self_service && day->class_id[i] == day->sc->ch.kiosk_class;
+    return !plain && day->sc->ch.self_service && day->class_id[i] == day->sc->ch.kiosk_class;
 }
 
 static void start_kiosk(struct bs_day *day, int32_t i, int32_t kiosk)
@@ -91,10 +106,10 @@ static void start_kiosk(struct bs_day *day, int32_t i, int32_t kiosk)
     day->calendar_full |= bs_cal_push(&day->cal, day->now_min + service_min, BS_EV_DEPARTURE, kiosk);
 }
 
-static void start_service(struct bs_day *day, int32_t i, int32_t counter)
+SPECIALISED void start_service(struct bs_day *day, int32_t i, int32_t counter, const bool plain)
 {
     const struct bs_scenario *sc = day->sc;
-    if (at_kiosk(day, i)) {
+    if (at_kiosk(day, i, plain)) {
         start_kiosk(day, i, counter);
         return;
     }
@@ -108,11 +123,11 @@ static void start_service(struct bs_day *day, int32_t i, int32_t counter)
     day->counter_customer[counter] = i;
     day->counter_state[counter] = BS_COUNTER_BUSY;
     day->busy_counter_min[role] += service_min; /* every service ends before the day does */
-    if (sc->ex.on) {
+    if (!plain && sc->ex.on) {
         day->counter_contacts += day->infectious[i] != day->staff_infectious[counter];
         bs_exposure_start_service(day, i, counter, service_min);
     }
-    if (day->slot[i] >= 0 && arrival >= sc->warmup_min) { /* minutes past the slot start before service */
+    if (!plain && day->slot[i] >= 0 && arrival >= sc->warmup_min) { /* minutes past the slot start before service */
         double late_min = day->now_min - day->slot[i] * sc->ch.slot_min;
         day->appointment_wait_sum_min += late_min > 0 ? late_min : 0;
         day->appointment_waits++;
@@ -120,7 +135,8 @@ static void start_service(struct bs_day *day, int32_t i, int32_t counter)
     if (arrival >= sc->warmup_min) {
         size_t n = day->n_wait_samples++;
         day->wait_sample_min[n] = wait_min;
-        day->wait_sample_segment[n] = day->segment[i];
+        if (!plain) /* read when there are several segments */
+            day->wait_sample_segment[n] = day->segment[i];
         day->service_sum_min += service_min;
         day->service_over_10min += service_min > BS_SERVICE_STANDARD_MIN;
         day->served_counted++;
@@ -130,15 +146,15 @@ static void start_service(struct bs_day *day, int32_t i, int32_t counter)
 
 static void admit_from_outside(struct bs_day *day);
 
-static void leave(struct bs_day *day, int32_t i, enum bs_customer_state how)
+SPECIALISED void leave(struct bs_day *day, int32_t i, enum bs_customer_state how, const bool plain)
 {
-    if (day->sc->ex.on && day->enter_min[i] == day->enter_min[i]) /* was inside */
+    if (!plain && day->sc->ex.on && day->enter_min[i] == day->enter_min[i]) /* was inside */
         bs_exposure_leave(day, i);
     day->state[i] = (uint8_t)how;
     day->leave_min[i] = day->now_min;
     day->inside--;
     day->sojourn_sum_min += day->now_min - day->arrival_min[i];
-    if (day->outside > 0)
+    if (!plain && day->outside > 0)
         admit_from_outside(day);
 }
 
@@ -154,41 +170,43 @@ static void turn_away_at_door(struct bs_day *day, int32_t i)
 
 /* A customer takes a ticket for its class's line: straight to an idle
  * counter that may serve it, else (unless it balks) into the line. */
-static void join_line(struct bs_day *day, int32_t i, int may_balk)
+SPECIALISED void join_line(struct bs_day *day, int32_t i, int may_balk, const bool plain)
 {
     const struct bs_scenario *sc = day->sc;
-    int seg = day->segment[i], c = day->class_id[i];
-    day->ticket[i] = day->next_ticket++;
+    int seg = day->segment[i], c = plain ? 0 : day->class_id[i];
+    if (!plain) /* orders the lines of several classes */
+        day->ticket[i] = day->next_ticket++;
     day->join_min[i] = day->now_min;
     for (int k = 0; k < sc->n_class_groups[c]; k++) {
         int g = sc->class_groups[c][k];
         if (day->n_idle[g] > 0) {
-            start_service(day, i, day->idle[sc->counter_groups[g].first_counter + --day->n_idle[g]]);
+            start_service(day, i, day->idle[sc->counter_groups[g].first_counter + --day->n_idle[g]], plain);
             return;
         }
     }
     long tickets_ahead = day->waiting_total - (sc->ch.self_service ? day->waiting[sc->ch.kiosk_class] : 0);
-    if (may_balk && sc->balking && tickets_ahead >= sc->balk_threshold && day->balk_u[i] < sc->balk_probability) {
+    if (!plain && may_balk && sc->balking && tickets_ahead >= sc->balk_threshold &&
+        day->balk_u[i] < sc->balk_probability) {
         day->balked++;
         day->seg_balked[seg]++;
-        leave(day, i, BS_CUST_BALKED);
+        leave(day, i, BS_CUST_BALKED, plain);
         return;
     }
-    enqueue(day, i);
+    enqueue(day, i, plain);
     /* Patience runs in the counter line; kiosk lines are short and keep everyone. */
-    if (sc->reneging && day->patience_min[i] < INFINITY && !at_kiosk(day, i))
+    if (!plain && sc->reneging && day->patience_min[i] < INFINITY && !at_kiosk(day, i, plain))
         day->calendar_full |= bs_cal_push(&day->cal, day->now_min + day->patience_min[i], BS_EV_RENEGE, i);
 }
 
 /* Inside at last: exposure starts, and the customer joins its line. */
-static void come_in(struct bs_day *day, int32_t i, int may_balk)
+SPECIALISED void come_in(struct bs_day *day, int32_t i, int may_balk, const bool plain)
 {
     day->inside++;
     if (day->inside > day->peak_inside)
         day->peak_inside = day->inside;
-    if (day->sc->ex.on)
+    if (!plain && day->sc->ex.on)
         bs_exposure_enter(day, i);
-    join_line(day, i, may_balk && !at_kiosk(day, i));
+    join_line(day, i, may_balk && !at_kiosk(day, i, plain), plain);
 }
 
 /* The occupancy cap: customers beyond it wait outside, first come first in. */
@@ -226,41 +244,42 @@ static void admit_from_outside(struct bs_day *day)
         day->outside_wait_sum_min += outside_min;
         day->outside_admitted++;
         day->sojourn_sum_min -= outside_min; /* time in the branch counts from coming in */
-        come_in(day, i, 0);
+        come_in(day, i, 0, false);
     }
 }
 
-void bs_counters_on_arrival(struct bs_day *day, int32_t i)
+SPECIALISED void on_arrival(struct bs_day *day, int32_t i, const bool plain)
 {
     const struct bs_scenario *sc = day->sc;
-    day->seg_arrived[day->segment[i]]++;
+    day->seg_arrived[plain ? 0 : day->segment[i]]++;
     if (day->now_min >= sc->close_min) { /* came after closing (a late appointment): doors shut */
         turn_away_at_door(day, i);
         return;
     }
-    if (sc->ex.on && day->flagged[i]) { /* screened at the door: sent to online service */
+    if (!plain && sc->ex.on && day->flagged[i]) { /* screened at the door: sent to online service */
         day->flagged_count++;
         turn_away_at_door(day, i);
         return;
     }
-    if (sc->ex.occupancy_cap > 0 && (day->inside >= sc->ex.occupancy_cap || day->outside > 0)) {
+    if (!plain && sc->ex.occupancy_cap > 0 && (day->inside >= sc->ex.occupancy_cap || day->outside > 0)) {
         wait_outside(day, i);
         return;
     }
-    come_in(day, i, 1);
+    come_in(day, i, 1, plain);
 }
 
-int bs_counters_renege_due(const struct bs_day *day, int32_t i, double t_min)
+/* Whether a patience timer at t_min is the customer's current one. */
+static int renege_due(const struct bs_day *day, int32_t i, double t_min)
 {
     /* Patience runs from arriving outside, and again from joining a counter
      * line; a timer from an earlier stage is stale. */
     if (day->state[i] == BS_CUST_OUTSIDE)
         return t_min == day->arrival_min[i] + day->patience_min[i];
-    return day->state[i] == BS_CUST_WAITING && !at_kiosk(day, i) &&
+    return day->state[i] == BS_CUST_WAITING && !at_kiosk(day, i, false) &&
            t_min == day->join_min[i] + day->patience_min[i];
 }
 
-void bs_counters_on_renege(struct bs_day *day, int32_t i)
+static void on_renege(struct bs_day *day, int32_t i)
 {
     if (day->state[i] == BS_CUST_OUTSIDE) { /* gave up outside: never came in */
         day->outside--;
@@ -277,7 +296,7 @@ void bs_counters_on_renege(struct bs_day *day, int32_t i)
     day->waiting_total--;
     day->reneged++;
     day->seg_reneged[day->segment[i]]++;
-    leave(day, i, BS_CUST_RENEGED);
+    leave(day, i, BS_CUST_RENEGED, false);
 }
 
 static void set_open(struct bs_day *day, int32_t k, int open)
@@ -294,39 +313,39 @@ static void set_open(struct bs_day *day, int32_t k, int open)
 }
 
 /* A counter with nothing to do waits idle, or takes the next customer. */
-static void serve_next_or_idle(struct bs_day *day, int32_t k)
+SPECIALISED void serve_next_or_idle(struct bs_day *day, int32_t k, const bool plain)
 {
     int g = day->counter_group[k];
-    int32_t next = pick_for_group(day, g);
+    int32_t next = pick_for_group(day, g, plain);
     if (next >= 0) {
-        start_service(day, next, k);
+        start_service(day, next, k, plain);
         return;
     }
     day->counter_state[k] = BS_COUNTER_IDLE;
     day->idle[day->sc->counter_groups[g].first_counter + day->n_idle[g]++] = k;
 }
 
-void bs_counters_on_departure(struct bs_day *day, int32_t k)
+SPECIALISED void on_departure(struct bs_day *day, int32_t k, const bool plain)
 {
     int32_t i = day->counter_customer[k];
     int g = day->counter_group[k];
     day->counter_customer[k] = -1;
-    if (at_kiosk(day, i)) {
+    if (at_kiosk(day, i, plain)) {
         day->kiosk_served++;
         if (day->needs_counter[i]) { /* on to the counters, at the back of their line */
             day->class_id[i] = day->counter_class[i];
-            join_line(day, i, 0);
+            join_line(day, i, 0, plain);
         } else {
             day->served++;
             day->seg_served[day->segment[i]]++;
-            leave(day, i, BS_CUST_SERVED);
+            leave(day, i, BS_CUST_SERVED, plain);
         }
     } else {
-        if (day->sc->ex.on)
+        if (!plain && day->sc->ex.on)
             bs_exposure_end_service(day, i);
         day->served++;
-        day->seg_served[day->segment[i]]++;
-        leave(day, i, BS_CUST_SERVED);
+        day->seg_served[plain ? 0 : day->segment[i]]++;
+        leave(day, i, BS_CUST_SERVED, plain);
     }
     if (day->counter_closing[k]) { /* its staff member leaves after this customer */
         day->counter_closing[k] = 0;
@@ -334,10 +353,10 @@ void bs_counters_on_departure(struct bs_day *day, int32_t k)
         set_open(day, k, 0);
         return;
     }
-    serve_next_or_idle(day, k);
+    serve_next_or_idle(day, k, plain);
 }
 
-void bs_counters_on_schedule(struct bs_day *day, int32_t change)
+static void on_schedule(struct bs_day *day, int32_t change)
 {
     const struct bs_scenario *sc = day->sc;
     const struct bs_schedule_change *ch = &sc->changes[change];
@@ -357,7 +376,7 @@ void bs_counters_on_schedule(struct bs_day *day, int32_t change)
     for (long k = first; k < last && effective < target; k++) {
         if (day->counter_state[k] == BS_COUNTER_CLOSED && day->counter_present[k]) {
             set_open(day, (int32_t)k, 1);
-            serve_next_or_idle(day, (int32_t)k);
+            serve_next_or_idle(day, (int32_t)k, false);
             effective++;
         }
     }
@@ -375,16 +394,84 @@ void bs_counters_on_schedule(struct bs_day *day, int32_t change)
     }
 }
 
+/* The event loop. Arrivals are already in time order: they are merged with
+ * the calendar here instead of passing through it. At equal times calendar
+ * events (a schedule change, a departure) come first. Dispatch is a switch,
+ * not a table of function pointers: arrivals and departures alternate
+ * irregularly, and the indirect call mispredicted on about half of all
+ * events (cachegrind --branch-sim). */
+SPECIALISED void run_events(struct bs_day *day, const bool plain)
+{
+    size_t next_arrival = 0;
+    const size_t n_arrivals = day->n_arrivals;
+    struct bs_event ev;
+    for (;;) {
+        int32_t who = next_arrival < n_arrivals ? day->order[next_arrival] : -1;
+        double arrival_min = who >= 0 ? day->arrival_min[who] : INFINITY;
+        if (bs_cal_size(&day->cal) > 0 && day->cal.ev[0].time_min <= arrival_min) {
+            bs_cal_pop(&day->cal, &ev);
+        } else if (who >= 0) {
+            ev = (struct bs_event){arrival_min, 0, BS_EV_ARRIVAL, who};
+            next_arrival++;
+        } else {
+            break;
+        }
+        /* A patience timer of a customer no longer waiting: not an event of the day. */
+        if (!plain && ev.kind == BS_EV_RENEGE && !renege_due(day, ev.arg, ev.time_min))
+            continue;
+        day->events++;
+        bs_day_advance(day, ev.time_min);
+        day->now_min = ev.time_min;
+        switch ((enum bs_event_kind)ev.kind) {
+        case BS_EV_ARRIVAL:
+            on_arrival(day, ev.arg, plain);
+            break;
+        case BS_EV_DEPARTURE:
+            on_departure(day, ev.arg, plain);
+            break;
+        case BS_EV_RENEGE:
+            on_renege(day, ev.arg);
+            break;
+        case BS_EV_SCHEDULE:
+            on_schedule(day, ev.arg);
+            break;
+        case BS_EV_COUNT:
+            break;
+        }
+    }
+}
+
+static void run_plain(struct bs_day *day)
+{
+    run_events(day, true);
+}
+
+static void run_general(struct bs_day *day)
+{
+    run_events(day, false);
+}
+
+void bs_counters_run(struct bs_day *day)
+{
+    const struct bs_scenario *sc = day->sc;
+    int plain = sc->n_classes == 1 && !sc->ch.any && !sc->ex.on && sc->ex.occupancy_cap == 0 && !sc->balking &&
+                !sc->reneging;
+    if (plain)
+        run_plain(day);
+    else
+        run_general(day);
+}
+
 void bs_counters_close_day(struct bs_day *day)
 {
     while (day->outside > 0) /* still outside at closing: never came in */
         turn_away_at_door(day, pop_outside(day));
     for (size_t c = 0; c < day->sc->n_classes; c++) {
         while (day->waiting[c] > 0) {
-            int32_t i = dequeue(day, (int)c);
+            int32_t i = dequeue(day, (int)c, false);
             day->turned_away++;
             day->seg_turned_away[day->segment[i]]++;
-            leave(day, i, BS_CUST_TURNED_AWAY);
+            leave(day, i, BS_CUST_TURNED_AWAY, false);
         }
     }
 }

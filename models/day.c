@@ -1,6 +1,7 @@
-/* One business day: reset the state, draw the customers, run the event loop,
- * and fold the day into its metric row, breakdowns and time series. Nothing
- * here allocates once the state has grown to the scenario's size. */
+/* One business day: reset the state, draw the customers, run the event loop
+ * (counters.c), and fold the day into its metric row, breakdowns and time
+ * series. Nothing here allocates once the state has grown to the scenario's
+ * size. */
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
@@ -8,29 +9,6 @@
 #include "../sim/rng.h"
 #include "../sim/stats.h"
 #include "branch.h"
-
-/* Dispatch by event kind. A switch, not a table of function pointers:
- * arrivals and departures alternate irregularly, and the indirect call
- * mispredicted on about half of all events (cachegrind --branch-sim). */
-static inline void dispatch(struct bs_day *day, const struct bs_event *ev)
-{
-    switch ((enum bs_event_kind)ev->kind) {
-    case BS_EV_ARRIVAL:
-        bs_counters_on_arrival(day, ev->arg);
-        break;
-    case BS_EV_DEPARTURE:
-        bs_counters_on_departure(day, ev->arg);
-        break;
-    case BS_EV_RENEGE:
-        bs_counters_on_renege(day, ev->arg);
-        break;
-    case BS_EV_SCHEDULE:
-        bs_counters_on_schedule(day, ev->arg);
-        break;
-    case BS_EV_COUNT:
-        break;
-    }
-}
 
 struct bs_day *bs_day_alloc(void)
 {
@@ -141,30 +119,6 @@ static inline void add_overlap(double *row, const struct bs_scenario *sc, double
         row[b] += weight * (t1 - t0);
     else
         add_overlap_slow(row, sc, t0, t1, weight);
-}
-
-/* Integrals of customers inside and waiting, closed off into their time-
- * series bin at each bin boundary: one comparison per event. */
-static inline void advance(struct bs_day *day, double now_min)
-{
-    const struct bs_scenario *sc = day->sc;
-    const double inside = (double)day->inside, waiting = (double)day->waiting_total;
-    while (now_min >= day->bin_end_min && day->bin < sc->n_bins) {
-        double dt = day->bin_end_min - day->last_min;
-        day->inside_min += inside * dt;
-        day->waiting_min += waiting * dt;
-        day->series[BS_TS_OCCUPANCY * sc->n_bins + day->bin] = day->inside_min - day->bin_inside_min;
-        day->series[BS_TS_QUEUE_LENGTH * sc->n_bins + day->bin] = day->waiting_min - day->bin_waiting_min;
-        day->bin_inside_min = day->inside_min;
-        day->bin_waiting_min = day->waiting_min;
-        day->last_min = day->bin_end_min;
-        day->bin++;
-        day->bin_end_min = (double)(day->bin + 1) * sc->bin_min;
-    }
-    double dt = now_min - day->last_min;
-    day->inside_min += inside * dt;
-    day->waiting_min += waiting * dt;
-    day->last_min = now_min;
 }
 
 void bs_day_track_open(struct bs_day *day, double now_min)
@@ -487,44 +441,20 @@ int bs_day_run(struct bs_day *day, const struct bs_scenario *sc, uint64_t seed,
     for (size_t c = 0; c < sc->n_changes; c++)
         day->calendar_full |= bs_cal_push(&day->cal, sc->changes[c].time_min, BS_EV_SCHEDULE, (int32_t)c);
 
-    /* Arrivals are already in time order: they are merged with the calendar
-     * here instead of passing through it. At equal times calendar events
-     * (a schedule change, a departure) come first. */
-    size_t next_arrival = 0;
-    const size_t n_arrivals = day->n_arrivals;
-    struct bs_event ev;
-    for (;;) {
-        int32_t who = next_arrival < n_arrivals ? day->order[next_arrival] : -1;
-        double arrival_min = who >= 0 ? day->arrival_min[who] : INFINITY;
-        if (bs_cal_size(&day->cal) > 0 && day->cal.ev[0].time_min <= arrival_min) {
-            bs_cal_pop(&day->cal, &ev);
-        } else if (who >= 0) {
-            ev = (struct bs_event){arrival_min, 0, BS_EV_ARRIVAL, who};
-            next_arrival++;
-        } else {
-            break;
-        }
-        /* A patience timer of a customer no longer waiting: not an event of the day. */
-        if (ev.kind == BS_EV_RENEGE && !bs_counters_renege_due(day, ev.arg, ev.time_min))
-            continue;
-        day->events++;
-        advance(day, ev.time_min);
-        day->now_min = ev.time_min;
-        dispatch(day, &ev);
-    }
+    bs_counters_run(day);
     if (day->calendar_full)
         return bs_error_set(err, BS_ERR_RUN, "event calendar full (capacity %zu): a bug, please report it",
                             day->cal.cap);
     /* Counters stay open until closing even when the branch empties early;
      * anyone still waiting is sent away then. */
     if (day->now_min < sc->close_min) {
-        advance(day, sc->close_min);
+        bs_day_advance(day, sc->close_min);
         day->now_min = sc->close_min;
     }
     bs_counters_close_day(day);
     bs_day_track_open(day, day->now_min > sc->close_min ? day->now_min : sc->close_min);
     if (day->last_min < (double)sc->n_bins * sc->bin_min) /* close the last bins (nobody is inside) */
-        advance(day, (double)sc->n_bins * sc->bin_min);
+        bs_day_advance(day, (double)sc->n_bins * sc->bin_min);
     if (sc->ex.on) /* the staff breathe the hall's air until the last customer leaves */
         bs_exposure_advance(day, day->now_min > sc->close_min ? day->now_min : sc->close_min);
     fold(day, out);
