@@ -139,6 +139,7 @@ struct bs_scenario {
     double close_min; /* hours * 60: doors close, those inside are served */
     double customers_per_day;
     size_t n_profile;
+    double profile_block_min; /* close_min / n_profile */
     double profile_rate_per_min[BS_PROFILE_MAX]; /* arrival rate in each equal block */
     double profile_cum[BS_PROFILE_MAX + 1];       /* expected arrivals before each block */
     double profile_share[BS_PROFILE_MAX];         /* each block's share of the day's demand */

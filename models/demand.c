@@ -81,8 +81,7 @@ static double next_arrival(const struct bs_scenario *sc, size_t *block, double *
     *block = b;
     if (b == sc->n_profile)
         return INFINITY;
-    double block_min = sc->close_min / (double)sc->n_profile;
-    return (double)b * block_min + (*lambda - sc->profile_cum[b]) / sc->profile_rate_per_min[b];
+    return (double)b * sc->profile_block_min + (*lambda - sc->profile_cum[b]) / sc->profile_rate_per_min[b];
 }
 
 int bs_demand_generate(struct bs_day *day)
@@ -110,17 +109,20 @@ int bs_demand_generate(struct bs_day *day)
             return -1;
         double u = bs_stream_uniform(own);
         size_t seg = pick(sc->segment_cdf, sc->n_segments, u);
-        /* The position of u inside its segment's share is again uniform. */
-        double below = seg ? sc->segment_cdf[seg - 1] : 0;
-        double u_tr = (u - below) / (sc->segment_cdf[seg] - below);
-        size_t tr = pick(sc->transaction_cdf[seg], sc->n_transactions, u_tr);
+        size_t tr = 0;
+        if (sc->n_transactions > 1) {
+            /* The position of u inside its segment's share is again uniform. */
+            double below = seg ? sc->segment_cdf[seg - 1] : 0;
+            double u_tr = (u - below) / (sc->segment_cdf[seg] - below);
+            tr = pick(sc->transaction_cdf[seg], sc->n_transactions, u_tr);
+        }
         const struct bs_transaction *tx = &sc->transactions[tr];
         day->arrival_min[i] = t;
         day->balk_u[i] = bs_stream_uniform(own);
         day->segment[i] = (uint8_t)seg;
         day->transaction[i] = (uint8_t)tr;
         day->class_id[i] = (uint8_t)(tx->class_id >= 0 ? (size_t)tx->class_id : seg);
-        day->service_min[i] = sc->segments[seg].service_factor * bs_dist_sample(&tx->service_min, day->customer_rng);
+        day->service_min[i] = sc->segments[seg].service_factor * bs_dist_sample_fast(&tx->service_min, day->customer_rng);
         day->state[i] = BS_CUST_COMING;
         day->start_min[i] = NAN; /* stays NaN unless served; leave_min is always set */
         day->counter_of[i] = -1;

@@ -89,6 +89,7 @@ static int read_profile(struct bs_cfg *cfg, struct bs_scenario *sc)
         sc->profile_share[i] = weights[i] / sum;
     }
     sc->n_profile = (size_t)n;
+    sc->profile_block_min = block_min;
     return 0;
 }
 
