@@ -45,6 +45,46 @@ void bs_stats_summary(const double *x, size_t stride, size_t n, double *scratch,
     out[BS_STAT_CI95_HIGH] = mean + half;
 }
 
+/* Order statistic k of x[0..n) (0-based), leaving x partitioned around
+ * it: x[0..k) <= x[k] <= x(k..n). Quickselect with a branch-free Lomuto
+ * partition: the comparisons of random data are what a branch predictor
+ * gets wrong, half the time. Where duplicates slow it (many equal values),
+ * GSL's selection finishes the job after a bounded number of rounds, so
+ * the cost stays O(n); the value, an order statistic, is the same either way. */
+static double select_inplace(double *x, size_t n, size_t k)
+{
+    if (k >= n) /* as gsl_stats_select does with it */
+        return gsl_stats_select(x, 1, n, k);
+    size_t lo = 0, hi = n - 1;
+    for (int rounds = 0; hi > lo; rounds++) {
+        if (rounds == 16)
+            return gsl_stats_select(x + lo, 1, hi - lo + 1, k - lo);
+        /* Median of three as the pivot, kept at hi. */
+        size_t mid = lo + (hi - lo) / 2;
+        double a = x[lo], b = x[mid], c = x[hi];
+        size_t m = (a < b) ? (b < c ? mid : (a < c ? hi : lo)) : (a < c ? lo : (b < c ? hi : mid));
+        double pivot = x[m];
+        x[m] = x[hi];
+        x[hi] = pivot;
+        size_t store = lo;
+        for (size_t j = lo; j < hi; j++) { /* [lo, store) < pivot <= [store, j) */
+            double v = x[j];
+            x[j] = x[store];
+            x[store] = v;
+            store += v < pivot;
+        }
+        x[hi] = x[store];
+        x[store] = pivot;
+        if (k == store)
+            return pivot;
+        if (k < store)
+            hi = store - 1;
+        else
+            lo = store + 1;
+    }
+    return x[k];
+}
+
 /* The q-quantile, knowing that x[0..from) are all <= the rest. */
 static double quantile_from(double *x, size_t n, size_t from, double q)
 {
@@ -55,7 +95,7 @@ static double quantile_from(double *x, size_t n, size_t from, double q)
     double frac = pos - (double)i;
     if (i < from)
         from = 0; /* not ascending: search everything */
-    double lower = gsl_stats_select(x + from, 1, n - from, i - from);
+    double lower = select_inplace(x + from, n - from, i - from);
     if (frac == 0.0 || i + 1 >= n)
         return lower;
     /* After selecting i, everything from i+1 on is >= x[i]: its minimum is
