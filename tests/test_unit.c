@@ -237,6 +237,17 @@ static void quantile_by_selection_matches_sorting(void **state)
         free(sorted);
     }
     assert_true(isnan(bs_stats_quantile_inplace(NULL, 0, 0.5)));
+    /* Mostly equal values (many zero waits): the selection's partition
+     * barely shrinks, and it hands over to GSL's selection after 16 rounds. */
+    enum { N_EQUAL = 5000 };
+    double *x = malloc(N_EQUAL * sizeof *x), *sorted = malloc(N_EQUAL * sizeof *sorted);
+    for (size_t i = 0; i < N_EQUAL; i++)
+        x[i] = sorted[i] = i % 1000 == 999 ? (double)i : 0.0;
+    gsl_sort(sorted, 1, N_EQUAL);
+    for (double q = 0; q <= 1.0; q += 0.01)
+        assert_true(bs_stats_quantile_inplace(x, N_EQUAL, q) == gsl_stats_quantile_from_sorted_data(sorted, 1, N_EQUAL, q));
+    free(x);
+    free(sorted);
     gsl_rng_free(r);
 }
 
