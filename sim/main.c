@@ -208,7 +208,6 @@ static int execute(const struct bs_cluster *cl, struct bs_loaded *ld, const char
     run->after_wave = bs_checkpoint_write;
     run->after_wave_ctx = &ck;
     run->stop = &interrupted;
-    catch_interrupts();
     st = bs_runner_run(run, threads, err);
     if (after_run(cl, st, &ck, scenario_file, out_path, err))
         return err->status;
@@ -291,6 +290,10 @@ static int cmd_check(int argc, char **argv)
 
 static int cmd_run(const struct bs_cluster *cl, int argc, char **argv)
 {
+    /* From the start: a signal that comes once the checkpoint exists (the
+     * other ranks' too) must find the handler; one before the run starts
+     * stops it before its first block. */
+    catch_interrupts();
     static const struct option opts[] = {
         {"output", required_argument, NULL, 'o'}, {"replications", required_argument, NULL, 'r'},
         {"seed", required_argument, NULL, 's'},   {"threads", required_argument, NULL, 'j'},
@@ -424,6 +427,7 @@ static int parse_range(const char *text, char (*values)[32], size_t *n)
 
 static int cmd_plan(const struct bs_cluster *cl, int argc, char **argv)
 {
+    catch_interrupts(); /* as in cmd_run */
     static const struct option opts[] = {
         {"vary", required_argument, NULL, 'v'},       {"range", required_argument, NULL, 'R'},
         {"target", required_argument, NULL, 't'},     {"minimize", no_argument, NULL, 'n'},

@@ -152,7 +152,7 @@ int bs_runner_run(struct bs_run *run, int threads, struct bs_error *err)
     /* Waves of blocks: between them the calling thread may checkpoint and
      * stop; within one, threads take blocks dynamically. */
     const long wave = run->after_wave ? 64L * threads : n_pending;
-    int interrupted = 0;
+    int interrupted = run->stop && *run->stop; /* a signal while setting up */
     for (long w0 = 0; w0 < n_pending && !interrupted && !alloc_failed; w0 += wave) {
         long w1 = w0 + wave < n_pending ? w0 + wave : n_pending;
 #pragma omp parallel num_threads(threads)
