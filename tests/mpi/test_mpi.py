@@ -102,17 +102,23 @@ def test_more_ranks_than_points_and_blocks(tmp_path):
     assert_same_datasets(ref, out)
 
 
-def test_many_blocks_arrive_in_several_broadcasts(tmp_path):
-    """66 000 replications are 8250 blocks: 4125 per rank of 2, more than one
-    broadcast carries (4096 blocks), so the results arrive in two parts."""
+def test_large_sweep_compressed_and_in_several_broadcasts(tmp_path):
+    """70 points x 1000 replications: 8750 blocks, 4375 per rank of 2, more
+    than one broadcast carries (4096 blocks); and 70 000 values per metric,
+    so the datasets are compressed, in chunks of 65 points that both ranks'
+    rows share (parallel HDF5's collective filtered writes)."""
     scenario = tmp_path / "tiny.yaml"
     scenario.write_text("day: {hours: 1}\ndemand: {customers_per_day: 3}\ntransactions: [{service_min: 2}]\n"
-                        "counters: [{count: 1}]\n")
+                        "counters: [{count: 1}]\nsweep:\n  demand.customers_per_day: ["
+                        + ", ".join(str(v) for v in range(1, 71)) + "]\n")
     ref, out = tmp_path / "one.h5", tmp_path / "two.h5"
-    assert serial("run", scenario, "-r", 66000, "-q", "-o", ref).returncode == 0
-    r = mpirun(2, "run", scenario, "-r", 66000, "-j", 1, "-q", "-o", out, cwd=tmp_path)
+    assert serial("run", scenario, "-r", 1000, "-q", "-o", ref).returncode == 0
+    r = mpirun(2, "run", scenario, "-r", 1000, "-j", 1, "-q", "-o", out, cwd=tmp_path)
     assert r.returncode == 0, r.stderr
-    assert_same_datasets(ref, out, ("replications/", "summary/"))
+    with h5py.File(out, "r") as f:
+        d = f["replications/served"]
+        assert d.compression == "gzip" and d.chunks[0] > 35, "both ranks write into one chunk"
+    assert_same_datasets(ref, out, ("replications/", "summary/", "compare/", "scenarios/"))
 
 
 def test_rank_zero_alone_prints(tmp_path):
