@@ -52,6 +52,15 @@ int bs_cluster_agree(const struct bs_cluster *cl, int status)
     return worst;
 }
 
+void bs_cluster_min_max(const struct bs_cluster *cl, double value, double *min, double *max)
+{
+    *min = *max = value;
+    if (cl->size > 1) {
+        MPI_Allreduce(&value, min, 1, MPI_DOUBLE, MPI_MIN, MPI_COMM_WORLD);
+        MPI_Allreduce(&value, max, 1, MPI_DOUBLE, MPI_MAX, MPI_COMM_WORLD);
+    }
+}
+
 void bs_cluster_broadcast(const struct bs_cluster *cl, void *buf, size_t bytes)
 {
     if (cl->size > 1)
@@ -167,6 +176,12 @@ int bs_cluster_agree(const struct bs_cluster *cl, int status)
 {
     (void)cl;
     return status;
+}
+
+void bs_cluster_min_max(const struct bs_cluster *cl, double value, double *min, double *max)
+{
+    (void)cl;
+    *min = *max = value;
 }
 
 void bs_cluster_broadcast(const struct bs_cluster *cl, void *buf, size_t bytes)

@@ -28,6 +28,8 @@ int bs_cluster_init(struct bs_cluster *cl, int *argc, char ***argv);
 void bs_cluster_finalize(const struct bs_cluster *cl);
 /* The worst status of every rank's (a collective call). */
 int bs_cluster_agree(const struct bs_cluster *cl, int status);
+/* The least and the most of every rank's value (a collective call). */
+void bs_cluster_min_max(const struct bs_cluster *cl, double value, double *min, double *max);
 /* Rank 0's bytes to every rank. */
 void bs_cluster_broadcast(const struct bs_cluster *cl, void *buf, size_t bytes);
 /* Whether this rank runs block b (of run's blocks, point-major). */

@@ -5,6 +5,7 @@
 #include <gsl/gsl_cdf.h>
 #include <gsl/gsl_errno.h>
 #include <math.h>
+#include <omp.h>
 #include <limits.h>
 #include <signal.h>
 #include <unistd.h>
@@ -208,9 +209,16 @@ static int execute(const struct bs_cluster *cl, struct bs_loaded *ld, const char
     run->after_wave = bs_checkpoint_write;
     run->after_wave_ctx = &ck;
     run->stop = &interrupted;
+    double started_s = omp_get_wtime();
     st = bs_runner_run(run, threads, err);
+    double busy_s = omp_get_wtime() - started_s, least_s, most_s;
     if (after_run(cl, st, &ck, scenario_file, out_path, err))
         return err->status;
+    /* How evenly the blocks spread: what decides whether static shares do. */
+    bs_cluster_min_max(cl, busy_s, &least_s, &most_s);
+    if (cl->size > 1 && !quiet && cl->rank == 0)
+        fprintf(stderr, "branchsim: %d ranks simulated for %.2f to %.2f s (the slowest %.1f %% above the fastest)\n",
+                cl->size, least_s, most_s, least_s > 0 ? 100 * (most_s / least_s - 1) : 0.0);
     if (bs_cluster_share_results(cl, run, err)) {
         bs_checkpoint_close(&ck);
         return err->status;

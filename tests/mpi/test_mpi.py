@@ -127,6 +127,7 @@ def test_rank_zero_alone_prints(tmp_path):
     assert r.returncode == 0, r.stderr
     assert r.stdout.count(f"wrote {out}") == 1
     assert r.stdout.count("counters.0.count") >= 1
+    assert r.stderr.count("2 ranks simulated for") == 1, r.stderr
     v = mpirun(2, "--version")
     assert v.returncode == 0 and v.stdout.count("branchsim") == 1 and "MPI" in v.stdout
 
