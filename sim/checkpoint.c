@@ -2,11 +2,9 @@
  * checked; the datasets are written block by block (contiguous rows). */
 #include "checkpoint.h"
 
-#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
 #include <unistd.h>
 
 #include "h5attr.h"
@@ -90,20 +88,8 @@ int bs_checkpoint_create(struct bs_checkpoint *ck, const struct bs_cluster *cl, 
     ck->file = ck->values = ck->sum = ck->count = ck->done = H5I_INVALID_HID;
     ck->cluster = cl;
     snprintf(ck->path, sizeof ck->path, "%s.partial", out_path);
-    struct stat sb;
-    if (stat(out_path, &sb) == 0 && S_ISDIR(sb.st_mode))
-        return bs_error_set(err, BS_ERR_INPUT, "%s: is a directory; -o takes a file name", out_path);
-    int probe_errno = 0;
-    if (cl->rank == 0) {
-        FILE *probe = fopen(ck->path, "wb"); /* HDF5's message for a bad path says little */
-        if (probe)
-            fclose(probe);
-        else
-            probe_errno = errno ? errno : EIO;
-    }
-    bs_cluster_broadcast(cl, &probe_errno, sizeof probe_errno);
-    if (probe_errno)
-        return bs_error_set(err, BS_ERR_INPUT, "%s: cannot write output: %s", out_path, strerror(probe_errno));
+    if (bs_cluster_check_writable(cl, out_path, ck->path, err))
+        return err->status;
     const size_t blocks = run->n_points * ((run->n_replications + BS_RUNNER_BLOCK - 1) / BS_RUNNER_BLOCK);
     ck->file = open_file(cl, ck->path, 1);
     if (ck->file >= 0 && write_identity(ck->file, run, scenario_text) >= 0) {

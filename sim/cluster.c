@@ -1,15 +1,37 @@
 /* See cluster.h. The MPI part is compiled only with -DBS_MPI. */
 #include "cluster.h"
 
+#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 
 #include "runner.h"
 
 #ifdef BS_MPI
 #include <mpi.h>
 #endif
+
+int bs_cluster_check_writable(const struct bs_cluster *cl, const char *out_path, const char *file_path,
+                              struct bs_error *err)
+{
+    struct stat sb;
+    if (stat(out_path, &sb) == 0 && S_ISDIR(sb.st_mode))
+        return bs_error_set(err, BS_ERR_INPUT, "%s: is a directory; -o takes a file name", out_path);
+    int probe_errno = 0;
+    if (cl->rank == 0) {
+        FILE *probe = fopen(file_path, "wb");
+        if (probe)
+            fclose(probe);
+        else
+            probe_errno = errno ? errno : EIO;
+    }
+    bs_cluster_broadcast(cl, &probe_errno, sizeof probe_errno);
+    if (probe_errno)
+        return bs_error_set(err, BS_ERR_INPUT, "%s: cannot write output: %s", out_path, strerror(probe_errno));
+    return 0;
+}
 
 void bs_cluster_rows(const struct bs_cluster *cl, size_t n, size_t *first, size_t *end)
 {

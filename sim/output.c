@@ -36,21 +36,8 @@ int bs_output_open(struct bs_output *out, const struct bs_cluster *cl, const cha
     long pid = (long)getpid(); /* rank 0's: one name for every rank */
     bs_cluster_broadcast(cl, &pid, sizeof pid);
     snprintf(out->partial_path, sizeof out->partial_path, "%s.partial-%ld", path, pid);
-    struct stat st;
-    if (stat(path, &st) == 0 && S_ISDIR(st.st_mode))
-        return bs_error_set(err, BS_ERR_INPUT, "%s: is a directory; -o takes a file name", path);
-    /* Probe with stdio first: HDF5's message for a bad path says little. */
-    int probe_errno = 0;
-    if (cl->rank == 0) {
-        FILE *probe = fopen(out->partial_path, "wb");
-        if (probe)
-            fclose(probe);
-        else
-            probe_errno = errno ? errno : EIO;
-    }
-    bs_cluster_broadcast(cl, &probe_errno, sizeof probe_errno);
-    if (probe_errno)
-        return bs_error_set(err, BS_ERR_INPUT, "%s: cannot write output: %s", path, strerror(probe_errno));
+    if (bs_cluster_check_writable(cl, path, out->partial_path, err))
+        return err->status;
     hid_t fapl = bs_cluster_file_access(cl);
     hid_t fcpl = H5Pcreate(H5P_FILE_CREATE);
     if (fapl >= 0 && fcpl >= 0 && H5Pset_link_creation_order(fcpl, H5P_CRT_ORDER_TRACKED) >= 0)
