@@ -13,6 +13,7 @@
 
 #include <gsl/gsl_rng.h>
 
+#include "../sim/agenda.h"
 #include "../sim/dist.h"
 #include "../sim/heap.h"
 #include "../sim/model.h"
@@ -225,6 +226,10 @@ struct bs_day {
     gsl_rng *customer_rng;
     gsl_rng *staff_rng;
     struct bs_calendar cal;
+    /* A plain day's calendar instead (see counters.c): the departures, at
+     * most one per counter (arg: the counter), and the next schedule change
+     * (arg: n_counters + its index). */
+    struct bs_agenda agenda;
     double now_min;
     uint64_t events;
     int calendar_full; /* a push failed: a broken capacity invariant, the day is void */

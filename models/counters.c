@@ -141,7 +141,10 @@ SPECIALISED void start_service(struct bs_day *day, int32_t i, int32_t counter, c
         day->service_over_10min += service_min > BS_SERVICE_STANDARD_MIN;
         day->served_counted++;
     }
-    day->calendar_full |= bs_cal_push(&day->cal, day->now_min + service_min, BS_EV_DEPARTURE, counter);
+    if (plain)
+        bs_agenda_push(&day->agenda, day->now_min + service_min, counter);
+    else
+        day->calendar_full |= bs_cal_push(&day->cal, day->now_min + service_min, BS_EV_DEPARTURE, counter);
 }
 
 static void admit_from_outside(struct bs_day *day);
@@ -356,7 +359,7 @@ SPECIALISED void on_departure(struct bs_day *day, int32_t k, const bool plain)
     serve_next_or_idle(day, k, plain);
 }
 
-static void on_schedule(struct bs_day *day, int32_t change)
+SPECIALISED void on_schedule(struct bs_day *day, int32_t change, const bool plain)
 {
     const struct bs_scenario *sc = day->sc;
     const struct bs_schedule_change *ch = &sc->changes[change];
@@ -376,7 +379,7 @@ static void on_schedule(struct bs_day *day, int32_t change)
     for (long k = first; k < last && effective < target; k++) {
         if (day->counter_state[k] == BS_COUNTER_CLOSED && day->counter_present[k]) {
             set_open(day, (int32_t)k, 1);
-            serve_next_or_idle(day, (int32_t)k, false);
+            serve_next_or_idle(day, (int32_t)k, plain);
             effective++;
         }
     }
@@ -394,6 +397,34 @@ static void on_schedule(struct bs_day *day, int32_t change)
     }
 }
 
+/* A plain day's calendar: its only events are departures, at most one per
+ * counter, and the schedule changes, which come in time order: so a short
+ * agenda replaces the heap, holding the departures and the next change. It
+ * fires events in the heap's order: the heap numbers the changes first, so
+ * a change goes before the departures pending at its time, and a departure
+ * after every event scheduled before it. */
+static void start_agenda(struct bs_day *day)
+{
+    const struct bs_scenario *sc = day->sc;
+    bs_agenda_reset(&day->agenda);
+    if (sc->n_changes > 0)
+        bs_agenda_push_first(&day->agenda, sc->changes[0].time_min, (int32_t)sc->n_counters);
+}
+
+/* Takes the earliest event of a plain day's agenda into *ev. */
+static inline void take_agenda(struct bs_day *day, struct bs_event *ev)
+{
+    const struct bs_scenario *sc = day->sc;
+    struct bs_agenda_event e = bs_agenda_pop(&day->agenda);
+    *ev = (struct bs_event){e.time_min, 0, BS_EV_DEPARTURE, e.arg};
+    if (e.arg >= sc->n_counters) { /* a schedule change: the next one takes its place */
+        size_t c = (size_t)(e.arg - sc->n_counters);
+        *ev = (struct bs_event){e.time_min, c, BS_EV_SCHEDULE, (int32_t)c};
+        if (c + 1 < sc->n_changes)
+            bs_agenda_push_first(&day->agenda, sc->changes[c + 1].time_min, e.arg + 1);
+    }
+}
+
 /* The event loop. Arrivals are already in time order: they are merged with
  * the calendar here instead of passing through it. At equal times calendar
  * events (a schedule change, a departure) come first. Dispatch is a switch,
@@ -408,7 +439,17 @@ SPECIALISED void run_events(struct bs_day *day, const bool plain)
     for (;;) {
         int32_t who = next_arrival < n_arrivals ? day->order[next_arrival] : -1;
         double arrival_min = who >= 0 ? day->arrival_min[who] : INFINITY;
-        if (bs_cal_size(&day->cal) > 0 && day->cal.ev[0].time_min <= arrival_min) {
+        if (plain) {
+            double calendar_min = bs_agenda_first_min(&day->agenda);
+            if (arrival_min < calendar_min) {
+                ev = (struct bs_event){arrival_min, 0, BS_EV_ARRIVAL, who};
+                next_arrival++;
+            } else if (calendar_min < INFINITY) {
+                take_agenda(day, &ev);
+            } else {
+                break;
+            }
+        } else if (bs_cal_size(&day->cal) > 0 && day->cal.ev[0].time_min <= arrival_min) {
             bs_cal_pop(&day->cal, &ev);
         } else if (who >= 0) {
             ev = (struct bs_event){arrival_min, 0, BS_EV_ARRIVAL, who};
@@ -433,7 +474,7 @@ SPECIALISED void run_events(struct bs_day *day, const bool plain)
             on_renege(day, ev.arg);
             break;
         case BS_EV_SCHEDULE:
-            on_schedule(day, ev.arg);
+            on_schedule(day, ev.arg, plain);
             break;
         case BS_EV_COUNT:
             break;
@@ -456,10 +497,14 @@ void bs_counters_run(struct bs_day *day)
     const struct bs_scenario *sc = day->sc;
     int plain = sc->n_classes == 1 && !sc->ch.any && !sc->ex.on && sc->ex.occupancy_cap == 0 && !sc->balking &&
                 !sc->reneging;
-    if (plain)
+    if (plain) {
+        start_agenda(day);
         run_plain(day);
-    else
+    } else {
+        for (size_t c = 0; c < sc->n_changes; c++)
+            day->calendar_full |= bs_cal_push(&day->cal, sc->changes[c].time_min, BS_EV_SCHEDULE, (int32_t)c);
         run_general(day);
+    }
 }
 
 void bs_counters_close_day(struct bs_day *day)

@@ -17,7 +17,7 @@ struct bs_day *bs_day_alloc(void)
         return NULL;
     day->customer_rng = bs_rng_alloc();
     day->staff_rng = bs_rng_alloc();
-    if (!day->customer_rng || !day->staff_rng || bs_cal_init(&day->cal, 64)) {
+    if (!day->customer_rng || !day->staff_rng || bs_cal_init(&day->cal, 64) || bs_agenda_init(&day->agenda, 1)) {
         bs_day_free(day);
         return NULL;
     }
@@ -33,6 +33,7 @@ void bs_day_free(struct bs_day *day)
         if (rngs[i])
             gsl_rng_free(rngs[i]);
     bs_cal_fini(&day->cal);
+    bs_agenda_fini(&day->agenda);
     void *arrays[] = {day->arrival_min, day->leave_min, day->service_min, day->order, day->intent_min,
                       day->ticket, day->slot, day->transaction, day->noshow_u, day->shift_u, day->offset_min,
                       day->sort_items, day->kiosk_service_min, day->join_min, day->counter_class,
@@ -69,6 +70,9 @@ static int fit(struct bs_day *day, const struct bs_scenario *sc)
         FIT(staff_infectious, sc->n_counters);
         FIT(staff_near_dose, sc->n_counters);
         FIT(idle, sc->n_counters);
+        bs_agenda_fini(&day->agenda);
+        if (bs_agenda_init(&day->agenda, (size_t)sc->n_counters + 1))
+            return -1;
         day->counters_cap = sc->n_counters;
     }
     size_t series_needed = (BS_TS_COUNT + 1) * sc->n_bins;
@@ -438,9 +442,6 @@ int bs_day_run(struct bs_day *day, const struct bs_scenario *sc, uint64_t seed,
         return bs_error_set(err, BS_ERR_RUN, "more than %d customers in a day", INT32_MAX);
     reset(day);
     day->calendar_full = 0;
-    for (size_t c = 0; c < sc->n_changes; c++)
-        day->calendar_full |= bs_cal_push(&day->cal, sc->changes[c].time_min, BS_EV_SCHEDULE, (int32_t)c);
-
     bs_counters_run(day);
     if (day->calendar_full)
         return bs_error_set(err, BS_ERR_RUN, "event calendar full (capacity %zu): a bug, please report it",
