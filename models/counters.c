@@ -411,85 +411,90 @@ static void start_agenda(struct bs_day *day)
         bs_agenda_push_first(&day->agenda, sc->changes[0].time_min, (int32_t)sc->n_counters);
 }
 
-/* Takes the earliest event of a plain day's agenda into *ev. */
-static inline void take_agenda(struct bs_day *day, struct bs_event *ev)
+/* Every event is counted, the time integrals advance to it, and the clock. */
+static inline void begin_event(struct bs_day *day, double time_min)
+{
+    day->events++;
+    bs_day_advance(day, time_min);
+    day->now_min = time_min;
+}
+
+/* The event loops. Arrivals are already in time order: they are merged with
+ * the calendar here instead of passing through it. At equal times calendar
+ * events (a schedule change, a departure) come first. Dispatch is a switch
+ * or a test, not a table of function pointers: arrivals and departures
+ * alternate irregularly, and the indirect call mispredicted on about half of
+ * all events (cachegrind --branch-sim). The next arrival's time is kept at
+ * hand, read again only when that customer comes. */
+static void run_plain(struct bs_day *day)
 {
     const struct bs_scenario *sc = day->sc;
-    struct bs_agenda_event e = bs_agenda_pop(&day->agenda);
-    *ev = (struct bs_event){e.time_min, 0, BS_EV_DEPARTURE, e.arg};
-    if (e.arg >= sc->n_counters) { /* a schedule change: the next one takes its place */
-        size_t c = (size_t)(e.arg - sc->n_counters);
-        *ev = (struct bs_event){e.time_min, c, BS_EV_SCHEDULE, (int32_t)c};
-        if (c + 1 < sc->n_changes)
-            bs_agenda_push_first(&day->agenda, sc->changes[c + 1].time_min, e.arg + 1);
+    const size_t n_arrivals = day->n_arrivals;
+    size_t next_arrival = 0;
+    double arrival_min = n_arrivals > 0 ? day->arrival_min[day->order[0]] : INFINITY;
+    for (;;) {
+        double calendar_min = bs_agenda_first_min(&day->agenda);
+        if (arrival_min < calendar_min) {
+            int32_t who = day->order[next_arrival++];
+            begin_event(day, arrival_min);
+            arrival_min = next_arrival < n_arrivals ? day->arrival_min[day->order[next_arrival]] : INFINITY;
+            on_arrival(day, who, true);
+        } else if (calendar_min < INFINITY) {
+            struct bs_agenda_event e = bs_agenda_pop(&day->agenda);
+            begin_event(day, e.time_min);
+            if (e.arg < sc->n_counters) {
+                on_departure(day, e.arg, true);
+            } else { /* a schedule change: the next one takes its place */
+                int32_t c = e.arg - (int32_t)sc->n_counters;
+                if ((size_t)c + 1 < sc->n_changes)
+                    bs_agenda_push_first(&day->agenda, sc->changes[c + 1].time_min, e.arg + 1);
+                on_schedule(day, c, true);
+            }
+        } else {
+            break;
+        }
     }
 }
 
-/* The event loop. Arrivals are already in time order: they are merged with
- * the calendar here instead of passing through it. At equal times calendar
- * events (a schedule change, a departure) come first. Dispatch is a switch,
- * not a table of function pointers: arrivals and departures alternate
- * irregularly, and the indirect call mispredicted on about half of all
- * events (cachegrind --branch-sim). */
-SPECIALISED void run_events(struct bs_day *day, const bool plain)
+static void run_general(struct bs_day *day)
 {
-    size_t next_arrival = 0;
     const size_t n_arrivals = day->n_arrivals;
+    size_t next_arrival = 0;
+    int32_t who = n_arrivals > 0 ? day->order[0] : -1;
+    double arrival_min = who >= 0 ? day->arrival_min[who] : INFINITY;
     struct bs_event ev;
     for (;;) {
-        int32_t who = next_arrival < n_arrivals ? day->order[next_arrival] : -1;
-        double arrival_min = who >= 0 ? day->arrival_min[who] : INFINITY;
-        if (plain) {
-            double calendar_min = bs_agenda_first_min(&day->agenda);
-            if (arrival_min < calendar_min) {
-                ev = (struct bs_event){arrival_min, 0, BS_EV_ARRIVAL, who};
-                next_arrival++;
-            } else if (calendar_min < INFINITY) {
-                take_agenda(day, &ev);
-            } else {
-                break;
-            }
-        } else if (bs_cal_size(&day->cal) > 0 && day->cal.ev[0].time_min <= arrival_min) {
+        if (bs_cal_size(&day->cal) > 0 && day->cal.ev[0].time_min <= arrival_min) {
             bs_cal_pop(&day->cal, &ev);
         } else if (who >= 0) {
             ev = (struct bs_event){arrival_min, 0, BS_EV_ARRIVAL, who};
             next_arrival++;
+            who = next_arrival < n_arrivals ? day->order[next_arrival] : -1;
+            arrival_min = who >= 0 ? day->arrival_min[who] : INFINITY;
         } else {
             break;
         }
         /* A patience timer of a customer no longer waiting: not an event of the day. */
-        if (!plain && ev.kind == BS_EV_RENEGE && !renege_due(day, ev.arg, ev.time_min))
+        if (ev.kind == BS_EV_RENEGE && !renege_due(day, ev.arg, ev.time_min))
             continue;
-        day->events++;
-        bs_day_advance(day, ev.time_min);
-        day->now_min = ev.time_min;
+        begin_event(day, ev.time_min);
         switch ((enum bs_event_kind)ev.kind) {
         case BS_EV_ARRIVAL:
-            on_arrival(day, ev.arg, plain);
+            on_arrival(day, ev.arg, false);
             break;
         case BS_EV_DEPARTURE:
-            on_departure(day, ev.arg, plain);
+            on_departure(day, ev.arg, false);
             break;
         case BS_EV_RENEGE:
             on_renege(day, ev.arg);
             break;
         case BS_EV_SCHEDULE:
-            on_schedule(day, ev.arg, plain);
+            on_schedule(day, ev.arg, false);
             break;
         case BS_EV_COUNT:
             break;
         }
     }
-}
-
-static void run_plain(struct bs_day *day)
-{
-    run_events(day, true);
-}
-
-static void run_general(struct bs_day *day)
-{
-    run_events(day, false);
 }
 
 void bs_counters_run(struct bs_day *day)
