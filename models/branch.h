@@ -258,7 +258,7 @@ struct bs_day {
     double *arrival_min;
     double *service_min;
     double *patience_min;
-    double *balk_u;
+    double *balk_u; /* kept when balking is on */
     double *start_min; /* service start, NAN if none */
     double *leave_min;
     uint8_t *segment;

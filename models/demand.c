@@ -118,7 +118,9 @@ int bs_demand_generate(struct bs_day *day)
         }
         const struct bs_transaction *tx = &sc->transactions[tr];
         day->arrival_min[i] = t;
-        day->balk_u[i] = bs_stream_uniform(own);
+        double balk_u = bs_stream_uniform(own); /* drawn always: the service time's place is fixed */
+        if (sc->balking)
+            day->balk_u[i] = balk_u;
         day->segment[i] = (uint8_t)seg;
         day->transaction[i] = (uint8_t)tr;
         day->class_id[i] = (uint8_t)(tx->class_id >= 0 ? (size_t)tx->class_id : seg);
