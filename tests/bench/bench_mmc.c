@@ -69,10 +69,17 @@ static double bench(const char *file, int threads)
     return bench_repeats(file, threads, REPEATS, 0);
 }
 
-int main(void)
+int main(int argc, char **argv)
 {
     int cores = omp_get_num_procs();
     printf("branchsim benchmark (best of %d repeats; %d cores)\n", REPEATS, cores);
+    /* bench_mmc FILE...: those scenarios alone, one thread (to alternate
+     * runs of two builds when comparing them). */
+    for (int i = 1; i < argc; i++)
+        if (bench(argv[i], 1) < 0)
+            return 1;
+    if (argc > 1)
+        return 0;
     double mmc = bench("tests/bench/mmc-bench.yaml", 1);
     if (cores > 1)
         bench("tests/bench/mmc-bench.yaml", cores);
