@@ -119,6 +119,9 @@ install: $(BUILD)/branchsim
 	install -d $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(PREFIX)/share/branchsim/scenarios
 	install -m 755 $(BUILD)/branchsim $(DESTDIR)$(PREFIX)/bin/branchsim
 	install -m 644 scenarios/*.yaml scenarios/README.md $(DESTDIR)$(PREFIX)/share/branchsim/scenarios/
+	install -d $(DESTDIR)$(PREFIX)/share/branchsim/scenarios/slurm
+	install -m 755 scenarios/slurm/*.sbatch $(DESTDIR)$(PREFIX)/share/branchsim/scenarios/slurm/
+	if [ -x $(BUILD)/branchsim-mpi ]; then install -m 755 $(BUILD)/branchsim-mpi $(DESTDIR)$(PREFIX)/bin/; fi
 	install -d $(DESTDIR)$(PREFIX)/share/branchsim/analysis
 	install -m 644 analysis/*.py $(DESTDIR)$(PREFIX)/share/branchsim/analysis/
 
