@@ -180,12 +180,37 @@ void bs_cluster_transfer_close(hid_t dxpl)
 
 #else /* one process */
 
+/* How many copies a launcher started, from the variables mpirun (OpenMPI,
+ * MPICH) and srun set; 1 when none. */
+static long launched_copies(void)
+{
+    static const char *const names[] = {"OMPI_COMM_WORLD_SIZE", "PMI_SIZE", "SLURM_STEP_NUM_TASKS"};
+    long most = 1;
+    for (size_t i = 0; i < sizeof names / sizeof names[0]; i++) {
+        const char *v = getenv(names[i]);
+        long n = v ? strtol(v, NULL, 10) : 1;
+        most = n > most ? n : most;
+    }
+    return most;
+}
+
 int bs_cluster_init(struct bs_cluster *cl, int *argc, char ***argv)
 {
     (void)argc;
     (void)argv;
     cl->rank = 0;
     cl->size = 1;
+    cl->log = stderr;
+    /* Copies of the one-process build would each run everything and race
+     * for one output file. */
+    long copies = launched_copies();
+    if (copies > 1) {
+        fprintf(stderr,
+                "branchsim: started as one of %ld tasks by mpirun or srun, but this is the one-process build: "
+                "run branchsim-mpi (make mpi) there, or run branchsim as one task\n",
+                copies);
+        return -1;
+    }
     return 0;
 }
 

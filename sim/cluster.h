@@ -23,7 +23,8 @@ struct bs_cluster {
     FILE *log; /* where this rank reports its own failures (stderr on rank 0) */
 };
 
-/* Starts MPI (where built with it). 0, or -1 after printing why. */
+/* Starts MPI (where built with it). The one-process build refuses to run
+ * as one of several tasks of mpirun or srun. 0, or -1 after printing why. */
 int bs_cluster_init(struct bs_cluster *cl, int *argc, char ***argv);
 void bs_cluster_finalize(const struct bs_cluster *cl);
 /* The worst status of every rank's (a collective call). */

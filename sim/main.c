@@ -641,7 +641,7 @@ int main(int argc, char **argv)
     gsl_set_error_handler_off();
     struct bs_cluster cl;
     if (bs_cluster_init(&cl, &argc, &argv))
-        return BS_ERR_RUN;
+        return BS_ERR_INPUT;
     /* Every rank runs the same command; rank 0 alone speaks. The others keep
      * a way to report a failure of their own. */
     cl.log = stderr;

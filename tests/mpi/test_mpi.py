@@ -142,6 +142,16 @@ def test_bad_input_exits_2_once_and_writes_nothing(tmp_path):
     assert sorted(p.name for p in tmp_path.iterdir()) == ["bad.yaml"]
 
 
+def test_one_process_build_under_mpirun_is_refused(tmp_path):
+    """Copies of the one-process build would each run everything and race
+    for one output file."""
+    r = subprocess.run([MPIRUN, "-np", "2", "--bind-to", "none", SERIAL_BIN, "run", str(SWEEP), "-r", "8", "-o",
+                        str(tmp_path / "x.h5")], capture_output=True, text=True, cwd=tmp_path, env=ENV, timeout=120)
+    assert r.returncode == 2
+    assert "this is the one-process build: run branchsim-mpi" in r.stderr
+    assert list(tmp_path.iterdir()) == []
+
+
 def rank_pids(launcher):
     """The rank processes mpirun started (its children running branchsim-mpi)."""
     pids = []
