@@ -74,6 +74,16 @@ int bs_cluster_agree(const struct bs_cluster *cl, int status)
     return worst;
 }
 
+void bs_cluster_fail_alone(const struct bs_cluster *cl, const struct bs_error *err, const char *next_step)
+{
+    if (cl->size <= 1)
+        return;
+    fprintf(cl->log, "branchsim (rank %d of %d): %s; stopping every rank. %s\n", cl->rank, cl->size, err->msg,
+            next_step);
+    fflush(cl->log);
+    MPI_Abort(MPI_COMM_WORLD, BS_ERR_RUN);
+}
+
 void bs_cluster_min_max(const struct bs_cluster *cl, double value, double *min, double *max)
 {
     *min = *max = value;
@@ -121,6 +131,11 @@ int bs_cluster_share_results(const struct bs_cluster *cl, struct bs_run *run, st
         MPI_Aint *values_at = malloc(most * sizeof *values_at), *series_at = malloc(most * sizeof *series_at);
         int *values_len = malloc(most * sizeof *values_len), *series_len = malloc(most * sizeof *series_len);
         int st = values_at && series_at && values_len && series_len ? 0 : -1;
+        if (st) {
+            struct bs_error oom = {0};
+            bs_error_set(&oom, BS_ERR_RUN, "out of memory gathering the results");
+            bs_cluster_fail_alone(cl, &oom, "Every block is in the checkpoint: add --resume to write the file.");
+        }
         for (int owner = 0; st == 0 && owner < cl->size; owner++) {
             int n = 0;
             for (size_t b = (size_t)owner; b < n_blocks; b += (size_t)cl->size, n++) {
@@ -223,6 +238,13 @@ int bs_cluster_agree(const struct bs_cluster *cl, int status)
 {
     (void)cl;
     return status;
+}
+
+void bs_cluster_fail_alone(const struct bs_cluster *cl, const struct bs_error *err, const char *next_step)
+{
+    (void)cl;
+    (void)err;
+    (void)next_step;
 }
 
 void bs_cluster_min_max(const struct bs_cluster *cl, double value, double *min, double *max)

@@ -29,6 +29,11 @@ int bs_cluster_init(struct bs_cluster *cl, int *argc, char ***argv);
 void bs_cluster_finalize(const struct bs_cluster *cl);
 /* The worst status of every rank's (a collective call). */
 int bs_cluster_agree(const struct bs_cluster *cl, int status);
+/* A failure this rank met where the others may be inside collective calls
+ * (which would then wait for ever): under MPI, prints err and what to do
+ * next, and stops every rank (MPI_Abort, exit status 1). Returns with one
+ * process, for the caller to report the error as usual. */
+void bs_cluster_fail_alone(const struct bs_cluster *cl, const struct bs_error *err, const char *next_step);
 /* The least and the most of every rank's value (a collective call). */
 void bs_cluster_min_max(const struct bs_cluster *cl, double value, double *min, double *max);
 /* Checks that out_path is no directory and that rank 0 can create

@@ -17,10 +17,14 @@
 #include "stats.h"
 #include "version.h"
 
+/* Under MPI the other ranks may be inside collective calls: a failure
+ * stops them all (the checkpoint keeps every replication). */
+#define RESUME_HINT "The checkpoint keeps every replication: run again with --resume to write the file."
 #define CHECK(expr, what)                                                              \
     do {                                                                               \
         if ((expr) < 0) {                                                              \
             bs_error_set(err, BS_ERR_RUN, "%s: HDF5 failed to %s", out->path, what);   \
+            bs_cluster_fail_alone(out->cluster, err, RESUME_HINT);                     \
             goto fail;                                                                 \
         }                                                                              \
     } while (0)
@@ -501,6 +505,7 @@ int bs_output_write(struct bs_output *out, const struct bs_output_data *data, st
     const struct rows rows = {first_point, end_point};
     if (!col || !sum || !scratch) {
         bs_error_set(err, BS_ERR_RUN, "%s: out of memory", out->path);
+        bs_cluster_fail_alone(out->cluster, err, RESUME_HINT);
         goto fail;
     }
     CHECK(write_root_attrs(out, data), "write the root attributes");
