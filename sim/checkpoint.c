@@ -5,12 +5,16 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <fcntl.h>
 #include <unistd.h>
 
 #include "h5attr.h"
 
 static void close_ids(struct bs_checkpoint *ck)
 {
+    if (ck->sync_fd >= 0)
+        close(ck->sync_fd);
+    ck->sync_fd = -1;
     hid_t ids[] = {ck->values, ck->sum, ck->count, ck->done};
     for (size_t i = 0; i < sizeof ids / sizeof ids[0]; i++)
         if (ids[i] >= 0)
@@ -39,8 +43,13 @@ static hid_t make_2d(hid_t file, const char *name, hsize_t rows, hsize_t cols, h
 static hid_t open_file(const struct bs_cluster *cl, const char *path, int create)
 {
     hid_t fapl = bs_cluster_file_access(cl);
-    if (fapl < 0)
+    /* No sieve buffer: each write reaches the operating system at once, in
+     * the order made, so data always precedes its done flag. */
+    if (fapl < 0 || H5Pset_sieve_buf_size(fapl, 0) < 0) {
+        if (fapl >= 0)
+            H5Pclose(fapl);
         return -1;
+    }
     hid_t f = create ? H5Fcreate(path, H5F_ACC_TRUNC, H5P_DEFAULT, fapl) : H5Fopen(path, H5F_ACC_RDWR, fapl);
     H5Pclose(fapl);
     return f;
@@ -86,6 +95,7 @@ int bs_checkpoint_create(struct bs_checkpoint *ck, const struct bs_cluster *cl, 
 {
     H5Eset_auto2(H5E_DEFAULT, NULL, NULL);
     ck->file = ck->values = ck->sum = ck->count = ck->done = H5I_INVALID_HID;
+    ck->sync_fd = -1;
     ck->cluster = cl;
     snprintf(ck->path, sizeof ck->path, "%s.partial", out_path);
     if (bs_cluster_check_writable(cl, out_path, ck->path, err))
@@ -99,8 +109,10 @@ int bs_checkpoint_create(struct bs_checkpoint *ck, const struct bs_cluster *cl, 
         ck->count = make_2d(ck->file, "series_count", blocks, run->layout.series_width, H5T_IEEE_F64LE);
         ck->done = make_2d(ck->file, "done", blocks, 1, H5T_STD_U8LE);
     }
+    if (ck->file >= 0)
+        ck->sync_fd = open(ck->path, O_RDONLY);
     int failed = ck->file < 0 || ck->values < 0 || ck->sum < 0 || ck->count < 0 || ck->done < 0 ||
-                 H5Fflush(ck->file, H5F_SCOPE_GLOBAL) < 0;
+                 ck->sync_fd < 0 || H5Fflush(ck->file, H5F_SCOPE_GLOBAL) < 0;
     if (bs_cluster_agree(cl, failed)) {
         bs_checkpoint_remove(ck);
         return bs_error_set(err, BS_ERR_INPUT, "%s: cannot create an HDF5 file there", ck->path);
@@ -140,11 +152,16 @@ int bs_checkpoint_write(struct bs_run *run, const long *blocks, size_t n, void *
     for (size_t k = 0; k < n; k++) {
         size_t first, count;
         block_rows(run, blocks[k], &first, &count);
-        uint8_t one = 1;
         if (rows_io(ck->values, H5T_NATIVE_DOUBLE, first, count, width, run->values + first * width, 1) < 0 ||
             rows_io(ck->sum, H5T_NATIVE_DOUBLE, (hsize_t)blocks[k], 1, sw, run->series_sum + (size_t)blocks[k] * sw, 1) < 0 ||
-            rows_io(ck->count, H5T_NATIVE_DOUBLE, (hsize_t)blocks[k], 1, sw, run->series_count + (size_t)blocks[k] * sw, 1) < 0 ||
-            rows_io(ck->done, H5T_NATIVE_UINT8, (hsize_t)blocks[k], 1, 1, &one, 1) < 0) /* the flag last */
+            rows_io(ck->count, H5T_NATIVE_DOUBLE, (hsize_t)blocks[k], 1, sw, run->series_count + (size_t)blocks[k] * sw, 1) < 0)
+            return -1;
+    }
+    if (fsync(ck->sync_fd) != 0)
+        return -1;
+    for (size_t k = 0; k < n; k++) {
+        uint8_t one = 1;
+        if (rows_io(ck->done, H5T_NATIVE_UINT8, (hsize_t)blocks[k], 1, 1, &one, 1) < 0)
             return -1;
     }
     if (ck->cluster->size > 1)
@@ -157,6 +174,7 @@ int bs_checkpoint_resume(struct bs_checkpoint *ck, const struct bs_cluster *cl, 
 {
     H5Eset_auto2(H5E_DEFAULT, NULL, NULL);
     ck->file = ck->values = ck->sum = ck->count = ck->done = H5I_INVALID_HID;
+    ck->sync_fd = -1;
     ck->cluster = cl;
     snprintf(ck->path, sizeof ck->path, "%s.partial", out_path);
     if (access(ck->path, F_OK) != 0)
@@ -178,13 +196,14 @@ int bs_checkpoint_resume(struct bs_checkpoint *ck, const struct bs_cluster *cl, 
                             "resume with the same ones, or remove it",
                             ck->path);
     }
+    ck->sync_fd = open(ck->path, O_RDONLY);
     ck->values = H5Dopen2(ck->file, "values", H5P_DEFAULT);
     ck->sum = H5Dopen2(ck->file, "series_sum", H5P_DEFAULT);
     ck->count = H5Dopen2(ck->file, "series_count", H5P_DEFAULT);
     ck->done = H5Dopen2(ck->file, "done", H5P_DEFAULT);
     const size_t blocks = run->n_points * run->blocks_per_point, width = run->layout.width,
                  sw = run->layout.series_width;
-    int ok = ck->values >= 0 && ck->sum >= 0 && ck->count >= 0 && ck->done >= 0 &&
+    int ok = ck->sync_fd >= 0 && ck->values >= 0 && ck->sum >= 0 && ck->count >= 0 && ck->done >= 0 &&
              rows_io(ck->done, H5T_NATIVE_UINT8, 0, blocks, 1, run->block_done, 0) >= 0;
     for (size_t b = 0; ok && b < blocks; b++) {
         if (!run->block_done[b] || !bs_cluster_owns(run->rank, run->n_ranks, b))

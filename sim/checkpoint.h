@@ -21,6 +21,7 @@
 struct bs_checkpoint {
     char path[1100];
     hid_t file, values, sum, count, done;
+    int sync_fd; /* the file again, to fsync blocks' data before their done flags */
     const struct bs_cluster *cluster;
 };
 
@@ -33,8 +34,9 @@ int bs_checkpoint_create(struct bs_checkpoint *ck, const struct bs_cluster *cl, 
  * none, it cannot be read, or it belongs to another run. */
 int bs_checkpoint_resume(struct bs_checkpoint *ck, const struct bs_cluster *cl, const char *out_path,
                          struct bs_run *run, const char *scenario_text, struct bs_error *err);
-/* bs_run.after_wave: writes the blocks just done (and flushes, with one
- * process). 0 or -1. */
+/* bs_run.after_wave: writes the blocks just done, makes their data durable
+ * (fsync), then sets their done flags: after a crash, even of the machine,
+ * a flag never stands for data that did not reach the disk. 0 or -1. */
 int bs_checkpoint_write(struct bs_run *run, const long *blocks, size_t n, void *ck);
 /* Both collective under MPI. */
 void bs_checkpoint_close(struct bs_checkpoint *ck);
