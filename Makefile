@@ -26,6 +26,9 @@ OPT      ?= -O2 -g
 WERROR   ?= -Werror
 SANITIZE ?=
 REVISION := $(shell git rev-parse --short HEAD 2>/dev/null || echo unknown)
+ifneq ($(REVISION),unknown)
+REVISION := $(REVISION)$(shell git diff --quiet HEAD -- 2>/dev/null || echo -dirty)
+endif
 
 ALL_CFLAGS = -std=c11 -D_DEFAULT_SOURCE -fopenmp $(OPT) -Wall -Wextra $(WERROR) $(SANITIZE) \
              -DBS_REVISION='"$(REVISION)"' $(BUILD_DEFS) $(GSL_CFLAGS) $(HDF5_CFLAGS) $(YAML_CFLAGS) $(RANDOM123_CFLAGS) \
@@ -57,6 +60,12 @@ $(BUILD)/.deps-ok: tools/deps.sh tools/debian-packages.txt
 $(BUILD)/%.o: %.c | $(BUILD)/.deps-ok
 	@mkdir -p $(@D)
 	$(CC) $(ALL_CFLAGS) -c $< -o $@
+
+# The objects that record the revision (--version, the output's build line,
+# the checkpoint's identity) are rebuilt when it changes.
+REVISION_STAMP := $(BUILD)/.revision
+$(shell mkdir -p $(BUILD) && (echo '$(REVISION)' | cmp -s - $(REVISION_STAMP) || echo '$(REVISION)' > $(REVISION_STAMP)))
+$(BUILD)/sim/main.o $(BUILD)/sim/output.o $(BUILD)/sim/checkpoint.o: $(REVISION_STAMP)
 
 $(BUILD)/branchsim: $(BUILD)/sim/main.o $(CORE_OBJ)
 	$(CC) $(ALL_LDFLAGS) $^ $(LIBS) -o $@

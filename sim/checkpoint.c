@@ -9,6 +9,7 @@
 #include <unistd.h>
 
 #include "h5attr.h"
+#include "version.h"
 
 static void close_ids(struct bs_checkpoint *ck)
 {
@@ -74,6 +75,8 @@ static herr_t write_identity(hid_t file, const struct bs_run *run, const char *t
     for (int i = 0; i < 5; i++)
         if (bs_h5_attr_number(file, identity_names[i], H5T_NATIVE_ULLONG, &ids[i]) < 0)
             return -1;
+    if (bs_h5_attr_string(file, "revision", BS_REVISION) < 0)
+        return -1;
     return bs_h5_attr_string(file, "scenario_yaml", text);
 }
 
@@ -98,6 +101,12 @@ int bs_checkpoint_create(struct bs_checkpoint *ck, const struct bs_cluster *cl, 
     ck->sync_fd = -1;
     ck->cluster = cl;
     snprintf(ck->path, sizeof ck->path, "%s.partial", out_path);
+    /* Hours of replications may be in it: never overwritten unasked. */
+    if (bs_cluster_exists(cl, ck->path))
+        return bs_error_set(err, BS_ERR_INPUT,
+                            "%s exists: the checkpoint of an interrupted run. Add --resume to finish that run, or "
+                            "remove the file to start again",
+                            ck->path);
     if (bs_cluster_check_writable(cl, out_path, ck->path, err))
         return err->status;
     const size_t blocks = run->n_points * ((run->n_replications + BS_RUNNER_BLOCK - 1) / BS_RUNNER_BLOCK);
@@ -177,7 +186,7 @@ int bs_checkpoint_resume(struct bs_checkpoint *ck, const struct bs_cluster *cl, 
     ck->sync_fd = -1;
     ck->cluster = cl;
     snprintf(ck->path, sizeof ck->path, "%s.partial", out_path);
-    if (access(ck->path, F_OK) != 0)
+    if (!bs_cluster_exists(cl, ck->path))
         return bs_error_set(err, BS_ERR_INPUT, "%s: nothing to resume (no such checkpoint); run without --resume",
                             ck->path);
     ck->file = open_file(cl, ck->path, 0);
@@ -196,6 +205,20 @@ int bs_checkpoint_resume(struct bs_checkpoint *ck, const struct bs_cluster *cl, 
                             "resume with the same ones, or remove it",
                             ck->path);
     }
+    /* Another build may simulate differently: its replications and ours
+     * must not meet in one file. */
+    char *revision = bs_h5_read_string_attr(ck->file, "revision");
+    int same_build = revision && strcmp(revision, BS_REVISION) == 0;
+    if (bs_cluster_agree(cl, !same_build)) {
+        bs_error_set(err, BS_ERR_INPUT,
+                     "%s: the checkpoint was written by branchsim revision %s, this is %s: resume with that "
+                     "build, or remove the checkpoint",
+                     ck->path, revision ? revision : "unknown", BS_REVISION);
+        free(revision);
+        close_ids(ck);
+        return err->status;
+    }
+    free(revision);
     ck->sync_fd = open(ck->path, O_RDONLY);
     ck->values = H5Dopen2(ck->file, "values", H5P_DEFAULT);
     ck->sum = H5Dopen2(ck->file, "series_sum", H5P_DEFAULT);

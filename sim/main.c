@@ -147,29 +147,54 @@ static void default_output(const char *scenario, char *out, size_t cap)
     snprintf(out, cap, "%.*s.h5", (int)len, base);
 }
 
+/* The command that resumes this run. */
+static void resume_command(char *buf, size_t cap, const char *scenario_file, const char *out_path)
+{
+#ifdef BS_MPI
+    snprintf(buf, cap, "mpirun|srun branchsim-mpi run %s -o %s --resume (any number of ranks", scenario_file,
+             out_path);
+#else
+    snprintf(buf, cap, "branchsim run %s -o %s --resume (", scenario_file, out_path);
+#endif
+    size_t len = strlen(buf);
+    snprintf(buf + len, cap - len, "%sthe same -r and -s, if any)", buf[len - 1] == '(' ? "" : "; ");
+}
+
 /* After the run on every rank: 0 to go on and write the file, else the
  * status (the checkpoint closed, or removed after a real failure). */
-static int after_run(const struct bs_cluster *cl, int st, struct bs_checkpoint *ck, const char *scenario_file,
-                     const char *out_path, struct bs_error *err)
+static int after_run(const struct bs_cluster *cl, const struct bs_run *run, int st, struct bs_checkpoint *ck,
+                     const char *scenario_file, const char *out_path, struct bs_error *err)
 {
     int failed_here = st && !interrupted;
     if (failed_here && cl->rank != 0)
         fprintf(cl->log, "branchsim (rank %d): %s\n", cl->rank, err->msg); /* only rank 0 prints otherwise */
     int failed = bs_cluster_agree(cl, failed_here), stopped = bs_cluster_agree(cl, st != 0);
+    char resume[2600];
+    resume_command(resume, sizeof resume, scenario_file, out_path);
     if (failed) {
-        bs_checkpoint_remove(ck);
+        /* A failed checkpoint write leaves what it wrote before valid (each
+         * block's flag follows its data): kept, for --resume. */
+        int keep = bs_cluster_agree(cl, run->after_wave_failed);
+        if (keep)
+            bs_checkpoint_close(ck);
+        else
+            bs_checkpoint_remove(ck);
         if (!failed_here)
             return bs_error_set(err, BS_ERR_RUN, "the run failed on another rank (its message is above)");
+        if (keep) {
+            err->status = BS_OK;
+            return bs_error_set(err, BS_ERR_RUN,
+                                "%s: could not write the checkpoint (is the disk full?); the replications "
+                                "written before are kept. Make room, then resume with: %s",
+                                ck->path, resume);
+        }
         return err->status;
     }
     if (stopped) {
         bs_checkpoint_close(ck);
         err->status = BS_OK;
-        return bs_error_set(err, BS_ERR_RUN,
-                            "interrupted; the finished replications are in %s. Resume with: %s run %s -o %s "
-                            "--resume (and the same -r and -s, if any%s)",
-                            ck->path, cl->size > 1 ? "[mpirun|srun] branchsim-mpi" : "branchsim", scenario_file,
-                            out_path, cl->size > 1 ? "; any number of ranks" : "");
+        return bs_error_set(err, BS_ERR_RUN, "interrupted; the finished replications are in %s. Resume with: %s",
+                            ck->path, resume);
     }
     return 0;
 }
@@ -212,7 +237,7 @@ static int execute(const struct bs_cluster *cl, struct bs_loaded *ld, const char
     double started_s = omp_get_wtime();
     st = bs_runner_run(run, threads, err);
     double busy_s = omp_get_wtime() - started_s, least_s, most_s;
-    if (after_run(cl, st, &ck, scenario_file, out_path, err))
+    if (after_run(cl, run, st, &ck, scenario_file, out_path, err))
         return err->status;
     /* How evenly the blocks spread: what decides whether static shares do. */
     bs_cluster_min_max(cl, busy_s, &least_s, &most_s);

@@ -190,7 +190,8 @@ int bs_runner_run(struct bs_run *run, int threads, struct bs_error *err)
             run->block_done[pending[k]] = 1;
         if (run->after_wave && run->after_wave(run, pending + w0, (size_t)(w1 - w0), run->after_wave_ctx)) {
             free(pending);
-            return bs_error_set(err, BS_ERR_RUN, "could not write the checkpoint");
+            run->after_wave_failed = 1;
+            return bs_error_set(err, BS_ERR_RUN, "could not write the checkpoint (is the disk full?)");
         }
         interrupted = run->stop && *run->stop;
     }

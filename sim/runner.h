@@ -55,6 +55,7 @@ struct bs_run {
     uint8_t *block_done;
     int (*after_wave)(struct bs_run *run, const long *blocks, size_t n, void *ctx);
     void *after_wave_ctx;
+    int after_wave_failed; /* set when after_wave failed (what it wrote before stays valid) */
     volatile sig_atomic_t *stop;
 
     /* Under MPI (cluster.h): this process runs only the blocks b with

@@ -199,6 +199,27 @@ def test_interrupted_run_resumes_to_the_same_file(tmp_path):
             assert a[name].tobytes() == b[name].tobytes(), name
 
 
+def test_a_checkpoint_is_never_overwritten_nor_resumed_by_another_build(tmp_path):
+    """A run without --resume refuses to replace an interrupted run's
+    checkpoint; a checkpoint written by another revision is refused."""
+    out = tmp_path / "a.h5"
+    rc, err = _start_and_terminate(tmp_path, out)
+    assert rc == 1, err
+    partial = tmp_path / "a.h5.partial"
+    before = partial.read_bytes()
+    again = run("run", DEFAULT, "-r", 20000, "-q", "-o", out)
+    assert again.returncode == 2 and "a.h5.partial exists" in again.stderr and "--resume" in again.stderr
+    assert partial.read_bytes() == before
+    with h5py.File(partial, "r+") as f:
+        ours = f.attrs["revision"]
+        f.attrs["revision"] = "0000000"
+    other = run("run", DEFAULT, "-r", 20000, "-q", "-o", out, "--resume")
+    assert other.returncode == 2, other.stderr
+    assert "written by branchsim revision 0000000" in other.stderr
+    assert (ours.decode() if isinstance(ours, bytes) else ours) in other.stderr
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["a.h5.partial"]
+
+
 def test_unreadable_checkpoint_is_refused(tmp_path):
     out = tmp_path / "a.h5"
     (tmp_path / "a.h5.partial").write_bytes(b"not hdf5 at all")
