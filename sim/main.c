@@ -58,17 +58,27 @@ static const char usage_text[] =
  * state: a signal handler can reach nothing else. */
 static volatile sig_atomic_t interrupted;
 static char final_partial[1100];
+/* Set only while final_partial holds a whole path: the handler never reads
+ * it half written. */
+static volatile sig_atomic_t final_partial_set;
 
 static void on_interrupt(int sig)
 {
-    if (!interrupted && !final_partial[0]) {
+    if (!interrupted && !final_partial_set) {
         interrupted = 1;
         return;
     }
-    if (final_partial[0])
+    if (final_partial_set)
         unlink(final_partial); /* async-signal-safe */
     signal(sig, SIG_DFL);
     raise(sig);
+}
+
+static void set_final_partial(const char *path)
+{
+    final_partial_set = 0;
+    snprintf(final_partial, sizeof final_partial, "%s", path ? path : "");
+    final_partial_set = path != NULL;
 }
 
 static void catch_interrupts(void)
@@ -76,6 +86,7 @@ static void catch_interrupts(void)
     struct sigaction sa;
     memset(&sa, 0, sizeof sa);
     sa.sa_handler = on_interrupt;
+    sa.sa_flags = SA_RESTART; /* file writes under way are resumed, not failed with EINTR */
     sigemptyset(&sa.sa_mask);
     sigaction(SIGINT, &sa, NULL);
     sigaction(SIGTERM, &sa, NULL);
@@ -254,7 +265,7 @@ static int execute(const struct bs_cluster *cl, struct bs_loaded *ld, const char
         bs_checkpoint_close(&ck);
         return st;
     }
-    snprintf(final_partial, sizeof final_partial, "%s", out.partial_path);
+    set_final_partial(out.partial_path);
     const char *keys[BS_CFG_OVERRIDES_MAX];
     for (size_t k = 0; k < ld->sweep.n_keys; k++)
         keys[k] = ld->sweep.keys[k];
@@ -275,7 +286,7 @@ static int execute(const struct bs_cluster *cl, struct bs_loaded *ld, const char
         st = bs_output_commit(&out, err);
     else
         bs_output_abort(&out);
-    final_partial[0] = '\0';
+    set_final_partial(NULL);
     if (st)
         bs_checkpoint_close(&ck); /* the replications are kept: --resume writes the file again */
     else
