@@ -150,36 +150,90 @@ def test_sweep_job_script_matches_the_serial_run(slurm, tmp_path):
     assert_same_datasets(ref, tmp_path / "sweep.h5")
 
 
-def test_a_requeued_job_resumes_to_the_same_datasets(slurm, tmp_path):
-    """scontrol requeue (what pre-emption does) SIGTERMs the running ranks;
-    the job runs again, finds OUT.h5.partial and resumes it."""
-    ref = tmp_path / "serial.h5"
+@pytest.fixture(scope="module")
+def whole_day(tmp_path_factory):
+    """The one-process run the interrupted jobs must match, and its time."""
+    ref = tmp_path_factory.mktemp("whole") / "serial.h5"
     started = time.monotonic()
     assert serial("run", DEFAULT, "-r", 20000, "-q", "-o", ref).returncode == 0
-    whole_s = time.monotonic() - started
+    return ref, time.monotonic() - started
+
+
+def wait_for_file(path, timeout_s=120):
+    deadline = time.time() + timeout_s
+    while not path.exists() and time.time() < deadline:
+        time.sleep(0.05)
+    assert path.exists(), f"{path.name} never appeared: the job did not start"
+
+
+def release_requeued(env, job):
+    """SLURM holds a requeued job back for a while (its BeginTime); a test
+    need not wait for that."""
+    deadline = time.time() + 60
+    while "PENDING" not in job_states(env, job) and time.time() < deadline:
+        time.sleep(0.2)
+    subprocess.run([tool("scontrol"), "update", f"JobId={job}", "StartTime=now"], env=env, capture_output=True)
+
+
+def test_a_job_signalled_before_its_time_limit_requeues_itself_and_resumes(slurm, tmp_path, whole_day):
+    """What --signal=TERM@120 does before the time limit: SIGTERM to the job's
+    tasks alone (scancel --signal=TERM). The ranks stop and keep their blocks,
+    the script requeues the job, and the job's second start resumes."""
+    ref, whole_s = whole_day
     job = sbatch(slurm, ROOT / "scenarios/slurm/sweep.sbatch", tmp_path, "--nodes=1", "--ntasks-per-node=2",
                  "--cpus-per-task=1", "--time=10", SCENARIO=DEFAULT, OUT="day.h5", BRANCHSIM_MPI=MPI_BIN,
                  BRANCHSIM_ARGS="-r 20000")
-    partial = tmp_path / "day.h5.partial"
-    deadline = time.time() + 120
-    while not partial.exists() and time.time() < deadline:
-        time.sleep(0.05)
-    assert partial.exists(), "the job never started"
+    wait_for_file(tmp_path / "day.h5.partial")
+    time.sleep(0.3 * whole_s)
+    r = subprocess.run([tool("scancel"), "--signal=TERM", job], env=slurm, capture_output=True, text=True)
+    assert r.returncode == 0, r.stderr
+    release_requeued(slurm, job)
+    states = wait_for(slurm, job, timeout_s=400)
+    log = (tmp_path / f"branchsim-{job}.log").read_text()
+    assert states == ["COMPLETED"], log
+    assert "interrupted" in log and "requeued to resume day.h5.partial" in log, log
+    assert "resuming day.h5.partial" in log, log
+    assert not (tmp_path / "day.h5.partial").exists()
+    assert_same_datasets(ref, tmp_path / "day.h5")
+
+
+def test_a_job_requeued_by_slurm_resumes(slurm, tmp_path, whole_day):
+    """scontrol requeue (what pre-emption with PreemptMode=REQUEUE does):
+    SLURM stops the whole job, script included, and starts it again; the
+    new start finds OUT.h5.partial and resumes it."""
+    ref, whole_s = whole_day
+    job = sbatch(slurm, ROOT / "scenarios/slurm/sweep.sbatch", tmp_path, "--nodes=1", "--ntasks-per-node=2",
+                 "--cpus-per-task=1", "--time=10", SCENARIO=DEFAULT, OUT="day.h5", BRANCHSIM_MPI=MPI_BIN,
+                 BRANCHSIM_ARGS="-r 20000")
+    wait_for_file(tmp_path / "day.h5.partial")
     time.sleep(0.3 * whole_s)
     r = subprocess.run([tool("scontrol"), "requeue", job], env=slurm, capture_output=True, text=True)
     assert r.returncode == 0, r.stderr
-    # SLURM holds a requeued job back for a while (its BeginTime); a test
-    # need not wait for that.
-    deadline = time.time() + 60
-    while job_states(slurm, job) != ["PENDING"] and time.time() < deadline:
-        time.sleep(0.2)
-    subprocess.run([tool("scontrol"), "update", f"JobId={job}", "StartTime=now"], env=slurm, capture_output=True)
+    release_requeued(slurm, job)
     states = wait_for(slurm, job, timeout_s=400)
     log = (tmp_path / f"branchsim-{job}.log").read_text()
     assert states == ["COMPLETED"], log
     assert "resuming day.h5.partial" in log, log
-    assert not partial.exists()
+    assert not (tmp_path / "day.h5.partial").exists()
     assert_same_datasets(ref, tmp_path / "day.h5")
+
+
+def test_an_array_task_signalled_before_its_time_limit_requeues_itself(slurm, tmp_path, whole_day):
+    ref, whole_s = whole_day
+    job = sbatch(slurm, ROOT / "scenarios/slurm/array.sbatch", tmp_path, "--array=0", "--cpus-per-task=2",
+                 "--time=10", SCENARIOS=str(DEFAULT), OUT_DIR="out", BRANCHSIM=SERIAL_BIN,
+                 BRANCHSIM_ARGS="-r 20000")
+    wait_for_file(tmp_path / "out" / "default.h5.partial")
+    time.sleep(0.3 * whole_s)
+    task = f"{job}_0"
+    r = subprocess.run([tool("scancel"), "--signal=TERM", task], env=slurm, capture_output=True, text=True)
+    assert r.returncode == 0, r.stderr
+    release_requeued(slurm, task)
+    states = wait_for(slurm, task, timeout_s=400)
+    log = (tmp_path / f"branchsim-{job}_0.log").read_text()
+    assert states == ["COMPLETED"], log
+    assert "requeued to resume" in log and "resuming out/default.h5.partial" in log, log
+    assert_same_datasets(ref, tmp_path / "out" / "default.h5")
 
 
 def test_array_job_runs_one_scenario_file_per_task(slurm, tmp_path):
