@@ -237,8 +237,8 @@ struct bs_day {
     /* customers, by arrival order; capacity grows between days only */
     size_t cap;
     size_t n_customers; /* intents */
-    size_t n_arrivals;  /* customers who come, in arrival order in `order` */
-    int32_t *order;
+    size_t n_arrivals;  /* customers who come */
+    int32_t *order;     /* who comes, by time; filled by choices only (see bs_day_arrival) */
     double *intent_min;
     int32_t *ticket;    /* arrival sequence number: FIFO order across classes */
     int16_t *slot;      /* booked slot, -1 if none */
@@ -374,6 +374,14 @@ void bs_counters_close_day(struct bs_day *day);
 
 /* day.c: integrates the open counters up to now; call before they change. */
 void bs_day_track_open(struct bs_day *day, double now_min);
+
+/* The k-th customer to come. Without choices everyone comes, in the order
+ * drawn, and `order` is neither written nor read: a plain day streams
+ * through fewer arrays. */
+static inline int32_t bs_day_arrival(const struct bs_day *day, size_t k)
+{
+    return day->sc->ch.any ? day->order[k] : (int32_t)k;
+}
 
 /* Integrates customers inside and waiting up to now_min (at every event),
  * closing each time-series bin off at its boundary: one comparison per

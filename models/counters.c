@@ -425,19 +425,20 @@ static inline void begin_event(struct bs_day *day, double time_min)
  * or a test, not a table of function pointers: arrivals and departures
  * alternate irregularly, and the indirect call mispredicted on about half of
  * all events (cachegrind --branch-sim). The next arrival's time is kept at
- * hand, read again only when that customer comes. */
+ * hand, read again only when that customer comes. A plain day has no
+ * choices: its customers come in the order drawn (bs_day_arrival). */
 static void run_plain(struct bs_day *day)
 {
     const struct bs_scenario *sc = day->sc;
     const size_t n_arrivals = day->n_arrivals;
     size_t next_arrival = 0;
-    double arrival_min = n_arrivals > 0 ? day->arrival_min[day->order[0]] : INFINITY;
+    double arrival_min = n_arrivals > 0 ? day->arrival_min[0] : INFINITY;
     for (;;) {
         double calendar_min = bs_agenda_first_min(&day->agenda);
         if (arrival_min < calendar_min) {
-            int32_t who = day->order[next_arrival++];
+            int32_t who = (int32_t)next_arrival++;
             begin_event(day, arrival_min);
-            arrival_min = next_arrival < n_arrivals ? day->arrival_min[day->order[next_arrival]] : INFINITY;
+            arrival_min = next_arrival < n_arrivals ? day->arrival_min[next_arrival] : INFINITY;
             on_arrival(day, who, true);
         } else if (calendar_min < INFINITY) {
             struct bs_agenda_event e = bs_agenda_pop(&day->agenda);
@@ -460,7 +461,7 @@ static void run_general(struct bs_day *day)
 {
     const size_t n_arrivals = day->n_arrivals;
     size_t next_arrival = 0;
-    int32_t who = n_arrivals > 0 ? day->order[0] : -1;
+    int32_t who = n_arrivals > 0 ? bs_day_arrival(day, 0) : -1;
     double arrival_min = who >= 0 ? day->arrival_min[who] : INFINITY;
     struct bs_event ev;
     for (;;) {
@@ -469,7 +470,7 @@ static void run_general(struct bs_day *day)
         } else if (who >= 0) {
             ev = (struct bs_event){arrival_min, 0, BS_EV_ARRIVAL, who};
             next_arrival++;
-            who = next_arrival < n_arrivals ? day->order[next_arrival] : -1;
+            who = next_arrival < n_arrivals ? bs_day_arrival(day, next_arrival) : -1;
             arrival_min = who >= 0 ? day->arrival_min[who] : INFINITY;
         } else {
             break;

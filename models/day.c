@@ -149,7 +149,7 @@ static void fold_customer_series(struct bs_day *day)
     double *arrivals = day->series + BS_TS_ARRIVALS * nb, *wait_sum = day->series + BS_TS_WAIT_MEAN_MIN * nb;
     double *wait_count = day->series + BS_TS_COUNT * nb;
     for (size_t k = 0; k < day->n_arrivals; k++) {
-        int32_t i = day->order[k];
+        int32_t i = bs_day_arrival(day, k);
         double a = day->arrival_min[i], start = day->start_min[i];
         size_t b = (size_t)(a * sc->bins_per_min);
         if (b >= nb)

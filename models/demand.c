@@ -129,7 +129,6 @@ int bs_demand_generate(struct bs_day *day)
         day->start_min[i] = NAN; /* stays NaN unless served; leave_min is always set */
         day->counter_of[i] = -1;
         day->slot[i] = -1;
-        day->order[i] = (int32_t)i; /* arrival order, until choices move people */
         day->n_customers = i + 1;
     }
     day->n_arrivals = day->n_customers;
