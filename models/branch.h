@@ -241,8 +241,8 @@ struct bs_day {
     int32_t *order;     /* who comes, by time; filled by choices only (see bs_day_arrival) */
     double *intent_min;
     int32_t *ticket;    /* arrival sequence number: FIFO order across classes */
-    int16_t *slot;      /* booked slot, -1 if none */
-    uint8_t *transaction;
+    int16_t *slot;      /* booked slot, -1 if none; set only with choices */
+    uint8_t *transaction; /* set only with choices, their only reader */
     double *noshow_u, *shift_u, *offset_min; /* choice draws */
     double *kiosk_service_min;
     double *join_min;      /* when the customer joined its current line */

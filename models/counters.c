@@ -127,7 +127,8 @@ SPECIALISED void start_service(struct bs_day *day, int32_t i, int32_t counter, c
         day->counter_contacts += day->infectious[i] != day->staff_infectious[counter];
         bs_exposure_start_service(day, i, counter, service_min);
     }
-    if (!plain && day->slot[i] >= 0 && arrival >= sc->warmup_min) { /* minutes past the slot start before service */
+    /* Minutes past the slot start before service; slots exist only with appointments. */
+    if (!plain && sc->ch.appointments && day->slot[i] >= 0 && arrival >= sc->warmup_min) {
         double late_min = day->now_min - day->slot[i] * sc->ch.slot_min;
         day->appointment_wait_sum_min += late_min > 0 ? late_min : 0;
         day->appointment_waits++;

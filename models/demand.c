@@ -122,13 +122,13 @@ int bs_demand_generate(struct bs_day *day)
         if (sc->balking)
             day->balk_u[i] = balk_u;
         day->segment[i] = (uint8_t)seg;
-        day->transaction[i] = (uint8_t)tr;
+        if (sc->ch.any) /* read by choices only */
+            day->transaction[i] = (uint8_t)tr;
         day->class_id[i] = (uint8_t)(tx->class_id >= 0 ? (size_t)tx->class_id : seg);
         day->service_min[i] = sc->segments[seg].service_factor * bs_dist_sample_fast(&tx->service_min, day->customer_rng);
         day->state[i] = BS_CUST_COMING;
         day->start_min[i] = NAN; /* stays NaN unless served; leave_min is always set */
         day->counter_of[i] = -1;
-        day->slot[i] = -1;
         day->n_customers = i + 1;
     }
     day->n_arrivals = day->n_customers;
