@@ -366,8 +366,12 @@ void bs_exposure_advance(struct bs_day *day, double now_min);
 
 /* counters.c: waiting lines, counters, schedules, balking and reneging. */
 void bs_counters_reset(struct bs_day *day);
-/* Runs the day's events (the arrivals in `order`, and the calendar) until
- * none is left. */
+/* Whether sc's days run plain: one line, none of choices, exposure, the
+ * occupancy cap, balking or reneging (see counters.c). */
+int bs_counters_plain(const struct bs_scenario *sc);
+/* Runs the day's events (the arrivals, and the calendar) until none is
+ * left. A plain day also adds its customers to the arrival and wait series
+ * as they come and start service (fold_customer_series otherwise). */
 void bs_counters_run(struct bs_day *day);
 /* At the end of the day: customers still waiting are sent away. */
 void bs_counters_close_day(struct bs_day *day);
@@ -381,6 +385,14 @@ void bs_day_track_open(struct bs_day *day, double now_min);
 static inline int32_t bs_day_arrival(const struct bs_day *day, size_t k)
 {
     return day->sc->ch.any ? day->order[k] : (int32_t)k;
+}
+
+/* The time-series bin of an arrival at arrival_min; the last bin for any
+ * later (a late appointment). */
+static inline size_t bs_day_arrival_bin(const struct bs_scenario *sc, double arrival_min)
+{
+    size_t b = (size_t)(arrival_min * sc->bins_per_min);
+    return b < sc->n_bins ? b : sc->n_bins - 1;
 }
 
 /* Integrates customers inside and waiting up to now_min (at every event),

@@ -133,6 +133,11 @@ SPECIALISED void start_service(struct bs_day *day, int32_t i, int32_t counter, c
         day->appointment_wait_sum_min += late_min > 0 ? late_min : 0;
         day->appointment_waits++;
     }
+    if (plain) { /* fold_customer_series's sums, in its order: one line serves in arrival order */
+        size_t b = bs_day_arrival_bin(sc, arrival);
+        day->series[BS_TS_WAIT_MEAN_MIN * sc->n_bins + b] += wait_min;
+        day->series[BS_TS_COUNT * sc->n_bins + b] += 1;
+    }
     if (arrival >= sc->warmup_min) {
         size_t n = day->n_wait_samples++;
         day->wait_sample_min[n] = wait_min;
@@ -256,6 +261,8 @@ SPECIALISED void on_arrival(struct bs_day *day, int32_t i, const bool plain)
 {
     const struct bs_scenario *sc = day->sc;
     day->seg_arrived[plain ? 0 : day->segment[i]]++;
+    if (plain) /* as fold_customer_series would */
+        day->series[BS_TS_ARRIVALS * sc->n_bins + bs_day_arrival_bin(sc, day->arrival_min[i])] += 1;
     if (day->now_min >= sc->close_min) { /* came after closing (a late appointment): doors shut */
         turn_away_at_door(day, i);
         return;
@@ -499,12 +506,16 @@ static void run_general(struct bs_day *day)
     }
 }
 
+int bs_counters_plain(const struct bs_scenario *sc)
+{
+    return sc->n_classes == 1 && !sc->ch.any && !sc->ex.on && sc->ex.occupancy_cap == 0 && !sc->balking &&
+           !sc->reneging;
+}
+
 void bs_counters_run(struct bs_day *day)
 {
     const struct bs_scenario *sc = day->sc;
-    int plain = sc->n_classes == 1 && !sc->ch.any && !sc->ex.on && sc->ex.occupancy_cap == 0 && !sc->balking &&
-                !sc->reneging;
-    if (plain) {
+    if (bs_counters_plain(sc)) {
         start_agenda(day);
         run_plain(day);
     } else {

@@ -141,7 +141,8 @@ void bs_day_track_open(struct bs_day *day, double now_min)
     day->open_last_min = now_min;
 }
 
-/* Arrivals and waits per bin of arrival, from the customers' times. */
+/* Arrivals and waits per bin of arrival, from the customers' times, in
+ * arrival order (a plain day has added them during the day instead). */
 static void fold_customer_series(struct bs_day *day)
 {
     const struct bs_scenario *sc = day->sc;
@@ -151,9 +152,7 @@ static void fold_customer_series(struct bs_day *day)
     for (size_t k = 0; k < day->n_arrivals; k++) {
         int32_t i = bs_day_arrival(day, k);
         double a = day->arrival_min[i], start = day->start_min[i];
-        size_t b = (size_t)(a * sc->bins_per_min);
-        if (b >= nb)
-            b = nb - 1;
+        size_t b = bs_day_arrival_bin(sc, a);
         arrivals[b] += 1;
         if (start == start) { /* served at a counter; the wait in its line */
             wait_sum[b] += start - day->join_min[i];
@@ -415,7 +414,8 @@ static void fold(struct bs_day *day, const struct bs_day_out *out)
     row[BS_M_SHARE_WAITED] = w[6];
 
     fold_exposure(day, row, day_end_min);
-    fold_customer_series(day);
+    if (!bs_counters_plain(sc))
+        fold_customer_series(day);
     const size_t nb = sc->n_bins, bs = out->bin_stride;
     const double *series = day->series, *wait_count = day->series + BS_TS_COUNT * nb;
     for (size_t b = 0; b < nb; b++) {
