@@ -245,7 +245,8 @@ struct bs_day {
     uint8_t *transaction; /* set only with choices, their only reader */
     double *noshow_u, *shift_u, *offset_min; /* choice draws */
     double *kiosk_service_min;
-    double *join_min;      /* when the customer joined its current line */
+    double *join_min;      /* when the customer joined its current line; not kept in a
+                            * plain day, where everyone joins on arriving */
     uint8_t *counter_class; /* class at the counters after a kiosk */
     uint8_t *needs_counter; /* a kiosk user who goes on to a counter */
     uint8_t *wants_kiosk;
@@ -259,6 +260,9 @@ struct bs_day {
     double *service_min;
     double *patience_min;
     double *balk_u; /* kept when balking is on */
+    /* start_min and counter_of start out as none when the customer comes
+     * (or stays away, in choices), not when drawn: then their cache lines
+     * are still at hand when service starts. */
     double *start_min; /* service start, NAN if none */
     double *leave_min;
     uint8_t *segment;

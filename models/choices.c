@@ -55,6 +55,14 @@ static int by_key_then_customer(const void *a, const void *b)
     return (x->customer > y->customer) - (x->customer < y->customer);
 }
 
+/* Who never comes is never served (those who come are marked so on arriving). */
+static void stay_away(struct bs_day *day, size_t i, enum bs_customer_state how)
+{
+    day->state[i] = (uint8_t)how;
+    day->start_min[i] = NAN;
+    day->counter_of[i] = -1;
+}
+
 void bs_choices_apply(struct bs_day *day)
 {
     const struct bs_scenario *sc = day->sc;
@@ -88,7 +96,7 @@ void bs_choices_apply(struct bs_day *day)
         day->arrival_min[i] = day->intent_min[i];
         int seg = day->segment[i];
         if (ch->online && u[U_ONLINE] < ch->online_probability[seg]) {
-            day->state[i] = BS_CUST_ONLINE;
+            stay_away(day, i, BS_CUST_ONLINE);
             day->online++;
             day->seg_online[seg]++;
             continue;
@@ -116,7 +124,7 @@ void bs_choices_apply(struct bs_day *day)
             continue;
         if (day->slot[i] >= 0) {
             if (day->noshow_u[i] < ch->noshow_probability) {
-                day->state[i] = BS_CUST_NOSHOW;
+                stay_away(day, i, BS_CUST_NOSHOW);
                 day->noshows++;
                 day->seg_noshows[day->segment[i]]++;
                 continue;

@@ -114,7 +114,7 @@ SPECIALISED void start_service(struct bs_day *day, int32_t i, int32_t counter, c
         return;
     }
     double arrival = day->arrival_min[i];
-    double wait_min = day->now_min - day->join_min[i];
+    double wait_min = day->now_min - (plain ? arrival : day->join_min[i]);
     double service_min = day->service_min[i];
     int role = day->counter_role[counter];
     day->state[i] = BS_CUST_IN_SERVICE;
@@ -183,9 +183,10 @@ SPECIALISED void join_line(struct bs_day *day, int32_t i, int may_balk, const bo
 {
     const struct bs_scenario *sc = day->sc;
     int seg = day->segment[i], c = plain ? 0 : day->class_id[i];
-    if (!plain) /* orders the lines of several classes */
+    if (!plain) { /* orders the lines of several classes; a plain day joins on arriving */
         day->ticket[i] = day->next_ticket++;
-    day->join_min[i] = day->now_min;
+        day->join_min[i] = day->now_min;
+    }
     for (int k = 0; k < sc->n_class_groups[c]; k++) {
         int g = sc->class_groups[c][k];
         if (day->n_idle[g] > 0) {
@@ -260,6 +261,8 @@ static void admit_from_outside(struct bs_day *day)
 SPECIALISED void on_arrival(struct bs_day *day, int32_t i, const bool plain)
 {
     const struct bs_scenario *sc = day->sc;
+    day->start_min[i] = NAN; /* stays NaN unless served */
+    day->counter_of[i] = -1;
     day->seg_arrived[plain ? 0 : day->segment[i]]++;
     if (plain) /* as fold_customer_series would */
         day->series[BS_TS_ARRIVALS * sc->n_bins + bs_day_arrival_bin(sc, day->arrival_min[i])] += 1;

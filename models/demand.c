@@ -127,8 +127,6 @@ int bs_demand_generate(struct bs_day *day)
         day->class_id[i] = (uint8_t)(tx->class_id >= 0 ? (size_t)tx->class_id : seg);
         day->service_min[i] = sc->segments[seg].service_factor * bs_dist_sample_fast(&tx->service_min, day->customer_rng);
         day->state[i] = BS_CUST_COMING;
-        day->start_min[i] = NAN; /* stays NaN unless served; leave_min is always set */
-        day->counter_of[i] = -1;
         day->n_customers = i + 1;
     }
     day->n_arrivals = day->n_customers;
