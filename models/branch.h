@@ -320,7 +320,7 @@ struct bs_day {
     size_t series_cap;
 
     /* choices */
-    long booked_in_slot[BS_SLOTS_MAX];
+    long booked_in_slot[BS_SLOTS_MAX]; /* the first n_slots, with appointments */
     uint64_t online, booked, noshows, late_lost, shifted, peak_window_arrivals;
     uint64_t seg_online[BS_SEGMENTS_MAX], seg_booked[BS_SEGMENTS_MAX], seg_noshows[BS_SEGMENTS_MAX];
     uint64_t kiosk_users, kiosk_served, kiosk_waits;

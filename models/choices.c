@@ -7,6 +7,7 @@
  * in a fixed order, so the same person chooses alike in every point. */
 #include <math.h>
 #include <stdlib.h>
+#include <string.h>
 
 #include "../sim/rng.h"
 #include "branch.h"
@@ -70,6 +71,8 @@ void bs_choices_apply(struct bs_day *day)
     struct bs_stream *own = bs_rng_stream(day->customer_rng);
     struct bs_sort_item *items = day->sort_items;
     size_t n_bookers = 0;
+    if (ch->appointments)
+        memset(day->booked_in_slot, 0, ch->n_slots * sizeof *day->booked_in_slot);
     /* Pass 1: each customer's draws; online shift; who wants to book. */
     for (size_t i = 0; i < day->n_customers; i++) {
         double u[U_COUNT];

@@ -96,7 +96,6 @@ int bs_demand_generate(struct bs_day *day)
     memset(day->seg_online, 0, sizeof day->seg_online);
     memset(day->seg_booked, 0, sizeof day->seg_booked);
     memset(day->seg_noshows, 0, sizeof day->seg_noshows);
-    memset(day->booked_in_slot, 0, sizeof day->booked_in_slot);
     for (size_t i = 0;; i++) {
         /* One Philox block holds a customer's fixed draws: arrival gap,
          * segment and transaction (one uniform, split), balking; the service
