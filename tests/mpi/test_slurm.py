@@ -171,11 +171,21 @@ def wait_for_progress(log, percent, timeout_s=120):
 
 
 def release_requeued(env, job):
-    """SLURM holds a requeued job back for a while (its BeginTime); a test
-    need not wait for that."""
+    """SLURM holds a requeued job back for a while (its BeginTime), which
+    lets the node finish with the job's first run; a test need not wait that
+    long, only until the job is pending and the node idle again."""
     deadline = time.time() + 60
-    while "PENDING" not in job_states(env, job) and time.time() < deadline:
+    while time.time() < deadline:
+        node = subprocess.run([tool("sinfo"), "-h", "-o", "%T"], env=env, capture_output=True, text=True)
+        if "PENDING" in job_states(env, job) and node.stdout.strip() == "idle":
+            break
         time.sleep(0.2)
+    else:
+        pytest.fail(f"job {job} was not requeued: {job_states(env, job)}")
+    # Released within a second of the kill of its first run, the job was at
+    # times refused by slurmd ("already killed, do not launch batch job");
+    # SLURM's own hold avoids that, and so does a pause of two seconds.
+    time.sleep(2)
     subprocess.run([tool("scontrol"), "update", f"JobId={job}", "StartTime=now"], env=env, capture_output=True)
 
 
