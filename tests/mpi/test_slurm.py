@@ -189,62 +189,50 @@ def release_requeued(env, job):
     subprocess.run([tool("scontrol"), "update", f"JobId={job}", "StartTime=now"], env=env, capture_output=True)
 
 
-def test_a_job_signalled_before_its_time_limit_requeues_itself_and_resumes(slurm, tmp_path, whole_day):
-    """What --signal=TERM@120 does before the time limit: SIGTERM to the job's
-    tasks alone (scancel --signal=TERM). The ranks stop and keep their blocks,
-    the script requeues the job, and the job's second start resumes."""
-    ref = whole_day
+def interrupt_and_finish(env, job, log, interrupt):
+    """Once the job's log shows 30 % done, runs the interrupt command on it,
+    lets the requeued job start again and waits for its end. Returns the
+    job's states and its log."""
+    wait_for_progress(log, 30)
+    r = subprocess.run([tool(interrupt[0]), *interrupt[1:], job], env=env, capture_output=True, text=True)
+    assert r.returncode == 0, r.stderr
+    release_requeued(env, job)
+    states = wait_for(env, job, timeout_s=400)
+    return states, log.read_text()
+
+
+# What --signal=TERM@120 does before a time limit: SIGTERM to the job's tasks
+# alone; the ranks stop and keep their blocks and the script requeues the
+# job. What pre-emption with PreemptMode=REQUEUE does: SLURM stops the whole
+# job, script included, and starts it again. Either way the job's second
+# start finds OUT.h5.partial and resumes it.
+@pytest.mark.parametrize("interrupt, requeued_by_script", [
+    (("scancel", "--signal=TERM"), True),
+    (("scontrol", "requeue"), False),
+], ids=["time-limit-signal", "pre-emption"])
+def test_an_interrupted_sweep_job_resumes_to_the_same_datasets(slurm, tmp_path, whole_day, interrupt,
+                                                                requeued_by_script):
     job = sbatch(slurm, ROOT / "scenarios/slurm/sweep.sbatch", tmp_path, "--nodes=1", "--ntasks-per-node=2",
                  "--cpus-per-task=1", "--time=10", SCENARIO=DEFAULT, OUT="day.h5", BRANCHSIM_MPI=MPI_BIN,
                  BRANCHSIM_ARGS="-r 20000")
-    wait_for_progress(tmp_path / f"branchsim-{job}.log", 30)
-    r = subprocess.run([tool("scancel"), "--signal=TERM", job], env=slurm, capture_output=True, text=True)
-    assert r.returncode == 0, r.stderr
-    release_requeued(slurm, job)
-    states = wait_for(slurm, job, timeout_s=400)
-    log = (tmp_path / f"branchsim-{job}.log").read_text()
+    states, log = interrupt_and_finish(slurm, job, tmp_path / f"branchsim-{job}.log", interrupt)
     assert states == ["COMPLETED"], log
-    assert "interrupted" in log and "requeued to resume day.h5.partial" in log, log
+    if requeued_by_script:
+        assert "interrupted" in log and "requeued to resume day.h5.partial" in log, log
     assert "resuming day.h5.partial" in log, log
     assert not (tmp_path / "day.h5.partial").exists()
-    assert_same_datasets(ref, tmp_path / "day.h5")
-
-
-def test_a_job_requeued_by_slurm_resumes(slurm, tmp_path, whole_day):
-    """scontrol requeue (what pre-emption with PreemptMode=REQUEUE does):
-    SLURM stops the whole job, script included, and starts it again; the
-    new start finds OUT.h5.partial and resumes it."""
-    ref = whole_day
-    job = sbatch(slurm, ROOT / "scenarios/slurm/sweep.sbatch", tmp_path, "--nodes=1", "--ntasks-per-node=2",
-                 "--cpus-per-task=1", "--time=10", SCENARIO=DEFAULT, OUT="day.h5", BRANCHSIM_MPI=MPI_BIN,
-                 BRANCHSIM_ARGS="-r 20000")
-    wait_for_progress(tmp_path / f"branchsim-{job}.log", 30)
-    r = subprocess.run([tool("scontrol"), "requeue", job], env=slurm, capture_output=True, text=True)
-    assert r.returncode == 0, r.stderr
-    release_requeued(slurm, job)
-    states = wait_for(slurm, job, timeout_s=400)
-    log = (tmp_path / f"branchsim-{job}.log").read_text()
-    assert states == ["COMPLETED"], log
-    assert "resuming day.h5.partial" in log, log
-    assert not (tmp_path / "day.h5.partial").exists()
-    assert_same_datasets(ref, tmp_path / "day.h5")
+    assert_same_datasets(whole_day, tmp_path / "day.h5")
 
 
 def test_an_array_task_signalled_before_its_time_limit_requeues_itself(slurm, tmp_path, whole_day):
-    ref = whole_day
     job = sbatch(slurm, ROOT / "scenarios/slurm/array.sbatch", tmp_path, "--array=0", "--cpus-per-task=2",
                  "--time=10", SCENARIOS=str(DEFAULT), OUT_DIR="out", BRANCHSIM=SERIAL_BIN,
                  BRANCHSIM_ARGS="-r 20000")
-    wait_for_progress(tmp_path / f"branchsim-{job}_0.log", 30)
-    task = f"{job}_0"
-    r = subprocess.run([tool("scancel"), "--signal=TERM", task], env=slurm, capture_output=True, text=True)
-    assert r.returncode == 0, r.stderr
-    release_requeued(slurm, task)
-    states = wait_for(slurm, task, timeout_s=400)
-    log = (tmp_path / f"branchsim-{job}_0.log").read_text()
+    states, log = interrupt_and_finish(slurm, f"{job}_0", tmp_path / f"branchsim-{job}_0.log",
+                                       ("scancel", "--signal=TERM"))
     assert states == ["COMPLETED"], log
     assert "requeued to resume" in log and "resuming out/default.h5.partial" in log, log
-    assert_same_datasets(ref, tmp_path / "out" / "default.h5")
+    assert_same_datasets(whole_day, tmp_path / "out" / "default.h5")
 
 
 def test_array_job_runs_one_scenario_file_per_task(slurm, tmp_path):
