@@ -146,6 +146,15 @@ static int run_option(int c, const char *arg, long min_replications, struct run_
     }
 }
 
+/* -r and -s over the scenario's own values. */
+static void apply_run_options(struct bs_loaded *ld, const struct run_options *o)
+{
+    if (o->replications > 0)
+        ld->replications = o->replications;
+    if (o->seed >= 0)
+        ld->seed = (uint64_t)o->seed;
+}
+
 static void default_output(const char *scenario, char *out, size_t cap)
 {
     const char *base = strrchr(scenario, '/');
@@ -357,7 +366,7 @@ static int cmd_run(const struct bs_cluster *cl, int argc, char **argv)
             return usage_error("bad option for run");
     }
     const char *out_path = o.out_path;
-    long reps = o.replications, seed = o.seed, threads = o.threads;
+    long threads = o.threads;
     int quiet = o.quiet;
     if (optind != argc - 1)
         return usage_error("run takes one scenario file");
@@ -369,10 +378,7 @@ static int cmd_run(const struct bs_cluster *cl, int argc, char **argv)
         bs_load_fini(&ld);
         return fail(&err);
     }
-    if (reps > 0)
-        ld.replications = reps;
-    if (seed >= 0)
-        ld.seed = (uint64_t)seed;
+    apply_run_options(&ld, &o);
     char default_path[1024];
     if (!out_path) {
         default_output(scenario_file, default_path, sizeof default_path);
@@ -515,7 +521,7 @@ static int cmd_plan(const struct bs_cluster *cl, int argc, char **argv)
         }
     }
     const char *out_path = o.out_path;
-    long reps = o.replications, seed = o.seed, threads = o.threads;
+    long threads = o.threads;
     int quiet = o.quiet;
     if (optind != argc - 1 || !key || !range || n_targets == 0)
         return usage_error("plan takes one scenario file, --vary KEY, --range LO:HI[:STEP] and --target");
@@ -545,10 +551,7 @@ static int cmd_plan(const struct bs_cluster *cl, int argc, char **argv)
         bs_load_fini(&ld);
         return fail(&err);
     }
-    if (reps > 0)
-        ld.replications = reps;
-    if (seed >= 0)
-        ld.seed = (uint64_t)seed;
+    apply_run_options(&ld, &o);
     if (ld.replications < 2) {
         bs_load_fini(&ld);
         return usage_error("plan needs at least 2 replications for a confidence bound");
