@@ -17,7 +17,8 @@ struct bs_error {
 };
 
 /* printf-style; keeps the first error reported, so a deeper cause is not
- * overwritten by its callers. Returns err->status. */
+ * overwritten by its callers. Control characters in the message are
+ * escaped (bs_text_escape). Returns err->status. */
 int bs_error_set(struct bs_error *err, int status, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));
 

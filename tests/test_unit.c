@@ -23,6 +23,37 @@
 #include "../sim/rng.h"
 #include "../sim/stats.h"
 #include "../sim/sweep.h"
+#include "../sim/text.h"
+#include "../sim/error.h"
+
+/* ---- text shown to a person ---- */
+
+static void escape_makes_control_characters_visible(void **state)
+{
+    (void)state;
+    char out[64];
+    assert_string_equal(bs_text_escape(out, sizeof out, "a\nb\tc\x1b[31m\\d"), "a\\nb\\tc\\x1b[31m\\\\d");
+    assert_string_equal(bs_text_escape(out, sizeof out, "caf\xc3\xa9"), "caf\xc3\xa9"); /* UTF-8 kept */
+    assert_string_equal(bs_text_escape(out, 6, "ab\x01" "cd"), "ab"); /* an escape is never cut in half */
+    struct bs_error err = {0};
+    bs_error_set(&err, 2, "x.yaml:1:1: %s: unknown key", "a\nbranchsim: forged");
+    assert_null(strchr(err.msg, '\n'));
+    assert_string_equal(err.msg, "x.yaml:1:1: a\\nbranchsim: forged: unknown key");
+}
+
+static void nearest_name_within_two_edits(void **state)
+{
+    (void)state;
+    const char *keys[] = {"customers_per_day", "demand", "counters", "seed"};
+    assert_int_equal(bs_text_distance("demnd", "demand", 5), 1);
+    assert_int_equal(bs_text_distance("cuonters", "counters", 5), 1); /* a swap is one edit */
+    assert_int_equal(bs_text_distance("abc", "xyz", 1), 2);             /* capped at limit + 1 */
+    assert_string_equal(bs_text_nearest("demnd", keys, 4), "demand");
+    assert_string_equal(bs_text_nearest("customer_per_day", keys, 4), "customers_per_day");
+    assert_string_equal(bs_text_nearest("sed", keys, 4), "seed"); /* 1 edit of 3 letters */
+    assert_null(bs_text_nearest("x", keys, 4));
+    assert_null(bs_text_nearest("zzzzzz", keys, 4));
+}
 
 /* ---- event calendar ---- */
 
@@ -464,6 +495,8 @@ static void sweep_grid_points_last_key_fastest(void **state)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
+        cmocka_unit_test(escape_makes_control_characters_visible),
+        cmocka_unit_test(nearest_name_within_two_edits),
         cmocka_unit_test(heap_pops_in_time_order),
         cmocka_unit_test(heap_ties_fire_in_insertion_order),
         cmocka_unit_test(agenda_fires_in_calendar_order),
