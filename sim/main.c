@@ -20,6 +20,7 @@
 #include "cluster.h"
 #include "runner.h"
 #include "stats.h"
+#include "text.h"
 #include "version.h"
 
 #ifdef BS_MPI
@@ -100,7 +101,8 @@ static int fail(const struct bs_error *err)
 
 static int usage_error(const char *what)
 {
-    fprintf(stderr, "branchsim: %s\n%s", what, usage_text);
+    char shown[512]; /* what may quote the command line: one line, no escapes */
+    fprintf(stderr, "branchsim: %s\n%s", bs_text_escape(shown, sizeof shown, what), usage_text);
     return BS_ERR_INPUT;
 }
 
@@ -423,8 +425,10 @@ static int parse_target(const char *text, struct target *t)
         return -1;
     memcpy(t->metric, text, (size_t)(op - text));
     t->metric[op - text] = '\0';
+    errno = 0;
     t->bound = strtod(op + 2, &end);
-    return end == op + 2 || *end ? -1 : 0;
+    /* A NaN bound is met by nothing and an infinite one by everything. */
+    return end == op + 2 || *end || errno == ERANGE || !isfinite(t->bound) ? -1 : 0;
 }
 
 /* A finite number filling the whole of text[0..len). */
@@ -438,6 +442,24 @@ static int parse_number(const char *text, size_t len, double *out)
     errno = 0;
     *out = strtod(buf, &end);
     return *end || errno == ERANGE || !isfinite(*out) ? -1 : 0;
+}
+
+/* The texts of lo + k * step, k < count: integers in full (a count reads
+ * "12", not "1.2e+01"), others with 15 significant digits (so 0.1 + 2 *
+ * 0.1 reads 0.3), or up to 17 where fewer would make two values one. */
+static int range_texts(double lo, double step, size_t count, int integral, char (*values)[32])
+{
+    for (int digits = 15; digits <= 17; digits++) {
+        int distinct = 1;
+        for (size_t k = 0; k < count; k++) {
+            double x = lo + step * (double)k;
+            snprintf(values[k], sizeof values[k], "%.*g", integral ? 17 : digits, x);
+            distinct = distinct && (k == 0 || strcmp(values[k], values[k - 1]) != 0);
+        }
+        if (distinct)
+            return 0;
+    }
+    return -1; /* STEP below what doubles near LO tell apart */
 }
 
 /* Values LO, LO+STEP, ... <= HI as text (integers when all three are);
@@ -466,13 +488,25 @@ static int parse_range(const char *text, char (*values)[32], size_t *n)
     size_t count = (size_t)floor(span + 1e-9) + 1;
     if (count > PLAN_VALUES_MAX)
         return -1;
-    int integral = lo == floor(lo) && hi == floor(hi) && step == floor(step);
-    for (size_t k = 0; k < count; k++) {
-        double x = lo + step * (double)k;
-        snprintf(values[k], sizeof values[k], integral ? "%.0f" : "%.10g", x);
-    }
+    int integral = lo == floor(lo) && hi == floor(hi) && step == floor(step) && fabs(lo) < 1e15 && fabs(hi) < 1e15;
+    if (range_texts(lo, step, count, integral, values))
+        return -1;
     *n = count;
     return 0;
+}
+
+/* --target names no metric: say so, with the nearest name if one is near. */
+static int unknown_metric(const char *name, const struct bs_metric_def *metrics, size_t n_metrics)
+{
+    const char *names[512];
+    size_t n = n_metrics < 512 ? n_metrics : 512;
+    for (size_t m = 0; m < n; m++)
+        names[m] = metrics[m].name;
+    const char *near = bs_text_nearest(name, names, n);
+    struct bs_error err = {0};
+    bs_error_set(&err, BS_ERR_INPUT, "--target: no metric '%s'%s%s%s (branchsim describe lists them)", name,
+                 near ? "; did you mean " : "", near ? near : "", near ? "?" : "");
+    return fail(&err);
 }
 
 static int cmd_plan(const struct bs_cluster *cl, int argc, char **argv)
@@ -506,7 +540,7 @@ static int cmd_plan(const struct bs_cluster *cl, int argc, char **argv)
         case 'x': maximize = 1; break;
         case 't':
             if (n_targets == 8 || parse_target(optarg, &targets[n_targets]))
-                return usage_error("--target: expected METRIC<=X or METRIC>=X (at most 8)");
+                return usage_error("--target: expected METRIC<=X or METRIC>=X with X a finite number (at most 8)");
             n_targets++;
             break;
         case 'c': {
@@ -536,10 +570,8 @@ static int cmd_plan(const struct bs_cluster *cl, int argc, char **argv)
         for (size_t m = 0; m < n_metrics; m++)
             if (strcmp(metrics[m].name, targets[t].metric) == 0)
                 targets[t].index = m;
-        if (targets[t].index == n_metrics) {
-            fprintf(stderr, "branchsim: --target: no metric '%s' (branchsim describe lists them)\n", targets[t].metric);
-            return BS_ERR_INPUT;
-        }
+        if (targets[t].index == n_metrics)
+            return unknown_metric(targets[t].metric, metrics, n_metrics);
     }
     const char *scenario_file = argv[optind];
     const char *texts[PLAN_VALUES_MAX];

@@ -472,6 +472,74 @@ def test_plan_rejects_bad_ranges(tmp_path, bad_range):
     assert not (tmp_path / "p.h5").exists()
 
 
+@pytest.mark.parametrize("target", ["share_waited<=nan", "share_waited>=-inf", "share_waited<=1e999",
+                                    "share_waited<=0x", "share_waited<="])
+def test_plan_rejects_targets_that_are_not_finite_numbers(tmp_path, target):
+    """A NaN bound is met by no value and an infinite one by every value."""
+    scenario = tmp_path / "mmc.yaml"
+    scenario.write_text(PLAN_MMC)
+    r = run("plan", scenario, "--vary", "counters.0.count", "--range", "4:5", "--target", target,
+            "-o", tmp_path / "p.h5")
+    assert r.returncode == 2 and "--target: expected METRIC<=X or METRIC>=X with X a finite number" in r.stderr
+    assert not (tmp_path / "p.h5").exists()
+
+
+def test_plan_suggests_the_nearest_metric(tmp_path):
+    scenario = tmp_path / "mmc.yaml"
+    scenario.write_text(PLAN_MMC)
+    r = run("plan", scenario, "--vary", "counters.0.count", "--range", "4:5", "--target", "share_waitd<=0.2",
+            "-o", tmp_path / "p.h5")
+    assert r.returncode == 2
+    assert "no metric 'share_waitd'; did you mean share_waited?" in r.stderr
+    assert not (tmp_path / "p.h5").exists()
+
+
+@pytest.mark.parametrize("bad_range", ["0:1e12", "0:1e12:1e-300", "4000:4000.0000000000001:1e-16"])
+def test_plan_rejects_ranges_of_too_many_or_indistinct_values(tmp_path, bad_range):
+    """At most 1000 values, and no two that doubles cannot tell apart."""
+    scenario = tmp_path / "mmc.yaml"
+    scenario.write_text(PLAN_MMC)
+    r = run("plan", scenario, "--vary", "demand.customers_per_day", "--range", bad_range,
+            "--target", "share_waited<=0.2", "-o", tmp_path / "p.h5")
+    assert r.returncode == 2 and "--range" in r.stderr
+    assert not (tmp_path / "p.h5").exists()
+
+
+@pytest.mark.parametrize("value_range, texts", [
+    ("4608.1:4608.3:0.1", ["4608.1", "4608.2", "4608.3"]),  # 4608.1 + 2 * 0.1 is 4608.299999...
+    ("4608:4608.00000000001:0.000000000005", ["4608", "4608.000000000005", "4608.00000000001"]),
+])
+def test_plan_runs_exactly_the_values_of_its_range(tmp_path, value_range, texts):
+    """Each value reaches the scenario whole and distinct (the old texts of
+    10 significant digits made the last two of these one value, 4608)."""
+    scenario = tmp_path / "mmc.yaml"
+    scenario.write_text(PLAN_MMC.replace("replications: 40", "replications: 2"))
+    r = run("plan", scenario, "--vary", "demand.customers_per_day", "--range", value_range,
+            "--target", "share_waited<=1", "-o", tmp_path / "p.h5", "-q")
+    assert r.returncode == 0, r.stderr
+    with h5py.File(tmp_path / "p.h5") as f:
+        column = f["scenarios/demand.customers_per_day"][()]
+        assert [float(v) for v in column] == [float(t) for t in texts]
+
+
+def test_a_huge_value_is_not_cut_short(tmp_path):
+    """1e40 once became its first 31 digits (1e30) in the scenario."""
+    scenario = tmp_path / "mmc.yaml"
+    scenario.write_text(PLAN_MMC)
+    r = run("plan", scenario, "--vary", "demand.customers_per_day", "--range", "1e40:1e40:1e30",
+            "--target", "share_waited<=0.2", "-o", tmp_path / "p.h5")
+    assert r.returncode == 2
+    assert "got 1e+40" in r.stderr, r.stderr
+
+
+def test_control_characters_on_the_command_line_are_escaped():
+    r = run("fo\no\x1b[31m")
+    assert r.returncode == 2
+    first = r.stderr.splitlines()[0]
+    assert first == "branchsim: unknown command 'fo\\no\\x1b[31m'", first
+    assert "\x1b" not in r.stderr
+
+
 def test_plan_accepts_bracket_keys_and_reports_partly_defined_metrics(tmp_path):
     scenario = tmp_path / "s.yaml"
     scenario.write_text(SWEEP_BASE + "replications: 12\n")
