@@ -1,16 +1,18 @@
 #!/bin/sh
 # Checks that what the build needs is installed; installs it with apt-get on
 # Debian/Ubuntu (sudo when not root), otherwise says exactly what is missing.
-# Usage: tools/deps.sh [--install] [--cluster]   (the package list: tools/debian-packages.txt)
+# Usage: tools/deps.sh [--install] [--cluster] [--fuzz]   (the package list: tools/debian-packages.txt)
 # --cluster also checks what `make mpi` and its tests need (OpenMPI, parallel
-# HDF5, SLURM); installing always installs the whole list.
+# HDF5, SLURM), --fuzz what `make fuzz` needs (clang with libFuzzer and
+# OpenMP); installing always installs the whole list.
 set -eu
-install=0 cluster=0
+install=0 cluster=0 fuzz=0
 for arg in "$@"; do
     case "$arg" in
     --install) install=1 ;;
     --cluster) cluster=1 ;;
-    *) echo "usage: tools/deps.sh [--install] [--cluster]" >&2; exit 2 ;;
+    --fuzz) fuzz=1 ;;
+    *) echo "usage: tools/deps.sh [--install] [--cluster] [--fuzz]" >&2; exit 2 ;;
     esac
 done
 here=$(cd "$(dirname "$0")" && pwd)
@@ -26,6 +28,17 @@ missing() {
         command -v "${MPICC:-mpicc}" >/dev/null 2>&1 || echo mpicc
         "$PKG_CONFIG" --exists hdf5-openmpi || echo hdf5-openmpi
         PATH="$PATH:/usr/sbin" command -v slurmctld >/dev/null 2>&1 || echo slurm
+    fi
+    if [ "$fuzz" = 1 ]; then # the fuzz targets (make fuzz, make test-fuzz)
+        cc=${FUZZ_CC:-clang-14}
+        if command -v "$cc" >/dev/null 2>&1; then
+            # -print-file-name echoes a bare name when the file is not there
+            for lib in "libclang_rt.fuzzer-$(uname -m).a" include/omp.h; do
+                case $("$cc" -print-file-name="$lib") in /*) ;; *) echo "$lib" ;; esac
+            done
+        else
+            echo "$cc"
+        fi
     fi
     [ -f /usr/include/Random123/philox.h ] || [ -n "${RANDOM123_CFLAGS:-}" ] || echo Random123
     /usr/bin/python3 -c 'import h5py, numpy, pytest, xarray, netCDF4' 2>/dev/null || echo python3-h5py/numpy/pytest/xarray/netcdf4
@@ -53,7 +66,9 @@ branchsim needs (missing: $gaps):
   Random123 headers (Random123/philox.h), cmocka (pkg-config cmocka),
   Python 3 with h5py, numpy, matplotlib and pytest at /usr/bin/python3;
   for the cluster build and its tests: OpenMPI (mpicc, mpirun), parallel HDF5
-  (pkg-config hdf5-openmpi), SLURM (slurmctld, slurmd, sbatch) and munge.
+  (pkg-config hdf5-openmpi), SLURM (slurmctld, slurmd, sbatch) and munge;
+  for the fuzz targets: clang (FUZZ_CC, default clang-14) with its libFuzzer
+  runtime and OpenMP (libomp).
 Install them with your package manager, or point the Makefile at them:
   make GSL_CFLAGS=... GSL_LIBS=... HDF5_CFLAGS=... HDF5_LIBS=... RANDOM123_CFLAGS=-I...
 MSG
