@@ -45,7 +45,8 @@ BENCH_BINS = $(BUILD)/tests/bench/bench_mmc $(BUILD)/tests/bench/bench_rng
 # Keep test and bench objects between runs.
 .SECONDARY:
 
-.PHONY: all deps run mpi test test-c test-py test-asan test-mpi bench report install clean
+.PHONY: all deps run mpi test test-c test-py test-asan test-mpi test-fuzz fuzz fuzz-build fuzz-bins bench report \
+        install clean
 
 all: $(BUILD)/branchsim
 
@@ -111,6 +112,53 @@ test: all
 	$(MAKE) test-c test-py
 	$(MAKE) test-mpi
 	$(MAKE) test-asan
+
+# Fuzzing (README.md, "Fuzzing"): libFuzzer targets built with clang under
+# ASan/UBSan in $(FUZZ_BUILD), the core objects there too with coverage
+# instrumentation. Each target's corpus grows in $(FUZZ_BUILD)/corpus/NAME
+# from the committed seeds in tests/fuzz/seeds/NAME (and the shipped
+# scenarios, for load); findings (inputs that crashed, leaked, hung or ran
+# out of memory) go to $(FUZZ_BUILD)/findings.
+FUZZ_CC            ?= clang-14
+FUZZ_BUILD         ?= build/fuzz
+FUZZ_SECONDS       ?= 600
+FUZZ_SMOKE_SECONDS ?= 20
+FUZZ_TARGETS       ?= load describe resume describe_raw
+FUZZ_SMOKE_TARGETS  = load describe resume
+FUZZ_OPTS          ?= -timeout=10 -rss_limit_mb=2048 -malloc_limit_mb=2048 -print_final_stats=1
+FUZZ_DICT_load      = -dict=tests/fuzz/scenario.dict
+FUZZ_DICT_describe  = -dict=tests/fuzz/h5.dict
+FUZZ_DICT_resume    = -dict=tests/fuzz/h5.dict
+FUZZ_SEED_FILES_load = scenarios/*.yaml
+FUZZ_SUPPORT        = $(BUILD)/tests/fuzz/fuzz_common.o $(BUILD)/tests/fuzz/h5build.o
+
+$(BUILD)/tests/fuzz/fuzz_%: $(BUILD)/tests/fuzz/fuzz_%.o $(FUZZ_SUPPORT) $(CORE_OBJ)
+	$(CC) $(ALL_LDFLAGS) -fsanitize=fuzzer $^ $(LIBS) -o $@
+
+fuzz-bins: $(FUZZ_TARGETS:%=$(BUILD)/tests/fuzz/fuzz_%)
+
+$(BUILD)/.deps-fuzz-ok: tools/deps.sh tools/debian-packages.txt
+	@FUZZ_CC=$(FUZZ_CC) tools/deps.sh --install --fuzz
+	@mkdir -p $(@D) && touch $@
+
+# The revision is fixed so that checkpoint seeds match every commit's build.
+fuzz-build: | $(BUILD)/.deps-ok $(BUILD)/.deps-fuzz-ok
+	$(MAKE) BUILD=$(FUZZ_BUILD) CC=$(FUZZ_CC) REVISION=fuzz OPT="-O1 -g -fno-omit-frame-pointer" \
+	    SANITIZE="-fsanitize=fuzzer-no-link,address,undefined -fno-sanitize-recover=all" fuzz-bins
+
+fuzz-run-%: fuzz-build
+	@mkdir -p $(FUZZ_BUILD)/corpus/$* $(FUZZ_BUILD)/findings
+	$(if $(FUZZ_SEED_FILES_$*),cp $(FUZZ_SEED_FILES_$*) $(FUZZ_BUILD)/corpus/$*/)
+	$(FUZZ_BUILD)/tests/fuzz/fuzz_$* $(FUZZ_OPTS) $(FUZZ_DICT_$*) -max_total_time=$(FUZZ_SECONDS) \
+	    -artifact_prefix=$(FUZZ_BUILD)/findings/$*- $(FUZZ_BUILD)/corpus/$* tests/fuzz/seeds/$*
+
+# The long run, every target in turn (make -j N runs N at once):
+# make fuzz [FUZZ_SECONDS=3600] [FUZZ_TARGETS="load describe"]
+fuzz: $(FUZZ_TARGETS:%=fuzz-run-%)
+
+# A smoke run of about a minute in all.
+test-fuzz:
+	$(MAKE) FUZZ_SECONDS=$(FUZZ_SMOKE_SECONDS) $(FUZZ_SMOKE_TARGETS:%=fuzz-run-%)
 
 bench: $(BENCH_BINS) all mpi
 	$(BUILD)/tests/bench/bench_rng

@@ -1,0 +1,48 @@
+#!/bin/sh
+# Regenerates the HDF5-derived seeds of the reader targets (tests/fuzz/seeds/
+# describe, resume, describe_raw) from files that small runs write: the
+# result files of two scenarios and the checkpoint of fuzz_resume's own run.
+# Run from the repository root after `make` and `make fuzz-build`; the seeds
+# of the scenario loader (seeds/load) are YAML files kept by hand.
+set -eu
+BRANCHSIM=${BRANCHSIM:-build/branchsim}
+FUZZ_BUILD=${FUZZ_BUILD:-build/fuzz}
+PYTHON=${PYTHON:-/usr/bin/python3}
+seeds=tests/fuzz/seeds
+ops="$PYTHON tests/fuzz/h5_to_ops.py"
+# Scales, breakdowns and time series are not read by describe: left out.
+skip=point,replication,stat,bin,segment,role,segments,roles,timeseries
+tmp=$(mktemp -d)
+trap 'rm -rf "$tmp"' EXIT
+
+"$BRANCHSIM" run scenarios/mmc.yaml -r 8 -o "$tmp/mmc.h5" --quiet
+"$BRANCHSIM" run scenarios/counters-sweep.yaml -r 8 -o "$tmp/sweep.h5" --quiet
+"$BRANCHSIM" run $seeds/load/sweep-points-text.yaml -r 8 -o "$tmp/text.h5" --quiet
+
+rm -f $seeds/describe/* $seeds/resume/* $seeds/describe_raw/*
+$ops "$tmp/mmc.h5" $seeds/describe/mmc --keep 3 --drop $skip --max-payload 512
+$ops "$tmp/sweep.h5" $seeds/describe/sweep --keep 2 --drop $skip --max-payload 512
+$ops "$tmp/sweep.h5" $seeds/describe/sweep-csv --keep 2 --drop $skip --max-payload 512 --flags 5
+$ops "$tmp/text.h5" $seeds/describe/text-keys --keep 2 --drop $skip --max-payload 512 --metric wait_mean_min
+
+BSFUZZ_WRITE_CHECKPOINT="$tmp/checkpoint.h5" "$FUZZ_BUILD/tests/fuzz/fuzz_resume" 2>/dev/null
+$ops "$tmp/checkpoint.h5" $seeds/resume/checkpoint --max-payload 256
+
+# Raw files for fuzz_describe_raw: each result cut to its root attributes
+# and two metrics, written afresh so that no freed space is left in them.
+for f in mmc sweep text; do
+    $PYTHON - "$tmp/$f.h5" $seeds/describe_raw/$f.h5 <<'PY'
+import sys
+import h5py
+src, dst = sys.argv[1:]
+with h5py.File(src, "r") as a, h5py.File(dst, "w", track_order=True) as b:
+    b.attrs.update({k: v for k, v in a.attrs.items() if k != "scenario_yaml"})
+    for g in ("summary", "compare", "replications", "scenarios"):
+        out = b.create_group(g, track_order=True)
+        out.attrs.update({k: v for k, v in a[g].attrs.items()})
+        for name in list(a[g])[:2]:
+            out.create_dataset(name, data=a[g][name][()] if g != "replications" else a[g][name][:, :2])
+            out[name].attrs.update({k: v for k, v in a[g][name].attrs.items() if k not in ("DIMENSION_LIST", "REFERENCE_LIST")})
+PY
+done
+ls -l $seeds/describe $seeds/resume $seeds/describe_raw
