@@ -8,6 +8,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 
 static yaml_node_t *node_at(struct bs_cfg *cfg, int index)
 {
@@ -49,15 +50,25 @@ int bs_cfg_fail_node(struct bs_cfg *cfg, const yaml_node_t *node, const char *ke
     return st;
 }
 
-int bs_cfg_load(struct bs_cfg *cfg, const char *file, struct bs_error *err)
+/* Reads the whole file into cfg->text. Only regular files and pipes: a
+ * device (/dev/zero, a terminal) could be read forever, and more than
+ * BS_CFG_FILE_MAX bytes is no scenario. */
+static int read_text(struct bs_cfg *cfg, const char *file)
 {
-    memset(cfg, 0, sizeof *cfg);
-    cfg->err = err;
-    snprintf(cfg->file, sizeof cfg->file, "%s", file);
+    struct bs_error *err = cfg->err;
+    struct stat st;
+    if (stat(file, &st) != 0)
+        return bs_error_set(err, BS_ERR_INPUT, "%s:1:1: scenario: cannot open: %s", file, strerror(errno));
+    if (S_ISDIR(st.st_mode))
+        return bs_error_set(err, BS_ERR_INPUT, "%s:1:1: scenario: is a directory, not a scenario file", file);
+    if (!S_ISREG(st.st_mode) && !S_ISFIFO(st.st_mode))
+        return bs_error_set(err, BS_ERR_INPUT, "%s:1:1: scenario: not a regular file or a pipe (a device?)", file);
+    if (S_ISREG(st.st_mode) && st.st_size > BS_CFG_FILE_MAX)
+        return bs_error_set(err, BS_ERR_INPUT, "%s:1:1: scenario: %lld bytes; a scenario file holds at most %d MiB",
+                            file, (long long)st.st_size, BS_CFG_FILE_MAX >> 20);
     FILE *f = fopen(file, "rb");
     if (!f)
-        return bs_error_set(err, BS_ERR_INPUT, "%s:1:1: scenario: cannot open: %s", file,
-                            strerror(errno));
+        return bs_error_set(err, BS_ERR_INPUT, "%s:1:1: scenario: cannot open: %s", file, strerror(errno));
     size_t cap = 4096, len = 0;
     char *buf = malloc(cap);
     for (;;) {
@@ -66,7 +77,7 @@ int bs_cfg_load(struct bs_cfg *cfg, const char *file, struct bs_error *err)
             return bs_error_set(err, BS_ERR_RUN, "%s: out of memory", file);
         }
         len += fread(buf + len, 1, cap - len - 1, f);
-        if (len < cap - 1)
+        if (len < cap - 1 || len > BS_CFG_FILE_MAX)
             break;
         cap *= 2;
         char *bigger = realloc(buf, cap);
@@ -76,15 +87,30 @@ int bs_cfg_load(struct bs_cfg *cfg, const char *file, struct bs_error *err)
     }
     int read_failed = ferror(f);
     fclose(f);
-    if (read_failed) {
-        free(buf);
-        return bs_error_set(err, BS_ERR_INPUT, "%s:1:1: scenario: cannot read", file);
-    }
-    buf[len] = '\0';
     cfg->text = buf;
+    buf[len] = '\0';
     cfg->text_len = len;
+    if (read_failed)
+        return bs_error_set(err, BS_ERR_INPUT, "%s:1:1: scenario: cannot read: %s", file, strerror(errno));
+    if (len > BS_CFG_FILE_MAX) /* a pipe that went on */
+        return bs_error_set(err, BS_ERR_INPUT, "%s:1:1: scenario: more than %d MiB; a scenario file holds at most that",
+                            file, BS_CFG_FILE_MAX >> 20);
     if (memchr(buf, '\0', len))
         return bs_error_set(err, BS_ERR_INPUT, "%s:1:1: scenario: not a YAML text file", file);
+    return 0;
+}
+
+int bs_cfg_load(struct bs_cfg *cfg, const char *file, struct bs_error *err)
+{
+    memset(cfg, 0, sizeof *cfg);
+    cfg->err = err;
+    snprintf(cfg->file, sizeof cfg->file, "%s", file);
+    if (read_text(cfg, file))
+        return err->status;
+    const char *buf = cfg->text;
+    size_t len = cfg->text_len;
+    if (bs_cfg_scan(cfg))
+        return err->status;
 
     yaml_parser_t parser;
     if (!yaml_parser_initialize(&parser))
@@ -285,7 +311,7 @@ int bs_cfg_number(struct bs_cfg *cfg, const char *key, double lo, double hi,
     char *end;
     errno = 0;
     double v = strtod(s, &end);
-    if (end == s || *end != '\0' || errno == ERANGE || !isfinite(v) ||
+    if (end == s || *end != '\0' || errno == ERANGE || !isfinite(v) || strpbrk(s, "xX") /* hex */ ||
         n->data.scalar.style != YAML_PLAIN_SCALAR_STYLE)
         return bs_cfg_fail_node(cfg, n, key, "expected a number in [%g, %g], got '%s'", lo, hi, s);
     if (v < lo || v > hi)
@@ -420,7 +446,7 @@ long bs_cfg_map_keys(struct bs_cfg *cfg, const char *key, const char **keys_out,
 
 static int check_node(struct bs_cfg *cfg, yaml_node_t *n, char *path, size_t path_len, int depth)
 {
-    if (depth > 64)
+    if (depth > BS_CFG_DEPTH_MAX)
         return bs_cfg_fail_node(cfg, n, path, "nested too deeply");
     if (n->type == YAML_MAPPING_NODE) {
         for (yaml_node_pair_t *p = n->data.mapping.pairs.start; p < n->data.mapping.pairs.top; p++) {
@@ -458,19 +484,24 @@ static int check_node(struct bs_cfg *cfg, yaml_node_t *n, char *path, size_t pat
     return 0;
 }
 
-void bs_cfg_mark_used(struct bs_cfg *cfg, const yaml_node_t *n)
+static void mark_used(struct bs_cfg *cfg, const yaml_node_t *n, int depth)
 {
-    if (!n)
+    if (!n || depth > BS_CFG_DEPTH_MAX)
         return;
     if (n->type == YAML_MAPPING_NODE) {
         for (yaml_node_pair_t *p = n->data.mapping.pairs.start; p < n->data.mapping.pairs.top; p++) {
             cfg->used[p->key] = 1;
-            bs_cfg_mark_used(cfg, node_at(cfg, p->value));
+            mark_used(cfg, node_at(cfg, p->value), depth + 1);
         }
     } else if (n->type == YAML_SEQUENCE_NODE) {
         for (yaml_node_item_t *it = n->data.sequence.items.start; it < n->data.sequence.items.top; it++)
-            bs_cfg_mark_used(cfg, node_at(cfg, *it));
+            mark_used(cfg, node_at(cfg, *it), depth + 1);
     }
+}
+
+void bs_cfg_mark_used(struct bs_cfg *cfg, const yaml_node_t *n)
+{
+    mark_used(cfg, n, 0);
 }
 
 int bs_cfg_check_unknown(struct bs_cfg *cfg)
@@ -479,38 +510,50 @@ int bs_cfg_check_unknown(struct bs_cfg *cfg)
     return check_node(cfg, yaml_document_get_root_node(&cfg->doc), path, 0, 0);
 }
 
+/* Renders into out[*len..cap) and stops once it is full, so the work is
+ * bounded by cap (and the nesting), however large the value. */
+static void render_into(struct bs_cfg *cfg, const yaml_node_t *n, char *out, size_t cap, size_t *len)
+{
+#define PUT(text)                                                        \
+    do {                                                                 \
+        int w_ = snprintf(out + *len, cap - *len, "%s", text);           \
+        *len += w_ > 0 ? (size_t)w_ : 0;                                 \
+        if (*len >= cap - 1) {                                           \
+            *len = cap - 1;                                              \
+            return;                                                      \
+        }                                                                \
+    } while (0)
+    if (!n || *len >= cap - 1)
+        return;
+    if (n->type == YAML_SCALAR_NODE) {
+        PUT((const char *)n->data.scalar.value);
+    } else if (n->type == YAML_SEQUENCE_NODE) {
+        PUT("[");
+        for (yaml_node_item_t *it = n->data.sequence.items.start; it < n->data.sequence.items.top; it++) {
+            if (it != n->data.sequence.items.start)
+                PUT(", ");
+            render_into(cfg, node_at(cfg, *it), out, cap, len);
+        }
+        PUT("]");
+    } else if (n->type == YAML_MAPPING_NODE) {
+        PUT("{");
+        for (yaml_node_pair_t *p = n->data.mapping.pairs.start; p < n->data.mapping.pairs.top; p++) {
+            if (p != n->data.mapping.pairs.start)
+                PUT(", ");
+            render_into(cfg, node_at(cfg, p->key), out, cap, len);
+            PUT(": ");
+            render_into(cfg, node_at(cfg, p->value), out, cap, len);
+        }
+        PUT("}");
+    }
+#undef PUT
+}
+
 void bs_cfg_render(struct bs_cfg *cfg, const yaml_node_t *n, char *out, size_t cap)
 {
     size_t len = 0;
     if (cap == 0)
         return;
     out[0] = '\0';
-#define PUT(...)                                                         \
-    do {                                                                 \
-        if (len < cap) {                                                 \
-            int w_ = snprintf(out + len, cap - len, __VA_ARGS__);        \
-            len += w_ > 0 ? (size_t)w_ : 0;                              \
-        }                                                                \
-    } while (0)
-    if (n->type == YAML_SCALAR_NODE) {
-        PUT("%s", (const char *)n->data.scalar.value);
-    } else if (n->type == YAML_SEQUENCE_NODE) {
-        PUT("[");
-        for (yaml_node_item_t *it = n->data.sequence.items.start; it < n->data.sequence.items.top; it++) {
-            char sub[256];
-            bs_cfg_render(cfg, node_at(cfg, *it), sub, sizeof sub);
-            PUT("%s%s", it == n->data.sequence.items.start ? "" : ", ", sub);
-        }
-        PUT("]");
-    } else if (n->type == YAML_MAPPING_NODE) {
-        PUT("{");
-        for (yaml_node_pair_t *p = n->data.mapping.pairs.start; p < n->data.mapping.pairs.top; p++) {
-            char k[128], v[256];
-            bs_cfg_render(cfg, node_at(cfg, p->key), k, sizeof k);
-            bs_cfg_render(cfg, node_at(cfg, p->value), v, sizeof v);
-            PUT("%s%s: %s", p == n->data.mapping.pairs.start ? "" : ", ", k, v);
-        }
-        PUT("}");
-    }
-#undef PUT
+    render_into(cfg, n, out, cap, &len);
 }

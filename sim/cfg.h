@@ -15,6 +15,12 @@
 
 #define BS_CFG_PATH_MAX 256
 #define BS_CFG_OVERRIDES_MAX 16
+/* Limits that keep reading a file cheap whatever it holds: its size, the
+ * nesting of collections, and its values with every alias expanded (so an
+ * alias "bomb" is refused before anything walks it). */
+#define BS_CFG_FILE_MAX (16 << 20)
+#define BS_CFG_DEPTH_MAX 64
+#define BS_CFG_NODES_MAX 10000000
 
 struct bs_cfg_override {
     char key[BS_CFG_PATH_MAX];
@@ -38,6 +44,9 @@ struct bs_cfg {
 /* Reads and parses `file`; errors go to *err, which cfg keeps for later calls. */
 int bs_cfg_load(struct bs_cfg *cfg, const char *file, struct bs_error *err);
 void bs_cfg_fini(struct bs_cfg *cfg);
+/* The pass over cfg->text before it is loaded: refuses nesting, alias
+ * expansion or cycles past the limits above, and tags (cfg_scan.c). */
+int bs_cfg_scan(struct bs_cfg *cfg);
 
 /* The node at key (overrides first), or NULL when absent. Marks keys used. */
 yaml_node_t *bs_cfg_node(struct bs_cfg *cfg, const char *key);

@@ -442,6 +442,83 @@ static void scenario_errors_name_line_column_and_key(void **state)
     expect_error(MMC_BASE "day: {open: \"25:00\"}\n", "day.open: expected a time");
 }
 
+/* Text built by the tests below: free it. */
+static char *repeat_text(const char *head, const char *unit, size_t n, const char *tail)
+{
+    size_t len = strlen(head) + n * strlen(unit) + strlen(tail) + 1;
+    char *text = malloc(len);
+    assert_non_null(text);
+    strcpy(text, head);
+    char *end = text + strlen(head);
+    for (size_t i = 0; i < n; i++, end += strlen(unit))
+        memcpy(end, unit, strlen(unit));
+    strcpy(end, tail);
+    return text;
+}
+
+static void alias_cycles_are_refused_where_the_alias_is(void **state)
+{
+    (void)state;
+    /* Each used to recurse until the stack overflowed. */
+    expect_error(MMC_BASE "sweep: {name: [&x [*x]]}\n", ":8:20: scenario: the alias *x is inside the node it names");
+    expect_error(MMC_BASE "balking: &x {threshold: 1, loop: *x}\nsweep: {balking: [*x]}\n",
+                 ":8:34: scenario: the alias *x is inside");
+    expect_error(MMC_BASE "sweep:\n  counters.0.count: [1, 2]\n  baseline: &b {counters.0.count: *b}\n",
+                 ":10:35: scenario: the alias *b is inside");
+    /* An alias of a finished node is fine. */
+    struct bs_error err;
+    struct bs_loaded ld;
+    int st = load_text(MMC_BASE "sweep: {counters.0.count: &v [1, 2]}\nbaseline_copy: *v\n", &err, &ld, NULL);
+    assert_int_equal(st, BS_ERR_INPUT);
+    assert_non_null(strstr(err.msg, ":9:1: baseline_copy: unknown key"));
+    bs_load_fini(&ld);
+}
+
+static void alias_bombs_and_deep_nesting_are_refused_quickly(void **state)
+{
+    (void)state;
+    /* Ten aliases of ten aliases ... : 10^12 values from a 700-byte file. */
+    char text[4096] = MMC_BASE "a0: &a0 [x, x, x, x, x, x, x, x, x, x]\n";
+    for (int i = 1; i < 12; i++) {
+        size_t len = strlen(text);
+        snprintf(text + len, sizeof text - len, "a%d: &a%d [", i, i);
+        for (int j = 0; j < 10; j++) {
+            len = strlen(text);
+            snprintf(text + len, sizeof text - len, "%s*a%d", j ? ", " : "", i - 1);
+        }
+        strcat(text, "]\n");
+    }
+    strcat(text, "sweep: {name: [*a11]}\n");
+    expect_error(text, ":14:45: scenario: this alias makes it more than 10000000 values");
+    /* libyaml's scanner is quadratic in nesting: 300 000 levels took minutes. */
+    char *deep = repeat_text(MMC_BASE "x: ", "[", 300000, "\n");
+    expect_error(deep, ":8:67: scenario: nested more than 64 levels deep");
+    free(deep);
+    deep = repeat_text(MMC_BASE "x:\n", "- ", 100000, "1\n");
+    expect_error(deep, ":9:127: scenario: nested more than 64 levels deep");
+    free(deep);
+    /* An alias can nest too: a 40-deep anchor used 40 deep. */
+    char *anchor = repeat_text(MMC_BASE "a: &d ", "[", 40, "");
+    char *both = repeat_text(anchor, "]", 40, "\nb: ");
+    free(anchor);
+    char *nested = repeat_text(both, "[", 40, "*d");
+    char *closed = repeat_text(nested, "]", 40, "\n");
+    expect_error(closed, ":9:44: scenario: this alias nests the document more than 64 levels deep");
+    free(both);
+    free(nested);
+    free(closed);
+}
+
+static void tags_and_duplicates(void **state)
+{
+    (void)state;
+    expect_error(MMC_BASE "x: !!python/object:os.system [ls]\n",
+                 ":8:4: scenario: the tag tag:yaml.org,2002:python/object:os.system is not used");
+    expect_error("name: !!binary aGVsbG8=\n", ":1:7: scenario: the tag tag:yaml.org,2002:binary");
+    expect_error(MMC_BASE "day:\n  hours: 8\n  open: \"08:00\"\n  hours: 9\n",
+                 ":11:3: day.hours: duplicate key (first given on line 9)");
+}
+
 static void sweep_grid_points_last_key_fastest(void **state)
 {
     (void)state;
@@ -510,6 +587,9 @@ int main(void)
         cmocka_unit_test(summary_mean_sd_and_t_interval),
         cmocka_unit_test(scenario_errors_name_line_column_and_key),
         cmocka_unit_test(sweep_grid_points_last_key_fastest),
+        cmocka_unit_test(alias_cycles_are_refused_where_the_alias_is),
+        cmocka_unit_test(alias_bombs_and_deep_nesting_are_refused_quickly),
+        cmocka_unit_test(tags_and_duplicates),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -1,0 +1,149 @@
+"""Hostile and careless scenario files: `check` and `run` never crash, hang
+or exhaust memory on them; each is refused with exit 2, file:line:column,
+the key and what is allowed, and leaves nothing behind (issue 12)."""
+import os
+import subprocess
+import time
+
+import pytest
+
+from conftest import branchsim_path
+
+BASE = """\
+name: t
+demand: {customers_per_day: 10}
+transactions:
+  - {name: a, share: 1, service_min: {dist: exponential, mean: 2}}
+counters:
+  - {role: general, count: 2}
+"""
+
+
+def refuse(branchsim, tmp_path, text, where, timeout=20):
+    """check and run both exit 2 with where in the message, quickly, and
+    write nothing. Returns the message."""
+    scenario = tmp_path / "s.yaml"
+    if isinstance(text, bytes):
+        scenario.write_bytes(text)
+    else:
+        scenario.write_text(text)
+    before = sorted(os.listdir(tmp_path))
+    started = time.monotonic()
+    c = branchsim("check", scenario, timeout=timeout)
+    r = branchsim("run", scenario, "-o", tmp_path / "out.h5", "-q", timeout=timeout)
+    assert time.monotonic() - started < timeout
+    assert c.returncode == 2, (c.returncode, c.stderr[:500])
+    assert r.returncode == 2, (r.returncode, r.stderr[:500])
+    assert c.stderr == r.stderr
+    assert where in c.stderr, c.stderr[:500]
+    assert c.stderr.startswith(f"branchsim: {scenario}:")
+    assert c.stderr.count("\n") == 1 and len(c.stderr) < 1200
+    assert sorted(os.listdir(tmp_path)) == before
+    return c.stderr
+
+
+def lol(levels=12):
+    lines = ["a0: &a0 [x, x, x, x, x, x, x, x, x, x]"]
+    for i in range(1, levels):
+        lines.append(f"a{i}: &a{i} [" + ", ".join([f"*a{i - 1}"] * 10) + "]")
+    return "\n".join(lines) + "\n"
+
+
+HOSTILE = [
+    ("cycle_in_sweep_values", BASE + "sweep: {name: [&x [*x]]}\n",
+     ":7:20: scenario: the alias *x is inside the node it names"),
+    ("cycle_in_swept_mapping", BASE + "balking: &x {threshold: 1, loop: *x}\nsweep: {balking: [*x]}\n",
+     ":7:34: scenario: the alias *x is inside the node it names"),
+    ("cycle_in_baseline", BASE + "sweep:\n  counters.0.count: [1, 2]\n  baseline: &b {counters.0.count: *b}\n",
+     ":9:35: scenario: the alias *b is inside the node it names"),
+    ("billion_laughs", "sweep: {name: [*a11]}\n" + lol() + BASE,
+     "scenario: this alias makes it more than 10000000 values with aliases expanded"),
+    ("deep_flow_lists", BASE + "x: " + "[" * 300000 + "]" * 300000 + "\n",
+     ":7:67: scenario: nested more than 64 levels deep"),
+    ("deep_block_lists", BASE + "x:\n" + "- " * 200000 + "1\n",
+     ":8:127: scenario: nested more than 64 levels deep"),
+    ("python_object_tag", BASE + "name: !!python/object/apply:os.system [ls]\n",
+     "the tag tag:yaml.org,2002:python/object/apply:os.system is not used in scenario files"),
+    ("million_element_profile", BASE + "demand: {profile: [" + ", ".join(["1"] * 1000000) + "]}\n",
+     ":7:1: demand: duplicate key (first given on line 2)"),
+    ("million_profile_weights", BASE.replace("demand: {customers_per_day: 10}",
+                                             "demand: {customers_per_day: 10, profile: [" +
+                                             ", ".join(["1"] * 1000000) + "]}"),
+     "demand.profile: at most 288 blocks"),
+    ("key_of_100k_characters", BASE + "? " + "k" * 100000 + "\n: 1\n", ":7:3: kkkkkkkk"),
+    ("simple_key_of_2k_characters", BASE + "k" * 2000 + ": 1\n", ":7:2001: scenario: YAML syntax error"),
+    ("value_of_100k_characters", BASE.replace("name: t", "name: " + "n" * 100000),
+     ":1:7: name: at most 95 characters"),
+    ("non_utf8", BASE.encode() + b"x: \xff\xfe\n", ":7:4: scenario: YAML syntax error"),
+]
+
+
+@pytest.mark.parametrize("case", HOSTILE, ids=[c[0] for c in HOSTILE])
+def test_hostile_scenario_is_refused_quickly_and_located(branchsim, tmp_path, case):
+    _, text, where = case
+    refuse(branchsim, tmp_path, text, where)
+
+
+NUMBERS = ["demand.customers_per_day", "counters.0.count", "transactions.0.service_min.mean"]
+
+
+@pytest.mark.parametrize("value", [".nan", ".inf", "-.inf", "nan", "inf", "1e400", "-1e400",
+                                   "99999999999999999999999", "0x10", "'5'"])
+@pytest.mark.parametrize("key", NUMBERS)
+def test_numbers_that_are_not_finite_or_plain_are_refused(branchsim, tmp_path, key, value):
+    section, rest = key.split(".", 1)
+    text = BASE
+    if key == "demand.customers_per_day":
+        text = text.replace("customers_per_day: 10", f"customers_per_day: {value}")
+    elif key == "counters.0.count":
+        text = text.replace("count: 2", f"count: {value}")
+    else:
+        text = text.replace("mean: 2", f"mean: {value}")
+    refuse(branchsim, tmp_path, text, f": {key}: ")
+
+
+def test_a_bom_is_read_as_utf8(branchsim, tmp_path):
+    scenario = tmp_path / "bom.yaml"
+    scenario.write_bytes(b"\xef\xbb\xbf" + BASE.encode())
+    c = branchsim("check", scenario)
+    assert c.returncode == 0, c.stderr
+
+
+def test_device_is_refused_without_reading_it(branchsim):
+    started = time.monotonic()
+    c = branchsim("check", "/dev/zero", timeout=20)
+    assert c.returncode == 2
+    assert c.stderr == "branchsim: /dev/zero:1:1: scenario: not a regular file or a pipe (a device?)\n"
+    assert time.monotonic() - started < 10
+
+
+def test_directory_is_refused(branchsim, tmp_path):
+    c = branchsim("check", tmp_path)
+    assert c.returncode == 2
+    assert f"{tmp_path}:1:1: scenario: is a directory" in c.stderr
+
+
+def test_file_over_16_mib_is_refused_before_reading(branchsim, tmp_path):
+    scenario = tmp_path / "big.yaml"
+    with open(scenario, "w") as f:
+        f.write(BASE)
+        f.truncate(16 * 1024 * 1024 + 1)  # sparse: costs no disk
+    c = branchsim("check", scenario)
+    assert c.returncode == 2
+    assert "16777217 bytes; a scenario file holds at most 16 MiB" in c.stderr
+
+
+def test_pipe_is_read_and_an_endless_one_refused(tmp_path):
+    exe = str(branchsim_path())
+    ok = subprocess.run([exe, "check", "/dev/stdin"], input=BASE, capture_output=True, text=True, timeout=20)
+    assert ok.returncode == 0, ok.stderr
+    assert "scenario 't' is valid" in ok.stdout
+    endless = subprocess.Popen(["yes", "# comment"], stdout=subprocess.PIPE)
+    try:
+        r = subprocess.run([exe, "check", "/dev/stdin"], stdin=endless.stdout, capture_output=True, text=True,
+                           timeout=30)
+    finally:
+        endless.kill()
+        endless.wait()
+    assert r.returncode == 2
+    assert "more than 16 MiB" in r.stderr
