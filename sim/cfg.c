@@ -2,6 +2,8 @@
  * file:line:column error reports. Config work only: never on a hot path. */
 #include "cfg.h"
 
+#include "text.h"
+
 #include <errno.h>
 #include <math.h>
 #include <stdarg.h>
@@ -13,6 +15,11 @@
 static yaml_node_t *node_at(struct bs_cfg *cfg, int index)
 {
     return yaml_document_get_node(&cfg->doc, index);
+}
+
+static int node_index(struct bs_cfg *cfg, const yaml_node_t *n)
+{
+    return (int)(n - cfg->doc.nodes.start) + 1;
 }
 
 static void offset_to_line_col(const char *text, size_t offset, size_t *line, size_t *col)
@@ -164,6 +171,7 @@ void bs_cfg_fini(struct bs_cfg *cfg)
         yaml_document_delete(&cfg->doc);
     free(cfg->used);
     free(cfg->text);
+    bs_cfg_asked_free(cfg);
     cfg->has_doc = 0;
     cfg->used = NULL;
     cfg->text = NULL;
@@ -233,6 +241,7 @@ static yaml_node_t *walk(struct bs_cfg *cfg, const char *key, int deepest_presen
         size_t prefix_len = (size_t)(seg - key) + seglen;
         yaml_node_t *next = override_for(cfg, key, prefix_len);
         if (!next && n->type == YAML_MAPPING_NODE) {
+            bs_cfg_asked_add(cfg, node_index(cfg, n), seg, seglen);
             for (yaml_node_pair_t *p = n->data.mapping.pairs.start; p < n->data.mapping.pairs.top; p++) {
                 yaml_node_t *k = node_at(cfg, p->key);
                 if (k && k->type == YAML_SCALAR_NODE && k->data.scalar.length == seglen &&
@@ -444,38 +453,149 @@ long bs_cfg_map_keys(struct bs_cfg *cfg, const char *key, const char **keys_out,
     return count;
 }
 
+static const char *key_name(struct bs_cfg *cfg, int key)
+{
+    yaml_node_t *k = node_at(cfg, key);
+    return k && k->type == YAML_SCALAR_NODE ? (const char *)k->data.scalar.value : NULL;
+}
+
+static int has_key(struct bs_cfg *cfg, const yaml_node_t *map, const char *name)
+{
+    for (yaml_node_pair_t *p = map->data.mapping.pairs.start; p < map->data.mapping.pairs.top; p++) {
+        const char *k = key_name(cfg, p->key);
+        if (k && strcmp(k, name) == 0)
+            return 1;
+    }
+    return 0;
+}
+
+#define HINT_NAMES_MAX 64
+
+/* The asked name nearest to name among those map lacks (or, with
+ * given_too, any), or NULL. */
+static const char *near_asked(struct bs_cfg *cfg, const yaml_node_t *map, const char *name, int given_too)
+{
+    const char *asked[HINT_NAMES_MAX], *absent[HINT_NAMES_MAX];
+    size_t n = bs_cfg_asked_at(cfg, node_index(cfg, map), asked, HINT_NAMES_MAX), m = 0;
+    for (size_t i = 0; i < n; i++)
+        if (!has_key(cfg, map, asked[i]))
+            absent[m++] = asked[i];
+    const char *near = bs_text_nearest(name, absent, m);
+    return near || !given_too ? near : bs_text_nearest(name, asked, n);
+}
+
+/* What to say after "unknown key" for name in map. */
+static void hint_unknown(struct bs_cfg *cfg, const yaml_node_t *map, const char *name, char *out, size_t cap)
+{
+    if (strcmp(name, "<<") == 0) {
+        snprintf(out, cap, ": YAML merge keys (<<) are not supported; write the keys out");
+        return;
+    }
+    const char *near = near_asked(cfg, map, name, 1);
+    if (near) {
+        snprintf(out, cap, "; did you mean %s?", near);
+        return;
+    }
+    const char *asked[HINT_NAMES_MAX];
+    size_t n = bs_cfg_asked_at(cfg, node_index(cfg, map), asked, HINT_NAMES_MAX), len = 0;
+    if (n == 0) {
+        snprintf(out, cap, " (check its spelling and section in scenarios/README.md)");
+        return;
+    }
+    for (size_t i = 0; i < n && len < cap; i++) {
+        int w = snprintf(out + len, cap - len, "%s%s", i ? ", " : "; the keys here are ", asked[i]);
+        len += w > 0 ? (size_t)w : 0;
+    }
+    if (len < cap)
+        snprintf(out + len, cap - len, " (scenarios/README.md)");
+}
+
+struct key_ref {
+    const char *name;
+    size_t pair;
+};
+
+static int key_ref_cmp(const void *a, const void *b)
+{
+    const struct key_ref *x = a, *y = b;
+    int c = strcmp(x->name, y->name);
+    return c ? c : (x->pair > y->pair) - (x->pair < y->pair);
+}
+
+/* For each pair of map, the pair that first gave its key, or -1: sorting
+ * keeps this O(k log k) for a mapping of many keys. 0, or -1 out of memory. */
+static int find_duplicates(struct bs_cfg *cfg, const yaml_node_t *map, long *first)
+{
+    size_t k = (size_t)(map->data.mapping.pairs.top - map->data.mapping.pairs.start), n = 0;
+    struct key_ref *refs = malloc((k + 1) * sizeof *refs);
+    if (!refs)
+        return -1;
+    for (size_t i = 0; i < k; i++) {
+        first[i] = -1;
+        const char *name = key_name(cfg, map->data.mapping.pairs.start[i].key);
+        if (name)
+            refs[n++] = (struct key_ref){name, i};
+    }
+    qsort(refs, n, sizeof *refs, key_ref_cmp);
+    for (size_t i = 1; i < n; i++)
+        if (strcmp(refs[i].name, refs[i - 1].name) == 0)
+            first[refs[i].pair] = first[refs[i - 1].pair] >= 0 ? first[refs[i - 1].pair] : (long)refs[i - 1].pair;
+    free(refs);
+    return 0;
+}
+
+/* Appends a segment to the dotted path (cut at BS_CFG_PATH_MAX); its new length. */
+static size_t path_push(char *path, size_t path_len, const char *seg)
+{
+    int w = snprintf(path + path_len, BS_CFG_PATH_MAX - path_len, "%s%s", path_len ? "." : "", seg);
+    size_t len = path_len + (size_t)(w > 0 ? w : 0);
+    return len >= BS_CFG_PATH_MAX ? BS_CFG_PATH_MAX - 1 : len;
+}
+
+static int check_node(struct bs_cfg *cfg, yaml_node_t *n, char *path, size_t path_len, int depth);
+
+static int check_pairs(struct bs_cfg *cfg, yaml_node_t *n, char *path, size_t path_len, int depth)
+{
+    size_t k = (size_t)(n->data.mapping.pairs.top - n->data.mapping.pairs.start);
+    long *first = malloc((k + 1) * sizeof *first);
+    if (!first || find_duplicates(cfg, n, first)) {
+        free(first);
+        return bs_error_set(cfg->err, BS_ERR_RUN, "out of memory checking %s", cfg->file);
+    }
+    int st = 0;
+    for (size_t i = 0; !st && i < k; i++) {
+        yaml_node_pair_t *p = &n->data.mapping.pairs.start[i];
+        yaml_node_t *key = node_at(cfg, p->key);
+        const char *name = key_name(cfg, p->key);
+        size_t len = path_push(path, path_len, name ? name : "?");
+        char hint[400];
+        if (first[i] >= 0) {
+            st = bs_cfg_fail_node(cfg, key, path, "duplicate key (first given on line %zu)",
+                                  node_at(cfg, n->data.mapping.pairs.start[first[i]].key)->start_mark.line + 1);
+        } else if (!cfg->used[p->key]) {
+            hint_unknown(cfg, n, name ? name : "", hint, sizeof hint);
+            st = bs_cfg_fail_node(cfg, key, path, "unknown key%s", hint);
+        } else {
+            st = check_node(cfg, node_at(cfg, p->value), path, len, depth + 1);
+        }
+        path[path_len] = '\0';
+    }
+    free(first);
+    return st;
+}
+
 static int check_node(struct bs_cfg *cfg, yaml_node_t *n, char *path, size_t path_len, int depth)
 {
     if (depth > BS_CFG_DEPTH_MAX)
         return bs_cfg_fail_node(cfg, n, path, "nested too deeply");
-    if (n->type == YAML_MAPPING_NODE) {
-        for (yaml_node_pair_t *p = n->data.mapping.pairs.start; p < n->data.mapping.pairs.top; p++) {
-            yaml_node_t *k = node_at(cfg, p->key);
-            const char *name = k && k->type == YAML_SCALAR_NODE ? (const char *)k->data.scalar.value : "?";
-            int w = snprintf(path + path_len, BS_CFG_PATH_MAX - path_len, "%s%s", path_len ? "." : "", name);
-            size_t len = path_len + (size_t)(w > 0 ? w : 0);
-            if (len >= BS_CFG_PATH_MAX)
-                len = BS_CFG_PATH_MAX - 1;
-            for (yaml_node_pair_t *q = n->data.mapping.pairs.start; q < p; q++) {
-                yaml_node_t *other = node_at(cfg, q->key);
-                if (k && other && k->type == YAML_SCALAR_NODE && other->type == YAML_SCALAR_NODE &&
-                    strcmp((const char *)k->data.scalar.value, (const char *)other->data.scalar.value) == 0)
-                    return bs_cfg_fail_node(cfg, k, path, "duplicate key (first given on line %zu)",
-                                            other->start_mark.line + 1);
-            }
-            if (!cfg->used[p->key])
-                return bs_cfg_fail_node(cfg, k, path, "unknown key (check its spelling and section in scenarios/README.md)");
-            if (check_node(cfg, node_at(cfg, p->value), path, len, depth + 1))
-                return cfg->err->status;
-            path[path_len] = '\0';
-        }
-    } else if (n->type == YAML_SEQUENCE_NODE) {
+    if (n->type == YAML_MAPPING_NODE)
+        return check_pairs(cfg, n, path, path_len, depth);
+    if (n->type == YAML_SEQUENCE_NODE) {
         long i = 0;
         for (yaml_node_item_t *it = n->data.sequence.items.start; it < n->data.sequence.items.top; it++, i++) {
-            int w = snprintf(path + path_len, BS_CFG_PATH_MAX - path_len, "%s%ld", path_len ? "." : "", i);
-            size_t len = path_len + (size_t)(w > 0 ? w : 0);
-            if (len >= BS_CFG_PATH_MAX)
-                len = BS_CFG_PATH_MAX - 1;
+            char seg[24];
+            snprintf(seg, sizeof seg, "%ld", i);
+            size_t len = path_push(path, path_len, seg);
             if (check_node(cfg, node_at(cfg, *it), path, len, depth + 1))
                 return cfg->err->status;
             path[path_len] = '\0';
@@ -508,6 +628,88 @@ int bs_cfg_check_unknown(struct bs_cfg *cfg)
 {
     char path[BS_CFG_PATH_MAX] = "";
     return check_node(cfg, yaml_document_get_root_node(&cfg->doc), path, 0, 0);
+}
+
+/* The first key that nobody read and that is a near miss of a name asked
+ * for in its mapping and not given there; only below keys that were read. */
+static int find_misspelt(struct bs_cfg *cfg, yaml_node_t *n, char *path, size_t path_len, int depth)
+{
+    if (!n || depth > BS_CFG_DEPTH_MAX)
+        return 0;
+    if (n->type == YAML_SEQUENCE_NODE) {
+        long i = 0;
+        for (yaml_node_item_t *it = n->data.sequence.items.start; it < n->data.sequence.items.top; it++, i++) {
+            char seg[24];
+            snprintf(seg, sizeof seg, "%ld", i);
+            if (find_misspelt(cfg, node_at(cfg, *it), path, path_push(path, path_len, seg), depth + 1))
+                return cfg->err->status;
+            path[path_len] = '\0';
+        }
+    } else if (n->type == YAML_MAPPING_NODE) {
+        for (yaml_node_pair_t *p = n->data.mapping.pairs.start; p < n->data.mapping.pairs.top; p++) {
+            const char *name = key_name(cfg, p->key);
+            size_t len = path_push(path, path_len, name ? name : "?");
+            const char *near = name && !cfg->used[p->key] ? near_asked(cfg, n, name, 0) : NULL;
+            if (near) {
+                cfg->err->status = BS_OK; /* this explains the failure better */
+                return bs_cfg_fail_node(cfg, node_at(cfg, p->key), path, "unknown key; did you mean %s?", near);
+            }
+            if (cfg->used[p->key] && find_misspelt(cfg, node_at(cfg, p->value), path, len, depth + 1))
+                return cfg->err->status;
+            path[path_len] = '\0';
+        }
+    }
+    return 0;
+}
+
+int bs_cfg_check_misspelt(struct bs_cfg *cfg)
+{
+    char path[BS_CFG_PATH_MAX] = "";
+    return cfg->has_doc ? find_misspelt(cfg, yaml_document_get_root_node(&cfg->doc), path, 0, 0) : 0;
+}
+
+/* The hint for a key naming nothing: the first segment the document lacks,
+ * compared with the names asked for there. */
+void bs_cfg_hint_missing(struct bs_cfg *cfg, const char *key, char *out, size_t cap)
+{
+    out[0] = '\0';
+    yaml_node_t *n = cfg->has_doc ? yaml_document_get_root_node(&cfg->doc) : NULL;
+    const char *seg = key;
+    while (n && *seg) {
+        const char *dot = strchr(seg, '.');
+        size_t seglen = dot ? (size_t)(dot - seg) : strlen(seg), prefix = (size_t)(seg - key);
+        char name[BS_CFG_PATH_MAX];
+        snprintf(name, sizeof name, "%.*s", (int)seglen, seg);
+        yaml_node_t *next = NULL;
+        if (n->type == YAML_MAPPING_NODE) {
+            for (yaml_node_pair_t *p = n->data.mapping.pairs.start; !next && p < n->data.mapping.pairs.top; p++) {
+                const char *k = key_name(cfg, p->key);
+                if (k && strcmp(k, name) == 0)
+                    next = node_at(cfg, p->value);
+            }
+            const char *asked[HINT_NAMES_MAX];
+            size_t n_asked = bs_cfg_asked_at(cfg, node_index(cfg, n), asked, HINT_NAMES_MAX);
+            const char *near = next ? NULL : bs_text_nearest(name, asked, n_asked);
+            for (size_t i = 0; !next && i < n_asked; i++)
+                if (strcmp(asked[i], name) == 0)
+                    near = asked[i];
+            if (near && strcmp(near, name) == 0)
+                snprintf(out, cap, "; the scenario has no %.*s: a sweep replaces values, it adds no sections",
+                         (int)(prefix + seglen), key);
+            else if (near)
+                snprintf(out, cap, "; did you mean %.*s%s%s?", (int)prefix, key, near, dot ? dot : "");
+        } else if (n->type == YAML_SEQUENCE_NODE) {
+            char *end;
+            long i = strtol(name, &end, 10);
+            long count = n->data.sequence.items.top - n->data.sequence.items.start;
+            if (*end == '\0' && end != name && i >= 0 && i < count)
+                next = node_at(cfg, n->data.sequence.items.start[i]);
+            else
+                snprintf(out, cap, "; %.*s has %ld entries, numbered from 0", (int)(prefix ? prefix - 1 : 0), key, count);
+        }
+        n = next;
+        seg = dot ? dot + 1 : seg + seglen;
+    }
 }
 
 /* Renders into out[*len..cap) and stops once it is full, so the work is

@@ -39,6 +39,8 @@ struct bs_cfg {
     struct bs_cfg_override ov[BS_CFG_OVERRIDES_MAX];
     size_t n_ov;
     struct bs_error *err;
+    struct bs_cfg_asked *asked; /* the names looked up in each mapping (cfg_asked.c) */
+    int no_record;              /* set: lookups are not the model's, not recorded */
 };
 
 /* Reads and parses `file`; errors go to *err, which cfg keeps for later calls. */
@@ -83,6 +85,21 @@ int bs_cfg_fail_node(struct bs_cfg *cfg, const yaml_node_t *node, const char *ke
 void bs_cfg_mark_used(struct bs_cfg *cfg, const yaml_node_t *node);
 /* Errors for any mapping key never read (or given twice), in file order. */
 int bs_cfg_check_unknown(struct bs_cfg *cfg);
+
+/* What a mapping may hold: each name looked up in it (cfg_asked.c). */
+void bs_cfg_asked_add(struct bs_cfg *cfg, int node, const char *name, size_t len);
+/* The names asked at node, in the order first asked: count (at most cap). */
+size_t bs_cfg_asked_at(const struct bs_cfg *cfg, int node, const char **out, size_t cap);
+void bs_cfg_asked_free(struct bs_cfg *cfg);
+
+/* Writes a hint for key, which names nothing in the document: "; did you
+ * mean demand.customers_per_day?" or where the path stops ("" if none). */
+void bs_cfg_hint_missing(struct bs_cfg *cfg, const char *key, char *out, size_t cap);
+/* After a failed read of a point: an error for an unknown key that is a
+ * near miss of a key the model asked for and did not find (a misspelling
+ * explains the failure better than the key it made missing). Replaces
+ * the error then and returns its status; 0 when there is none. */
+int bs_cfg_check_misspelt(struct bs_cfg *cfg);
 
 /* Adds a key and a list of plain scalar values to the document (not to its
  * mapping): how a command-line range becomes a sweep. Node indices out. */

@@ -72,7 +72,9 @@ static int load(struct bs_loaded *ld, const char *file, const char *vary_key, co
         sw->n_values[0] = n_values;
         sw->n_keys = 1;
         sw->n_points = n_values;
+        cfg->no_record = 1;
         bs_cfg_mark_used(cfg, bs_cfg_node(cfg, key));
+        cfg->no_record = 0;
     }
     if (bs_sweep_resolve_baseline(cfg, &ld->sweep))
         return err->status;
@@ -87,6 +89,8 @@ static int load(struct bs_loaded *ld, const char *file, const char *vary_key, co
         ld->points[p] = bs_scenario_load(cfg);
         ld->n_points = p + 1;
         if (!ld->points[p] || bs_sweep_check_used(cfg, &ld->sweep)) {
+            if (err->status == BS_ERR_INPUT)
+                bs_cfg_check_misspelt(cfg);
             name_point(ld, p, err);
             return err->status;
         }

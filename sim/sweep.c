@@ -40,14 +40,25 @@ static int add_key(struct bs_cfg *cfg, struct bs_sweep *sw, int key_node, const 
         return bs_cfg_fail_node(cfg, k, name, "cannot be swept (it applies to the whole run)");
     if (sw->n_keys == BS_CFG_OVERRIDES_MAX)
         return bs_cfg_fail_node(cfg, k, "sweep", "at most %d swept keys", BS_CFG_OVERRIDES_MAX);
-    for (size_t j = 0; j < sw->n_keys; j++)
+    size_t len = strlen(name);
+    for (size_t j = 0; j < sw->n_keys; j++) {
+        size_t other = strlen(sw->keys[j]);
         if (strcmp(sw->keys[j], name) == 0)
             return bs_cfg_fail_node(cfg, k, name, "swept twice");
+        /* Which would win, the part's list or its parent's values? Neither. */
+        if ((other < len && strncmp(sw->keys[j], name, other) == 0 && name[other] == '.') ||
+            (len < other && strncmp(sw->keys[j], name, len) == 0 && sw->keys[j][len] == '.'))
+            return bs_cfg_fail_node(cfg, k, name, "swept together with %s, which it %s; sweep one of them",
+                                    sw->keys[j], other < len ? "is part of" : "contains");
+    }
     size_t i = sw->n_keys++;
     strcpy(sw->keys[i], name);
     sw->key_node[i] = key_node;
-    /* The base value a sweep replaces is read by no point: it is not unknown. */
+    /* The base value a sweep replaces is read by no point: it is not unknown.
+     * (Looking it up is not the model asking for it.) */
+    cfg->no_record = 1;
     bs_cfg_mark_used(cfg, bs_cfg_node(cfg, name));
+    cfg->no_record = 0;
     return 0;
 }
 
@@ -255,9 +266,12 @@ int bs_sweep_check_used(struct bs_cfg *cfg, const struct bs_sweep *sw)
         for (size_t i = 0; i < cfg->n_ov; i++)
             if (strcmp(cfg->ov[i].key, sw->keys[k]) == 0)
                 used = cfg->ov[i].used;
-        if (!used)
+        if (!used) {
+            char hint[BS_CFG_PATH_MAX + 100];
+            bs_cfg_hint_missing(cfg, sw->keys[k], hint, sizeof hint);
             return bs_cfg_fail_node(cfg, yaml_document_get_node(&cfg->doc, sw->key_node[k]), sw->keys[k],
-                                    "swept key is not a scenario key that this scenario reads");
+                                    "swept key is not a scenario key that this scenario reads%s", hint);
+        }
     }
     return 0;
 }

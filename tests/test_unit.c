@@ -418,7 +418,7 @@ static void expect_error(const char *text, const char *where_key)
 static void scenario_errors_name_line_column_and_key(void **state)
 {
     (void)state;
-    expect_error(MMC_BASE "demnd: {x: 1}\n", ":8:1: demnd: unknown key");
+    expect_error(MMC_BASE "demnd: {x: 1}\n", ":8:1: demnd: unknown key; did you mean demand?");
     expect_error("name: t\ndemand:\n  customers_per_day: -5\ntransactions: [{service_min: 2}]\n"
                  "counters: [{count: 1}]\n",
                  ":3:22: demand.customers_per_day: must be in");
@@ -509,14 +509,47 @@ static void alias_bombs_and_deep_nesting_are_refused_quickly(void **state)
     free(closed);
 }
 
-static void tags_and_duplicates(void **state)
+static void tags_merge_keys_and_duplicates(void **state)
 {
     (void)state;
     expect_error(MMC_BASE "x: !!python/object:os.system [ls]\n",
                  ":8:4: scenario: the tag tag:yaml.org,2002:python/object:os.system is not used");
     expect_error("name: !!binary aGVsbG8=\n", ":1:7: scenario: the tag tag:yaml.org,2002:binary");
+    expect_error(MMC_BASE "day: &b {hours: 8}\noutput:\n  <<: *b\n", ":10:3: output.<<: unknown key: YAML merge keys");
     expect_error(MMC_BASE "day:\n  hours: 8\n  open: \"08:00\"\n  hours: 9\n",
                  ":11:3: day.hours: duplicate key (first given on line 9)");
+}
+
+static void misspelt_keys_are_named_with_the_nearest_key(void **state)
+{
+    (void)state;
+    /* A misspelt required key: reported as unknown, not as the key it left missing. */
+    expect_error("name: t\ndemnd: {customers_per_day: 10}\ntransactions: [{service_min: 2}]\n"
+                 "counters: [{count: 1}]\n",
+                 ":2:1: demnd: unknown key; did you mean demand?");
+    expect_error("name: t\ndemand: {customers_per_dya: 10}\ntransactions: [{service_min: 2}]\n"
+                 "counters: [{count: 1}]\n",
+                 ":2:10: demand.customers_per_dya: unknown key; did you mean customers_per_day?");
+    expect_error("name: t\ndemand: {customers_per_day: 10}\ntransaktions: [{service_min: 2}]\n"
+                 "counters: [{count: 1}]\n",
+                 ":3:1: transaktions: unknown key; did you mean transactions?");
+    /* Optional keys: found at the end, with the keys the model asked for there. */
+    expect_error(MMC_BASE "balking: {threshold: 2, probablity: 0.5}\n",
+                 ":8:25: balking.probablity: unknown key; did you mean probability?");
+    expect_error(MMC_BASE "sweep: {balking: [{threshold: 1}, {threshold: 1, probablity: 1}]}\nbalking: {threshold: 2}\n",
+                 ":8:50: sweep.balking.1.probablity: unknown key; did you mean probability?");
+    expect_error(MMC_BASE "zzzz: 1\n", ":8:1: zzzz: unknown key; the keys here are name, seed, replications, sweep,");
+    /* Swept keys that name nothing. */
+    expect_error(MMC_BASE "sweep: {demand.customer_per_day: [1, 2]}\n",
+                 ":8:9: demand.customer_per_day: swept key is not a scenario key that this scenario reads; did you "
+                 "mean demand.customers_per_day?");
+    expect_error(MMC_BASE "sweep: {counters.3.count: [1, 2]}\n",
+                 "counters.3.count: swept key is not a scenario key that this scenario reads; counters has 1 "
+                 "entries, numbered from 0");
+    expect_error(MMC_BASE "sweep: {balking.threshold: [1, 2]}\n",
+                 "the scenario has no balking: a sweep replaces values, it adds no sections");
+    expect_error(MMC_BASE "balking: {threshold: 2}\nsweep: {balking: [{threshold: 1}], balking.threshold: [1]}\n",
+                 ":9:36: balking.threshold: swept together with balking, which it is part of");
 }
 
 static void sweep_grid_points_last_key_fastest(void **state)
@@ -589,7 +622,8 @@ int main(void)
         cmocka_unit_test(sweep_grid_points_last_key_fastest),
         cmocka_unit_test(alias_cycles_are_refused_where_the_alias_is),
         cmocka_unit_test(alias_bombs_and_deep_nesting_are_refused_quickly),
-        cmocka_unit_test(tags_and_duplicates),
+        cmocka_unit_test(tags_merge_keys_and_duplicates),
+        cmocka_unit_test(misspelt_keys_are_named_with_the_nearest_key),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
