@@ -134,7 +134,7 @@ static int read_segments(struct bs_cfg *cfg, struct bs_scenario *sc)
         sc->segment_cdf[i] = sum;
     }
     if (fabs(sum - 1.0) > SHARE_SUM_TOLERANCE)
-        return bs_cfg_fail(cfg, "segments", "shares must sum to 1, they sum to %.6g", sum);
+        return bs_cfg_fail(cfg, "segments", "shares must sum to 1, they sum to %s", bs_cfg_num((char[32]){0}, sum));
     sc->n_segments = (size_t)n;
     return 0;
 }
@@ -208,8 +208,8 @@ static int read_transactions(struct bs_cfg *cfg, struct bs_scenario *sc)
             sc->transaction_cdf[s][i] = sum;
         }
         if (fabs(sum - 1.0) > SHARE_SUM_TOLERANCE)
-            return bs_cfg_fail(cfg, "transactions", "shares must sum to 1 (for segment '%s'), they sum to %.6g",
-                               sc->segments[s].name, sum);
+            return bs_cfg_fail(cfg, "transactions", "shares must sum to 1 (for segment '%s'), they sum to %s",
+                               sc->segments[s].name, bs_cfg_num((char[32]){0}, sum));
     }
     return 0;
 }
@@ -248,11 +248,12 @@ struct bs_scenario *bs_scenario_load(struct bs_cfg *cfg)
     if (!st)
         st = bs_scenario_clock(cfg, "day.open", "09:00", &sc->open_min_of_day);
     if (!st && sc->warmup_min >= sc->close_min)
-        st = bs_cfg_fail(cfg, "output.warmup_min", "must be shorter than the day (%g min)", sc->close_min);
+        st = bs_cfg_fail(cfg, "output.warmup_min", "must be shorter than the day (%s min)", bs_cfg_num((char[32]){0}, sc->close_min));
     if (!st) {
         double bins = sc->close_min / sc->bin_min;
         if (fabs(bins - round(bins)) > 1e-9 || round(bins) < 1)
-            st = bs_cfg_fail(cfg, "output.bin_min", "must divide the day (%g min) into whole bins", sc->close_min);
+            st = bs_cfg_fail(cfg, "output.bin_min", "must divide the day (%s min) into whole bins",
+                             bs_cfg_num((char[32]){0}, sc->close_min));
         sc->n_bins = (size_t)round(bins);
         sc->bins_per_min = 1.0 / sc->bin_min;
     }

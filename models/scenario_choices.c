@@ -75,7 +75,8 @@ static int read_appointments(struct bs_cfg *cfg, struct bs_scenario *sc)
         return cfg->err->status;
     double slots = sc->close_min / ch->slot_min;
     if (fabs(slots - round(slots)) > SLOT_TOLERANCE_MIN || round(slots) < 1)
-        return bs_cfg_fail(cfg, "appointments.slot_min", "must divide the day (%g min) into whole slots", sc->close_min);
+        return bs_cfg_fail(cfg, "appointments.slot_min", "must divide the day (%s min) into whole slots",
+                           bs_cfg_num((char[32]){0}, sc->close_min));
     ch->n_slots = (size_t)round(slots);
     if (ch->n_slots > BS_SLOTS_MAX)
         return bs_cfg_fail(cfg, "appointments.slot_min", "at most %d slots a day", BS_SLOTS_MAX);
@@ -91,8 +92,8 @@ static int read_appointments(struct bs_cfg *cfg, struct bs_scenario *sc)
         if (n < 0)
             return cfg->err->status;
         if ((size_t)n != ch->n_slots)
-            return bs_cfg_fail(cfg, cap_key, "has %ld entries; the day has %zu slots of %g min", n, ch->n_slots,
-                               ch->slot_min);
+            return bs_cfg_fail(cfg, cap_key, "has %ld entries; the day has %zu slots of %s min", n, ch->n_slots,
+                               bs_cfg_num((char[32]){0}, ch->slot_min));
         for (long k = 0; k < n; k++) {
             char sub[BS_CFG_PATH_MAX];
             snprintf(sub, sizeof sub, "%s.%ld", cap_key, k);

@@ -83,8 +83,8 @@ static int read_schedule(struct bs_cfg *cfg, struct bs_scenario *sc, const char 
             return cfg->err->status;
         blk->from_min = from_clock - sc->open_min_of_day;
         if (blk->from_min < 0 || blk->from_min >= sc->close_min)
-            return bs_cfg_fail(cfg, sub, "must be within opening hours (before closing at %g min after opening)",
-                               sc->close_min);
+            return bs_cfg_fail(cfg, sub, "must be within opening hours (before closing at %s min after opening)",
+                               bs_cfg_num((char[32]){0}, sc->close_min));
         if (b > 0 && blk->from_min < g->blocks[b - 1].to_min)
             return bs_cfg_fail(cfg, sub, "blocks must be in time order and not overlap");
         snprintf(sub, sizeof sub, "%s.%ld.to", key, b);
@@ -94,7 +94,8 @@ static int read_schedule(struct bs_cfg *cfg, struct bs_scenario *sc, const char 
         if (blk->to_min <= blk->from_min)
             return bs_cfg_fail(cfg, sub, "must be after from");
         if (blk->to_min > sc->close_min)
-            return bs_cfg_fail(cfg, sub, "is past closing time (the day has %g hours)", sc->hours);
+            return bs_cfg_fail(cfg, sub, "is past closing time (the day has %s hours)",
+                               bs_cfg_num((char[32]){0}, sc->hours));
         snprintf(sub, sizeof sub, "%s.%ld.open", key, b);
         if (bs_cfg_int(cfg, sub, 0, g->count, 0, 1, &blk->open))
             return cfg->err->status;

@@ -751,6 +751,16 @@ static void render_into(struct bs_cfg *cfg, const yaml_node_t *n, char *out, siz
 #undef PUT
 }
 
+const char *bs_cfg_num(char *buf, double v)
+{
+    for (int digits = 6; digits <= 17; digits++) {
+        snprintf(buf, 32, "%.*g", digits, v);
+        if (strtod(buf, NULL) == v)
+            break;
+    }
+    return buf;
+}
+
 void bs_cfg_render(struct bs_cfg *cfg, const yaml_node_t *n, char *out, size_t cap)
 {
     size_t len = 0;

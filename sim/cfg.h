@@ -109,6 +109,11 @@ int bs_cfg_add_list(struct bs_cfg *cfg, const char *key, const char *const *valu
 void bs_cfg_clear_overrides(struct bs_cfg *cfg);
 int bs_cfg_add_override(struct bs_cfg *cfg, const char *key, int node);
 
+/* v as the fewest digits that read back as v (so 1.000002 is never "1"),
+ * into buf (at least 32 bytes); returns buf. For messages that compare a
+ * value with a bound. */
+const char *bs_cfg_num(char *buf, double v);
+
 /* Writes a compact one-line rendering of a node (scalar text, [..], {..}). */
 void bs_cfg_render(struct bs_cfg *cfg, const yaml_node_t *node, char *out, size_t cap);
 

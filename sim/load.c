@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "model.h"
+#include "text.h"
 
 #define RENDER_MAX 256
 
@@ -19,10 +20,12 @@ static void name_point(struct bs_loaded *ld, size_t p, struct bs_error *err)
     int w = snprintf(err->msg + len, sizeof err->msg - len, " (sweep point %zu:", p);
     for (size_t k = 0; w > 0 && k < ld->sweep.n_keys; k++) {
         len = strlen(err->msg);
-        char value[RENDER_MAX];
+        char value[RENDER_MAX], key[RENDER_MAX], shown[RENDER_MAX];
         int node = bs_sweep_value_node(&ld->cfg, &ld->sweep, p, k);
         bs_cfg_render(&ld->cfg, yaml_document_get_node(&ld->cfg.doc, node), value, sizeof value);
-        w = snprintf(err->msg + len, sizeof err->msg - len, " %s=%s", ld->sweep.keys[k], value);
+        /* Escaped as every message is (bs_error_set): text from the file. */
+        w = snprintf(err->msg + len, sizeof err->msg - len, " %s=%s",
+                     bs_text_escape(key, sizeof key, ld->sweep.keys[k]), bs_text_escape(shown, sizeof shown, value));
     }
     len = strlen(err->msg);
     if (len + 1 < sizeof err->msg)

@@ -305,6 +305,33 @@ static int execute(const struct bs_cluster *cl, struct bs_loaded *ld, const char
     return st;
 }
 
+/* The expanded sweep as a table, one row per point; names and values are
+ * text from the file, so escaped (bs_text_escape) like every message. */
+static void print_sweep_table(const struct bs_loaded *ld)
+{
+    const size_t n_keys = ld->sweep.n_keys;
+    int width[BS_CFG_OVERRIDES_MAX];
+    char shown[1024];
+    printf("%5s", "point");
+    for (size_t k = 0; k < n_keys; k++) {
+        width[k] = (int)strlen(bs_text_escape(shown, sizeof shown, ld->sweep.keys[k]));
+        for (size_t p = 0; p < ld->n_points; p++) {
+            int w = (int)strlen(bs_text_escape(shown, sizeof shown, ld->key_values[p * n_keys + k]));
+            width[k] = w > width[k] ? w : width[k];
+        }
+        printf("  %-*s", k + 1 == n_keys ? 0 : width[k], bs_text_escape(shown, sizeof shown, ld->sweep.keys[k]));
+    }
+    printf("\n");
+    for (size_t p = 0; p < ld->n_points; p++) {
+        printf("%5zu", p);
+        for (size_t k = 0; k < n_keys; k++) {
+            int last = k + 1 == n_keys && p != ld->sweep.baseline;
+            printf("  %-*s", last ? 0 : width[k], bs_text_escape(shown, sizeof shown, ld->key_values[p * n_keys + k]));
+        }
+        printf("%s\n", p == ld->sweep.baseline ? "  (baseline)" : "");
+    }
+}
+
 static int cmd_check(int argc, char **argv)
 {
     if (argc != 3)
@@ -315,30 +342,12 @@ static int cmd_check(int argc, char **argv)
         bs_load_fini(&ld);
         return fail(&err);
     }
-    printf("%s: scenario '%s' is valid: %zu point%s x %ld replications, seed %llu\n", argv[2], ld.name,
-           ld.n_points, ld.n_points == 1 ? "" : "s", ld.replications, (unsigned long long)ld.seed);
-    if (ld.sweep.n_keys > 0) {
-        /* The expanded sweep as a table: one row per point. */
-        int width[BS_CFG_OVERRIDES_MAX];
-        printf("%5s", "point");
-        for (size_t k = 0; k < ld.sweep.n_keys; k++) {
-            width[k] = (int)strlen(ld.sweep.keys[k]);
-            for (size_t p = 0; p < ld.n_points; p++) {
-                int w = (int)strlen(ld.key_values[p * ld.sweep.n_keys + k]);
-                width[k] = w > width[k] ? w : width[k];
-            }
-            printf("  %-*s", k + 1 == ld.sweep.n_keys ? 0 : width[k], ld.sweep.keys[k]);
-        }
-        printf("\n");
-        for (size_t p = 0; p < ld.n_points; p++) {
-            printf("%5zu", p);
-            for (size_t k = 0; k < ld.sweep.n_keys; k++) {
-                int last = k + 1 == ld.sweep.n_keys && p != ld.sweep.baseline;
-                printf("  %-*s", last ? 0 : width[k], ld.key_values[p * ld.sweep.n_keys + k]);
-            }
-            printf("%s\n", p == ld.sweep.baseline ? "  (baseline)" : "");
-        }
-    }
+    char file[1100], name[300];
+    printf("%s: scenario '%s' is valid: %zu point%s x %ld replications, seed %llu\n",
+           bs_text_escape(file, sizeof file, argv[2]), bs_text_escape(name, sizeof name, ld.name), ld.n_points,
+           ld.n_points == 1 ? "" : "s", ld.replications, (unsigned long long)ld.seed);
+    if (ld.sweep.n_keys > 0)
+        print_sweep_table(&ld);
     bs_load_fini(&ld);
     return 0;
 }

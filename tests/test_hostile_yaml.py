@@ -78,6 +78,9 @@ HOSTILE = [
     ("key_and_its_parent_swept", BASE + "balking: {threshold: 2}\n"
      "sweep: {balking.threshold: [1, 2], balking: [{threshold: 1}]}\n",
      ":8:36: balking: swept together with balking.threshold, which it contains; sweep one of them"),
+    ("shares_just_over_one", BASE.replace("  - {name: a, share: 1,", "  - {name: b, share: 0.500001, service_min: 1}\n"
+                                                                   "  - {name: a, share: 0.500001,"),
+     "transactions: shares must sum to 1 (for segment 'general'), they sum to 1.000002"),
     ("million_element_profile", BASE + "demand: {profile: [" + ", ".join(["1"] * 1000000) + "]}\n",
      ":7:1: demand: duplicate key (first given on line 2)"),
     ("million_profile_weights", BASE.replace("demand: {customers_per_day: 10}",
@@ -161,3 +164,23 @@ def test_pipe_is_read_and_an_endless_one_refused(tmp_path):
         endless.wait()
     assert r.returncode == 2
     assert "more than 16 MiB" in r.stderr
+
+
+def test_check_escapes_names_and_values_from_the_file(branchsim, tmp_path):
+    scenario = tmp_path / "esc.yaml"
+    scenario.write_text(BASE.replace("name: t", 'name: "a\\e[31mred\\nbranchsim: forged"') +
+                        'sweep: {transactions.0.name: ["x\\ny", "z"]}\n')
+    c = branchsim("check", scenario)
+    assert c.returncode == 0, c.stderr
+    assert "\x1b" not in c.stdout
+    lines = c.stdout.splitlines()
+    assert lines[0].endswith("scenario 'a\\x1b[31mred\\nbranchsim: forged' is valid: 2 points x 100 replications, "
+                             "seed 1")
+    assert lines[2].split() == ["0", "x\\ny", "(baseline)"]
+    assert len(lines) == 4
+
+
+def test_sweep_value_in_an_error_is_escaped(branchsim, tmp_path):
+    err = refuse(branchsim, tmp_path, BASE + 'sweep: {counters.0.count: ["1\\nbranchsim: forged", 2]}\n',
+                 "(sweep point 0: counters.0.count=1\\nbranchsim: forged)")
+    assert "\x1b" not in err
