@@ -246,3 +246,29 @@ def test_array_job_runs_one_scenario_file_per_task(slurm, tmp_path):
         ref = tmp_path / f"{f.stem}-serial.h5"
         assert serial("run", f, "-r", 24, "-q", "-o", ref).returncode == 0
         assert_same_datasets(ref, tmp_path / "out" / f"{f.stem}.h5", ("replications/", "summary/"))
+
+
+# A job is requeued only when branchsim was interrupted (a time limit's or
+# pre-emption's SIGTERM). A damaged checkpoint makes the run refuse to
+# resume (exit 2): requeued, it would fail the same way MAX_REQUEUES times.
+@pytest.mark.parametrize("script", ["sweep.sbatch", "array.sbatch"])
+def test_a_job_refused_with_a_checkpoint_present_is_not_requeued(slurm, tmp_path, script):
+    (tmp_path / "mmc.h5.partial").write_text("not a checkpoint\n")
+    if script == "sweep.sbatch":
+        job = sbatch(slurm, ROOT / "scenarios/slurm/sweep.sbatch", tmp_path, "--nodes=1", "--ntasks-per-node=1",
+                     "--cpus-per-task=1", "--time=10", SCENARIO=ROOT / "scenarios/mmc.yaml", OUT="mmc.h5",
+                     BRANCHSIM_MPI=MPI_BIN, BRANCHSIM_ARGS="-r 8")
+        log_path = tmp_path / f"branchsim-{job}.log"
+    else:
+        job = sbatch(slurm, ROOT / "scenarios/slurm/array.sbatch", tmp_path, "--array=0", "--cpus-per-task=1",
+                     "--time=10", SCENARIOS=str(ROOT / "scenarios/mmc.yaml"), OUT_DIR=".", BRANCHSIM=SERIAL_BIN,
+                     BRANCHSIM_ARGS="-r 8")
+        job, log_path = f"{job}_0", tmp_path / f"branchsim-{job}_0.log"
+    states = wait_for(slurm, job)
+    log = log_path.read_text()
+    assert states == ["FAILED"], log
+    assert "the checkpoint cannot be read" in log, log
+    assert "exited with 2; not requeued" in log and "requeued to resume" not in log, log
+    assert log.count("resuming mmc.h5.partial") == 1 or log.count("resuming ./mmc.h5.partial") == 1, log
+    show = subprocess.run([tool("scontrol"), "show", "job", job, "-o"], env=slurm, capture_output=True, text=True)
+    assert "Restarts=0" in show.stdout, show.stdout
