@@ -714,6 +714,17 @@ static int dispatch(const struct bs_cluster *cl, int argc, char **argv)
     return usage_error(what);
 }
 
+/* A table or CSV that did not reach stdout (a full disk, a closed pipe
+ * reader) is lost output: exit 1 saying so, not 0. */
+static int check_stdout(int st)
+{
+    errno = 0;
+    if (fflush(stdout) == 0 && !ferror(stdout))
+        return st;
+    fprintf(stderr, "branchsim: cannot write to standard output: %s\n", errno ? strerror(errno) : "write error");
+    return st ? st : BS_ERR_RUN;
+}
+
 int main(int argc, char **argv)
 {
     /* Model code checks its inputs up front; a GSL domain error later is a
@@ -736,6 +747,7 @@ int main(int argc, char **argv)
             cl.log = own ? own : stderr;
     }
     int st = dispatch(&cl, argc, argv);
+    st = check_stdout(st);
     bs_cluster_finalize(&cl);
     if (cl.log != stderr)
         fclose(cl.log);

@@ -7,6 +7,8 @@ summaries' confidence intervals, sweeps with common random numbers,
 Run: BRANCHSIM=build/branchsim /usr/bin/python3 -m pytest -q tests
 """
 import math
+import os
+import subprocess
 import re
 import textwrap
 from datetime import datetime, timedelta, timezone
@@ -14,6 +16,7 @@ from datetime import datetime, timedelta, timezone
 import h5py
 import numpy as np
 import pytest
+from conftest import branchsim_path
 
 # Metric names that analyses rely on (DESIGN.md); the skeleton model has these.
 REQUIRED_METRICS = [
@@ -384,6 +387,16 @@ def test_help(branchsim, flag):
     assert out.startswith("usage: branchsim run SCENARIO.yaml")
     for word in ["branchsim check", "branchsim describe", "--version", "-o", "-r", "-s", "-j", "--quiet"]:
         assert word in out, word
+
+
+@pytest.mark.skipif(not os.path.exists("/dev/full"), reason="needs /dev/full")
+@pytest.mark.parametrize("args", [("--help",), ("check", "scenarios/mmc.yaml")])
+def test_output_that_cannot_be_written_is_an_error(repo, args):
+    """A table or CSV lost on a full disk must not end in exit 0."""
+    with open("/dev/full", "w") as full:
+        r = subprocess.run([str(branchsim_path()), *args], cwd=repo, stdout=full, stderr=subprocess.PIPE, text=True)
+    assert r.returncode == 1, r.stderr
+    assert r.stderr == "branchsim: cannot write to standard output: No space left on device\n"
 
 
 # ---------------------------------------------------------------------------
