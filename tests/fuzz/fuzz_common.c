@@ -14,7 +14,7 @@ static char path[512];
 static void remove_dir(void)
 {
     /* Only the names the targets use: nothing else is ever in it. */
-    static const char *const names[] = {"scenario.yaml", "result.h5", "out.h5.partial", "out.h5", "checkpoint.h5"};
+    static const char *const names[] = {"scenario.yaml", "result.h5", "out.h5.partial", "out.h5", "checkpoint.h5", "fifo"};
     for (size_t i = 0; i < sizeof names / sizeof names[0]; i++)
         unlink(bsfuzz_path(names[i]));
     rmdir(dir);

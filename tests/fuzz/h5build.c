@@ -2,9 +2,12 @@
  * file stays well formed whatever the bytes ask for. */
 #include "h5build.h"
 
+#include <errno.h>
 #include <hdf5.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 
 #define MAX_OPS 256
 #define ATTR_MAX_BYTES 60000       /* an attribute lives in its object header (64 KiB) */
@@ -342,15 +345,30 @@ static void op_attr(struct builder *b, struct in *in)
         H5Tclose(t);
 }
 
-static void op_link(struct builder *b, struct in *in, int hard)
+/* The files an external link may name: only these, never the machine's. */
+struct places {
+    const char *self, *missing, *fifo;
+};
+
+static void op_link(struct builder *b, struct in *in, const struct places *at)
 {
     char n[256], target[256];
     name(in, n);
     name(in, target);
-    if (hard)
-        H5Lcreate_hard(b->file, target, b->group, n, H5P_DEFAULT, H5P_DEFAULT);
-    else
+    unsigned kind = u8(in) % 4;
+    const char *file = kind == 1 ? at->self : kind == 2 ? at->missing : at->fifo;
+    if (kind == 0)
         H5Lcreate_soft(target, b->group, n, H5P_DEFAULT, H5P_DEFAULT);
+    else
+        H5Lcreate_external(file, target, b->group, n, H5P_DEFAULT, H5P_DEFAULT);
+}
+
+static void op_hard_link(struct builder *b, struct in *in)
+{
+    char n[256], target[256];
+    name(in, n);
+    name(in, target);
+    H5Lcreate_hard(b->file, target, b->group, n, H5P_DEFAULT, H5P_DEFAULT);
 }
 
 static void op_select(struct builder *b, struct in *in)
@@ -374,6 +392,21 @@ static hid_t create_file(const char *path, unsigned flags)
     return f;
 }
 
+/* Next to path: "missing" (never made) and "fifo" (made once). */
+static int places(const char *path, struct places *at)
+{
+    static char missing[512], fifo[512];
+    const char *slash = strrchr(path, '/');
+    int dir = slash ? (int)(slash - path + 1) : 0;
+    if (snprintf(missing, sizeof missing, "%.*smissing", dir, path) >= (int)sizeof missing ||
+        snprintf(fifo, sizeof fifo, "%.*sfifo", dir, path) >= (int)sizeof fifo)
+        return -1;
+    if (mkfifo(fifo, 0600) < 0 && errno != EEXIST)
+        return -1;
+    *at = (struct places){path, missing, fifo};
+    return 0;
+}
+
 int bsf_build(const char *path, const uint8_t *data, size_t size, struct bsf_built *out)
 {
     H5Eset_auto2(H5E_DEFAULT, NULL, NULL);
@@ -382,6 +415,9 @@ int bsf_build(const char *path, const uint8_t *data, size_t size, struct bsf_bui
     out->metrics[0] = '\0';
     if (out->flags & BSF_METRICS)
         name(&in, out->metrics);
+    struct places at;
+    if (places(path, &at) < 0)
+        return -1;
     struct builder b;
     b.file = b.group = b.obj = create_file(path, out->flags);
     if (b.file < 0)
@@ -392,8 +428,8 @@ int bsf_build(const char *path, const uint8_t *data, size_t size, struct bsf_bui
         case 1: op_dset(&b, &in); break;
         case 2: op_attr(&b, &in); break;
         case 3: set_group(&b, b.file); break;
-        case 4: op_link(&b, &in, 0); break;
-        case 5: op_link(&b, &in, 1); break;
+        case 4: op_link(&b, &in, &at); break;
+        case 5: op_hard_link(&b, &in); break;
         case 6: op_select(&b, &in); break;
         default: set_obj(&b, b.group); break;
         }

@@ -11,7 +11,9 @@
  *                               contiguous, chunked, chunked + deflate, compact)
  *   2 ATTR   name TYPE SPACE PAYLOAD          an attribute on the current object
  *   3 ROOT                      the root is the current group and object
- *   4 SOFT   name target        a soft link in the current group
+ *   4 LINK   name target kind   a link in the current group (kind mod 4): soft, or
+ *                               external to `target` in this file, in a missing file, or in
+ *                               a FIFO (a reader that follows it waits for ever)
  *   5 HARD   name target        a hard link to an existing object
  *   6 SELECT name               the current object is `name` (relative to the current group)
  *   7 UP                        the current object is the current group

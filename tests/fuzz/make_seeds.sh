@@ -23,7 +23,7 @@ rm -f $seeds/describe/* $seeds/resume/* $seeds/describe_raw/*
 $ops "$tmp/mmc.h5" $seeds/describe/mmc --keep 3 --drop $skip --max-payload 512
 $ops "$tmp/sweep.h5" $seeds/describe/sweep --keep 2 --drop $skip --max-payload 512
 $ops "$tmp/sweep.h5" $seeds/describe/sweep-csv --keep 2 --drop $skip --max-payload 512 --flags 5
-$ops "$tmp/text.h5" $seeds/describe/text-keys --keep 2 --drop $skip --max-payload 512 --metric wait_mean_min
+$ops "$tmp/text.h5" $seeds/describe/text-keys --keep 2 --drop $skip --max-payload 512 --metric online
 
 BSFUZZ_WRITE_CHECKPOINT="$tmp/checkpoint.h5" "$FUZZ_BUILD/tests/fuzz/fuzz_resume" 2>/dev/null
 $ops "$tmp/checkpoint.h5" $seeds/resume/checkpoint --max-payload 256
