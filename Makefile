@@ -46,7 +46,7 @@ BENCH_BINS = $(BUILD)/tests/bench/bench_mmc $(BUILD)/tests/bench/bench_rng
 .SECONDARY:
 
 .PHONY: all deps run mpi test test-c test-py test-asan test-mpi test-fuzz fuzz fuzz-build fuzz-bins bench report \
-        install clean
+        fuzz-coverage install clean
 
 all: $(BUILD)/branchsim
 
@@ -155,6 +155,22 @@ fuzz-run-%: fuzz-build
 # The long run, every target in turn (make -j N runs N at once):
 # make fuzz [FUZZ_SECONDS=3600] [FUZZ_TARGETS="load describe"]
 fuzz: $(FUZZ_TARGETS:%=fuzz-run-%)
+
+# Line coverage of the corpora so far (llvm-cov), per source file:
+# a build with clang's source-based coverage in $(FUZZ_BUILD)-cov runs
+# every corpus input once. make fuzz-coverage [FUZZ_TARGETS=...]
+FUZZ_LLVM ?= 14
+fuzz-coverage: | $(BUILD)/.deps-ok $(BUILD)/.deps-fuzz-ok
+	$(MAKE) BUILD=$(FUZZ_BUILD)-cov CC=$(FUZZ_CC) REVISION=fuzz OPT="-O1 -g" \
+	    SANITIZE="-fsanitize=fuzzer-no-link -fprofile-instr-generate -fcoverage-mapping" fuzz-bins
+	rm -f $(FUZZ_BUILD)-cov/*.profraw
+	for t in $(FUZZ_TARGETS); do mkdir -p $(FUZZ_BUILD)/corpus/$$t; \
+	    LLVM_PROFILE_FILE=$(FUZZ_BUILD)-cov/$$t.profraw $(FUZZ_BUILD)-cov/tests/fuzz/fuzz_$$t -runs=0 \
+	    $(FUZZ_BUILD)/corpus/$$t tests/fuzz/seeds/$$t >/dev/null 2>&1 || exit 1; done
+	llvm-profdata-$(FUZZ_LLVM) merge -o $(FUZZ_BUILD)-cov/all.profdata $(FUZZ_BUILD)-cov/*.profraw
+	llvm-cov-$(FUZZ_LLVM) report -instr-profile $(FUZZ_BUILD)-cov/all.profdata \
+	    $(foreach t,$(FUZZ_TARGETS),$(if $(filter $t,$(firstword $(FUZZ_TARGETS))),,-object) \
+	    $(FUZZ_BUILD)-cov/tests/fuzz/fuzz_$t) $(CORE_SRC)
 
 # A smoke run of about a minute in all.
 test-fuzz:
