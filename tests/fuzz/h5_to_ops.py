@@ -31,9 +31,7 @@ def type_spec(dtype):
             return bytes([8 if info.encoding == "utf-8" else 9]), "vstr"
         pad = 1  # NULLPAD, as h5py writes fixed strings
         return bytes([10, info.length - 1, pad, 1 if info.encoding == "utf-8" else 0]), "fixed"
-    code = PLAIN.get(dtype.newbyteorder("=").str if dtype.byteorder == "=" else dtype.str)
-    if code is None and dtype.byteorder == "=":
-        code = PLAIN.get(dtype.newbyteorder("<").str)
+    code = PLAIN.get(dtype.newbyteorder("<").str if dtype.byteorder == "=" else dtype.str)  # native: x86
     return (bytes([code]), "plain") if code is not None else None
 
 
@@ -54,8 +52,6 @@ def payload(value, kind, dtype, limit):
     if kind == "vstr":
         items = np.asarray(value, dtype=object).reshape(-1)
         raw = b"\0".join(v if isinstance(v, bytes) else str(v).encode() for v in items)
-    elif kind == "fixed":
-        raw = np.asarray(value, dtype=dtype).tobytes()
     else:
         raw = np.asarray(value, dtype=dtype).tobytes()
     raw = raw[:limit]
