@@ -18,6 +18,7 @@
 #include "output.h"
 #include "checkpoint.h"
 #include "cluster.h"
+#include "files.h"
 #include "runner.h"
 #include "stats.h"
 #include "text.h"
@@ -241,8 +242,12 @@ static int execute(const struct bs_cluster *cl, struct bs_loaded *ld, const char
         .n_ranks = cl->size,
     };
     bs_runner_layout(run);
+    /* The output path is checked before anything runs (rank 0's view). */
+    int st = cl->rank == 0 ? bs_files_check_output(out_path, scenario_file, err) : 0;
+    bs_cluster_broadcast(cl, err, sizeof *err);
+    if (err->status)
+        return err->status;
     struct bs_checkpoint ck;
-    int st;
     if (resume) {
         st = bs_runner_alloc(run, err);
         if (bs_cluster_agree(cl, st))
