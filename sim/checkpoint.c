@@ -2,20 +2,20 @@
  * checked; the datasets are written block by block (contiguous rows). */
 #include "checkpoint.h"
 
+#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <fcntl.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
+#include "files.h"
 #include "h5attr.h"
 #include "version.h"
 
-static void close_ids(struct bs_checkpoint *ck)
+static void close_h5(struct bs_checkpoint *ck)
 {
-    if (ck->sync_fd >= 0)
-        close(ck->sync_fd);
-    ck->sync_fd = -1;
     hid_t ids[] = {ck->values, ck->sum, ck->count, ck->done};
     for (size_t i = 0; i < sizeof ids / sizeof ids[0]; i++)
         if (ids[i] >= 0)
@@ -23,6 +23,24 @@ static void close_ids(struct bs_checkpoint *ck)
     if (ck->file >= 0)
         H5Fclose(ck->file);
     ck->values = ck->sum = ck->count = ck->done = ck->file = H5I_INVALID_HID;
+}
+
+/* The HDF5 ids, then the descriptor (and with it the lock). */
+static void close_ids(struct bs_checkpoint *ck)
+{
+    close_h5(ck);
+    if (ck->fd >= 0)
+        close(ck->fd);
+    ck->fd = -1;
+}
+
+static void init(struct bs_checkpoint *ck, const struct bs_cluster *cl, const char *out_path)
+{
+    H5Eset_auto2(H5E_DEFAULT, NULL, NULL);
+    ck->file = ck->values = ck->sum = ck->count = ck->done = H5I_INVALID_HID;
+    ck->fd = -1;
+    ck->cluster = cl;
+    snprintf(ck->path, sizeof ck->path, "%s.partial", out_path);
 }
 
 /* Contiguous and allocated at creation (see checkpoint.h); fill value 0,
@@ -41,18 +59,44 @@ static hid_t make_2d(hid_t file, const char *name, hsize_t rows, hsize_t cols, h
     return d;
 }
 
-static hid_t open_file(const struct bs_cluster *cl, const char *path, int create)
+static herr_t no_hdf5_lock(hid_t fapl)
 {
+#if H5_VERSION_GE(1, 10, 7)
+    return H5Pset_file_locking(fapl, 0, 1);
+#else
+    (void)fapl;
+    return 0;
+#endif
+}
+
+/* Opens (or creates) the file HDF5 side, by rank 0's descriptor where the
+ * system allows (one process), else by path, which rank 0 then checks is
+ * still its file. Every rank opens a descriptor of its own to fsync. */
+static hid_t open_file(struct bs_checkpoint *ck, int create)
+{
+    const struct bs_cluster *cl = ck->cluster;
+    char name[sizeof ck->path + 32];
+    if (cl->size == 1)
+        bs_files_h5_name(ck->fd, ck->path, name, sizeof name);
+    else
+        snprintf(name, sizeof name, "%s", ck->path);
     hid_t fapl = bs_cluster_file_access(cl);
     /* No sieve buffer: each write reaches the operating system at once, in
-     * the order made, so data always precedes its done flag. */
-    if (fapl < 0 || H5Pset_sieve_buf_size(fapl, 0) < 0) {
+     * the order made, so data always precedes its done flag. HDF5's own
+     * lock is off: ours is held for the whole run. */
+    if (fapl < 0 || H5Pset_sieve_buf_size(fapl, 0) < 0 || no_hdf5_lock(fapl) < 0) {
         if (fapl >= 0)
             H5Pclose(fapl);
         return -1;
     }
-    hid_t f = create ? H5Fcreate(path, H5F_ACC_TRUNC, H5P_DEFAULT, fapl) : H5Fopen(path, H5F_ACC_RDWR, fapl);
+    hid_t f = create ? H5Fcreate(name, H5F_ACC_TRUNC, H5P_DEFAULT, fapl) : H5Fopen(name, H5F_ACC_RDWR, fapl);
     H5Pclose(fapl);
+    if (cl->rank != 0 && f >= 0)
+        ck->fd = open(ck->path, O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
+    if (f >= 0 && (ck->fd < 0 || (cl->rank == 0 && !bs_files_is(ck->fd, ck->path)))) {
+        H5Fclose(f);
+        return -1;
+    }
     return f;
 }
 
@@ -93,24 +137,86 @@ static int same_identity(hid_t file, const struct bs_run *run, const char *text)
     return same;
 }
 
+/* Why rank 0 cannot make or use the checkpoint: an errno, or one of these. */
+enum { CK_EXISTS = -1, CK_LIVE = -2, CK_EMPTY = -3, CK_LINK = -4, CK_SPECIAL = -5, CK_LINKED = -6, CK_NONE = -7 };
+
+static int refuse(const struct bs_checkpoint *ck, const char *out_path, int why, struct bs_error *err)
+{
+    const char *p = ck->path;
+    switch (why) {
+    case CK_EXISTS:
+        return bs_error_set(err, BS_ERR_INPUT,
+                            "%s exists: the checkpoint of an interrupted run. Add --resume to finish that run, or "
+                            "remove the file to start again", p);
+    case CK_LIVE:
+        return bs_error_set(err, BS_ERR_INPUT,
+                            "%s: another run that is still going holds this checkpoint (writing %s): let it finish "
+                            "or stop it (it can then be resumed), or use another -o; do not remove the file", p,
+                            out_path);
+    case CK_EMPTY:
+        return bs_error_set(err, BS_ERR_INPUT,
+                            "%s: the checkpoint is empty, so damaged (its run was killed as it began): remove it "
+                            "and run without --resume", p);
+    case CK_LINK:
+        return bs_error_set(err, BS_ERR_INPUT,
+                            "%s: is a symbolic link, not a checkpoint a run made: not following it; remove it", p);
+    case CK_SPECIAL:
+        return bs_error_set(err, BS_ERR_INPUT, "%s: is not a regular file, so no checkpoint: remove it", p);
+    case CK_LINKED:
+        return bs_error_set(err, BS_ERR_INPUT,
+                            "%s: has other hard links: not writing through them; copy it to a file of its own", p);
+    case CK_NONE:
+        return bs_error_set(err, BS_ERR_INPUT, "%s: nothing to resume (no such checkpoint); run without --resume", p);
+    default:
+        return bs_error_set(err, BS_ERR_INPUT, "%s: cannot write its checkpoint %s: %s", out_path, p, strerror(why));
+    }
+}
+
+/* Locks fd for the run: CK_LIVE when another run holds it. Where locks are
+ * not supported (some network file systems) the run goes on unlocked. */
+static int lock_for_run(int fd)
+{
+    return bs_files_lock(fd) == EAGAIN ? CK_LIVE : 0;
+}
+
+/* On rank 0: what is at path already (CK_*), for a run that wants it new. */
+static int existing(const char *path, const struct stat *sb)
+{
+    if (S_ISLNK(sb->st_mode))
+        return CK_LINK;
+    if (!S_ISREG(sb->st_mode))
+        return CK_SPECIAL;
+    if (bs_files_locked_elsewhere(path))
+        return CK_LIVE;
+    return sb->st_size == 0 ? CK_EMPTY : CK_EXISTS;
+}
+
+/* On rank 0: creates and locks the file (ck->fd). 0, an errno or CK_*. */
+static int create_locked(struct bs_checkpoint *ck)
+{
+    struct stat sb;
+    if (lstat(ck->path, &sb) == 0)
+        return existing(ck->path, &sb);
+    ck->fd = bs_files_create(ck->path);
+    if (ck->fd == -EEXIST)
+        return CK_LIVE; /* made a moment ago: by a run starting with ours */
+    if (ck->fd < 0)
+        return -ck->fd;
+    return lock_for_run(ck->fd);
+}
+
 int bs_checkpoint_create(struct bs_checkpoint *ck, const struct bs_cluster *cl, const char *out_path,
                          const struct bs_run *run, const char *scenario_text, struct bs_error *err)
 {
-    H5Eset_auto2(H5E_DEFAULT, NULL, NULL);
-    ck->file = ck->values = ck->sum = ck->count = ck->done = H5I_INVALID_HID;
-    ck->sync_fd = -1;
-    ck->cluster = cl;
-    snprintf(ck->path, sizeof ck->path, "%s.partial", out_path);
-    /* Hours of replications may be in it: never overwritten unasked. */
-    if (bs_cluster_exists(cl, ck->path))
-        return bs_error_set(err, BS_ERR_INPUT,
-                            "%s exists: the checkpoint of an interrupted run. Add --resume to finish that run, or "
-                            "remove the file to start again",
-                            ck->path);
-    if (bs_cluster_check_writable(cl, out_path, ck->path, err))
-        return err->status;
+    init(ck, cl, out_path);
+    int why = cl->rank == 0 ? create_locked(ck) : 0;
+    bs_cluster_broadcast(cl, &why, sizeof why);
+    if (why) {
+        close_ids(ck); /* a file made but not locked is someone else's now: left alone */
+        return refuse(ck, out_path, why, err);
+    }
     const size_t blocks = run->n_points * ((run->n_replications + BS_RUNNER_BLOCK - 1) / BS_RUNNER_BLOCK);
-    ck->file = open_file(cl, ck->path, 1);
+    ck->file = open_file(ck, 1);
     if (ck->file >= 0 && write_identity(ck->file, run, scenario_text) >= 0) {
         ck->values = make_2d(ck->file, "values", run->n_points * run->n_replications, run->layout.width,
                              H5T_IEEE_F64LE);
@@ -118,13 +224,11 @@ int bs_checkpoint_create(struct bs_checkpoint *ck, const struct bs_cluster *cl, 
         ck->count = make_2d(ck->file, "series_count", blocks, run->layout.series_width, H5T_IEEE_F64LE);
         ck->done = make_2d(ck->file, "done", blocks, 1, H5T_STD_U8LE);
     }
-    if (ck->file >= 0)
-        ck->sync_fd = open(ck->path, O_RDONLY);
     int failed = ck->file < 0 || ck->values < 0 || ck->sum < 0 || ck->count < 0 || ck->done < 0 ||
-                 ck->sync_fd < 0 || H5Fflush(ck->file, H5F_SCOPE_GLOBAL) < 0;
+                 H5Fflush(ck->file, H5F_SCOPE_GLOBAL) < 0;
     if (bs_cluster_agree(cl, failed)) {
         bs_checkpoint_remove(ck);
-        return bs_error_set(err, BS_ERR_INPUT, "%s: cannot create an HDF5 file there", ck->path);
+        return bs_error_set(err, BS_ERR_RUN, "%s: cannot create an HDF5 file there (is the disk full?)", ck->path);
     }
     return 0;
 }
@@ -166,7 +270,7 @@ int bs_checkpoint_write(struct bs_run *run, const long *blocks, size_t n, void *
             rows_io(ck->count, H5T_NATIVE_DOUBLE, (hsize_t)blocks[k], 1, sw, run->series_count + (size_t)blocks[k] * sw, 1) < 0)
             return -1;
     }
-    if (fsync(ck->sync_fd) != 0)
+    if (fsync(ck->fd) != 0)
         return -1;
     for (size_t k = 0; k < n; k++) {
         uint8_t one = 1;
@@ -178,18 +282,59 @@ int bs_checkpoint_write(struct bs_run *run, const long *blocks, size_t n, void *
     return H5Fflush(ck->file, H5F_SCOPE_GLOBAL) < 0 ? -1 : 0;
 }
 
+/* On rank 0: opens and locks an existing checkpoint (ck->fd). 0 or CK_*. */
+static int open_locked(struct bs_checkpoint *ck)
+{
+    struct stat sb;
+    ck->fd = bs_files_open_existing(ck->path, &sb);
+    switch (ck->fd) {
+    case -ENOENT:
+        return CK_NONE;
+    case -ELOOP:
+        return CK_LINK;
+    case -EINVAL:
+        return CK_SPECIAL;
+    case -EMLINK:
+        return CK_LINKED;
+    }
+    if (ck->fd < 0)
+        return -ck->fd;
+    if (lock_for_run(ck->fd))
+        return CK_LIVE;
+    return sb.st_size == 0 ? CK_EMPTY : 0;
+}
+
+/* Reads the done flags and this rank's finished blocks. */
+static int read_blocks(struct bs_checkpoint *ck, struct bs_run *run)
+{
+    const size_t blocks = run->n_points * run->blocks_per_point, width = run->layout.width,
+                 sw = run->layout.series_width;
+    if (rows_io(ck->done, H5T_NATIVE_UINT8, 0, blocks, 1, run->block_done, 0) < 0)
+        return -1;
+    for (size_t b = 0; b < blocks; b++) {
+        if (!run->block_done[b] || !bs_cluster_owns(run->rank, run->n_ranks, b))
+            continue; /* the owner sends it on (bs_cluster_share_results) */
+        size_t first, count;
+        block_rows(run, (long)b, &first, &count);
+        if (rows_io(ck->values, H5T_NATIVE_DOUBLE, first, count, width, run->values + first * width, 0) < 0 ||
+            rows_io(ck->sum, H5T_NATIVE_DOUBLE, b, 1, sw, run->series_sum + b * sw, 0) < 0 ||
+            rows_io(ck->count, H5T_NATIVE_DOUBLE, b, 1, sw, run->series_count + b * sw, 0) < 0)
+            return -1;
+    }
+    return 0;
+}
+
 int bs_checkpoint_resume(struct bs_checkpoint *ck, const struct bs_cluster *cl, const char *out_path,
                          struct bs_run *run, const char *scenario_text, struct bs_error *err)
 {
-    H5Eset_auto2(H5E_DEFAULT, NULL, NULL);
-    ck->file = ck->values = ck->sum = ck->count = ck->done = H5I_INVALID_HID;
-    ck->sync_fd = -1;
-    ck->cluster = cl;
-    snprintf(ck->path, sizeof ck->path, "%s.partial", out_path);
-    if (!bs_cluster_exists(cl, ck->path))
-        return bs_error_set(err, BS_ERR_INPUT, "%s: nothing to resume (no such checkpoint); run without --resume",
-                            ck->path);
-    ck->file = open_file(cl, ck->path, 0);
+    init(ck, cl, out_path);
+    int why = cl->rank == 0 ? open_locked(ck) : 0;
+    bs_cluster_broadcast(cl, &why, sizeof why);
+    if (why) {
+        close_ids(ck);
+        return refuse(ck, out_path, why, err);
+    }
+    ck->file = open_file(ck, 0);
     if (bs_cluster_agree(cl, ck->file < 0)) {
         bs_error_set(err, BS_ERR_INPUT,
                      "%s: the checkpoint cannot be read (was the run killed while writing it?); remove it and run "
@@ -219,24 +364,12 @@ int bs_checkpoint_resume(struct bs_checkpoint *ck, const struct bs_cluster *cl, 
         return err->status;
     }
     free(revision);
-    ck->sync_fd = open(ck->path, O_RDONLY);
     ck->values = H5Dopen2(ck->file, "values", H5P_DEFAULT);
     ck->sum = H5Dopen2(ck->file, "series_sum", H5P_DEFAULT);
     ck->count = H5Dopen2(ck->file, "series_count", H5P_DEFAULT);
     ck->done = H5Dopen2(ck->file, "done", H5P_DEFAULT);
-    const size_t blocks = run->n_points * run->blocks_per_point, width = run->layout.width,
-                 sw = run->layout.series_width;
-    int ok = ck->sync_fd >= 0 && ck->values >= 0 && ck->sum >= 0 && ck->count >= 0 && ck->done >= 0 &&
-             rows_io(ck->done, H5T_NATIVE_UINT8, 0, blocks, 1, run->block_done, 0) >= 0;
-    for (size_t b = 0; ok && b < blocks; b++) {
-        if (!run->block_done[b] || !bs_cluster_owns(run->rank, run->n_ranks, b))
-            continue; /* the owner sends it on (bs_cluster_share_results) */
-        size_t first, count;
-        block_rows(run, (long)b, &first, &count);
-        ok = rows_io(ck->values, H5T_NATIVE_DOUBLE, first, count, width, run->values + first * width, 0) >= 0 &&
-             rows_io(ck->sum, H5T_NATIVE_DOUBLE, b, 1, sw, run->series_sum + b * sw, 0) >= 0 &&
-             rows_io(ck->count, H5T_NATIVE_DOUBLE, b, 1, sw, run->series_count + b * sw, 0) >= 0;
-    }
+    int ok = ck->values >= 0 && ck->sum >= 0 && ck->count >= 0 && ck->done >= 0 &&
+             read_blocks(ck, run) == 0;
     if (bs_cluster_agree(cl, !ok)) {
         close_ids(ck);
         return bs_error_set(err, BS_ERR_INPUT, "%s: the checkpoint cannot be read; remove it and run without --resume",
@@ -252,7 +385,8 @@ void bs_checkpoint_close(struct bs_checkpoint *ck)
 
 void bs_checkpoint_remove(struct bs_checkpoint *ck)
 {
-    close_ids(ck);
+    close_h5(ck);
     if (ck->cluster->rank == 0)
-        unlink(ck->path);
+        bs_files_unlink_ours(ck->fd, ck->path);
+    close_ids(ck); /* the lock last: no other run sees the file free before it is gone */
 }

@@ -4,7 +4,9 @@
  * from a batch scheduler, Ctrl-C) resumes where it stopped with
  * `run --resume` and ends bitwise identical to an uninterrupted run. The
  * file records the scenario text, seed and sizes; a resume with anything
- * else is refused. */
+ * else is refused. The file is created anew (never through a symbolic link) and locked for
+ * the whole run, the final write included, so that a second run with the
+ * same -o is told that another run holds it. */
 #ifndef BS_CHECKPOINT_H
 #define BS_CHECKPOINT_H
 
@@ -21,17 +23,22 @@
 struct bs_checkpoint {
     char path[1100];
     hid_t file, values, sum, count, done;
-    int sync_fd; /* the file again, to fsync blocks' data before their done flags */
+    /* The file as this process opened it, to fsync blocks' data before their
+     * done flags; on rank 0 the descriptor that made it and holds its lock. */
+    int fd;
     const struct bs_cluster *cluster;
 };
 
-/* Creates (replacing any stale one) OUT.h5.partial for run; BS_ERR_INPUT
- * when the path cannot be written. run's layout must be set. */
+/* Creates OUT.h5.partial for run; BS_ERR_INPUT when the path cannot be
+ * written or something is there already (an interrupted run's checkpoint,
+ * a live run's, a symbolic link). run's layout must be set. */
 int bs_checkpoint_create(struct bs_checkpoint *ck, const struct bs_cluster *cl, const char *out_path,
                          const struct bs_run *run, const char *scenario_text, struct bs_error *err);
 /* Opens OUT.h5.partial of an interrupted run and reads its finished blocks
- * (those this rank runs, under MPI) into run (allocated with bs_runner_alloc). BS_ERR_INPUT when there is
- * none, it cannot be read, or it belongs to another run. */
+ * (those this rank runs, under MPI) into run (allocated with bs_runner_alloc).
+ * BS_ERR_INPUT when there is none, it is empty, a symbolic
+ * link or not a regular file, another live run holds it, it cannot be read,
+ * or it belongs to another run. */
 int bs_checkpoint_resume(struct bs_checkpoint *ck, const struct bs_cluster *cl, const char *out_path,
                          struct bs_run *run, const char *scenario_text, struct bs_error *err);
 /* bs_run.after_wave: writes the blocks just done, makes their data durable
@@ -40,7 +47,8 @@ int bs_checkpoint_resume(struct bs_checkpoint *ck, const struct bs_cluster *cl, 
 int bs_checkpoint_write(struct bs_run *run, const long *blocks, size_t n, void *ck);
 /* Both collective under MPI. */
 void bs_checkpoint_close(struct bs_checkpoint *ck);
-/* Closes and deletes the checkpoint (the run finished or failed). */
+/* Closes and deletes the checkpoint (the run finished or failed), only
+ * while its path still names the file this run made. */
 void bs_checkpoint_remove(struct bs_checkpoint *ck);
 
 #endif

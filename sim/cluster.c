@@ -1,47 +1,15 @@
 /* See cluster.h. The MPI part is compiled only with -DBS_MPI. */
 #include "cluster.h"
 
-#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
-#include <unistd.h>
 
 #include "runner.h"
 
 #ifdef BS_MPI
 #include <mpi.h>
 #endif
-
-int bs_cluster_exists(const struct bs_cluster *cl, const char *path)
-{
-    int exists = cl->rank == 0 && access(path, F_OK) == 0;
-    bs_cluster_broadcast(cl, &exists, sizeof exists);
-    return exists;
-}
-
-int bs_cluster_check_writable(const struct bs_cluster *cl, const char *out_path, const char *file_path,
-                              struct bs_error *err)
-{
-    int verdict = 0; /* 0 writable, -1 a directory, else the errno of creating file_path */
-    if (cl->rank == 0) {
-        struct stat sb;
-        FILE *probe = NULL;
-        if (stat(out_path, &sb) == 0 && S_ISDIR(sb.st_mode))
-            verdict = -1;
-        else if ((probe = fopen(file_path, "wb")) != NULL)
-            fclose(probe);
-        else
-            verdict = errno ? errno : EIO;
-    }
-    bs_cluster_broadcast(cl, &verdict, sizeof verdict);
-    if (verdict == -1)
-        return bs_error_set(err, BS_ERR_INPUT, "%s: is a directory; -o takes a file name", out_path);
-    if (verdict)
-        return bs_error_set(err, BS_ERR_INPUT, "%s: cannot write output: %s", out_path, strerror(verdict));
-    return 0;
-}
 
 void bs_cluster_rows(const struct bs_cluster *cl, size_t n, size_t *first, size_t *end)
 {

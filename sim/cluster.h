@@ -36,15 +36,6 @@ int bs_cluster_agree(const struct bs_cluster *cl, int status);
 void bs_cluster_fail_alone(const struct bs_cluster *cl, const struct bs_error *err, const char *next_step);
 /* The least and the most of every rank's value (a collective call). */
 void bs_cluster_min_max(const struct bs_cluster *cl, double value, double *min, double *max);
-/* Whether path exists, as rank 0 sees it (every rank gets its answer: the
- * ranks must not part ways on a path one node does not see). */
-int bs_cluster_exists(const struct bs_cluster *cl, const char *path);
-/* Checks (on rank 0) that out_path is no directory and that rank 0 can create
- * file_path (the partial file it will write; with stdio first, since HDF5's
- * message for a bad path says little); every rank gets the verdict.
- * 0, or BS_ERR_INPUT with a message naming out_path. */
-int bs_cluster_check_writable(const struct bs_cluster *cl, const char *out_path, const char *file_path,
-                              struct bs_error *err);
 /* Rank 0's bytes to every rank. */
 void bs_cluster_broadcast(const struct bs_cluster *cl, void *buf, size_t bytes);
 /* Whether this rank runs block b (of run's blocks, point-major). */

@@ -1,11 +1,28 @@
-/* See files.h. POSIX file calls. */
+/* See files.h. Linux and POSIX file calls; open file description locks
+ * (F_OFD_SETLK) need _GNU_SOURCE. */
+#define _GNU_SOURCE
 #include "files.h"
 
 #include <ctype.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <limits.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
+
+#ifdef F_OFD_SETLK
+#define LOCK_SET F_OFD_SETLK
+#define LOCK_GET F_OFD_GETLK
+#else
+#define LOCK_SET F_SETLK
+#define LOCK_GET F_GETLK
+#endif
+
+/* The one byte locked: far past any data, so that the byte-range locks
+ * MPI-IO takes while writing (same process, traditional locks, which
+ * conflict with ours) never meet it. */
+#define LOCK_AT ((off_t)1 << (sizeof(off_t) * 8 - 2))
 
 /* The longest -o (the bs_output and checkpoint name buffers), and the
  * room its temporary names need: ".partial-" and a PID (at most 10 digits). */
@@ -70,6 +87,9 @@ static int check_existing(const char *out_path, const char *scenario_file, const
     struct stat scen;
     if (stat(scenario_file, &scen) == 0 && scen.st_dev == sb->st_dev && scen.st_ino == sb->st_ino)
         return bs_error_set(err, BS_ERR_INPUT, "%s: is the scenario file itself; choose another -o", out_path);
+    if (bs_files_locked_elsewhere(out_path))
+        return bs_error_set(err, BS_ERR_INPUT, "%s: another run is using this file (it holds its lock); choose another -o",
+                            out_path);
     return 0;
 }
 
@@ -97,6 +117,96 @@ int bs_files_check_output(const char *out_path, const char *scenario_file, struc
     } else if (errno != ENOENT) {
         return bs_error_set(err, BS_ERR_INPUT, "%s: cannot write output: %s", out_path, strerror(errno));
     }
+    /* This run's temporary name: anything there was planted, or left by
+     * a killed run whose PID this one has now. */
+    char temp[OUT_PATH_MAX + TEMP_SUFFIX_MAX + 2];
+    snprintf(temp, sizeof temp, "%s.partial-%ld", out_path, (long)getpid());
+    if (lstat(temp, &sb) == 0)
+        return bs_error_set(err, BS_ERR_INPUT, "%s: exists, with this run's temporary name: remove it", temp);
     return 0;
 }
 
+int bs_files_create(const char *path)
+{
+    int fd = open(path, O_RDWR | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0666);
+    return fd >= 0 ? fd : -errno;
+}
+
+int bs_files_open_existing(const char *path, struct stat *st)
+{
+    /* Looked at before it is opened: opening a device or a FIFO can act. */
+    if (lstat(path, st) != 0)
+        return -errno;
+    if (S_ISLNK(st->st_mode))
+        return -ELOOP;
+    if (!S_ISREG(st->st_mode))
+        return -EINVAL;
+    if (st->st_nlink > 1)
+        return -EMLINK;
+    int fd = open(path, O_RDWR | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC);
+    if (fd < 0)
+        return -errno;
+    struct stat now;
+    int same = fstat(fd, &now) == 0 && S_ISREG(now.st_mode) && now.st_dev == st->st_dev && now.st_ino == st->st_ino;
+    if (!same || fcntl(fd, F_SETFL, 0) != 0) {
+        close(fd);
+        return same ? -EIO : -ESTALE; /* swapped between the look and the open */
+    }
+    *st = now;
+    return fd;
+}
+
+int bs_files_lock(int fd)
+{
+    struct flock fl;
+    memset(&fl, 0, sizeof fl);
+    fl.l_type = F_WRLCK;
+    fl.l_whence = SEEK_SET;
+    fl.l_start = LOCK_AT;
+    fl.l_len = 1;
+    if (fcntl(fd, LOCK_SET, &fl) == 0)
+        return 0;
+    return errno == EACCES || errno == EAGAIN ? EAGAIN : errno;
+}
+
+int bs_files_locked_elsewhere(const char *path)
+{
+    int fd = open(path, O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC);
+    if (fd < 0)
+        return 0;
+    struct flock fl;
+    memset(&fl, 0, sizeof fl);
+    fl.l_type = F_WRLCK;
+    fl.l_whence = SEEK_SET;
+    fl.l_start = LOCK_AT;
+    fl.l_len = 1;
+    struct stat sb;
+    int held = fstat(fd, &sb) == 0 && S_ISREG(sb.st_mode) && fcntl(fd, LOCK_GET, &fl) == 0 && fl.l_type != F_UNLCK;
+    close(fd);
+    return held;
+}
+
+void bs_files_h5_name(int fd, const char *path, char *buf, size_t cap)
+{
+    snprintf(buf, cap, "/proc/self/fd/%d", fd);
+    if (!bs_files_is(fd, buf)) /* no /proc: the path, checked again after HDF5 opened it */
+        snprintf(buf, cap, "%s", path);
+}
+
+int bs_files_is(int fd, const char *path)
+{
+    struct stat a, b;
+    if (fstat(fd, &a) != 0 || stat(path, &b) != 0 || !S_ISREG(b.st_mode))
+        return 0;
+    if (strncmp(path, "/proc/self/fd/", 14) != 0) { /* the real path: not a link to the file */
+        struct stat l;
+        if (lstat(path, &l) != 0 || S_ISLNK(l.st_mode))
+            return 0;
+    }
+    return a.st_dev == b.st_dev && a.st_ino == b.st_ino;
+}
+
+int bs_files_unlink_ours(int fd, const char *path)
+{
+    return fd >= 0 && bs_files_is(fd, path) ? unlink(path) : -1;
+}

@@ -17,7 +17,31 @@
 /* Checks -o before anything runs: not empty, short enough for its
  * temporary names, not a reserved name (*.partial, *.partial-DIGITS), not
  * the scenario file itself, and, if it exists, a regular file (not a
- * directory, device, FIFO, socket or symbolic link). 0, or BS_ERR_INPUT with a message naming out_path. */
+ * directory, device, FIFO, socket or symbolic link) that no live run
+ * holds. 0, or BS_ERR_INPUT with a message naming out_path. */
 int bs_files_check_output(const char *out_path, const char *scenario_file, struct bs_error *err);
 
+/* Creates path as a new file (O_CREAT | O_EXCL | O_NOFOLLOW, mode 0666
+ * less the umask): a descriptor, or -errno (EEXIST for anything there,
+ * a dangling symbolic link included). */
+int bs_files_create(const char *path);
+/* Opens an existing file read-write without following a symbolic link:
+ * a descriptor, or -errno (ELOOP for a symbolic link, EINVAL for anything
+ * but a regular file, EMLINK for a file with other hard links). st gets
+ * its status. */
+int bs_files_open_existing(const char *path, struct stat *st);
+/* A write lock (on one byte far past the data) tied to fd (an open file description
+ * lock where the system has them: closing another descriptor of the file,
+ * as HDF5 does, keeps it). 0, EAGAIN when another process holds a lock,
+ * or another errno. Released when fd is closed. */
+int bs_files_lock(int fd);
+/* Whether another process holds a lock on path (0 when none or unknown). */
+int bs_files_locked_elsewhere(const char *path);
+/* The name under which HDF5 opens fd's own file (/proc/self/fd/N: no
+ * path lookup, so nothing swapped in at path is opened), else path. */
+void bs_files_h5_name(int fd, const char *path, char *buf, size_t cap);
+/* 1 when path still names fd's file (a regular file, not a link to it). */
+int bs_files_is(int fd, const char *path);
+/* Removes path only while it is still fd's file. 0, or -1. */
+int bs_files_unlink_ours(int fd, const char *path);
 #endif

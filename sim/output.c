@@ -3,6 +3,8 @@
 #include "h5attr.h"
 #include "output.h"
 
+#include "files.h"
+
 #include <errno.h>
 #include <math.h>
 #include <stdlib.h>
@@ -29,10 +31,18 @@
         }                                                                              \
     } while (0)
 
+/* On rank 0: creates the partial file (out->fd). 0 or an errno. */
+static int create_partial(struct bs_output *out)
+{
+    out->fd = bs_files_create(out->partial_path);
+    return out->fd < 0 ? -out->fd : 0;
+}
+
 int bs_output_open(struct bs_output *out, const struct bs_cluster *cl, const char *path, struct bs_error *err)
 {
     H5Eset_auto2(H5E_DEFAULT, NULL, NULL);
     out->file = out->transfer = H5I_INVALID_HID;
+    out->fd = -1;
     out->cluster = cl;
     if (strlen(path) >= sizeof out->path)
         return bs_error_set(err, BS_ERR_INPUT, "%s: output path too long", path);
@@ -40,23 +50,48 @@ int bs_output_open(struct bs_output *out, const struct bs_cluster *cl, const cha
     long pid = (long)getpid(); /* rank 0's: one name for every rank */
     bs_cluster_broadcast(cl, &pid, sizeof pid);
     snprintf(out->partial_path, sizeof out->partial_path, "%s.partial-%ld", path, pid);
-    if (bs_cluster_check_writable(cl, path, out->partial_path, err))
-        return err->status;
+    int why = cl->rank == 0 ? create_partial(out) : 0;
+    bs_cluster_broadcast(cl, &why, sizeof why);
+    if (why) {
+        bs_output_abort(out);
+        if (why == ENOENT || why == ENOTDIR) /* the checkpoint went with it */
+            return bs_error_set(err, BS_ERR_RUN, "%s: cannot create %s: %s (was its directory removed during the run?)",
+                                path, out->partial_path, strerror(why));
+        return bs_error_set(err, BS_ERR_RUN, "%s: cannot create %s: %s. " RESUME_HINT, path, out->partial_path,
+                            strerror(why));
+    }
+    char name[sizeof out->partial_path + 32];
+    if (cl->size == 1)
+        bs_files_h5_name(out->fd, out->partial_path, name, sizeof name);
+    else
+        snprintf(name, sizeof name, "%s", out->partial_path);
     hid_t fapl = bs_cluster_file_access(cl);
     hid_t fcpl = H5Pcreate(H5P_FILE_CREATE);
     if (fapl >= 0 && fcpl >= 0 && H5Pset_link_creation_order(fcpl, H5P_CRT_ORDER_TRACKED) >= 0)
-        out->file = H5Fcreate(out->partial_path, H5F_ACC_TRUNC, fcpl, fapl);
+        out->file = H5Fcreate(name, H5F_ACC_TRUNC, fcpl, fapl);
     if (fapl >= 0)
         H5Pclose(fapl);
     if (fcpl >= 0)
         H5Pclose(fcpl);
     if (out->file >= 0)
         out->transfer = bs_cluster_transfer(cl);
-    if (bs_cluster_agree(cl, out->file < 0 || out->transfer < 0)) {
+    int failed = out->file < 0 || out->transfer < 0 || (cl->rank == 0 && !bs_files_is(out->fd, out->partial_path));
+    if (bs_cluster_agree(cl, failed)) {
         bs_output_abort(out);
-        return bs_error_set(err, BS_ERR_INPUT, "%s: cannot create an HDF5 file there", path);
+        return bs_error_set(err, BS_ERR_RUN, "%s: cannot create an HDF5 file there. " RESUME_HINT, path);
     }
     return 0;
+}
+
+/* Closes this process's descriptor of the partial file (after removing
+ * the file when asked and it is still ours). */
+static void drop_partial(struct bs_output *out, int remove)
+{
+    if (out->cluster->rank == 0 && remove)
+        bs_files_unlink_ours(out->fd, out->partial_path);
+    if (out->fd >= 0)
+        close(out->fd);
+    out->fd = -1;
 }
 
 void bs_output_abort(struct bs_output *out)
@@ -65,8 +100,16 @@ void bs_output_abort(struct bs_output *out)
     if (out->file >= 0)
         H5Fclose(out->file);
     out->file = out->transfer = H5I_INVALID_HID;
-    if (out->cluster->rank == 0)
-        unlink(out->partial_path);
+    drop_partial(out, 1);
+}
+
+/* On rank 0: the finished partial file renamed to OUT. 0 or an errno. */
+static int move_into_place(struct bs_output *out)
+{
+    struct stat sb;
+    if (lstat(out->path, &sb) == 0 && !S_ISREG(sb.st_mode))
+        return EEXIST; /* became a link, directory or device during the run */
+    return rename(out->partial_path, out->path) != 0 ? errno : 0;
 }
 
 int bs_output_commit(struct bs_output *out, struct bs_error *err)
@@ -76,19 +119,18 @@ int bs_output_commit(struct bs_output *out, struct bs_error *err)
     herr_t closed = H5Fclose(out->file);
     out->file = H5I_INVALID_HID;
     if (bs_cluster_agree(out->cluster, closed < 0)) {
-        if (out->cluster->rank == 0)
-            unlink(out->partial_path);
+        drop_partial(out, 1);
         return bs_error_set(err, BS_ERR_RUN, "%s: HDF5 failed to finish the file", out->path);
     }
-    int rename_errno = 0;
-    if (out->cluster->rank == 0 && rename(out->partial_path, out->path) != 0) {
-        rename_errno = errno;
-        unlink(out->partial_path);
-    }
-    bs_cluster_broadcast(out->cluster, &rename_errno, sizeof rename_errno);
-    if (rename_errno)
+    int why = out->cluster->rank == 0 ? move_into_place(out) : 0;
+    bs_cluster_broadcast(out->cluster, &why, sizeof why);
+    drop_partial(out, why != 0);
+    if (why == EEXIST)
+        return bs_error_set(err, BS_ERR_RUN, "%s: is no longer a regular file: not replacing it. " RESUME_HINT,
+                            out->path);
+    if (why)
         return bs_error_set(err, BS_ERR_RUN, "%s: cannot move the finished file into place: %s", out->path,
-                            strerror(rename_errno));
+                            strerror(why));
     return 0;
 }
 

@@ -1,6 +1,7 @@
-/* HDF5 output (layout in README.md, "Output (HDF5)"). A run writes into "OUT.partial-PID"
- * opened before the run starts (so a bad path fails at once) and renamed to
- * OUT only when everything is written: a file named OUT is always complete. */
+/* HDF5 output (layout in README.md, "Output (HDF5)"). A run writes into
+ * "OUT.partial-PID", created anew (never through a symbolic link), and
+ * renamed to OUT only when everything is written: a file named OUT is
+ * always complete. The path is checked before the run (bs_files_check_output). */
 #ifndef BS_OUTPUT_H
 #define BS_OUTPUT_H
 
@@ -22,6 +23,7 @@ struct bs_output {
     char partial_path[1100];
     hid_t file;
     hid_t transfer; /* dataset transfer property list */
+    int fd;         /* rank 0: the partial file as created, to remove only it */
     const struct bs_cluster *cluster;
 };
 
@@ -36,10 +38,12 @@ struct bs_output_data {
     const char *const *key_values; /* [point * n_keys + key], rendered text */
 };
 
-/* Creates the partial file. BS_ERR_INPUT when the path cannot be written. */
+/* Creates the partial file. BS_ERR_RUN when it cannot be (the directory
+ * went, the disk is full: the checkpoint keeps the replications). */
 int bs_output_open(struct bs_output *out, const struct bs_cluster *cl, const char *path, struct bs_error *err);
 int bs_output_write(struct bs_output *out, const struct bs_output_data *data, struct bs_error *err);
-/* Closes and renames into place. */
+/* Closes and renames into place (unless OUT became something other than a
+ * regular file meanwhile). */
 int bs_output_commit(struct bs_output *out, struct bs_error *err);
 /* Closes and removes the partial file; safe to call after a failed commit. */
 void bs_output_abort(struct bs_output *out);

@@ -129,3 +129,80 @@ def test_bad_output_paths_are_refused_before_the_simulation(tmp_path, make_out, 
     assert r.returncode == 2, r.stderr
     assert says in r.stderr, r.stderr
     assert names(tmp_path) == ["small.yaml"] and scenario.read_text() == SMALL
+
+
+def test_planted_links_at_the_temporary_and_checkpoint_names_are_not_followed(tmp_path):
+    """A symbolic link at OUT.h5.partial (the checkpoint) or at
+    OUT.h5.partial-PID (the run's temporary file, planted by a shell that
+    then becomes the run, keeping its PID) never has its target written."""
+    scenario = small(tmp_path)
+    victim = tmp_path / "victim"
+    victim.write_text("precious")
+    out = tmp_path / "o.h5"
+    (tmp_path / "o.h5.partial").symlink_to(victim)
+    for args in ([], ["--resume"]):
+        r = run("run", scenario, "-q", "-o", out, *args)
+        assert r.returncode == 2 and "symbolic link" in r.stderr, r.stderr
+    (tmp_path / "o.h5.partial").unlink()
+    (tmp_path / "o.h5.partial").symlink_to(tmp_path / "new-victim")  # dangling: would be created
+    r = run("run", scenario, "-q", "-o", out)
+    assert r.returncode == 2 and "symbolic link" in r.stderr, r.stderr
+    assert not (tmp_path / "new-victim").exists()
+    (tmp_path / "o.h5.partial").unlink()
+    shell = f'ln -s {victim} {out}.partial-$$ && exec {BRANCHSIM} run {scenario} -q -o {out}'
+    r = subprocess.run(["sh", "-c", shell], capture_output=True, text=True, timeout=60)
+    assert r.returncode == 2 and "partial-" in r.stderr, r.stderr
+    assert victim.read_text() == "precious"
+
+
+def test_a_symlinked_or_hard_linked_checkpoint_is_not_resumed(tmp_path):
+    out = tmp_path / "a.h5"
+    interrupt_at_first_tenth(out)
+    partial = tmp_path / "a.h5.partial"
+    os.link(partial, tmp_path / "copy")
+    r = run("run", DEFAULT, "-r", 4000, "-q", "-o", out, "--resume")
+    assert r.returncode == 2 and "hard links" in r.stderr, r.stderr
+    os.unlink(tmp_path / "copy")
+    partial.rename(tmp_path / "real")
+    partial.symlink_to(tmp_path / "real")
+    r = run("run", DEFAULT, "-r", 4000, "-q", "-o", out, "--resume")
+    assert r.returncode == 2 and "symbolic link" in r.stderr, r.stderr
+    assert sorted(names(tmp_path)) == ["a.h5.partial", "real"]
+
+
+# ---- runs at the same time, damaged checkpoints ----------------------------------
+
+def test_a_live_runs_checkpoint_is_neither_resumed_nor_replaced(tmp_path):
+    """While a run holds OUT.h5.partial (locked), a second run to the same -o,
+    with or without --resume, is told so (exit 2) and changes nothing; once
+    the first is interrupted, --resume finishes it."""
+    out = tmp_path / "a.h5"
+    first = subprocess.Popen([BRANCHSIM, "run", str(DEFAULT), "-r", "50000", "-j", "1", "-o", str(out)],
+                             stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
+    try:
+        for line in first.stderr:
+            if "%" in line:
+                break
+        for args in ([], ["--resume"]):
+            r = run("run", DEFAULT, "-r", 50000, "-q", "-o", out, *args, timeout=60)
+            assert r.returncode == 2, r.stderr
+            assert "another run that is still going holds this checkpoint" in r.stderr, r.stderr
+            assert "--resume" not in r.stderr.split("holds")[1]
+        r = run("run", DEFAULT, "-q", "-o", tmp_path / "a.h5.partial", timeout=60)
+        assert r.returncode == 2, r.stderr
+        assert first.poll() is None, "the first run goes on"
+    finally:
+        first.send_signal(signal.SIGTERM)
+        first.communicate(timeout=120)
+    assert first.returncode == 1
+    assert names(tmp_path) == ["a.h5.partial"]
+
+
+def test_an_empty_checkpoint_is_called_damaged(tmp_path):
+    scenario = small(tmp_path)
+    (tmp_path / "o.h5.partial").write_bytes(b"")
+    for args in ([], ["--resume"]):
+        r = run("run", scenario, "-q", "-o", tmp_path / "o.h5", *args)
+        assert r.returncode == 2 and "empty, so damaged" in r.stderr, r.stderr
+        assert "another run" not in r.stderr
+    assert names(tmp_path) == ["o.h5.partial", "small.yaml"]
