@@ -124,15 +124,25 @@ static herr_t write_identity(hid_t file, const struct bs_run *run, const char *t
     return bs_h5_attr_string(file, "scenario_yaml", text);
 }
 
-static int same_identity(hid_t file, const struct bs_run *run, const char *text)
+#define DAMAGED ": the checkpoint is damaged; remove it and run without --resume"
+
+/* 1 when the checkpoint is run's, 0 when another run's; -1 (err set)
+ * when an attribute is malformed: the file is damaged or forged. */
+static int same_identity(hid_t file, const char *path, const struct bs_run *run, const char *text,
+                         struct bs_error *err)
 {
     unsigned long long want[5], v;
+    char why[BS_H5_WHY_MAX], *stored = NULL;
     identity(run, want);
-    for (int i = 0; i < 5; i++)
-        if (bs_h5_read_uint_attr(file, identity_names[i], &v) < 0 || v != want[i])
-            return 0;
-    char *stored = bs_h5_read_string_attr(file, "scenario_yaml");
-    int same = stored && strcmp(stored, text) == 0;
+    int same = 1, got;
+    for (int i = 0; i < 5; i++) { /* all read: a malformed one is damage, whatever the others say */
+        if ((got = bs_h5_get_uint(file, identity_names[i], &v, why, sizeof why)) == BS_H5_BAD)
+            return bs_error_set(err, BS_ERR_INPUT, "%s: attribute %s %s" DAMAGED, path, identity_names[i], why), -1;
+        same = same && got == BS_H5_READ && v == want[i];
+    }
+    if (bs_h5_get_string(file, "scenario_yaml", (size_t)64 << 20, &stored, why, sizeof why) == BS_H5_BAD)
+        return bs_error_set(err, BS_ERR_INPUT, "%s: attribute scenario_yaml %s" DAMAGED, path, why), -1;
+    same = same && stored && strcmp(stored, text) == 0;
     free(stored);
     return same;
 }
@@ -343,16 +353,20 @@ int bs_checkpoint_resume(struct bs_checkpoint *ck, const struct bs_cluster *cl, 
         close_ids(ck);
         return err->status;
     }
-    if (bs_cluster_agree(cl, !same_identity(ck->file, run, scenario_text))) {
+    int same = same_identity(ck->file, ck->path, run, scenario_text, err);
+    if (bs_cluster_agree(cl, same != 1)) {
         close_ids(ck);
-        return bs_error_set(err, BS_ERR_INPUT,
+        return same < 0 ? err->status
+                        : bs_error_set(err, BS_ERR_INPUT,
                             "%s: the checkpoint belongs to another run (scenario, seed or replications differ); "
                             "resume with the same ones, or remove it",
                             ck->path);
     }
     /* Another build may simulate differently: its replications and ours
      * must not meet in one file. */
-    char *revision = bs_h5_read_string_attr(ck->file, "revision");
+    char *revision = NULL, why[BS_H5_WHY_MAX];
+    if (bs_h5_get_string(ck->file, "revision", 256, &revision, why, sizeof why) == BS_H5_BAD)
+        bs_error_set(err, BS_ERR_INPUT, "%s: attribute revision %s" DAMAGED, ck->path, why);
     int same_build = revision && strcmp(revision, BS_REVISION) == 0;
     if (bs_cluster_agree(cl, !same_build)) {
         bs_error_set(err, BS_ERR_INPUT,

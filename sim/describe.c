@@ -1,108 +1,454 @@
 /* `branchsim describe`: the summary table of an output file, read back
- * through the HDF5 contract only (so it also checks what was written). */
+ * through the HDF5 contract only (so it also checks what was written).
+ * The file may be anyone's: its structure is checked first (every
+ * attribute, group and dataset read has the class, rank and dimensions of
+ * the layout, and they agree with n_points), then only the tables shown
+ * are read, and text from the file is escaped before it is printed. */
+#include <errno.h>
 #include <math.h>
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
 
+#include "cfg.h"
 #include "h5attr.h"
 #include "output.h"
 #include "stats.h"
+#include "text.h"
 
-#define NAME_MAX_LEN 256
+#define NAME_MAX_LEN BS_CFG_PATH_MAX /* a metric's or swept key's name, with its NUL */
+#define METRICS_MAX 4096             /* far more than any model reports */
+#define POINTS_MAX 1000000           /* sweep.c's bound: no run writes more */
+#define VALUE_WIDTH 256              /* a swept value as text, escaped, cut to fit */
+#define SHORT_TEXT_MAX 1024          /* branchsim_version, scenario_name, unit */
+#define ESCAPED(n) (4 * (n) + 1)     /* bs_text_escape's worst case: \xHH per byte */
 
-/* Whether dataset d is a (rows, cols) array: reading it then fits the buffer. */
-static int dims_are(hid_t d, unsigned long long rows, hsize_t cols)
+/* What describe reads of a file, once checked. */
+struct view {
+    const char *path;
+    hid_t f, sum, sc, rep, cmp;
+    unsigned long long points, reps, seed, baseline;
+    char *version, *name;
+    long n_metrics, n_keys;
+    char (*metrics)[NAME_MAX_LEN], (*keys)[NAME_MAX_LEN];
+    int compare;
+};
+
+/* A required non-negative integer attribute of obj (at `where`, "" for the root). */
+static int need_uint(const struct view *v, hid_t obj, const char *where, const char *name, unsigned long long *out,
+                     struct bs_error *err)
 {
-    hid_t space = H5Dget_space(d);
-    hsize_t dims[2] = {0, 0};
-    int ok = space >= 0 && H5Sget_simple_extent_ndims(space) == 2 &&
-             H5Sget_simple_extent_dims(space, dims, NULL) == 2 && dims[0] == rows && dims[1] == cols;
-    if (space >= 0)
-        H5Sclose(space);
-    return ok;
+    char why[BS_H5_WHY_MAX];
+    int got = bs_h5_get_uint(obj, name, out, why, sizeof why);
+    if (got == BS_H5_ABSENT)
+        return bs_error_set(err, BS_ERR_INPUT, "%s: not a branchsim result file (no attribute %s%s)", v->path,
+                            where, name);
+    if (got == BS_H5_BAD)
+        return bs_error_set(err, BS_ERR_INPUT, "%s: attribute %s%s %s", v->path, where, name, why);
+    return 0;
 }
 
-/* Names of a group's members in creation order; count or -1. */
-static long member_names(hid_t group, char (**names)[NAME_MAX_LEN])
+/* An optional text attribute: NULL when absent, an error when malformed. */
+static int opt_text(const struct view *v, hid_t obj, const char *where, const char *name, char **out,
+                    struct bs_error *err)
+{
+    char why[BS_H5_WHY_MAX];
+    *out = NULL;
+    if (bs_h5_get_string(obj, name, SHORT_TEXT_MAX, out, why, sizeof why) == BS_H5_BAD)
+        return bs_error_set(err, BS_ERR_INPUT, "%s: attribute %s%s %s", v->path, where, name, why);
+    return 0;
+}
+
+/* parent/name as an object of the wanted kind (H5I_GROUP or H5I_DATASET),
+ * reached by a hard link: a soft or external link could lead anywhere,
+ * even into another file, and the writer makes none. -1 with err set. */
+static hid_t open_member(const struct view *v, hid_t parent, const char *ppath, const char *name, H5I_type_t want,
+                         struct bs_error *err)
+{
+    const char *kind = want == H5I_GROUP ? "group" : "dataset";
+    if (!*name || strchr(name, '/') || strcmp(name, ".") == 0) {
+        bs_error_set(err, BS_ERR_INPUT, "%s: %s holds a member named '%s', which HDF5 cannot look up", v->path,
+                     ppath, name);
+        return -1;
+    }
+    htri_t there = H5Lexists(parent, name, H5P_DEFAULT);
+    H5L_info_t link;
+    if (there <= 0 || H5Lget_info(parent, name, &link, H5P_DEFAULT) < 0) {
+        bs_error_set(err, BS_ERR_INPUT, "%s: no %s %s/%s: not a branchsim result file", v->path, kind, ppath, name);
+        return -1;
+    }
+    if (link.type != H5L_TYPE_HARD) {
+        const char *what = link.type == H5L_TYPE_SOFT       ? "a soft"
+                           : link.type == H5L_TYPE_EXTERNAL ? "an external"
+                                                            : "a user-defined";
+        bs_error_set(err, BS_ERR_INPUT, "%s: %s/%s is %s link, where a result file has a %s", v->path, ppath, name,
+                     what, kind);
+        return -1;
+    }
+    hid_t id = H5Oopen(parent, name, H5P_DEFAULT);
+    if (id >= 0 && H5Iget_type(id) == want)
+        return id;
+    if (id >= 0)
+        H5Oclose(id);
+    bs_error_set(err, BS_ERR_INPUT, "%s: %s/%s is not a%s %s", v->path, ppath, name, id >= 0 ? "" : " readable",
+                 kind);
+    return -1;
+}
+
+/* The names of a group's members, in creation order where the group keeps
+ * it (files from other writers may not), else by name; count or -1. */
+static long member_names(const struct view *v, hid_t g, const char *gpath, long most, char (**names)[NAME_MAX_LEN],
+                         struct bs_error *err)
 {
     H5G_info_t info;
-    if (H5Gget_info(group, &info) < 0)
-        return -1;
+    if (H5Gget_info(g, &info) < 0)
+        return bs_error_set(err, BS_ERR_INPUT, "%s: %s cannot be read", v->path, gpath), -1;
+    if (info.nlinks > (hsize_t)most)
+        return bs_error_set(err, BS_ERR_INPUT, "%s: %s holds %llu members, more than a result file's (at most %ld)",
+                            v->path, gpath, (unsigned long long)info.nlinks, most), -1;
     *names = calloc(info.nlinks ? info.nlinks : 1, sizeof **names);
     if (!*names)
-        return -1;
-    for (hsize_t i = 0; i < info.nlinks; i++)
-        if (H5Lget_name_by_idx(group, ".", H5_INDEX_CRT_ORDER, H5_ITER_INC, i, (*names)[i], NAME_MAX_LEN,
-                               H5P_DEFAULT) < 0)
-            return -1;
+        return bs_error_set(err, BS_ERR_RUN, "%s: out of memory", v->path), -1;
+    H5_index_t index = H5_INDEX_CRT_ORDER;
+    if (info.nlinks && H5Lget_name_by_idx(g, ".", index, H5_ITER_INC, 0, NULL, 0, H5P_DEFAULT) < 0)
+        index = H5_INDEX_NAME;
+    for (hsize_t i = 0; i < info.nlinks; i++) {
+        ssize_t len = H5Lget_name_by_idx(g, ".", index, H5_ITER_INC, i, NULL, 0, H5P_DEFAULT);
+        if (len >= NAME_MAX_LEN)
+            return bs_error_set(err, BS_ERR_INPUT, "%s: %s: member %llu has a name of %zd bytes, too long for a "
+                                "metric or key (at most %d)", v->path, gpath, (unsigned long long)i, len,
+                                NAME_MAX_LEN - 1), -1;
+        if (len < 0 ||
+            H5Lget_name_by_idx(g, ".", index, H5_ITER_INC, i, (*names)[i], NAME_MAX_LEN, H5P_DEFAULT) != len)
+            return bs_error_set(err, BS_ERR_INPUT, "%s: %s: member %llu has an unreadable name", v->path, gpath,
+                                (unsigned long long)i), -1;
+        if (strlen((*names)[i]) != (size_t)len)
+            return bs_error_set(err, BS_ERR_INPUT, "%s: %s: member %llu has a name with a NUL in it", v->path, gpath,
+                                (unsigned long long)i), -1;
+    }
     return (long)info.nlinks;
 }
 
-#define VALUE_WIDTH 256
-
-/* The values of swept key `name` at every point, as text, into
- * out[p * VALUE_WIDTH]; "?" where the dataset is not a column of ours. */
-static void column_texts(hid_t g_sc, const char *name, size_t points, char *out)
+static int is_ieee_float(hid_t t)
 {
-    for (size_t p = 0; p < points; p++)
-        snprintf(out + p * VALUE_WIDTH, VALUE_WIDTH, "?");
-    hid_t d = H5Dopen2(g_sc, name, H5P_DEFAULT);
-    if (d < 0)
-        return;
-    hid_t ft = H5Dget_type(d);
-    hid_t space = H5Dget_space(d);
-    hsize_t n = 0;
-    if (H5Sget_simple_extent_ndims(space) == 1 && H5Sget_simple_extent_dims(space, &n, NULL) == 1) {
-        size_t k = n < points ? (size_t)n : points;
-        if (H5Tget_class(ft) == H5T_FLOAT) {
-            double *v = malloc((n ? n : 1) * sizeof *v);
-            if (v && H5Dread(d, H5T_NATIVE_DOUBLE, H5S_ALL, H5S_ALL, H5P_DEFAULT, v) >= 0)
-                for (size_t p = 0; p < k; p++)
-                    snprintf(out + p * VALUE_WIDTH, VALUE_WIDTH, "%g", v[p]);
-            free(v);
-        } else if (H5Tget_class(ft) == H5T_STRING && H5Tis_variable_str(ft) > 0) {
-            char **v = calloc(n ? n : 1, sizeof *v);
-            hid_t mt = H5Tcopy(H5T_C_S1);
-            H5Tset_size(mt, H5T_VARIABLE);
-            H5Tset_cset(mt, H5T_CSET_UTF8);
-            if (v && H5Dread(d, mt, H5S_ALL, H5S_ALL, H5P_DEFAULT, v) >= 0) {
-                for (size_t p = 0; p < k; p++)
-                    snprintf(out + p * VALUE_WIDTH, VALUE_WIDTH, "%s", v[p] ? v[p] : "");
-                H5Dvlen_reclaim(mt, space, H5P_DEFAULT, v);
-            }
-            H5Tclose(mt);
-            free(v);
-        } else if (H5Tget_class(ft) == H5T_STRING) { /* fixed length: read NUL-terminated, cut to VALUE_WIDTH */
-            char *v = malloc((n ? n : 1) * VALUE_WIDTH);
-            hid_t mt = H5Tcopy(H5T_C_S1);
-            if (v && mt >= 0 && H5Tset_size(mt, VALUE_WIDTH) >= 0 && H5Tset_strpad(mt, H5T_STR_NULLTERM) >= 0 &&
-                H5Tset_cset(mt, H5Tget_cset(ft)) >= 0 && H5Dread(d, mt, H5S_ALL, H5S_ALL, H5P_DEFAULT, v) >= 0)
-                memcpy(out, v, k * VALUE_WIDTH);
-            if (mt >= 0)
-                H5Tclose(mt);
-            free(v);
-        }
-    }
-    H5Sclose(space);
-    H5Tclose(ft);
-    H5Dclose(d);
+    const hid_t plain[] = {H5T_IEEE_F64LE, H5T_IEEE_F64BE, H5T_IEEE_F32LE, H5T_IEEE_F32BE};
+    for (size_t i = 0; i < sizeof plain / sizeof plain[0]; i++)
+        if (H5Tequal(t, plain[i]) > 0)
+            return 1;
+    return 0;
 }
 
-/* Reads /<group>/<metric> as (points, n_stats) into table; 0 or -1. */
-static int read_table(hid_t group, const char *metric, unsigned long long points, double *table, char **unit)
+#define FIXED_TEXT_MAX 65536 /* widest fixed-length string read (HDF5 cuts it to VALUE_WIDTH) */
+
+static void shape_text(char *out, size_t cap, int rank, const hsize_t *dims)
 {
-    hid_t d = H5Dopen2(group, metric, H5P_DEFAULT);
+    size_t n = (size_t)snprintf(out, cap, rank == 0 ? "a scalar" : "(");
+    for (int i = 0; i < rank && n < cap; i++)
+        n += (size_t)snprintf(out + n, cap - n, "%s%llu", i ? ", " : "", (unsigned long long)dims[i]);
+    if (rank > 0 && n < cap)
+        snprintf(out + n, cap - n, ")");
+}
+
+/* parent/name as a dataset of IEEE floats (with text: or of strings) of
+ * exactly the given shape, so that reading it fills the caller's buffer
+ * and no more. -1 with err set. */
+static hid_t open_dataset(const struct view *v, hid_t parent, const char *ppath, const char *name, int rank,
+                          const hsize_t *dims, int text, struct bs_error *err)
+{
+    hid_t d = open_member(v, parent, ppath, name, H5I_DATASET, err);
     if (d < 0)
         return -1;
-    int ok = dims_are(d, points, BS_STAT_COUNT) &&
-             H5Dread(d, H5T_NATIVE_DOUBLE, H5S_ALL, H5S_ALL, H5P_DEFAULT, table) >= 0;
-    if (ok && unit)
-        *unit = bs_h5_read_string_attr(d, "unit");
+    hid_t t = H5Dget_type(d), s = H5Dget_space(d);
+    hsize_t got[H5S_MAX_RANK];
+    int r = s >= 0 ? H5Sget_simple_extent_ndims(s) : -1;
+    int shape_ok = r == rank && H5Sget_simple_extent_dims(s, got, NULL) == rank;
+    for (int i = 0; shape_ok && i < rank; i++)
+        shape_ok = got[i] == dims[i];
+    int type_ok = t >= 0 && (is_ieee_float(t) || (text && H5Tget_class(t) == H5T_STRING &&
+                                                  (H5Tis_variable_str(t) > 0 || H5Tget_size(t) <= FIXED_TEXT_MAX)));
+    char want[128], have[128];
+    shape_text(want, sizeof want, rank, dims);
+    if (r >= 0 && r <= H5S_MAX_RANK && H5Sget_simple_extent_dims(s, got, NULL) == r)
+        shape_text(have, sizeof have, r, got);
+    else
+        snprintf(have, sizeof have, "of no readable shape");
+    if (!shape_ok)
+        bs_error_set(err, BS_ERR_INPUT, "%s: %s/%s is %s, where n_points and replications make it %s", v->path, ppath,
+                     name, have, want);
+    else if (!type_ok)
+        bs_error_set(err, BS_ERR_INPUT, "%s: %s/%s %s", v->path, ppath, name,
+                     text ? "holds neither float numbers nor text (of at most 65536 bytes a value)"
+                          : "does not hold float numbers");
+    if (s >= 0)
+        H5Sclose(s);
+    if (t >= 0)
+        H5Tclose(t);
+    if (shape_ok && type_ok)
+        return d;
     H5Dclose(d);
+    return -1;
+}
+
+/* The attribute stats, where a table has it, must name our columns. */
+static int check_stats(const struct view *v, hid_t d, const char *where, struct bs_error *err)
+{
+    char *names[BS_STAT_COUNT], why[BS_H5_WHY_MAX];
+    int got = bs_h5_get_strings(d, "stats", BS_STAT_COUNT, NAME_MAX_LEN, names, why, sizeof why);
+    int same = 1;
+    for (int i = 0; got == BS_H5_READ && i < BS_STAT_COUNT; i++) {
+        same = same && strcmp(names[i], bs_stat_names[i]) == 0;
+        free(names[i]);
+    }
+    if (got == BS_H5_BAD)
+        return bs_error_set(err, BS_ERR_INPUT, "%s: attribute %sstats %s", v->path, where, why);
+    if (!same)
+        return bs_error_set(err, BS_ERR_INPUT, "%s: attribute %sstats names other columns than mean, sd, ... n",
+                            v->path, where);
+    return 0;
+}
+
+/* Checks /<ppath>/<name> is a (points, cols) float table (and its stats
+ * when a summary); with table, reads it there (and its unit). */
+static int table(const struct view *v, hid_t g, const char *ppath, const char *name, hsize_t cols, double *table,
+                 char **unit, struct bs_error *err)
+{
+    const hsize_t dims[2] = {v->points, cols};
+    hid_t d = open_dataset(v, g, ppath, name, 2, dims, 0, err);
+    if (d < 0)
+        return err->status;
+    char where[NAME_MAX_LEN + 32];
+    snprintf(where, sizeof where, "%s/%s ", ppath, name);
+    int st = cols == BS_STAT_COUNT ? check_stats(v, d, where, err) : 0;
+    if (!st && table && H5Dread(d, H5T_NATIVE_DOUBLE, H5S_ALL, H5S_ALL, H5P_DEFAULT, table) < 0)
+        st = bs_error_set(err, BS_ERR_INPUT, "%s: %s/%s cannot be read (a damaged file?)", v->path, ppath, name);
+    if (!st && unit)
+        st = opt_text(v, d, where, "unit", unit, err);
+    H5Dclose(d);
+    return st;
+}
+
+/* Opens the file's groups and reads its attributes: every check that
+ * needs no table. */
+static int open_view(struct view *v, struct bs_error *err)
+{
+    v->f = H5Fopen(v->path, H5F_ACC_RDONLY, H5P_DEFAULT);
+    if (v->f < 0)
+        return bs_error_set(err, BS_ERR_INPUT, "%s: cannot open as an HDF5 file", v->path);
+    if (need_uint(v, v->f, "", "n_points", &v->points, err) || need_uint(v, v->f, "", "replications", &v->reps, err) ||
+        need_uint(v, v->f, "", "seed", &v->seed, err) || opt_text(v, v->f, "", "branchsim_version", &v->version, err) ||
+        opt_text(v, v->f, "", "scenario_name", &v->name, err))
+        return err->status;
+    if (v->points == 0 || v->points > POINTS_MAX)
+        return bs_error_set(err, BS_ERR_INPUT, "%s: attribute n_points is %llu: a run writes 1 to %d points", v->path,
+                            v->points, POINTS_MAX);
+    if (v->reps == 0)
+        return bs_error_set(err, BS_ERR_INPUT, "%s: attribute replications is 0: a run writes at least one", v->path);
+    if ((v->sum = open_member(v, v->f, "", "summary", H5I_GROUP, err)) < 0 ||
+        (v->sc = open_member(v, v->f, "", "scenarios", H5I_GROUP, err)) < 0 ||
+        (v->rep = open_member(v, v->f, "", "replications", H5I_GROUP, err)) < 0)
+        return err->status;
+    if ((v->n_metrics = member_names(v, v->sum, "/summary", METRICS_MAX, &v->metrics, err)) < 0 ||
+        (v->n_keys = member_names(v, v->sc, "/scenarios", BS_CFG_OVERRIDES_MAX, &v->keys, err)) < 0)
+        return err->status;
+    if (v->n_metrics == 0)
+        return bs_error_set(err, BS_ERR_INPUT, "%s: /summary holds no metric: not a branchsim result file", v->path);
+    htri_t has_cmp = H5Lexists(v->f, "compare", H5P_DEFAULT);
+    if (has_cmp < 0)
+        return bs_error_set(err, BS_ERR_INPUT, "%s: the root group cannot be read (a damaged file?)", v->path);
+    if (has_cmp > 0 && ((v->cmp = open_member(v, v->f, "", "compare", H5I_GROUP, err)) < 0 ||
+                        need_uint(v, v->cmp, "/compare ", "baseline", &v->baseline, err)))
+        return err->status;
+    if (has_cmp > 0 && v->baseline >= v->points)
+        return bs_error_set(err, BS_ERR_INPUT, "%s: attribute /compare baseline is %llu, not a point (0 to %llu)",
+                            v->path, v->baseline, v->points - 1);
+    v->compare = v->cmp >= 0 && v->points > 1;
+    return 0;
+}
+
+/* Every dataset describe may read has the shape n_points gives it, and
+ * /replications agrees with replications: checked before any is read. */
+static int check_shapes(const struct view *v, struct bs_error *err)
+{
+    for (long m = 0; m < v->n_metrics; m++)
+        if (table(v, v->sum, "/summary", v->metrics[m], BS_STAT_COUNT, NULL, NULL, err) ||
+            (v->compare && table(v, v->cmp, "/compare", v->metrics[m], BS_STAT_COUNT, NULL, NULL, err)))
+            return err->status;
+    char (*reps)[NAME_MAX_LEN] = NULL;
+    long n = member_names(v, v->rep, "/replications", METRICS_MAX, &reps, err);
+    for (long m = 0; m < n; m++)
+        if (table(v, v->rep, "/replications", reps[m], v->reps, NULL, NULL, err))
+            break;
+    free(reps);
+    const hsize_t dims[1] = {v->points};
+    for (long k = 0; !err->status && k < v->n_keys; k++) {
+        hid_t d = open_dataset(v, v->sc, "/scenarios", v->keys[k], 1, dims, 1, err);
+        if (d >= 0)
+            H5Dclose(d);
+    }
+    return err->status;
+}
+
+/* Marks the metrics of --metric (all without it) in wanted; a name the
+ * file lacks is an error naming it, and the nearest name in the file. */
+static int select_metrics(const struct view *v, const char *list, unsigned char *wanted, struct bs_error *err)
+{
+    if (!list) {
+        memset(wanted, 1, (size_t)v->n_metrics);
+        return 0;
+    }
+    const char **names = malloc((size_t)v->n_metrics * sizeof *names);
+    if (!names)
+        return bs_error_set(err, BS_ERR_RUN, "%s: out of memory", v->path);
+    for (long m = 0; m < v->n_metrics; m++)
+        names[m] = v->metrics[m];
+    for (const char *p = list; !err->status;) {
+        size_t n = strcspn(p, ",");
+        char word[NAME_MAX_LEN];
+        snprintf(word, sizeof word, "%.*s", (int)(n < sizeof word ? n : sizeof word - 1), p);
+        long found = -1;
+        for (long m = 0; n < sizeof word && m < v->n_metrics && found < 0; m++)
+            found = strcmp(word, names[m]) == 0 ? m : -1;
+        if (n == 0) {
+            bs_error_set(err, BS_ERR_INPUT, "--metric '%s': an empty name (names are separated by single commas)", list);
+        } else if (found < 0) {
+            const char *near = bs_text_nearest(word, names, (size_t)v->n_metrics);
+            bs_error_set(err, BS_ERR_INPUT, "--metric %.*s: no such metric in %s%s%s%s", (int)n, p, v->path,
+                         near ? " (did you mean " : "", near ? near : "", near ? "?)" : "");
+        } else
+            wanted[found] = 1;
+        if (!p[n])
+            break;
+        p += n + 1;
+    }
+    free(names);
+    return err->status;
+}
+
+/* A swept key's values as text (escaped, cut to VALUE_WIDTH) into out[p * VALUE_WIDTH]. */
+static int column_texts(const struct view *v, hid_t d, char *out)
+{
+    const size_t P = v->points;
+    hid_t ft = H5Dget_type(d), space = H5Dget_space(d), mt = H5Tcopy(H5T_C_S1);
+    int ok = 0;
+    if (ft >= 0 && H5Tget_class(ft) == H5T_FLOAT) {
+        double *x = malloc(P * sizeof *x);
+        ok = x && H5Dread(d, H5T_NATIVE_DOUBLE, H5S_ALL, H5S_ALL, H5P_DEFAULT, x) >= 0;
+        for (size_t p = 0; ok && p < P; p++)
+            snprintf(out + p * VALUE_WIDTH, VALUE_WIDTH, "%g", x[p]);
+        free(x);
+    } else if (ft >= 0 && H5Tis_variable_str(ft) > 0) {
+        char **s = calloc(P, sizeof *s);
+        ok = s && mt >= 0 && H5Tset_size(mt, H5T_VARIABLE) >= 0 && H5Tset_cset(mt, H5Tget_cset(ft)) >= 0 &&
+             H5Dread(d, mt, H5S_ALL, H5S_ALL, H5P_DEFAULT, s) >= 0;
+        for (size_t p = 0; ok && p < P; p++)
+            bs_text_escape(out + p * VALUE_WIDTH, VALUE_WIDTH, s[p] ? s[p] : "");
+        if (ok)
+            H5Dvlen_reclaim(mt, space, H5P_DEFAULT, s);
+        free(s);
+    } else if (ft >= 0) { /* fixed length, of any width: HDF5 cuts each to VALUE_WIDTH - 1 and a NUL */
+        char *raw = malloc(P * VALUE_WIDTH);
+        ok = raw && mt >= 0 && H5Tset_size(mt, VALUE_WIDTH) >= 0 && H5Tset_strpad(mt, H5T_STR_NULLTERM) >= 0 &&
+             H5Tset_cset(mt, H5Tget_cset(ft)) >= 0 && H5Dread(d, mt, H5S_ALL, H5S_ALL, H5P_DEFAULT, raw) >= 0;
+        for (size_t p = 0; ok && p < P; p++) {
+            raw[(p + 1) * VALUE_WIDTH - 1] = '\0';
+            bs_text_escape(out + p * VALUE_WIDTH, VALUE_WIDTH, raw + p * VALUE_WIDTH);
+        }
+        free(raw);
+    }
+    if (mt >= 0)
+        H5Tclose(mt);
+    if (space >= 0)
+        H5Sclose(space);
+    if (ft >= 0)
+        H5Tclose(ft);
     return ok ? 0 : -1;
 }
 
-/* A CSV field: quoted when it holds a comma, quote or newline. */
+/* What is read for the tables: per metric shown, its /summary (and
+ * /compare) rows and unit; the swept keys' values as text. */
+struct tables {
+    unsigned char *wanted, *shown;
+    double **sums, **diffs;
+    char **units;
+    char *key_text;
+};
+
+static size_t mul(size_t a, size_t b)
+{
+    size_t r;
+    return __builtin_mul_overflow(a, b, &r) ? SIZE_MAX : r; /* SIZE_MAX: no malloc succeeds */
+}
+
+/* Refuses (exit 2) a file whose tables would not fit in this machine's
+ * memory, before allocating them; out of memory otherwise is exit 1. */
+static int alloc_tables(const struct view *v, struct tables *t, struct bs_error *err)
+{
+    const size_t P = (size_t)v->points, row = mul(P, BS_STAT_COUNT * sizeof(double));
+    long n_wanted = 0;
+    for (long m = 0; m < v->n_metrics; m++)
+        n_wanted += t->wanted[m];
+    double need = (double)n_wanted * (v->compare ? 2 : 1) * (double)row + (v->n_keys + 1.0) * P * VALUE_WIDTH;
+    long pages = sysconf(_SC_PHYS_PAGES), page = sysconf(_SC_PAGESIZE);
+    if (pages > 0 && page > 0 && need > (double)pages * (double)page)
+        return bs_error_set(err, BS_ERR_INPUT,
+                            "%s: describing %llu points needs %.1f GB, more than this machine's %.1f GB (--metric "
+                            "reads fewer tables)",
+                            v->path, v->points, need / 1e9, (double)pages * (double)page / 1e9);
+    t->sums = calloc((size_t)v->n_metrics, sizeof *t->sums);
+    t->diffs = calloc((size_t)v->n_metrics, sizeof *t->diffs);
+    t->units = calloc((size_t)v->n_metrics, sizeof *t->units);
+    t->key_text = malloc(mul(mul(v->n_keys > 0 ? (size_t)v->n_keys : 1, P), VALUE_WIDTH));
+    int ok = t->sums && t->diffs && t->units && t->key_text;
+    for (long m = 0; ok && m < v->n_metrics; m++) {
+        if (!t->wanted[m])
+            continue;
+        ok = (t->sums[m] = malloc(row)) != NULL && (!v->compare || (t->diffs[m] = malloc(row)) != NULL);
+    }
+    return ok ? 0 : bs_error_set(err, BS_ERR_RUN, "%s: out of memory", v->path);
+}
+
+static void free_tables(const struct view *v, struct tables *t)
+{
+    for (long m = 0; m < v->n_metrics; m++) {
+        free(t->sums ? t->sums[m] : NULL);
+        free(t->diffs ? t->diffs[m] : NULL);
+        free(t->units ? t->units[m] : NULL);
+    }
+    free(t->sums);
+    free(t->diffs);
+    free(t->units);
+    free(t->key_text);
+}
+
+/* Reads every table shown, once, so describe stays linear in points x metrics. */
+static int read_tables(const struct view *v, struct tables *t, struct bs_error *err)
+{
+    for (long m = 0; m < v->n_metrics; m++) {
+        if (!t->wanted[m])
+            continue;
+        if (table(v, v->sum, "/summary", v->metrics[m], BS_STAT_COUNT, t->sums[m], &t->units[m], err) ||
+            (v->compare && table(v, v->cmp, "/compare", v->metrics[m], BS_STAT_COUNT, t->diffs[m], NULL, err)))
+            return err->status;
+    }
+    const hsize_t dims[1] = {v->points};
+    for (long k = 0; k < v->n_keys; k++) {
+        hid_t d = open_dataset(v, v->sc, "/scenarios", v->keys[k], 1, dims, 1, err);
+        if (d < 0)
+            return err->status;
+        int st = column_texts(v, d, t->key_text + (size_t)k * v->points * VALUE_WIDTH);
+        H5Dclose(d);
+        if (st < 0)
+            return bs_error_set(err, BS_ERR_INPUT, "%s: /scenarios/%s cannot be read (a damaged file?)", v->path,
+                                v->keys[k]);
+    }
+    return 0;
+}
+
+/* A CSV field: quoted when it holds a comma or quote (text from the file
+ * is escaped first, so it holds no newline). */
 static void csv_field(char *out, size_t cap, const char *text)
 {
     if (!strpbrk(text, ",\"\n")) {
@@ -122,173 +468,251 @@ static void csv_field(char *out, size_t cap, const char *text)
     out[n] = '\0';
 }
 
-/* Whether metric is among the comma-separated names (all when NULL). */
-static int wanted(const char *list, const char *metric)
+typedef char escaped_name[ESCAPED(NAME_MAX_LEN)];
+
+/* Text from the file, escaped for the terminal; as a CSV field with csv. */
+static const char *shown_text(char *out, size_t cap, const char *text, int csv)
 {
-    if (!list)
-        return 1;
-    size_t len = strlen(metric);
-    for (const char *p = list; *p;) {
-        const char *comma = strchr(p, ',');
-        size_t n = comma ? (size_t)(comma - p) : strlen(p);
-        if (n == len && strncmp(p, metric, n) == 0)
-            return 1;
-        p += n + (comma ? 1 : 0);
-    }
-    return 0;
+    escaped_name e;
+    bs_text_escape(csv ? e : out, csv ? sizeof e : cap, text ? text : "");
+    if (csv)
+        csv_field(out, cap, e);
+    return out;
 }
 
-int bs_output_describe(const char *path, FILE *to, const struct bs_describe_opts *opts, struct bs_error *err)
+static void print_header(const struct view *v, FILE *to, int csv)
 {
-    int opts_seen = 0;
-    H5Eset_auto2(H5E_DEFAULT, NULL, NULL);
-    hid_t f = H5Fopen(path, H5F_ACC_RDONLY, H5P_DEFAULT);
-    if (f < 0)
-        return bs_error_set(err, BS_ERR_INPUT, "%s: cannot open as an HDF5 file", path);
-    int st = 0;
-    hid_t g_sum = H5Gopen2(f, "summary", H5P_DEFAULT);
-    hid_t g_sc = H5Gopen2(f, "scenarios", H5P_DEFAULT);
-    hid_t g_rep = H5Gopen2(f, "replications", H5P_DEFAULT);
-    char (*metrics)[NAME_MAX_LEN] = NULL, (*keys)[NAME_MAX_LEN] = NULL;
-    long n_metrics = -1, n_keys = -1;
-    unsigned long long reps = 0, points = 0, seed = 0;
-    if (g_sum < 0 || g_sc < 0 || g_rep < 0 || bs_h5_read_uint_attr(f, "replications", &reps) < 0 ||
-        bs_h5_read_uint_attr(f, "n_points", &points) < 0 || bs_h5_read_uint_attr(f, "seed", &seed) < 0 ||
-        (n_metrics = member_names(g_sum, &metrics)) < 0 || (n_keys = member_names(g_sc, &keys)) < 0) {
-        st = bs_error_set(err, BS_ERR_INPUT, "%s: not a branchsim output file", path);
-        goto done;
-    }
-    hid_t g_cmp = H5Lexists(f, "compare", H5P_DEFAULT) > 0 ? H5Gopen2(f, "compare", H5P_DEFAULT) : -1;
-    unsigned long long baseline = 0;
-    if (g_cmp >= 0)
-        bs_h5_read_uint_attr(g_cmp, "baseline", &baseline);
-    int compare = g_cmp >= 0 && points > 1;
-    for (long m = 0; opts->metrics && m < n_metrics; m++)
-        opts_seen |= wanted(opts->metrics, metrics[m]);
-    if (opts->metrics && !opts_seen) {
-        st = bs_error_set(err, BS_ERR_INPUT, "--metric %s: no such metric in %s", opts->metrics, path);
-        goto close_cmp;
-    }
-    if (opts->csv) {
+    char a[2 * sizeof(escaped_name)], b[ESCAPED(SHORT_TEXT_MAX)], c[ESCAPED(SHORT_TEXT_MAX)];
+    if (csv) {
         fprintf(to, "point");
-        for (long k = 0; k < n_keys; k++)
-            fprintf(to, ",%s", keys[k]);
+        for (long k = 0; k < v->n_keys; k++)
+            fprintf(to, ",%s", shown_text(a, sizeof a, v->keys[k], 1));
         fprintf(to, ",metric,unit,mean,sd,ci95_low,ci95_high,p05,p50,p95%s\n",
-                compare ? ",diff_mean,diff_ci95_low,diff_ci95_high" : "");
-    } else {
-        char *version = bs_h5_read_string_attr(f, "branchsim_version");
-        char *name = bs_h5_read_string_attr(f, "scenario_name");
-        fprintf(to, "%s: scenario '%s', %llu point%s x %llu replications, seed %llu (branchsim %s)\n", path,
-                name ? name : "?", points, points == 1 ? "" : "s", reps, seed, version ? version : "?");
-        if (compare)
-            fprintf(to, "differences are paired (same customers), point minus baseline point %llu\n", baseline);
-        free(version);
-        free(name);
+                v->compare ? ",diff_mean,diff_ci95_low,diff_ci95_high" : "");
+        return;
     }
-    /* Every table is read once, so describe stays linear in points x metrics. */
-    const size_t P = (size_t)points, S = BS_STAT_COUNT;
-    double *sums = calloc((size_t)n_metrics * P * S + 1, sizeof *sums);
-    double *diffs = compare ? calloc((size_t)n_metrics * P * S + 1, sizeof *diffs) : NULL;
-    char **units = calloc((size_t)n_metrics + 1, sizeof *units);
-    char *key_text = malloc((size_t)(n_keys > 0 ? n_keys : 1) * P * VALUE_WIDTH + 1);
-    if (!sums || (compare && !diffs) || !units || !key_text) {
-        st = bs_error_set(err, BS_ERR_RUN, "%s: out of memory", path);
-        goto free_tables;
-    }
-    for (long m = 0; m < n_metrics; m++) {
-        if (!wanted(opts->metrics, metrics[m]))
-            continue;
-        if (read_table(g_sum, metrics[m], points, sums + (size_t)m * P * S, &units[m]) < 0 ||
-            (compare && read_table(g_cmp, metrics[m], points, diffs + (size_t)m * P * S, NULL) < 0)) {
-            st = bs_error_set(err, BS_ERR_INPUT, "%s: cannot read /summary or /compare of %s as (%llu, %d)", path,
-                              metrics[m], points, BS_STAT_COUNT);
-            goto free_tables;
+    char path[ESCAPED(1024)];
+    bs_text_escape(path, sizeof path, v->path);
+    fprintf(to, "%s: scenario '%s', %llu point%s x %llu replications, seed %llu (branchsim %s)\n", path,
+            v->name ? shown_text(b, sizeof b, v->name, 0) : "?", v->points, v->points == 1 ? "" : "s", v->reps,
+            v->seed, v->version ? shown_text(c, sizeof c, v->version, 0) : "?");
+    if (v->compare)
+        fprintf(to, "differences are paired (same customers), point minus baseline point %llu\n", v->baseline);
+}
+
+/* The swept values of point p: ",v1,v2" (CSV) or "k1 = v1, k2 = v2". */
+static void point_values(const struct view *v, const struct tables *t, size_t p, int csv, char *out, size_t cap)
+{
+    size_t used = 0;
+    out[0] = '\0';
+    for (long k = 0; k < v->n_keys && used < cap; k++) {
+        const char *value = t->key_text + ((size_t)k * v->points + p) * VALUE_WIDTH;
+        char field[2 * VALUE_WIDTH + 3];
+        escaped_name key;
+        if (csv) {
+            csv_field(field, sizeof field, value);
+            used += (size_t)snprintf(out + used, cap - used, ",%s", field);
+        } else {
+            used += (size_t)snprintf(out + used, cap - used, "%s%s = %s", k ? ", " : "",
+                                     bs_text_escape(key, sizeof key, v->keys[k]), value);
         }
     }
-    for (long k = 0; k < n_keys; k++)
-        column_texts(g_sc, keys[k], P, key_text + (size_t)k * P * VALUE_WIDTH);
-    /* A table hides metrics undefined at every point (a feature the
-     * scenario does not use); --metric or --csv shows them. */
-    unsigned char *shown = calloc((size_t)n_metrics + 1, 1);
-    long hidden = 0;
-    if (!shown) {
-        st = bs_error_set(err, BS_ERR_RUN, "%s: out of memory", path);
-        goto free_tables;
+}
+
+static void print_row(const struct view *v, const struct tables *t, long m, size_t p, const char *values, int csv,
+                      FILE *to)
+{
+    const double *row = t->sums[m] + p * BS_STAT_COUNT;
+    const double *d = v->compare ? t->diffs[m] + p * BS_STAT_COUNT : row;
+    char name[2 * sizeof(escaped_name)], unit[ESCAPED(SHORT_TEXT_MAX) * 2];
+    shown_text(name, sizeof name, v->metrics[m], csv);
+    shown_text(unit, sizeof unit, t->units[m], csv);
+    if (csv) {
+        fprintf(to, "%zu%s,%s,%s,%.10g,%.10g,%.10g,%.10g,%.10g,%.10g,%.10g", p, values, name, unit, row[BS_STAT_MEAN],
+                row[BS_STAT_SD], row[BS_STAT_CI95_LOW], row[BS_STAT_CI95_HIGH], row[BS_STAT_P05], row[BS_STAT_P50],
+                row[BS_STAT_P95]);
+        if (v->compare)
+            fprintf(to, ",%.10g,%.10g,%.10g", d[BS_STAT_MEAN], d[BS_STAT_CI95_LOW], d[BS_STAT_CI95_HIGH]);
+        fprintf(to, "\n");
+        return;
     }
-    for (long m = 0; m < n_metrics; m++) {
-        if (!wanted(opts->metrics, metrics[m]))
+    fprintf(to, "%-28s %-10s %11.4g %11.4g %11.4g %11.4g", name, unit, row[BS_STAT_MEAN], row[BS_STAT_SD],
+            row[BS_STAT_CI95_LOW], row[BS_STAT_CI95_HIGH]);
+    if (v->compare && p != v->baseline)
+        fprintf(to, "   %+.4g [%.4g, %.4g]", d[BS_STAT_MEAN], d[BS_STAT_CI95_LOW], d[BS_STAT_CI95_HIGH]);
+    fprintf(to, "\n");
+}
+
+/* A table hides metrics undefined at every point (a feature the scenario
+ * does not use); --metric or --csv shows them. Returns how many are hidden. */
+static long choose_shown(const struct view *v, struct tables *t, const struct bs_describe_opts *opts)
+{
+    long hidden = 0;
+    for (long m = 0; m < v->n_metrics; m++) {
+        if (!t->wanted[m])
             continue;
         int defined = opts->csv || opts->metrics;
-        for (size_t p = 0; !defined && p < P; p++)
-            defined = !isnan(sums[((size_t)m * P + p) * S + BS_STAT_MEAN]);
-        shown[m] = (unsigned char)defined;
+        for (size_t p = 0; !defined && p < v->points; p++)
+            defined = !isnan(t->sums[m][p * BS_STAT_COUNT + BS_STAT_MEAN]);
+        t->shown[m] = (unsigned char)defined;
         hidden += !defined;
     }
-    for (size_t p = 0; p < P; p++) {
-        char values[2048] = "";
-        for (long k = 0; k < n_keys; k++) {
-            const char *v = key_text + ((size_t)k * P + p) * VALUE_WIDTH;
-            char quoted[2 * VALUE_WIDTH + 3];
-            size_t used = strlen(values);
-            if (opts->csv) {
-                csv_field(quoted, sizeof quoted, v);
-                snprintf(values + used, sizeof values - used, ",%s", quoted);
-            } else {
-                snprintf(values + used, sizeof values - used, "%s%s = %s", k ? ", " : "", keys[k], v);
-            }
-        }
+    return hidden;
+}
+
+static void print_tables(const struct view *v, struct tables *t, const struct bs_describe_opts *opts, FILE *to)
+{
+    long hidden = choose_shown(v, t, opts);
+    print_header(v, to, opts->csv);
+    for (size_t p = 0; p < v->points; p++) {
+        char values[4096];
+        point_values(v, t, p, opts->csv, values, sizeof values);
         if (!opts->csv) {
-            if (points > 1 || n_keys > 0)
-                fprintf(to, "\npoint %zu%s%s%s\n", p, n_keys ? " (" : "", values, n_keys ? ")" : "");
-            fprintf(to, "%-28s %-10s %11s %11s %11s %11s%s\n", "metric", "unit", "mean", "sd", "ci95_low", "ci95_high",
-                    compare ? "   difference [95 % CI]" : "");
+            if (v->points > 1 || v->n_keys > 0)
+                fprintf(to, "\npoint %zu%s%s%s\n", p, v->n_keys ? " (" : "", values, v->n_keys ? ")" : "");
+            fprintf(to, "%-28s %-10s %11s %11s %11s %11s%s\n", "metric", "unit", "mean", "sd", "ci95_low",
+                    "ci95_high", v->compare ? "   difference [95 % CI]" : "");
         }
-        for (long m = 0; m < n_metrics; m++) {
-            if (!shown[m])
-                continue;
-            const char *unit = units[m] ? units[m] : "";
-            const double *row = sums + ((size_t)m * P + p) * S;
-            const double *d = compare ? diffs + ((size_t)m * P + p) * S : row;
-            if (opts->csv) {
-                fprintf(to, "%zu%s,%s,%s,%.10g,%.10g,%.10g,%.10g,%.10g,%.10g,%.10g", p, values, metrics[m], unit,
-                        row[BS_STAT_MEAN], row[BS_STAT_SD], row[BS_STAT_CI95_LOW], row[BS_STAT_CI95_HIGH],
-                        row[BS_STAT_P05], row[BS_STAT_P50], row[BS_STAT_P95]);
-                if (compare)
-                    fprintf(to, ",%.10g,%.10g,%.10g", d[BS_STAT_MEAN], d[BS_STAT_CI95_LOW], d[BS_STAT_CI95_HIGH]);
-                fprintf(to, "\n");
-            } else {
-                fprintf(to, "%-28s %-10s %11.4g %11.4g %11.4g %11.4g", metrics[m], unit, row[BS_STAT_MEAN],
-                        row[BS_STAT_SD], row[BS_STAT_CI95_LOW], row[BS_STAT_CI95_HIGH]);
-                if (compare && p != baseline)
-                    fprintf(to, "   %+.4g [%.4g, %.4g]", d[BS_STAT_MEAN], d[BS_STAT_CI95_LOW], d[BS_STAT_CI95_HIGH]);
-                fprintf(to, "\n");
-            }
-        }
+        for (long m = 0; m < v->n_metrics; m++)
+            if (t->shown[m])
+                print_row(v, t, m, p, values, opts->csv, to);
     }
     if (hidden > 0)
         fprintf(to, "(%ld metric%s undefined at every point, for features this scenario does not use, not shown; "
                     "--metric or --csv shows them)\n",
                 hidden, hidden == 1 ? "" : "s");
-    free(shown);
-free_tables:
-    for (long m = 0; units && m < n_metrics; m++)
-        free(units[m]);
-    free(units);
-    free(sums);
-    free(diffs);
-    free(key_text);
-close_cmp:
-    if (g_cmp >= 0)
-        H5Gclose(g_cmp);
-done:
-    free(metrics);
-    free(keys);
-    if (g_sum >= 0)
-        H5Gclose(g_sum);
-    if (g_sc >= 0)
-        H5Gclose(g_sc);
-    if (g_rep >= 0)
-        H5Gclose(g_rep);
-    H5Fclose(f);
-    return st;
+}
+
+/* Refuses what is not a regular file before HDF5 opens it: a FIFO would
+ * block the open, a device is no result file. */
+static int check_path(const char *path, struct bs_error *err)
+{
+    struct stat st;
+    if (stat(path, &st) != 0)
+        return bs_error_set(err, BS_ERR_INPUT, "%s: cannot open: %s", path, strerror(errno));
+    if (!S_ISREG(st.st_mode))
+        return bs_error_set(err, BS_ERR_INPUT, "%s: not a regular file (a result file is one)", path);
+    return 0;
+}
+
+static void close_view(struct view *v)
+{
+    hid_t groups[] = {v->sum, v->sc, v->rep, v->cmp};
+    for (size_t i = 0; i < sizeof groups / sizeof groups[0]; i++)
+        if (groups[i] >= 0)
+            H5Gclose(groups[i]);
+    if (v->f >= 0)
+        H5Fclose(v->f);
+    free(v->metrics);
+    free(v->keys);
+    free(v->version);
+    free(v->name);
+}
+
+static int describe_here(const char *path, FILE *to, const struct bs_describe_opts *opts, struct bs_error *err)
+{
+    H5Eset_auto2(H5E_DEFAULT, NULL, NULL);
+    struct view v = {.path = path, .f = -1, .sum = -1, .sc = -1, .rep = -1, .cmp = -1};
+    struct tables t = {0};
+    if (!check_path(path, err) && !open_view(&v, err) && !check_shapes(&v, err)) {
+        t.wanted = calloc((size_t)v.n_metrics, 1);
+        t.shown = calloc((size_t)v.n_metrics, 1);
+        if (!t.wanted || !t.shown)
+            bs_error_set(err, BS_ERR_RUN, "%s: out of memory", path);
+        else if (!select_metrics(&v, opts->metrics, t.wanted, err) && !alloc_tables(&v, &t, err) &&
+                 !read_tables(&v, &t, err))
+            print_tables(&v, &t, opts, to); /* only once all is read: an error prints no table */
+    }
+    free_tables(&v, &t);
+    free(t.wanted);
+    free(t.shown);
+    close_view(&v);
+    return err->status;
+}
+
+static size_t read_full(int fd, void *buf, size_t cap)
+{
+    size_t got = 0;
+    while (got < cap) {
+        ssize_t n = read(fd, (char *)buf + got, cap - got);
+        if (n < 0 && errno == EINTR)
+            continue;
+        if (n <= 0)
+            break;
+        got += (size_t)n;
+    }
+    return got;
+}
+
+static void copy_log(FILE *log)
+{
+    char buf[4096];
+    size_t n;
+    rewind(log);
+    while ((n = fread(buf, 1, sizeof buf, log)) > 0)
+        fwrite(buf, 1, n, stderr);
+}
+
+/* libhdf5 1.10 trusts some lengths and indices in a file (a global heap
+ * object's size, read for every variable-length string) and can crash on
+ * a damaged one, before any check of ours can see them. A file given to
+ * describe is read in a child process: if libhdf5 crashes there, the file
+ * is refused as damaged (exit 2) instead of branchsim dying. The child
+ * prints only once everything is read, so a crash prints no table. */
+static int describe_isolated(const char *path, FILE *to, const struct bs_describe_opts *opts, struct bs_error *err)
+{
+    int fds[2];
+    fflush(to);
+    fflush(stderr);
+    FILE *log = tmpfile(); /* the child's stderr: see below */
+    if (log && pipe(fds) != 0) {
+        fclose(log);
+        log = NULL;
+    }
+    pid_t pid = log ? fork() : -1;
+    if (pid < 0) { /* no process to spare: read it here, as the checks allow */
+        if (log) {
+            fclose(log);
+            close(fds[0]);
+            close(fds[1]);
+        }
+        return describe_here(path, to, opts, err);
+    }
+    if (pid == 0) {
+        close(fds[0]);
+        dup2(fileno(log), STDERR_FILENO);
+        struct bs_error child = {0};
+        describe_here(path, to, opts, &child);
+        fflush(to);
+        ssize_t n = write(fds[1], &child, sizeof child);
+        _exit(n == (ssize_t)sizeof child ? 0 : 3);
+    }
+    close(fds[1]);
+    struct bs_error child = {0};
+    size_t got = read_full(fds[0], &child, sizeof child);
+    close(fds[0]);
+    int status = 0;
+    while (waitpid(pid, &status, 0) < 0 && errno == EINTR)
+        ;
+    /* What the C library says as libhdf5 brings the child down ("free():
+     * invalid pointer") is noise next to our message; anything else it
+     * wrote (a sanitizer's report) is passed on. */
+    if (!WIFSIGNALED(status))
+        copy_log(log);
+    fclose(log);
+    if (got == sizeof child && WIFEXITED(status) && WEXITSTATUS(status) == 0) {
+        if (child.status != BS_OK && err->status == BS_OK)
+            *err = child; /* its message is escaped already */
+        return err->status;
+    }
+    if (WIFSIGNALED(status))
+        return bs_error_set(err, BS_ERR_INPUT, "%s: a damaged file: libhdf5 crashed reading it (signal %d)", path,
+                            WTERMSIG(status));
+    return bs_error_set(err, BS_ERR_INPUT, "%s: a damaged file: reading it failed (status %d)", path,
+                        WIFEXITED(status) ? WEXITSTATUS(status) : -1);
+}
+
+int bs_output_describe(const char *path, FILE *to, const struct bs_describe_opts *opts, struct bs_error *err)
+{
+    return opts->isolate ? describe_isolated(path, to, opts, err) : describe_here(path, to, opts, err);
 }

@@ -3,6 +3,8 @@
  * (or NULL) and leave the caller to report them. */
 #include "h5attr.h"
 
+#include <stdint.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -50,33 +52,209 @@ herr_t bs_h5_attr_number(hid_t obj, const char *name, hid_t type, const void *va
     return st;
 }
 
-char *bs_h5_read_string_attr(hid_t obj, const char *name)
+/* Reading, checked: see h5attr.h. */
+
+#define TEXT_MAX_DEFAULT ((size_t)64 << 20)
+
+static const char *class_name(H5T_class_t c)
 {
-    char *value = NULL;
-    hid_t a = H5Aopen(obj, name, H5P_DEFAULT);
-    if (a < 0)
-        return NULL;
-    hid_t t = H5Tcopy(H5T_C_S1);
-    if (t >= 0 && H5Tset_size(t, H5T_VARIABLE) >= 0 && H5Tset_cset(t, H5T_CSET_UTF8) >= 0) {
-        char *raw = NULL;
-        if (H5Aread(a, t, &raw) >= 0 && raw) {
-            value = strdup(raw);
-            H5free_memory(raw);
-        }
+    switch (c) {
+    case H5T_INTEGER: return "an integer";
+    case H5T_FLOAT: return "a float";
+    case H5T_STRING: return "text";
+    case H5T_COMPOUND: return "a compound";
+    case H5T_ARRAY: return "an array type";
+    case H5T_VLEN: return "a variable-length sequence";
+    case H5T_ENUM: return "an enum";
+    case H5T_REFERENCE: return "a reference";
+    default: return "of an unusual type";
     }
+}
+
+/* Opens attribute name when it holds exactly n values (n == 1: a scalar
+ * or any simple space of one element; else a 1-D space of n). */
+static int open_attr(hid_t obj, const char *name, hsize_t n, hid_t *attr, hid_t *type, char *why, size_t cap)
+{
+    htri_t there = H5Aexists(obj, name);
+    if (there == 0)
+        return BS_H5_ABSENT;
+    hid_t a = there > 0 ? H5Aopen(obj, name, H5P_DEFAULT) : -1;
+    hid_t s = a >= 0 ? H5Aget_space(a) : -1;
+    H5S_class_t kind = s >= 0 ? H5Sget_simple_extent_type(s) : H5S_NO_CLASS;
+    int rank = s >= 0 ? H5Sget_simple_extent_ndims(s) : -1;
+    hssize_t count = s >= 0 ? H5Sget_simple_extent_npoints(s) : -1;
+    if (s >= 0)
+        H5Sclose(s);
+    hid_t t = a >= 0 ? H5Aget_type(a) : -1;
+    const char *bad = NULL;
+    if (a < 0 || t < 0 || count < 0 || rank < 0)
+        bad = "cannot be read";
+    else if (kind == H5S_NULL || count == 0)
+        bad = "holds no value";
+    else if (n == 1 && kind != H5S_SCALAR && count != 1)
+        snprintf(why, cap, "is an array of %lld values, not one value", (long long)count);
+    else if (n != 1 && (kind != H5S_SIMPLE || rank != 1 || (hsize_t)count != n))
+        snprintf(why, cap, "holds %lld value%s in %d dimension%s, not a list of %llu", (long long)count,
+                 count == 1 ? "" : "s", rank, rank == 1 ? "" : "s", (unsigned long long)n);
+    else {
+        *attr = a;
+        *type = t;
+        return BS_H5_READ;
+    }
+    if (bad)
+        snprintf(why, cap, "%s", bad);
     if (t >= 0)
         H5Tclose(t);
+    if (a >= 0)
+        H5Aclose(a);
+    return BS_H5_BAD;
+}
+
+int bs_h5_get_uint(hid_t obj, const char *name, unsigned long long *out, char *why, size_t cap)
+{
+    hid_t a, t;
+    int got = open_attr(obj, name, 1, &a, &t, why, cap);
+    if (got != BS_H5_READ)
+        return got;
+    H5T_class_t c = H5Tget_class(t);
+    size_t size = H5Tget_size(t);
+    int is_signed = c == H5T_INTEGER && H5Tget_sign(t) == H5T_SGN_2;
+    long long v = 0;
+    got = BS_H5_BAD;
+    if (c != H5T_INTEGER)
+        snprintf(why, cap, "is %s, not an integer", class_name(c));
+    else if (size == 0 || size > 8)
+        snprintf(why, cap, "is an integer of %zu bytes, more than 8", size);
+    else if (is_signed ? H5Aread(a, H5T_NATIVE_LLONG, &v) < 0 : H5Aread(a, H5T_NATIVE_ULLONG, out) < 0)
+        snprintf(why, cap, "cannot be read");
+    else if (is_signed && v < 0)
+        snprintf(why, cap, "is negative (%lld)", v);
+    else {
+        if (is_signed)
+            *out = (unsigned long long)v;
+        got = BS_H5_READ;
+    }
+    H5Tclose(t);
     H5Aclose(a);
-    return value;
+    return got;
+}
+/* A copy of the text at raw (at most width bytes, or to its NUL), cut
+ * at an embedded NUL, space padding dropped; NULL when longer than max. */
+static char *text_copy(const char *raw, size_t width, int space_pad, size_t max_len)
+{
+    size_t len = raw ? strnlen(raw, width) : 0;
+    while (space_pad && len > 0 && raw[len - 1] == ' ')
+        len--;
+    if (len > max_len)
+        return NULL;
+    char *s = malloc(len + 1);
+    if (s) {
+        if (len)
+            memcpy(s, raw, len);
+        s[len] = '\0';
+    }
+    return s;
+}
+
+/* Variable-length strings: HDF5 allocates each; we copy and reclaim. */
+static const char *read_vlen(hid_t a, hid_t ft, size_t n, size_t max_len, char **out)
+{
+    hid_t mt = H5Tcopy(H5T_C_S1), space = H5Aget_space(a);
+    char **raw = calloc(n, sizeof *raw);
+    const char *bad = NULL;
+    if (mt < 0 || space < 0 || !raw || H5Tset_size(mt, H5T_VARIABLE) < 0 || H5Tset_cset(mt, H5Tget_cset(ft)) < 0 ||
+        H5Aread(a, mt, raw) < 0) {
+        bad = "cannot be read";
+    } else {
+        for (size_t i = 0; i < n && !bad; i++)
+            if (!(out[i] = text_copy(raw[i], SIZE_MAX, 0, max_len)))
+                bad = "is too long";
+        H5Dvlen_reclaim(mt, space, H5P_DEFAULT, raw);
+    }
+    free(raw);
+    if (space >= 0)
+        H5Sclose(space);
+    if (mt >= 0)
+        H5Tclose(mt);
+    return bad;
+}
+
+/* Fixed-length strings of the file's width, read as stored. */
+static const char *read_fixed(hid_t a, hid_t ft, size_t n, size_t max_len, char **out)
+{
+    size_t width = H5Tget_size(ft);
+    if (width == 0)
+        return "cannot be read";
+    if (width - 1 > max_len || width > (SIZE_MAX - 1) / n) /* a NUL-terminated one needs max_len + 1 */
+        return "is too long";
+    int space_pad = H5Tget_strpad(ft) == H5T_STR_SPACEPAD;
+    hid_t mt = H5Tcopy(ft);
+    char *raw = calloc(n * width + 1, 1);
+    const char *bad = NULL;
+    if (mt < 0 || !raw || H5Aread(a, mt, raw) < 0)
+        bad = "cannot be read";
+    for (size_t i = 0; i < n && !bad; i++)
+        if (!(out[i] = text_copy(raw + i * width, width, space_pad, max_len)))
+            bad = "is too long";
+    free(raw);
+    if (mt >= 0)
+        H5Tclose(mt);
+    return bad;
+}
+
+static int get_texts(hid_t obj, const char *name, size_t n, size_t max_len, char **out, char *why, size_t cap)
+{
+    hid_t a, t;
+    for (size_t i = 0; i < n; i++)
+        out[i] = NULL;
+    int got = open_attr(obj, name, n, &a, &t, why, cap);
+    if (got != BS_H5_READ)
+        return got;
+    H5T_class_t c = H5Tget_class(t);
+    const char *bad = NULL;
+    if (c != H5T_STRING)
+        snprintf(why, cap, "is %s, not text", class_name(c));
+    else if (H5Tis_variable_str(t) > 0)
+        bad = read_vlen(a, t, n, max_len, out);
+    else
+        bad = read_fixed(a, t, n, max_len, out);
+    H5Tclose(t);
+    H5Aclose(a);
+    if (bad && strcmp(bad, "is too long") == 0)
+        snprintf(why, cap, "is longer than %zu bytes", max_len);
+    else if (bad)
+        snprintf(why, cap, "%s", bad);
+    if (c == H5T_STRING && !bad)
+        return BS_H5_READ;
+    for (size_t i = 0; i < n; i++) {
+        free(out[i]);
+        out[i] = NULL;
+    }
+    return BS_H5_BAD;
+}
+
+int bs_h5_get_string(hid_t obj, const char *name, size_t max_len, char **out, char *why, size_t cap)
+{
+    return get_texts(obj, name, 1, max_len, out, why, cap);
+}
+
+int bs_h5_get_strings(hid_t obj, const char *name, size_t n, size_t max_len, char **out, char *why, size_t cap)
+{
+    if (n == 0) {
+        snprintf(why, cap, "is asked for as an empty list");
+        return BS_H5_BAD;
+    }
+    return get_texts(obj, name, n, max_len, out, why, cap);
+}
+
+char *bs_h5_read_string_attr(hid_t obj, const char *name)
+{
+    char *value = NULL, why[BS_H5_WHY_MAX];
+    return bs_h5_get_string(obj, name, TEXT_MAX_DEFAULT, &value, why, sizeof why) == BS_H5_READ ? value : NULL;
 }
 
 int bs_h5_read_uint_attr(hid_t obj, const char *name, unsigned long long *out)
 {
-    hid_t a = H5Aopen(obj, name, H5P_DEFAULT);
-    if (a < 0)
-        return -1;
-    herr_t st = H5Aread(a, H5T_NATIVE_ULLONG, out);
-    H5Aclose(a);
-    return st < 0 ? -1 : 0;
+    char why[BS_H5_WHY_MAX];
+    return bs_h5_get_uint(obj, name, out, why, sizeof why) == BS_H5_READ ? 0 : -1;
 }
-

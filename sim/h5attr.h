@@ -3,6 +3,7 @@
 #define BS_H5ATTR_H
 
 #include <hdf5.h>
+#include <stddef.h>
 
 /* A UTF-8 variable-length string type; close with H5Tclose. < 0 on failure. */
 hid_t bs_h5_string_type(void);
@@ -11,9 +12,28 @@ herr_t bs_h5_attr_strings(hid_t obj, const char *name, const char *const *values
 herr_t bs_h5_attr_string(hid_t obj, const char *name, const char *value);
 /* A scalar number attribute of the given (native) type. */
 herr_t bs_h5_attr_number(hid_t obj, const char *name, hid_t type, const void *value);
-/* A string attribute read back; free() the result. NULL when absent or unreadable. */
+
+/* Reading attributes of a file we may not have written (a result file or
+ * a checkpoint given on the command line): each is checked before a byte
+ * of it is read, one value (a scalar or a 1-element space), of the class
+ * asked for and of a bounded size, so a forged attribute is refused, never
+ * read past a buffer. On BS_H5_BAD, why (cap bytes) says what is wrong,
+ * as a phrase after the attribute's name ("is an array of 3 values"). */
+enum bs_h5_got { BS_H5_READ = 0, BS_H5_ABSENT = 1, BS_H5_BAD = 2 };
+#define BS_H5_WHY_MAX 128
+/* A non-negative integer of at most 64 bits (unsigned, or signed >= 0). */
+int bs_h5_get_uint(hid_t obj, const char *name, unsigned long long *out, char *why, size_t cap);
+/* A string (variable or fixed length, any padding, ASCII or UTF-8) of at
+ * most max_len bytes, NUL-terminated; free() *out. Text after an embedded
+ * NUL, and the padding of a space-padded string, are dropped. */
+int bs_h5_get_string(hid_t obj, const char *name, size_t max_len, char **out, char *why, size_t cap);
+/* A list of strings: a 1-D attribute of exactly n strings, each at most
+ * max_len bytes; out[i] free()d by the caller (all NULL unless READ). */
+int bs_h5_get_strings(hid_t obj, const char *name, size_t n, size_t max_len, char **out, char *why, size_t cap);
+
+/* The same for callers with no use for the reason: NULL (or -1) when the
+ * attribute is absent or malformed. */
 char *bs_h5_read_string_attr(hid_t obj, const char *name);
-/* An unsigned integer attribute read back: 0, or -1. */
 int bs_h5_read_uint_attr(hid_t obj, const char *name, unsigned long long *out);
 
 #endif

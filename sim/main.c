@@ -407,7 +407,7 @@ static int cmd_run(const struct bs_cluster *cl, int argc, char **argv)
     bs_load_fini(&ld);
     if (st)
         return fail(&err);
-    struct bs_describe_opts all = {NULL, 0};
+    struct bs_describe_opts all = {NULL, 0, 0}; /* our own file, just written */
     if (!quiet && cl->rank == 0 && bs_output_describe(out_path, stdout, &all, &err))
         return fail(&err);
     if (!quiet)
@@ -675,7 +675,7 @@ static int cmd_describe(int argc, char **argv)
     static const struct option opts[] = {
         {"metric", required_argument, NULL, 'm'}, {"csv", no_argument, NULL, 'c'}, {NULL, 0, NULL, 0},
     };
-    struct bs_describe_opts d = {NULL, 0};
+    struct bs_describe_opts d = {NULL, 0, 1};
     int c;
     optind = 2;
     while ((c = getopt_long(argc, argv, "m:c", opts, NULL)) != -1) {

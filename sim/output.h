@@ -51,6 +51,7 @@ void bs_output_abort(struct bs_output *out);
 struct bs_describe_opts {
     const char *metrics; /* comma-separated metric names; NULL: all */
     int csv;             /* CSV rows (point, swept keys, metric, stats) instead of tables */
+    int isolate;         /* a file from anywhere: read in a child process (see describe.c) */
 };
 
 /* Prints the summary of an output file: per point, each metric's mean, sd
