@@ -10,6 +10,10 @@ Points of one file share their replications' random numbers (common random
 numbers), so `compare` pairs replication r of A with replication r of B: the
 difference has a far smaller standard error than two independent runs.
 Runs under Debian's /usr/bin/python3 (python3-h5py, -numpy, -matplotlib).
+
+A foreign or damaged file (not HDF5, truncated, a group, dataset or attribute missing or of the
+wrong shape or type) is one line on stderr, `SCRIPT: FILE: what is wrong`, and exit status 2;
+so is an unknown metric name, with the nearest name in the file (bsfile.py does the checks).
 """
 import argparse
 import math
@@ -17,6 +21,8 @@ import sys
 
 import h5py
 import numpy as np
+
+import bsfile
 
 # Student t 0.975 quantiles for small degrees of freedom; the normal value beyond.
 _T975 = {1: 12.706, 2: 4.303, 3: 3.182, 4: 2.776, 5: 2.571, 6: 2.447, 7: 2.365, 8: 2.306, 9: 2.262,
@@ -35,17 +41,20 @@ def t975(dof):
 
 def load(path):
     """Returns (attrs, points, metrics): points is a list of {key: value} per
-    scenario point, metrics maps name -> (unit, array (n_points, R))."""
-    with h5py.File(path, "r") as f:
+    scenario point, metrics maps name -> (unit, array (n_points, R)). Raises
+    bsfile.BadFile on a foreign or damaged file."""
+    with bsfile.open_file(path) as f:
         attrs = dict(f.attrs)
-        n_points = int(attrs["n_points"])
-        points = [{} for _ in range(n_points)]
-        for key, ds in f["scenarios"].items():
-            values = ds[()]
-            for p in range(n_points):
-                v = values[p]
-                points[p][key] = v.decode() if isinstance(v, bytes) else v
-        metrics = {name: (ds.attrs.get("unit", ""), ds[()]) for name, ds in f["replications"].items()}
+        n_points, reps = bsfile.sizes(f)
+        keys = bsfile.key_values(f, n_points)
+        points = [{k: v[p] for k, v in keys.items()} for p in range(n_points)]
+        g = bsfile.member(f, "", "replications", h5py.Group)
+        metrics = {}
+        for name in bsfile.names(g, "/replications"):
+            ds = bsfile.member(g, "/replications", name, h5py.Dataset)
+            where = f"/replications/{bsfile.escape(name)}"
+            metrics[name] = (bsfile.escape(bsfile.text_attr(ds, "unit", where + " ")),
+                             bsfile.read(ds, where, (n_points, reps)))
     return attrs, points, metrics
 
 
@@ -59,49 +68,55 @@ def paired_difference(values, a, b):
     return float(d.mean()), t975(n - 1) * float(d.std(ddof=1)) / math.sqrt(n)
 
 
-def cmd_table(args):
-    attrs, points, metrics = load(args.file)
+def fail(msg):
+    print(f"bsresults: {msg}", file=sys.stderr)
+    return 2
+
+
+def cmd_table(args, data):
+    _, points, metrics = data
     names = args.metrics.split(",") if args.metrics else list(metrics)
+    for name in names:
+        if name not in metrics:
+            return fail(bsfile.unknown("metric", name, metrics, args.file))
     for p, point in enumerate(points):
-        label = ", ".join(f"{k}={v}" for k, v in point.items())
+        label = ", ".join(f"{bsfile.escape(k)}={v}" for k, v in point.items())
         print(f"point {p}" + (f" ({label})" if label else ""))
         for name in names:
             unit, values = metrics[name]
             x = values[p][np.isfinite(values[p])]
             half = t975(x.size - 1) * x.std(ddof=1) / math.sqrt(x.size) if x.size > 1 else math.nan
-            print(f"  {name:28s} {unit:10s} {x.mean() if x.size else math.nan:12.4g} +- {half:.3g}")
+            print(f"  {bsfile.escape(name):28s} {unit:10s} {x.mean() if x.size else math.nan:12.4g} +- {half:.3g}")
     return 0
 
 
-def cmd_compare(args):
-    _, points, metrics = load(args.file)
+def cmd_compare(args, data):
+    _, points, metrics = data
     if args.metric not in metrics:
-        print(f"bsresults: no metric {args.metric!r}; have {', '.join(metrics)}", file=sys.stderr)
-        return 2
+        return fail(bsfile.unknown("metric", args.metric, metrics, args.file))
     for p in (args.a, args.b):
         if not 0 <= p < len(points):
-            print(f"bsresults: point {p} out of range 0..{len(points) - 1}", file=sys.stderr)
-            return 2
+            return fail(f"point {p} out of range 0..{len(points) - 1}")
     mean, half = paired_difference(metrics[args.metric][1], args.a, args.b)
     print(f"{args.metric}: point {args.b} - point {args.a} = {mean:.4g} +- {half:.3g} (95 % CI, paired)")
     return 0
 
 
-def cmd_plot(args):
+def cmd_plot(args, data):
     import matplotlib
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
 
-    _, points, metrics = load(args.file)
+    _, points, metrics = data
     if args.metric not in metrics:
-        print(f"bsresults: no metric {args.metric!r}", file=sys.stderr)
-        return 2
+        return fail(bsfile.unknown("metric", args.metric, metrics, args.file))
     if not points or args.key not in points[0]:
-        print(f"bsresults: {args.key!r} is not a swept key; have {', '.join(points[0]) if points else 'none'}",
-              file=sys.stderr)
-        return 2
+        return fail(bsfile.unknown("swept key", args.key, points[0] if points else [], args.file)
+                    + f"; have {', '.join(map(bsfile.escape, points[0])) if points else 'none'}")
+    if not all(isinstance(pt[args.key], float) for pt in points):
+        return fail(f"{bsfile.escape(args.key)!r} has text values: plot needs a numeric key")
     unit, values = metrics[args.metric]
-    xs = np.array([float(pt[args.key]) for pt in points])
+    xs = np.array([pt[args.key] for pt in points])
     means, halves = [], []
     for p in range(len(points)):
         x = values[p][np.isfinite(values[p])]
@@ -136,7 +151,10 @@ def main(argv=None):
     p.add_argument("--key", required=True)
     p.add_argument("-o", "--output", required=True)
     args = ap.parse_args(argv)
-    return {"table": cmd_table, "compare": cmd_compare, "plot": cmd_plot}[args.cmd](args)
+    data, msg = bsfile.guard(args.file, lambda: load(args.file))
+    if msg:
+        return fail(msg)
+    return {"table": cmd_table, "compare": cmd_compare, "plot": cmd_plot}[args.cmd](args, data)
 
 
 if __name__ == "__main__":

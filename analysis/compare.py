@@ -30,6 +30,10 @@ expected_infections_staff when finite in either file. --csv prints full
 precision comma-separated rows instead of the table (4 significant digits, as
 `branchsim describe` prints). Runs under Debian's /usr/bin/python3
 (python3-h5py, -numpy).
+
+A foreign or damaged file (not HDF5, truncated, a group, dataset or attribute missing or of the
+wrong shape or type) is one line on stderr, `SCRIPT: FILE: what is wrong`, and exit status 2;
+so is an unknown metric name, with the nearest name in the file (bsfile.py does the checks).
 """
 import argparse
 import math
@@ -38,6 +42,8 @@ import sys
 
 import h5py
 import numpy as np
+
+import bsfile
 
 MAIN_METRICS = ["wait_mean_min", "wait_p90_min", "share_wait_over_10min", "counter_utilization", "abandoned"]
 EXPOSURE_METRICS = ["expected_infections_customers", "expected_infections_staff"]
@@ -74,25 +80,28 @@ def fmt(x):
 
 
 class File:
+    """What compare needs of a result file; raises bsfile.BadFile on a foreign or damaged one."""
+
     def __init__(self, path):
         self.path = path
-        with h5py.File(path, "r") as f:
-            self.attrs = {k: f.attrs[k] for k in f.attrs}
-            self.n_points = int(self.attrs.get("n_points", 1))
-            self.keys = {}
-            for key, ds in f.get("scenarios", {}).items():
-                raw = ds[()]
-                self.keys[key] = [f"{float(x):g}" if np.issubdtype(raw.dtype, np.number) else " ".join(text(x).split())
-                                  for x in raw]
-            self.reps = {name: np.asarray(ds[()], dtype=float).reshape(self.n_points, -1)
-                         for name, ds in f["replications"].items()}
-            self.units = {name: text(ds.attrs.get("unit", "")) for name, ds in f["replications"].items()}
-            self.summary = {}
-            for name, ds in f["summary"].items():
-                cols = [text(c) for c in ds.attrs["stats"]]
-                data = np.asarray(ds[()], dtype=float).reshape(self.n_points, len(cols))
-                self.summary[name] = {c: data[:, i] for i, c in enumerate(cols)}
-        self.n_reps = next(iter(self.reps.values())).shape[1] if self.reps else 0
+        with bsfile.open_file(path) as f:
+            self.attrs = {"seed": bsfile.uint_attr(f, "seed"),
+                          "scenario_name": bsfile.escape(bsfile.text_attr(f, "scenario_name"))}
+            self.n_points, self.n_reps = bsfile.sizes(f)
+            self.keys = {bsfile.escape(k): [f"{x:g}" if isinstance(x, float) else " ".join(x.split()) for x in v]
+                         for k, v in bsfile.key_values(f, self.n_points).items()}
+            self.reps, self.units, self.summary = {}, {}, {}
+            g = bsfile.member(f, "", "replications", h5py.Group)
+            for name in bsfile.names(g, "/replications"):
+                ds = bsfile.member(g, "/replications", name, h5py.Dataset)
+                where = f"/replications/{bsfile.escape(name)}"
+                self.reps[name] = np.asarray(bsfile.read(ds, where, (self.n_points, self.n_reps)), dtype=float)
+                self.units[name] = bsfile.escape(bsfile.text_attr(ds, "unit", where + " "))
+            g = bsfile.member(f, "", "summary", h5py.Group)
+            for name in bsfile.names(g, "/summary"):
+                ds = bsfile.member(g, "/summary", name, h5py.Dataset)
+                where = f"/summary/{bsfile.escape(name)}"
+                self.summary[name] = bsfile.stat_table(ds, where, self.n_points)
 
     def label(self, p):
         return ", ".join(f"{k}={v[p]}" for k, v in self.keys.items())
@@ -212,15 +221,17 @@ def main(argv=None):
         return fail("--points takes one file")
     if args.points is None and len(args.files) != 2:
         return fail("give two files A.h5 B.h5, or one file and --points A B")
-    try:
-        files = [File(p) for p in args.files]
-    except (OSError, KeyError) as e:
-        return fail(f"not a readable branchsim result file ({e})")
+    files = []
+    for path in args.files:
+        f, msg = bsfile.guard(path, lambda: File(path))
+        if msg:
+            return fail(msg)
+        files.append(f)
     metrics = args.metrics.split(",") if args.metrics else default_metrics(*files)
     for m in metrics:
         for f in files:
             if m not in f.reps or m not in f.summary:
-                return fail(f"{f.path}: no metric {m!r}")
+                return fail(bsfile.unknown("metric", m, [n for n in f.reps if n in f.summary], f.path))
 
     if args.points is not None:
         f = files[0]

@@ -24,6 +24,10 @@ The tables give, per point, the swept keys' values and each main metric's mean
 /summary (columns named by its attr stats), /compare (attr baseline),
 /timeseries, /bin and the root attributes. Runs under Debian's /usr/bin/python3
 (python3-h5py, -numpy, -matplotlib).
+
+A foreign or damaged file (not HDF5, truncated, a group, dataset or attribute missing or of the
+wrong shape or type) is one line on stderr, `SCRIPT: FILE: what is wrong`, and exit status 2;
+so is an unknown metric name, with the nearest name in the file (bsfile.py does the checks).
 """
 import argparse
 import html
@@ -34,6 +38,8 @@ import sys
 
 import h5py
 import numpy as np
+
+import bsfile
 
 MAIN_METRICS = ["wait_mean_min", "wait_p90_min", "share_wait_over_10min", "counter_utilization", "abandoned"]
 EXPOSURE_METRICS = ["expected_infections_customers", "expected_infections_staff"]
@@ -73,55 +79,62 @@ class Result:
     """What the report needs from one result file."""
 
     def __init__(self, path):
+        """Raises bsfile.BadFile on a foreign or damaged file."""
         self.path = path
-        with h5py.File(path, "r") as f:
-            self.attrs = {k: f.attrs[k] for k in f.attrs}
-            self.n_points = int(self.attrs.get("n_points", 1))
-            self.keys, self.values, self.numeric = [], {}, {}
-            if "scenarios" in f:
-                for key, ds in f["scenarios"].items():
-                    raw = ds[()]
-                    if np.issubdtype(raw.dtype, np.number):
-                        vals = [float(x) for x in raw]
-                        self.numeric[key] = True
-                    else:
-                        vals = [text(x) for x in raw]
-                        self.numeric[key] = False
-                    self.keys.append(key)
-                    self.values[key] = vals
+        with bsfile.open_file(path) as f:
+            self.attrs = {name: bsfile.escape(bsfile.text_attr(f, name, default="?"))
+                          for name in ("scenario_name", "scenario_file", "branchsim_version", "created", "build")}
+            self.attrs["scenario_yaml"] = bsfile.text_attr(f, "scenario_yaml")
+            self.attrs["seed"] = bsfile.uint_attr(f, "seed")
+            self.n_points, self.attrs["replications"] = bsfile.sizes(f)
+            values = bsfile.key_values(f, self.n_points)
+            self.keys = [bsfile.escape(k) for k in values]
+            self.values = {bsfile.escape(k): v for k, v in values.items()}
+            self.numeric = {bsfile.escape(k): all(isinstance(x, float) for x in v) for k, v in values.items()}
             self.summary = self._table(f, "summary")
             self.compare = self._table(f, "compare") if "compare" in f else {}
-            self.baseline = int(f["compare"].attrs.get("baseline", 0)) if "compare" in f else 0
-            self.timeseries = {}
-            self.bins = None
-            self.bin_min = None
+            self.baseline = 0
+            if self.compare:
+                self.baseline = bsfile.uint_attr(f["compare"], "baseline", "/compare ")
+                if self.baseline >= self.n_points:
+                    raise bsfile.BadFile(f"attribute /compare baseline is {self.baseline}, not a point "
+                                         f"(0 to {self.n_points - 1})")
+            self.timeseries, self.bins, self.bin_min = {}, None, None
             if "timeseries" in f:
-                g = f["timeseries"]
-                if "bin_min" in g.attrs:
-                    self.bin_min = float(g.attrs["bin_min"])
-                for name, ds in g.items():
-                    self.timeseries[name] = (np.asarray(ds[()], dtype=float), text(ds.attrs.get("unit", "")),
-                                             text(ds.attrs.get("description", "")))
-                    if self.bin_min is None and "bin_min" in ds.attrs:
-                        self.bin_min = float(ds.attrs["bin_min"])
-            if "bin" in f and isinstance(f["bin"], h5py.Dataset):
-                self.bins = np.asarray(f["bin"][()], dtype=float)
-            elif self.timeseries and self.bin_min:
-                n_bins = next(iter(self.timeseries.values()))[0].shape[1]
-                self.bins = np.arange(n_bins) * self.bin_min
+                self._timeseries(f)
+
+    def _timeseries(self, f):
+        g = bsfile.member(f, "", "timeseries", h5py.Group)
+        self.bin_min = bsfile.float_attr(g, "bin_min", "/timeseries ")
+        n_bins = None
+        if "bin" in f:
+            bins = bsfile.member(f, "", "bin", h5py.Dataset)
+            n_bins = bins.shape[0] if bins.shape is not None and len(bins.shape) == 1 else -1
+            self.bins = np.asarray(bsfile.read(bins, "/bin", (n_bins,)), dtype=float)
+        for name in bsfile.names(g, "/timeseries"):
+            ds = bsfile.member(g, "/timeseries", name, h5py.Dataset)
+            where = f"/timeseries/{bsfile.escape(name)}"
+            if n_bins is None:
+                n_bins = ds.shape[1] if ds.shape is not None and len(ds.shape) == 2 else -1
+            data = np.asarray(bsfile.read(ds, where, (self.n_points, n_bins)), dtype=float)
+            self.timeseries[name] = (data, bsfile.escape(bsfile.text_attr(ds, "unit", where + " ")),
+                                     bsfile.escape(bsfile.text_attr(ds, "description", where + " ")))
+            if self.bin_min is None:
+                self.bin_min = bsfile.float_attr(ds, "bin_min", where + " ")
+        if self.bins is None and self.timeseries and self.bin_min:
+            self.bins = np.arange(n_bins) * self.bin_min
 
     def _table(self, f, group):
         """{metric: {column: array (n_points), 'unit': .., 'description': ..}} from a
         (n_points, n_stats) group whose datasets name their columns in attr stats."""
         out = {}
-        for name, ds in f[group].items():
-            if not isinstance(ds, h5py.Dataset) or "stats" not in ds.attrs:
-                continue
-            cols = [text(c) for c in ds.attrs["stats"]]
-            data = np.asarray(ds[()], dtype=float).reshape(self.n_points, len(cols))
-            entry = {c: data[:, i] for i, c in enumerate(cols)}
-            entry["unit"] = text(ds.attrs.get("unit", ""))
-            entry["description"] = text(ds.attrs.get("description", ""))
+        g = bsfile.member(f, "", group, h5py.Group)
+        for name in bsfile.names(g, f"/{group}"):
+            ds = bsfile.member(g, f"/{group}", name, h5py.Dataset)
+            where = f"/{group}/{bsfile.escape(name)}"
+            entry = bsfile.stat_table(ds, where, self.n_points)
+            entry["unit"] = bsfile.escape(bsfile.text_attr(ds, "unit", where + " "))
+            entry["description"] = bsfile.escape(bsfile.text_attr(ds, "description", where + " "))
             out[name] = entry
         return out
 
@@ -543,13 +556,13 @@ def main(argv=None):
     ap.add_argument("--x", dest="xkey", help="swept key for the x axis (default: the first)")
     ap.add_argument("--dpi", type=int, default=110)
     args = ap.parse_args(argv)
-    try:
-        res = Result(args.file)
-    except (OSError, KeyError) as e:
-        print(f"report: {args.file}: not a readable branchsim result file ({e})", file=sys.stderr)
+    res, msg = bsfile.guard(args.file, lambda: Result(args.file))
+    if msg:
+        print(f"report: {msg}", file=sys.stderr)
         return 2
     if args.xkey is not None and args.xkey not in res.keys:
-        print(f"report: {args.xkey!r} is not a swept key; have {', '.join(res.keys) or 'none'}", file=sys.stderr)
+        print(f"report: {bsfile.unknown('swept key', args.xkey, res.keys, args.file)}; have "
+              f"{', '.join(res.keys) or 'none'}", file=sys.stderr)
         return 2
     os.makedirs(args.output, exist_ok=True)
     doc = build(res, args.output, args.xkey, args.dpi)

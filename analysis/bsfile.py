@@ -1,0 +1,209 @@
+"""Checked reading of branchsim result files, shared by the analysis scripts.
+
+A file may be anyone's: a foreign or damaged one raises BadFile, whose text is
+one line saying what is wrong ("FILE: /summary/wait_mean_min is (3, 10), where
+n_points makes it (4, 10)"); the scripts print it as `SCRIPT: ...` on stderr
+and exit 2, as `branchsim describe` does, never with a traceback. Objects are
+reached only through hard links (a soft or external link could lead anywhere),
+attributes must hold one value of the right kind, and every dataset read has
+the shape n_points and replications give it. Text from the file is escaped
+(control characters as \\n, \\x1b, ...) before it is printed.
+"""
+import difflib
+import os
+import re
+import stat
+
+import h5py
+import numpy as np
+
+POINTS_MAX = 1000000  # branchsim's sweep bound: no run writes more
+_CONTROL = re.compile(r"[\x00-\x1f\x7f\\]")
+
+
+class BadFile(Exception):
+    """A file that is not a readable branchsim result file; str() is one line."""
+
+
+def escape(s):
+    """Control characters made visible, as branchsim's messages do."""
+    named = {"\n": "\\n", "\t": "\\t", "\r": "\\r", "\\": "\\\\"}
+    return _CONTROL.sub(lambda m: named.get(m.group(), f"\\x{ord(m.group()):02x}"), str(s))
+
+
+def text(v):
+    """An HDF5 string (bytes or str, scalar or 0-d array) as str."""
+    if isinstance(v, np.ndarray) and v.shape == ():
+        v = v[()]
+    return v.decode("utf-8", "replace") if isinstance(v, bytes) else str(v)
+
+
+def open_file(path):
+    """The file opened read-only; BadFile when it is missing, not a regular file
+    (a FIFO would block) or not HDF5."""
+    try:
+        st = os.stat(path)
+    except OSError as e:
+        raise BadFile(f"{escape(path)}: cannot open: {e.strerror}") from None
+    if not stat.S_ISREG(st.st_mode):
+        raise BadFile(f"{escape(path)}: not a regular file (a result file is one)")
+    try:
+        return h5py.File(path, "r")
+    except Exception:  # h5py raises OSError, ValueError, ... on what is not HDF5
+        raise BadFile(f"{escape(path)}: cannot open as an HDF5 file") from None
+
+
+def _one_value(obj, where, name):
+    try:
+        a = obj.attrs.get_id(name)
+    except KeyError:
+        return None
+    except Exception:
+        raise BadFile(f"attribute {where}{name} cannot be read") from None
+    shape = a.shape
+    if shape is None or (shape != () and int(np.prod(shape)) != 1):
+        n = 0 if shape is None else int(np.prod(shape))
+        raise BadFile(f"attribute {where}{name} is an array of {n} values, not one value" if n else
+                      f"attribute {where}{name} holds no value")
+    try:
+        value = obj.attrs[name]
+    except Exception:
+        raise BadFile(f"attribute {where}{name} cannot be read") from None
+    return np.asarray(value).reshape(())[()]
+
+
+def uint_attr(obj, name, where="", required=True):
+    """A non-negative integer attribute (None when absent and not required)."""
+    v = _one_value(obj, where, name)
+    if v is None:
+        if required:
+            raise BadFile(f"not a branchsim result file (no attribute {where}{name})")
+        return None
+    if isinstance(v, (bool, np.bool_)) or not isinstance(v, (int, np.integer)):
+        kind = "text" if isinstance(v, (str, bytes)) else type(v).__name__
+        raise BadFile(f"attribute {where}{name} is {kind}, not an integer")
+    if v < 0:
+        raise BadFile(f"attribute {where}{name} is negative ({int(v)})")
+    return int(v)
+
+
+def text_attr(obj, name, where="", default=""):
+    """A text attribute; default when absent."""
+    v = _one_value(obj, where, name)
+    if v is None:
+        return default
+    if not isinstance(v, (str, bytes)):
+        raise BadFile(f"attribute {where}{name} is {type(v).__name__}, not text")
+    return text(v)
+
+
+def float_attr(obj, name, where=""):
+    """A float attribute, or None when absent."""
+    v = _one_value(obj, where, name)
+    if v is None:
+        return None
+    if not isinstance(v, (float, int, np.floating, np.integer)) or isinstance(v, (bool, np.bool_)):
+        raise BadFile(f"attribute {where}{name} is not a number")
+    return float(v)
+
+
+def member(parent, ppath, name, kind):
+    """parent/name reached by a hard link, a group or dataset as kind says."""
+    try:
+        link = parent.get(name, getlink=True)
+    except Exception:
+        raise BadFile(f"{ppath}/{name} cannot be read") from None
+    want = "group" if kind is h5py.Group else "dataset"
+    if link is None:
+        raise BadFile(f"no {want} {ppath}/{name}: not a branchsim result file")
+    if not isinstance(link, h5py.HardLink):
+        what = "an external" if isinstance(link, h5py.ExternalLink) else "a soft"
+        raise BadFile(f"{ppath}/{name} is {what} link, where a result file has a {want}")
+    try:
+        obj = parent[name]
+    except Exception:
+        raise BadFile(f"{ppath}/{name} cannot be read") from None
+    if not isinstance(obj, kind):
+        raise BadFile(f"{ppath}/{name} is not a {want}")
+    return obj
+
+
+def names(group, gpath):
+    try:
+        return list(group.keys())
+    except Exception:
+        raise BadFile(f"{gpath}: its members cannot be listed") from None
+
+
+def read(ds, where, shape, allow_text=False):
+    """The dataset's values, checked to be numbers (or text) of exactly shape."""
+    if ds.shape != tuple(shape):
+        have = "a scalar" if ds.shape == () else str(ds.shape) if ds.shape is not None else "empty"
+        raise BadFile(f"{where} is {have}, where n_points and replications make it {tuple(shape)}")
+    kind = ds.dtype.kind
+    if kind != "f" and not (allow_text and (kind in "SU" or h5py.check_string_dtype(ds.dtype))):
+        raise BadFile(f"{where} holds {ds.dtype}, not float numbers" + (" or text" if allow_text else ""))
+    try:
+        return ds[()]
+    except Exception:
+        raise BadFile(f"{where} cannot be read (a damaged file?)") from None
+
+
+def sizes(f):
+    """(n_points, replications) from the root attributes, checked."""
+    n_points = uint_attr(f, "n_points")
+    reps = uint_attr(f, "replications")
+    if not 1 <= n_points <= POINTS_MAX:
+        raise BadFile(f"attribute n_points is {n_points}: a run writes 1 to {POINTS_MAX} points")
+    if reps < 1:
+        raise BadFile("attribute replications is 0: a run writes at least one")
+    return n_points, reps
+
+
+def key_values(f, n_points):
+    """{swept key: [values]} from /scenarios (floats, or text escaped)."""
+    g = member(f, "", "scenarios", h5py.Group)
+    out = {}
+    for key in names(g, "/scenarios"):
+        raw = read(member(g, "/scenarios", key, h5py.Dataset), f"/scenarios/{escape(key)}", (n_points,), True)
+        out[key] = [float(x) if raw.dtype.kind == "f" else escape(text(x)) for x in raw]
+    return out
+
+
+def stat_table(ds, where, n_points):
+    """{column: array (n_points)} of a (n_points, n_stats) table whose attr stats names the columns."""
+    if ds.shape is None or len(ds.shape) != 2 or ds.shape[0] != n_points:
+        read(ds, where, (n_points, ds.shape[-1] if ds.shape else 10))  # raises, naming the shape
+    cols = stat_columns(ds, where)
+    data = np.asarray(read(ds, where, (n_points, len(cols))), dtype=float)
+    return {c: data[:, i] for i, c in enumerate(cols)}
+
+
+def stat_columns(ds, where):
+    """The column names of a (n_points, n_stats) table, from its attr stats."""
+    v = ds.attrs.get("stats") if "stats" in ds.attrs else None
+    if v is None or not isinstance(v, np.ndarray) or v.ndim != 1 or v.size != ds.shape[-1]:
+        raise BadFile(f"attribute {where} stats does not name the table's {ds.shape[-1]} columns")
+    cols = [text(c) for c in v]
+    for c in ("mean", "sd", "ci95_low", "ci95_high", "n"):
+        if c not in cols:
+            raise BadFile(f"attribute {where} stats lacks the column {c}")
+    return cols
+
+
+def unknown(what, name, have, path):
+    """An unknown metric (or key): one line naming it and the nearest name, if any."""
+    near = difflib.get_close_matches(name, list(have), n=1)
+    return f"no {what} {escape(name)!r} in {escape(path)}" + (f" (did you mean {escape(near[0])}?)" if near else "")
+
+
+def guard(path, load):
+    """load() with every failure of a foreign or damaged file as (None, message)."""
+    try:
+        return load(), None
+    except BadFile as e:
+        msg = str(e)
+        return None, msg if msg.startswith(escape(path)) else f"{escape(path)}: {msg}"
+    except Exception as e:  # h5py and numpy raise many kinds on a damaged file
+        detail = " ".join(str(e).split())[:200]
+        return None, f"{escape(path)}: a damaged or foreign file ({type(e).__name__}: {escape(detail)})"
