@@ -683,7 +683,10 @@ static int describe_isolated(const char *path, FILE *to, const struct bs_describ
         dup2(fileno(log), STDERR_FILENO);
         struct bs_error child = {0};
         describe_here(path, to, opts, &child);
-        fflush(to);
+        errno = 0;
+        if ((fflush(to) != 0 || ferror(to)) && child.status == BS_OK) /* main's check_stdout cannot see it */
+            bs_error_set(&child, BS_ERR_RUN, "cannot write to standard output: %s",
+                         errno ? strerror(errno) : "write error");
         ssize_t n = write(fds[1], &child, sizeof child);
         _exit(n == (ssize_t)sizeof child ? 0 : 3);
     }

@@ -294,6 +294,16 @@ def test_what_is_not_a_result_file_is_refused_without_blocking(branchsim, tmp_pa
     refused(r, path)
 
 
+@pytest.mark.skipif(not os.path.exists("/dev/full"), reason="needs /dev/full")
+def test_a_table_lost_on_a_full_disk_is_exit_1(base):
+    """describe prints from its child process: the parent must still say so."""
+    with open("/dev/full", "w") as full:
+        r = subprocess.run([str(branchsim_path()), "describe", str(base)], stdout=full, stderr=subprocess.PIPE,
+                           text=True)
+    assert r.returncode == 1, r.stderr
+    assert r.stderr == "branchsim: cannot write to standard output: No space left on device\n"
+
+
 def flipped(data, rng):
     b = bytearray(data)
     for _ in range(rng.choice([1, 1, 2, 4])):
