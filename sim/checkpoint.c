@@ -364,9 +364,9 @@ int bs_checkpoint_resume(struct bs_checkpoint *ck, const struct bs_cluster *cl, 
     }
     /* Another build may simulate differently: its replications and ours
      * must not meet in one file. */
-    char *revision = NULL, why[BS_H5_WHY_MAX];
-    if (bs_h5_get_string(ck->file, "revision", 256, &revision, why, sizeof why) == BS_H5_BAD)
-        bs_error_set(err, BS_ERR_INPUT, "%s: attribute revision %s" DAMAGED, ck->path, why);
+    char *revision = NULL, bad[BS_H5_WHY_MAX];
+    if (bs_h5_get_string(ck->file, "revision", 256, &revision, bad, sizeof bad) == BS_H5_BAD)
+        bs_error_set(err, BS_ERR_INPUT, "%s: attribute revision %s" DAMAGED, ck->path, bad);
     int same_build = revision && strcmp(revision, BS_REVISION) == 0;
     if (bs_cluster_agree(cl, !same_build)) {
         bs_error_set(err, BS_ERR_INPUT,
