@@ -32,22 +32,32 @@ static void name_point(struct bs_loaded *ld, size_t p, struct bs_error *err)
         snprintf(err->msg + len, sizeof err->msg - len, ")");
 }
 
-static int load(struct bs_loaded *ld, const char *file, const char *vary_key, const char *const *values,
-                size_t n_values, struct bs_error *err);
+static int read_run_keys(struct bs_loaded *ld, const char *file, const char *vary_key,
+                         const char *const *values, size_t n_values, struct bs_error *err);
+static int check_points(struct bs_loaded *ld);
+
+int bs_load_ex(struct bs_loaded *ld, const char *file, const char *vary_key, const char *const *values,
+               size_t n_values, int hold, struct bs_error *err)
+{
+    if (read_run_keys(ld, file, vary_key, values, n_values, err) || check_points(ld))
+        return err->status;
+    return hold ? bs_load_points(ld, err) : 0;
+}
 
 int bs_load(struct bs_loaded *ld, const char *file, struct bs_error *err)
 {
-    return load(ld, file, NULL, NULL, 0, err);
+    return bs_load_ex(ld, file, NULL, NULL, 0, 1, err);
 }
 
 int bs_load_varying(struct bs_loaded *ld, const char *file, const char *key, const char *const *values, size_t n,
                     struct bs_error *err)
 {
-    return load(ld, file, key, values, n, err);
+    return bs_load_ex(ld, file, key, values, n, 1, err);
 }
 
-static int load(struct bs_loaded *ld, const char *file, const char *vary_key, const char *const *values,
-                size_t n_values, struct bs_error *err)
+/* name, seed, replications, the sweep (or plan's varied key) and its baseline. */
+static int read_run_keys(struct bs_loaded *ld, const char *file, const char *vary_key,
+                         const char *const *values, size_t n_values, struct bs_error *err)
 {
     memset(ld, 0, sizeof *ld);
     struct bs_cfg *cfg = &ld->cfg;
@@ -79,63 +89,129 @@ static int load(struct bs_loaded *ld, const char *file, const char *vary_key, co
         bs_cfg_mark_used(cfg, bs_cfg_node(cfg, key));
         cfg->no_record = 0;
     }
-    if (bs_sweep_resolve_baseline(cfg, &ld->sweep))
-        return err->status;
-    size_t n = ld->sweep.n_points, k_n = ld->sweep.n_keys;
-    ld->points = calloc(n, sizeof *ld->points);
-    ld->key_values = calloc(n * k_n + 1, sizeof *ld->key_values);
-    if (!ld->points || !ld->key_values)
-        return bs_error_set(err, BS_ERR_RUN, "out of memory for %zu sweep points", n);
-    for (size_t p = 0; p < n; p++) {
-        if (bs_sweep_apply(cfg, &ld->sweep, p))
-            return err->status;
-        ld->points[p] = bs_scenario_load(cfg);
-        ld->n_points = p + 1;
-        if (!ld->points[p] || bs_sweep_check_used(cfg, &ld->sweep)) {
-            if (err->status == BS_ERR_INPUT)
-                bs_cfg_check_misspelt(cfg);
-            name_point(ld, p, err);
-            return err->status;
-        }
-        for (size_t k = 0; k < k_n; k++) {
-            char *text = malloc(RENDER_MAX);
-            if (!text)
-                return bs_error_set(err, BS_ERR_RUN, "out of memory");
-            int node = bs_sweep_value_node(cfg, &ld->sweep, p, k);
-            bs_cfg_render(cfg, yaml_document_get_node(&cfg->doc, node), text, RENDER_MAX);
-            ld->key_values[p * k_n + k] = text;
-        }
+    return bs_sweep_resolve_baseline(cfg, &ld->sweep);
+}
+
+/* Point p through the model, or NULL with the error naming the point. */
+static struct bs_scenario *load_point(struct bs_loaded *ld, size_t p)
+{
+    struct bs_cfg *cfg = &ld->cfg;
+    if (bs_sweep_apply(cfg, &ld->sweep, p))
+        return NULL;
+    struct bs_scenario *sc = bs_scenario_load(cfg);
+    if (!sc || bs_sweep_check_used(cfg, &ld->sweep)) {
+        if (cfg->err->status == BS_ERR_INPUT)
+            bs_cfg_check_misspelt(cfg);
+        name_point(ld, p, cfg->err);
+        bs_scenario_free(sc);
+        return NULL;
     }
-    bs_cfg_clear_overrides(cfg);
-    if (bs_cfg_check_unknown(cfg))
-        return err->status;
-    /* One file holds one set of entity names and one bin width. */
-    size_t n_breakdowns;
-    const struct bs_breakdown_def *bd = bs_model_breakdowns(&n_breakdowns);
+    return sc;
+}
+
+/* 0 when point sc has point 0's bin width and entity names (one file holds
+ * one set), else 1 + the breakdown that differs (0: the bins). */
+static size_t differs(const struct bs_scenario *first, const struct bs_scenario *sc)
+{
     double bin0, bin;
-    bs_scenario_bins(ld->points[0], &bin0);
-    for (size_t p = 1; p < n; p++) {
-        bs_scenario_bins(ld->points[p], &bin);
-        if (bin != bin0)
-            return bs_error_set(err, BS_ERR_INPUT, "%s:1:1: sweep: point %zu changes output.bin_min; it must be "
-                                "the same in every point", cfg->file, p);
-        for (size_t b = 0; b < n_breakdowns; b++) {
-            size_t e = bs_scenario_entities(ld->points[p], b);
-            int same = e == bs_scenario_entities(ld->points[0], b);
-            for (size_t i = 0; same && i < e; i++)
-                same = strcmp(bs_scenario_entity_name(ld->points[p], b, i),
-                              bs_scenario_entity_name(ld->points[0], b, i)) == 0;
-            if (!same)
-                return bs_error_set(err, BS_ERR_INPUT, "%s:1:1: sweep: point %zu changes the %s; they must be the "
-                                    "same in every point", cfg->file, p, bd[b].group);
-        }
+    bs_scenario_bins(first, &bin0);
+    bs_scenario_bins(sc, &bin);
+    if (bin != bin0)
+        return 1;
+    size_t n_breakdowns;
+    bs_model_breakdowns(&n_breakdowns);
+    for (size_t b = 0; b < n_breakdowns; b++) {
+        size_t e = bs_scenario_entities(sc, b);
+        int same = e == bs_scenario_entities(first, b);
+        for (size_t i = 0; same && i < e; i++)
+            same = strcmp(bs_scenario_entity_name(sc, b, i), bs_scenario_entity_name(first, b, i)) == 0;
+        if (!same)
+            return 2 + b;
     }
     return 0;
 }
 
+/* Every point through the model, one at a time (a point is freed once
+ * checked, so checking a large sweep costs one point's memory): point 0
+ * is kept, and what a run's memory depends on noted. Unknown keys are
+ * reported before points that differ in their bins or names. */
+static int check_points(struct bs_loaded *ld)
+{
+    struct bs_cfg *cfg = &ld->cfg;
+    struct bs_error *err = cfg->err;
+    size_t n = ld->sweep.n_points, bad_point = 0, bad = 0;
+    if (!(ld->points = calloc(1, sizeof *ld->points)))
+        return bs_error_set(err, BS_ERR_RUN, "out of memory");
+    ld->n_points = n;
+    for (size_t p = 0; p < n; p++) {
+        struct bs_scenario *sc = load_point(ld, p);
+        if (!sc)
+            return err->status;
+        double bin_min;
+        size_t bins = bs_scenario_bins(sc, &bin_min), day = bs_scenario_day_bytes(sc);
+        ld->max_bins = bins > ld->max_bins ? bins : ld->max_bins;
+        ld->max_day_bytes = day > ld->max_day_bytes ? day : ld->max_day_bytes;
+        ld->scenario_bytes = bs_scenario_bytes(sc);
+        if (p == 0) {
+            ld->points[0] = sc;
+            ld->n_held = 1;
+            continue;
+        }
+        size_t d = differs(ld->points[0], sc);
+        if (d && !bad)
+            bad = d, bad_point = p;
+        bs_scenario_free(sc);
+    }
+    bs_cfg_clear_overrides(cfg);
+    if (bs_cfg_check_unknown(cfg))
+        return err->status;
+    size_t n_breakdowns;
+    const struct bs_breakdown_def *bd = bs_model_breakdowns(&n_breakdowns);
+    if (bad == 1)
+        return bs_error_set(err, BS_ERR_INPUT, "%s:1:1: sweep: point %zu changes output.bin_min; it must be "
+                            "the same in every point", cfg->file, bad_point);
+    if (bad)
+        return bs_error_set(err, BS_ERR_INPUT, "%s:1:1: sweep: point %zu changes the %s; they must be the "
+                            "same in every point", cfg->file, bad_point, bd[bad - 2].group);
+    return 0;
+}
+
+int bs_load_points(struct bs_loaded *ld, struct bs_error *err)
+{
+    struct bs_cfg *cfg = &ld->cfg;
+    size_t n = ld->n_points, k_n = ld->sweep.n_keys;
+    struct bs_scenario **points = realloc(ld->points, n * sizeof *points);
+    if (points)
+        ld->points = points;
+    ld->key_values = calloc(n * k_n + 1, sizeof *ld->key_values);
+    if (!points || !ld->key_values)
+        return bs_error_set(err, BS_ERR_RUN, "out of memory for %zu sweep points", n);
+    for (size_t p = 0; p < n; p++) {
+        if (p > 0) {
+            if (!(ld->points[p] = load_point(ld, p)))
+                return err->status;
+            ld->n_held = p + 1;
+        }
+        for (size_t k = 0; k < k_n; k++) {
+            char text[RENDER_MAX];
+            bs_load_value(ld, p, k, text, sizeof text);
+            if (!(ld->key_values[p * k_n + k] = strdup(text)))
+                return bs_error_set(err, BS_ERR_RUN, "out of memory");
+        }
+    }
+    bs_cfg_clear_overrides(cfg);
+    return 0;
+}
+
+void bs_load_value(struct bs_loaded *ld, size_t p, size_t k, char *out, size_t cap)
+{
+    int node = bs_sweep_value_node(&ld->cfg, &ld->sweep, p, k);
+    bs_cfg_render(&ld->cfg, yaml_document_get_node(&ld->cfg.doc, node), out, cap);
+}
+
 void bs_load_fini(struct bs_loaded *ld)
 {
-    for (size_t p = 0; p < ld->n_points; p++)
+    for (size_t p = 0; p < ld->n_held; p++)
         bs_scenario_free(ld->points[p]);
     if (ld->key_values)
         for (size_t i = 0; i < ld->n_points * ld->sweep.n_keys; i++)

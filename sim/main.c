@@ -158,6 +158,35 @@ static void apply_run_options(struct bs_loaded *ld, const struct run_options *o)
         ld->seed = (uint64_t)o->seed;
 }
 
+/* What a run of ld (its -r applied) on threads threads needs, before it
+ * holds every point (bs_load_ex without hold). */
+static void run_need(const struct bs_loaded *ld, int threads, struct bs_need *need)
+{
+    struct bs_layout L;
+    bs_runner_layout_from(&L, ld->points[0], ld->max_bins);
+    bs_runner_need(&L, ld->n_points, (size_t)ld->replications, threads, ld->scenario_bytes, ld->max_day_bytes,
+                   need);
+}
+
+/* Reads the scenario one point at a time, applies -r and -s, refuses a run
+ * that would not fit in memory (exit 2, before anything large is
+ * allocated), then holds every point. */
+static int load_for_run(const struct bs_cluster *cl, struct bs_loaded *ld, const char *file, const char *vary_key,
+                        const char *const *values, size_t n_values, const struct run_options *o,
+                        struct bs_error *err)
+{
+    if (bs_load_ex(ld, file, vary_key, values, n_values, 0, err))
+        return err->status;
+    apply_run_options(ld, o);
+    int threads = o->threads > 0 ? (int)o->threads : omp_get_max_threads();
+    struct bs_need need;
+    run_need(ld, threads, &need);
+    int st = bs_runner_check_memory(&need, ld->n_points, (size_t)ld->replications, threads, err);
+    if (bs_cluster_agree(cl, st))
+        return st ? st : bs_error_set(err, BS_ERR_INPUT, "another rank has too little memory for this run");
+    return bs_load_points(ld, err);
+}
+
 static void default_output(const char *scenario, char *out, size_t cap)
 {
     const char *base = strrchr(scenario, '/');
@@ -311,17 +340,19 @@ static int execute(const struct bs_cluster *cl, struct bs_loaded *ld, const char
 }
 
 /* The expanded sweep as a table, one row per point; names and values are
- * text from the file, so escaped (bs_text_escape) like every message. */
-static void print_sweep_table(const struct bs_loaded *ld)
+ * text from the file, so escaped (bs_text_escape) like every message.
+ * Values are rendered as printed (twice: widths first), not held. */
+static void print_sweep_table(struct bs_loaded *ld)
 {
     const size_t n_keys = ld->sweep.n_keys;
     int width[BS_CFG_OVERRIDES_MAX];
-    char shown[1024];
+    char value[256], shown[1024];
     printf("%5s", "point");
     for (size_t k = 0; k < n_keys; k++) {
         width[k] = (int)strlen(bs_text_escape(shown, sizeof shown, ld->sweep.keys[k]));
         for (size_t p = 0; p < ld->n_points; p++) {
-            int w = (int)strlen(bs_text_escape(shown, sizeof shown, ld->key_values[p * n_keys + k]));
+            bs_load_value(ld, p, k, value, sizeof value);
+            int w = (int)strlen(bs_text_escape(shown, sizeof shown, value));
             width[k] = w > width[k] ? w : width[k];
         }
         printf("  %-*s", k + 1 == n_keys ? 0 : width[k], bs_text_escape(shown, sizeof shown, ld->sweep.keys[k]));
@@ -331,26 +362,39 @@ static void print_sweep_table(const struct bs_loaded *ld)
         printf("%5zu", p);
         for (size_t k = 0; k < n_keys; k++) {
             int last = k + 1 == n_keys && p != ld->sweep.baseline;
-            printf("  %-*s", last ? 0 : width[k], bs_text_escape(shown, sizeof shown, ld->key_values[p * n_keys + k]));
+            bs_load_value(ld, p, k, value, sizeof value);
+            printf("  %-*s", last ? 0 : width[k], bs_text_escape(shown, sizeof shown, value));
         }
         printf("%s\n", p == ld->sweep.baseline ? "  (baseline)" : "");
     }
 }
 
+/* Validates every point, one at a time (a large sweep costs one point's
+ * memory), and says what a run of it would need, and whether this machine
+ * has that (a sweep checked here may run on a larger one). */
 static int cmd_check(int argc, char **argv)
 {
     if (argc != 3)
         return usage_error("check takes one scenario file");
     struct bs_loaded ld;
     struct bs_error err = {0};
-    if (bs_load(&ld, argv[2], &err)) {
+    if (bs_load_ex(&ld, argv[2], NULL, NULL, 0, 0, &err)) {
         bs_load_fini(&ld);
         return fail(&err);
     }
-    char file[1100], name[300];
-    printf("%s: scenario '%s' is valid: %zu point%s x %ld replications, seed %llu\n",
+    struct bs_need need;
+    int threads = omp_get_max_threads();
+    run_need(&ld, threads, &need);
+    char file[1100], name[300], size[32], left_size[32], limit[64] = "";
+    double left = bs_runner_memory_left(threads, limit, sizeof limit);
+    printf("%s: scenario '%s' is valid: %zu point%s x %ld replications, seed %llu; a run needs about %s of "
+           "memory on %d thread%s",
            bs_text_escape(file, sizeof file, argv[2]), bs_text_escape(name, sizeof name, ld.name), ld.n_points,
-           ld.n_points == 1 ? "" : "s", ld.replications, (unsigned long long)ld.seed);
+           ld.n_points == 1 ? "" : "s", ld.replications, (unsigned long long)ld.seed,
+           bs_runner_size_text(size, need.total), threads, threads == 1 ? "" : "s");
+    if (left >= 0 && need.total > left)
+        printf(", more than %s leaves here (%s)", limit, bs_runner_size_text(left_size, left));
+    printf("\n");
     if (ld.sweep.n_keys > 0)
         print_sweep_table(&ld);
     bs_load_fini(&ld);
@@ -390,11 +434,10 @@ static int cmd_run(const struct bs_cluster *cl, int argc, char **argv)
 
     struct bs_loaded ld;
     struct bs_error err = {0};
-    if (bs_load(&ld, scenario_file, &err)) {
+    if (load_for_run(cl, &ld, scenario_file, NULL, NULL, 0, &o, &err)) {
         bs_load_fini(&ld);
         return fail(&err);
     }
-    apply_run_options(&ld, &o);
     char default_path[1024];
     if (!out_path) {
         default_output(scenario_file, default_path, sizeof default_path);
@@ -593,11 +636,10 @@ static int cmd_plan(const struct bs_cluster *cl, int argc, char **argv)
         texts[i] = values[i];
     struct bs_loaded ld;
     struct bs_error err = {0};
-    if (bs_load_varying(&ld, scenario_file, key, texts, n_values, &err)) {
+    if (load_for_run(cl, &ld, scenario_file, key, texts, n_values, &o, &err)) {
         bs_load_fini(&ld);
         return fail(&err);
     }
-    apply_run_options(&ld, &o);
     if (ld.replications < 2) {
         bs_load_fini(&ld);
         return usage_error("plan needs at least 2 replications for a confidence bound");

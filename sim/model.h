@@ -44,6 +44,10 @@ size_t bs_scenario_entities(const struct bs_scenario *sc, size_t b);
 const char *bs_scenario_entity_name(const struct bs_scenario *sc, size_t b, size_t i);
 /* Time-series bins of this point; *bin_min receives their width. */
 size_t bs_scenario_bins(const struct bs_scenario *sc, double *bin_min);
+/* Memory, for an estimate before a run allocates: the point itself, and
+ * what a thread's day state grows to for it (an upper bound). */
+size_t bs_scenario_bytes(const struct bs_scenario *sc);
+size_t bs_scenario_day_bytes(const struct bs_scenario *sc);
 
 /* Where a day writes its results. Breakdown b's metric m for entity e goes
  * to breakdown[b][m * entity_stride[b] + e]; series s, bin k to

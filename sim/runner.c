@@ -5,30 +5,39 @@
 #include <omp.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
+#include <sys/resource.h>
+#include <unistd.h>
 
-void bs_runner_layout(struct bs_run *run)
+void bs_runner_layout_from(struct bs_layout *L, const struct bs_scenario *first, size_t n_bins)
 {
-    struct bs_layout *L = &run->layout;
     L->metrics = bs_model_metrics(&L->n_metrics);
     L->breakdowns = bs_model_breakdowns(&L->n_breakdowns);
     L->series = bs_model_series(&L->n_series);
     size_t off = L->n_metrics;
     for (size_t b = 0; b < L->n_breakdowns; b++) {
-        L->entities[b] = 0;
-        for (size_t p = 0; p < run->n_points; p++) {
-            size_t e = bs_scenario_entities(run->points[p], b);
-            L->entities[b] = e > L->entities[b] ? e : L->entities[b];
-        }
+        L->entities[b] = bs_scenario_entities(first, b);
         L->breakdown_offset[b] = off;
         off += L->breakdowns[b].n_metrics * L->entities[b];
     }
-    L->n_bins = 0;
-    for (size_t p = 0; p < run->n_points; p++) {
-        size_t n = bs_scenario_bins(run->points[p], &L->bin_min);
-        L->n_bins = n > L->n_bins ? n : L->n_bins;
-    }
+    bs_scenario_bins(first, &L->bin_min);
+    L->n_bins = n_bins;
     L->series_width = L->n_series * L->n_bins;
     L->width = off;
+}
+
+void bs_runner_layout(struct bs_run *run)
+{
+    /* Every point has the same entities and bin width (bs_load checks);
+     * days of different lengths have different numbers of bins. */
+    size_t n_bins = 0;
+    double bin_min;
+    for (size_t p = 0; p < run->n_points; p++) {
+        size_t n = bs_scenario_bins(run->points[p], &bin_min);
+        n_bins = n > n_bins ? n : n_bins;
+    }
+    if (run->n_points > 0)
+        bs_runner_layout_from(&run->layout, run->points[0], n_bins);
 }
 
 static long block_replications(const struct bs_run *run, long block)
@@ -215,4 +224,149 @@ void bs_runner_free(struct bs_run *run)
     free(run->block_done);
     run->values = run->series_sum = run->series_count = NULL;
     run->block_done = NULL;
+}
+
+/* ---- memory: told before anything large is allocated ---- */
+
+void bs_runner_need(const struct bs_layout *L, size_t n_points, size_t n_replications, int threads,
+                    size_t point_bytes, size_t day_bytes, struct bs_need *need)
+{
+    const double P = (double)n_points, R = (double)n_replications, B = ceil(R / BS_RUNNER_BLOCK);
+    double most_entities = 1;
+    for (size_t b = 0; b < L->n_breakdowns; b++)
+        most_entities = (double)L->entities[b] > most_entities ? (double)L->entities[b] : most_entities;
+    need->results = P * R * (double)L->width * 8;
+    /* Sums and counts per block, the done flags and the list of blocks to do. */
+    need->series = P * B * ((double)L->series_width * 16 + 9);
+    need->points = P * (double)point_bytes;
+    need->threads = (double)threads * ((double)day_bytes + (double)L->series_width * 8);
+    /* Writing the file gathers one column of every point at a time (output.c). */
+    double column = R * most_entities > (double)L->n_bins ? R * most_entities : (double)L->n_bins;
+    need->output = P * column * 8 + R * 8;
+    need->total = need->results + need->series + need->points + need->threads + need->output;
+}
+
+/* The first number in a file (a cgroup's memory.max), or -1 (absent, "max"). */
+static double file_number(const char *path)
+{
+    FILE *f = fopen(path, "r");
+    double v = -1;
+    if (f) {
+        if (fscanf(f, "%lf", &v) != 1)
+            v = -1;
+        fclose(f);
+    }
+    return v;
+}
+
+/* The least memory.max (cgroup v2) from this process's cgroup up, or -1. */
+static double cgroup_max(void)
+{
+    char line[1024], dir[1200];
+    FILE *f = fopen("/proc/self/cgroup", "r");
+    double least = -1;
+    while (f && fgets(line, sizeof line, f)) {
+        if (strncmp(line, "0::", 3) != 0)
+            continue;
+        line[strcspn(line, "\n")] = '\0';
+        snprintf(dir, sizeof dir, "/sys/fs/cgroup%s", line + 3);
+        for (;;) {
+            char path[1300];
+            snprintf(path, sizeof path, "%s/memory.max", dir);
+            double v = file_number(path);
+            if (v > 0 && (least < 0 || v < least))
+                least = v;
+            char *slash = strrchr(dir, '/');
+            if (!slash || slash == dir + strlen("/sys/fs/cgroup"))
+                break;
+            *slash = '\0';
+        }
+    }
+    if (f)
+        fclose(f);
+    double v1 = file_number("/sys/fs/cgroup/memory/memory.limit_in_bytes");
+    if (v1 > 0 && v1 < 1e18 && (least < 0 || v1 < least))
+        least = v1;
+    return least;
+}
+
+/* A field of /proc/self/status in bytes ("VmRSS:", "VmSize:", "VmData:"), or 0. */
+static double status_bytes(const char *field)
+{
+    char line[256];
+    double kb = 0;
+    FILE *f = fopen("/proc/self/status", "r");
+    while (f && fgets(line, sizeof line, f))
+        if (strncmp(line, field, strlen(field)) == 0)
+            kb = atof(line + strlen(field));
+    if (f)
+        fclose(f);
+    return kb * 1024;
+}
+
+/* Each thread reserves address space of its own: a stack and a malloc
+ * arena (64 MiB on 64-bit glibc); it counts against ulimit -v, not RAM. */
+#define THREAD_ADDRESS_SPACE (72.0 * 1024 * 1024)
+
+double bs_runner_memory_left(int threads, char *what, size_t cap)
+{
+    double left = -1, rss = status_bytes("VmRSS:");
+    long pages = sysconf(_SC_PHYS_PAGES), page = sysconf(_SC_PAGESIZE);
+    struct {
+        double left;
+        const char *name;
+    } limits[4] = {{pages > 0 && page > 0 ? (double)pages * (double)page - rss : -1, "physical memory"},
+                   {-1, "the cgroup's memory.max"}, {-1, "ulimit -v (RLIMIT_AS)"}, {-1, "RLIMIT_DATA"}};
+    double cg = cgroup_max();
+    if (cg > 0)
+        limits[1].left = cg - rss;
+    struct rlimit rl;
+    double reserve = (double)threads * THREAD_ADDRESS_SPACE;
+    if (getrlimit(RLIMIT_AS, &rl) == 0 && rl.rlim_cur != RLIM_INFINITY)
+        limits[2].left = (double)rl.rlim_cur - status_bytes("VmSize:") - reserve;
+    if (getrlimit(RLIMIT_DATA, &rl) == 0 && rl.rlim_cur != RLIM_INFINITY)
+        limits[3].left = (double)rl.rlim_cur - status_bytes("VmData:") - reserve;
+    for (int i = 0; i < 4; i++) {
+        if (limits[i].left == -1)
+            continue;
+        if (limits[i].left < 0)
+            limits[i].left = 0;
+        if (left < 0 || limits[i].left < left) {
+            left = limits[i].left;
+            snprintf(what, cap, "%s", limits[i].name);
+        }
+    }
+    return left;
+}
+
+/* "1.2 GiB", "35 MiB" */
+static const char *size_text(char *buf, double bytes)
+{
+    if (bytes >= 1024.0 * 1024 * 1024)
+        snprintf(buf, 32, "%.1f GiB", bytes / (1024.0 * 1024 * 1024));
+    else
+        snprintf(buf, 32, "%.0f MiB", ceil(bytes / (1024.0 * 1024)));
+    return buf;
+}
+
+int bs_runner_check_memory(const struct bs_need *need, size_t n_points, size_t n_replications, int threads,
+                           struct bs_error *err)
+{
+    char what[64] = "", t[6][32];
+    double left = bs_runner_memory_left(threads, what, sizeof what);
+    if (left < 0 || need->total <= left)
+        return 0;
+    return bs_error_set(err, BS_ERR_INPUT,
+                        "a run of %zu point%s x %zu replications needs about %s of memory (results %s, time "
+                        "series %s, the points %s, %d thread%s' day state %s), more than %s leaves (%s): use "
+                        "fewer replications (-r), sweep points or threads (-j)",
+                        n_points, n_points == 1 ? "" : "s", n_replications, size_text(t[0], need->total),
+                        size_text(t[1], need->results), size_text(t[2], need->series),
+                        size_text(t[3], need->points), threads, threads == 1 ? "" : "s",
+                        size_text(t[4], need->threads), what, size_text(t[5], left));
+}
+
+const char *bs_runner_size_text(char *buf, double bytes)
+{
+    return size_text(buf, bytes);
 }

@@ -71,6 +71,25 @@ enum bs_progress {
 
 /* Fills run->layout from the model's registries and the points. */
 void bs_runner_layout(struct bs_run *run);
+/* The same from the first point (every point has its entities) and the
+ * most bins of any point: the layout before every point is held. */
+void bs_runner_layout_from(struct bs_layout *L, const struct bs_scenario *first, size_t n_bins);
+
+/* Memory a run needs (an upper bound, in bytes), by what holds it. */
+struct bs_need {
+    double results, series, points, threads, output, total;
+};
+void bs_runner_need(const struct bs_layout *L, size_t n_points, size_t n_replications, int threads,
+                    size_t point_bytes, size_t day_bytes, struct bs_need *need);
+/* What this process can still get: the least of physical memory, the
+ * cgroup's memory.max, RLIMIT_AS and RLIMIT_DATA, less what it holds; the
+ * limit that decides goes to what. -1 when none is known. */
+double bs_runner_memory_left(int threads, char *what, size_t cap);
+/* BS_ERR_INPUT, with the figure and the limit, when need exceeds it. */
+int bs_runner_check_memory(const struct bs_need *need, size_t n_points, size_t n_replications, int threads,
+                           struct bs_error *err);
+/* "1.2 GiB", "35 MiB" (buf: 32 bytes). */
+const char *bs_runner_size_text(char *buf, double bytes);
 /* Allocates run->values (NaN-filled), the series sums and the done flags
  * unless a resume filled them, and runs every block not done yet. threads <= 0:
  * OpenMP's default. On failure err names the first failing item in

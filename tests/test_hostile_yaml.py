@@ -174,8 +174,7 @@ def test_check_escapes_names_and_values_from_the_file(branchsim, tmp_path):
     assert c.returncode == 0, c.stderr
     assert "\x1b" not in c.stdout
     lines = c.stdout.splitlines()
-    assert lines[0].endswith("scenario 'a\\x1b[31mred\\nbranchsim: forged' is valid: 2 points x 100 replications, "
-                             "seed 1")
+    assert ": scenario 'a\\x1b[31mred\\nbranchsim: forged' is valid: 2 points x 100 replications, seed 1;" in lines[0]
     assert lines[2].split() == ["0", "x\\ny", "(baseline)"]
     assert len(lines) == 4
 
@@ -184,3 +183,81 @@ def test_sweep_value_in_an_error_is_escaped(branchsim, tmp_path):
     err = refuse(branchsim, tmp_path, BASE + 'sweep: {counters.0.count: ["1\\nbranchsim: forged", 2]}\n',
                  "(sweep point 0: counters.0.count=1\\nbranchsim: forged)")
     assert "\x1b" not in err
+
+
+# ---------------------------------------------------------------------------
+# Memory: a run that cannot fit is refused before it allocates (exit 2, the
+# figure and the limit, no file); check costs one point's memory.
+# ---------------------------------------------------------------------------
+
+def sanitized():
+    """ASan reserves terabytes of address space: no RLIMIT_AS under it."""
+    out = subprocess.run(["ldd", str(branchsim_path())], capture_output=True, text=True).stdout
+    return "libasan" in out
+
+
+def limited(gib):
+    import resource
+
+    def set_limit():
+        resource.setrlimit(resource.RLIMIT_AS, (int(gib * 2**30), int(gib * 2**30)))
+    return set_limit
+
+
+def grid(n_a, n_b):
+    return (BASE + "output: {}\nsweep:\n  demand.customers_per_day: [" + ", ".join(str(10 + i) for i in range(n_a)) +
+            "]\n  counters.0.count: [" + ", ".join(str(1 + i % 1000) for i in range(n_b)) + "]\n")
+
+
+@pytest.mark.skipif(sanitized(), reason="ASan needs unlimited address space")
+def test_run_beyond_the_address_space_limit_is_refused_before_it_starts(tmp_path):
+    scenario = tmp_path / "s.yaml"
+    scenario.write_text(BASE)
+    out = tmp_path / "out.h5"
+    started = time.monotonic()
+    r = subprocess.run([str(branchsim_path()), "run", str(scenario), "-r", "5000000", "-j", "2", "-o", str(out)],
+                       capture_output=True, text=True, timeout=60, preexec_fn=limited(1))
+    assert r.returncode == 2, r.stderr
+    assert time.monotonic() - started < 10
+    assert "branchsim: a run of 1 point x 5000000 replications needs about " in r.stderr
+    assert "more than ulimit -v (RLIMIT_AS) leaves" in r.stderr
+    assert "use fewer replications (-r), sweep points or threads (-j)" in r.stderr
+    assert sorted(os.listdir(tmp_path)) == ["s.yaml"]
+    # The same run fits with fewer replications.
+    r = subprocess.run([str(branchsim_path()), "run", str(scenario), "-r", "40", "-j", "2", "-q", "-o", str(out)],
+                       capture_output=True, text=True, timeout=60, preexec_fn=limited(1))
+    assert r.returncode == 0, r.stderr
+
+
+@pytest.mark.skipif(sanitized(), reason="ASan needs unlimited address space")
+def test_plan_beyond_the_limit_is_refused_too(tmp_path):
+    scenario = tmp_path / "s.yaml"
+    scenario.write_text(BASE)
+    r = subprocess.run([str(branchsim_path()), "plan", str(scenario), "--vary", "counters.0.count", "--range", "1:50",
+                        "--target", "wait_mean_min<=5", "-r", "2000000", "-o", str(tmp_path / "p.h5")],
+                       capture_output=True, text=True, timeout=60, preexec_fn=limited(1))
+    assert r.returncode == 2, r.stderr
+    assert "a run of 50 points x 2000000 replications needs about" in r.stderr
+    assert sorted(os.listdir(tmp_path)) == ["s.yaml"]
+
+
+@pytest.mark.skipif(sanitized(), reason="ASan needs unlimited address space")
+def test_check_of_a_65536_point_sweep_fits_in_a_small_limit(tmp_path):
+    """Each point is loaded, checked and freed: the 65 536 points took 4.7 GB."""
+    scenario = tmp_path / "s.yaml"
+    scenario.write_text(grid(256, 256))
+    r = subprocess.run([str(branchsim_path()), "check", str(scenario)], capture_output=True, text=True, timeout=120,
+                       preexec_fn=limited(0.5))
+    assert r.returncode == 0, r.stderr
+    first = r.stdout.splitlines()[0]
+    assert "65536 points x 100 replications" in first
+    assert "more than ulimit -v (RLIMIT_AS) leaves here" in first  # the points alone take 9 GiB
+    assert len(r.stdout.splitlines()) == 65536 + 2
+
+
+def test_check_states_what_a_run_needs(branchsim, tmp_path):
+    scenario = tmp_path / "s.yaml"
+    scenario.write_text(BASE)
+    r = branchsim("check", scenario)
+    assert r.returncode == 0
+    assert "; a run needs about " in r.stdout and " MiB of memory on " in r.stdout
