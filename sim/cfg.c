@@ -5,12 +5,14 @@
 #include "text.h"
 
 #include <errno.h>
+#include <fcntl.h>
 #include <math.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 static yaml_node_t *node_at(struct bs_cfg *cfg, int index)
 {
@@ -57,25 +59,57 @@ int bs_cfg_fail_node(struct bs_cfg *cfg, const yaml_node_t *node, const char *ke
     return st;
 }
 
-/* Reads the whole file into cfg->text. Only regular files and pipes: a
- * device (/dev/zero, a terminal) could be read forever, and more than
- * BS_CFG_FILE_MAX bytes is no scenario. */
+/* 0 when st is a file a scenario may come from, else the error. */
+static int refuse_kind(struct bs_cfg *cfg, const struct stat *st)
+{
+    const char *file = cfg->file;
+    if (S_ISDIR(st->st_mode))
+        return bs_error_set(cfg->err, BS_ERR_INPUT, "%s:1:1: scenario: is a directory, not a scenario file", file);
+    if (!S_ISREG(st->st_mode) && !S_ISFIFO(st->st_mode))
+        return bs_error_set(cfg->err, BS_ERR_INPUT, "%s:1:1: scenario: not a regular file or a pipe (a device?)",
+                            file);
+    if (S_ISREG(st->st_mode) && st->st_size > BS_CFG_FILE_MAX)
+        return bs_error_set(cfg->err, BS_ERR_INPUT,
+                            "%s:1:1: scenario: %lld bytes; a scenario file holds at most %d MiB", file,
+                            (long long)st->st_size, BS_CFG_FILE_MAX >> 20);
+    return 0;
+}
+
+/* Opens a regular file or a pipe. A device is refused before it is opened
+ * (opening some has effects; /dev/zero would be read forever). A named
+ * FIFO waits for its writer, as cat does; anything else is opened without
+ * waiting, in case the path changed to a FIFO or device since stat. */
+static FILE *open_scenario(struct bs_cfg *cfg, const char *file)
+{
+    struct stat st;
+    if (stat(file, &st) != 0) {
+        bs_error_set(cfg->err, BS_ERR_INPUT, "%s:1:1: scenario: cannot open: %s", file, strerror(errno));
+        return NULL;
+    }
+    if (refuse_kind(cfg, &st))
+        return NULL;
+    int fd = open(file, O_RDONLY | O_CLOEXEC | (S_ISFIFO(st.st_mode) ? 0 : O_NONBLOCK));
+    if (fd < 0) {
+        bs_error_set(cfg->err, BS_ERR_INPUT, "%s:1:1: scenario: cannot open: %s", file, strerror(errno));
+        return NULL;
+    }
+    FILE *f = NULL;
+    /* What was opened, not what was looked at: the path may have changed. */
+    if (fstat(fd, &st) != 0 || refuse_kind(cfg, &st) || fcntl(fd, F_SETFL, 0) != 0 || !(f = fdopen(fd, "rb"))) {
+        bs_error_set(cfg->err, BS_ERR_INPUT, "%s:1:1: scenario: cannot open: %s", file, strerror(errno));
+        close(fd);
+    }
+    return f;
+}
+
+/* Reads the whole file into cfg->text: at most BS_CFG_FILE_MAX bytes (a
+ * pipe that goes on is refused once past it). */
 static int read_text(struct bs_cfg *cfg, const char *file)
 {
     struct bs_error *err = cfg->err;
-    struct stat st;
-    if (stat(file, &st) != 0)
-        return bs_error_set(err, BS_ERR_INPUT, "%s:1:1: scenario: cannot open: %s", file, strerror(errno));
-    if (S_ISDIR(st.st_mode))
-        return bs_error_set(err, BS_ERR_INPUT, "%s:1:1: scenario: is a directory, not a scenario file", file);
-    if (!S_ISREG(st.st_mode) && !S_ISFIFO(st.st_mode))
-        return bs_error_set(err, BS_ERR_INPUT, "%s:1:1: scenario: not a regular file or a pipe (a device?)", file);
-    if (S_ISREG(st.st_mode) && st.st_size > BS_CFG_FILE_MAX)
-        return bs_error_set(err, BS_ERR_INPUT, "%s:1:1: scenario: %lld bytes; a scenario file holds at most %d MiB",
-                            file, (long long)st.st_size, BS_CFG_FILE_MAX >> 20);
-    FILE *f = fopen(file, "rb");
+    FILE *f = open_scenario(cfg, file);
     if (!f)
-        return bs_error_set(err, BS_ERR_INPUT, "%s:1:1: scenario: cannot open: %s", file, strerror(errno));
+        return err->status;
     size_t cap = 4096, len = 0;
     char *buf = malloc(cap);
     for (;;) {

@@ -157,6 +157,9 @@ static int step(struct scan *s, const yaml_event_t *e)
         forget_anchors(s); /* anchors name nodes of their own document only */
         return 0;
     case YAML_SCALAR_EVENT:
+        /* "\0" in a quoted value: C strings would end there, unseen. */
+        if (strlen((const char *)e->data.scalar.value) != e->data.scalar.length)
+            return fail(s, e, "a NUL character in a value (C text would end there)");
         if (a)
             a->open = 0;
         return add(s, e, 1, 0);

@@ -166,6 +166,19 @@ def test_pipe_is_read_and_an_endless_one_refused(tmp_path):
     assert "more than 16 MiB" in r.stderr
 
 
+def test_a_named_fifo_waits_for_its_writer(tmp_path):
+    fifo = tmp_path / "s.fifo"
+    os.mkfifo(fifo)
+    check = subprocess.Popen([str(branchsim_path()), "check", str(fifo)], stdout=subprocess.PIPE,
+                             stderr=subprocess.PIPE, text=True)
+    time.sleep(0.3)  # check is waiting in open(), as cat would
+    with open(fifo, "w") as w:
+        w.write(BASE)
+    out, err = check.communicate(timeout=20)
+    assert check.returncode == 0, err
+    assert "scenario 't' is valid" in out
+
+
 def test_check_escapes_names_and_values_from_the_file(branchsim, tmp_path):
     scenario = tmp_path / "esc.yaml"
     scenario.write_text(BASE.replace("name: t", 'name: "a\\e[31mred\\nbranchsim: forged"') +

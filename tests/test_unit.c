@@ -515,6 +515,8 @@ static void tags_merge_keys_and_duplicates(void **state)
     expect_error(MMC_BASE "x: !!python/object:os.system [ls]\n",
                  ":8:4: scenario: the tag tag:yaml.org,2002:python/object:os.system is not used");
     expect_error("name: !!binary aGVsbG8=\n", ":1:7: scenario: the tag tag:yaml.org,2002:binary");
+    /* "\0" would end the C text: demand\0x would read as demand. */
+    expect_error(MMC_BASE "\"demand\\0x\": 1\n", ":8:1: scenario: a NUL character in a value");
     expect_error(MMC_BASE "day: &b {hours: 8}\noutput:\n  <<: *b\n", ":10:3: output.<<: unknown key: YAML merge keys");
     expect_error(MMC_BASE "day:\n  hours: 8\n  open: \"08:00\"\n  hours: 9\n",
                  ":11:3: day.hours: duplicate key (first given on line 9)");
