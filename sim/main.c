@@ -1,6 +1,7 @@
 /* branchsim's command line: run, check, describe. Exit status 0 ok,
  * 1 a run failed, 2 bad usage or input. Nothing below main() exits. */
 #include <errno.h>
+#include <fcntl.h>
 #include <getopt.h>
 #include <gsl/gsl_cdf.h>
 #include <gsl/gsl_errno.h>
@@ -772,8 +773,26 @@ static int check_stdout(int st)
     return st ? st : BS_ERR_RUN;
 }
 
+/* With descriptor 0, 1 or 2 closed (`2>&-`), the next file opened takes
+ * it, and progress lines or the table would be written into the checkpoint
+ * or the result: hold each closed one on /dev/null first. 0, or -1. */
+static int hold_standard_descriptors(void)
+{
+    for (;;) {
+        int fd = open("/dev/null", O_RDWR);
+        if (fd < 0)
+            return -1;
+        if (fd > STDERR_FILENO) {
+            close(fd);
+            return 0;
+        }
+    }
+}
+
 int main(int argc, char **argv)
 {
+    if (hold_standard_descriptors())
+        return BS_ERR_RUN; /* nowhere to say so */
     /* Model code checks its inputs up front; a GSL domain error later is a
      * bug we want reported, not an abort inside a worker thread. */
     gsl_set_error_handler_off();

@@ -399,6 +399,25 @@ def test_output_that_cannot_be_written_is_an_error(repo, args):
     assert r.stderr == "branchsim: cannot write to standard output: No space left on device\n"
 
 
+def test_a_closed_stderr_never_lands_in_the_run_files(repo, tmp_path):
+    """With descriptor 2 closed, the checkpoint opened next took it, and every
+    progress line was written into the checkpoint (which then could not be
+    resumed). The closed descriptors are held on /dev/null instead."""
+    import time
+    out = tmp_path / "day.h5"
+    proc = subprocess.Popen([str(branchsim_path()), "run", "scenarios/default.yaml", "-r", "100000", "-j", "1",
+                             "-o", out], cwd=repo, stdout=subprocess.DEVNULL, preexec_fn=lambda: os.close(2))
+    try:
+        deadline = time.time() + 60
+        while not (tmp_path / "day.h5.partial").exists() and time.time() < deadline and proc.poll() is None:
+            time.sleep(0.01)
+        assert (tmp_path / "day.h5.partial").exists()
+        assert os.readlink(f"/proc/{proc.pid}/fd/2") == "/dev/null"
+    finally:
+        proc.kill()
+        proc.wait()
+
+
 # ---------------------------------------------------------------------------
 # Shared runs for the output tests (module scope: each run happens once).
 # ---------------------------------------------------------------------------
