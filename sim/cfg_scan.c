@@ -109,8 +109,10 @@ static int add(struct scan *s, const yaml_event_t *e, uint64_t nodes, int height
     int alias = e->type == YAML_ALIAS_EVENT;
     s->nodes += nodes;
     if (s->nodes > BS_CFG_NODES_MAX)
-        return fail(s, e, "%s more than %d values with aliases expanded (an alias \"bomb\"?); a scenario holds at "
-                    "most that", alias ? "this alias makes it" : "the file holds", BS_CFG_NODES_MAX);
+        return alias ? fail(s, e, "this alias makes it more than %d values with aliases expanded (an alias "
+                            "\"bomb\"?); a scenario holds at most that", BS_CFG_NODES_MAX)
+                     : fail(s, e, "the file holds more than %d values (aliases expanded); a scenario holds at most "
+                            "that", BS_CFG_NODES_MAX);
     if (s->depth + height > BS_CFG_DEPTH_MAX)
         return fail(s, e, "%s more than %d levels deep; a scenario needs a few",
                     alias ? "this alias nests the document" : "nested", BS_CFG_DEPTH_MAX);

@@ -57,7 +57,7 @@ HOSTILE = [
     ("cycle_in_baseline", BASE + "sweep:\n  counters.0.count: [1, 2]\n  baseline: &b {counters.0.count: *b}\n",
      ":9:35: scenario: the alias *b is inside the node it names"),
     ("billion_laughs", "sweep: {name: [*a11]}\n" + lol() + BASE,
-     "scenario: this alias makes it more than 10000000 values with aliases expanded"),
+     "scenario: this alias makes it more than 2000000 values with aliases expanded"),
     ("deep_flow_lists", BASE + "x: " + "[" * 300000 + "]" * 300000 + "\n",
      ":7:67: scenario: nested more than 64 levels deep"),
     ("deep_block_lists", BASE + "x:\n" + "- " * 200000 + "1\n",
@@ -81,6 +81,8 @@ HOSTILE = [
     ("shares_just_over_one", BASE.replace("  - {name: a, share: 1,", "  - {name: b, share: 0.500001, service_min: 1}\n"
                                                                    "  - {name: a, share: 0.500001,"),
      "transactions: shares must sum to 1 (for segment 'general'), they sum to 1.000002"),
+    ("three_million_values", BASE + "x: [" + ",".join(["0"] * 3000000) + "]\n",
+     ":7:3999947: scenario: the file holds more than 2000000 values (aliases expanded)"),
     ("million_element_profile", BASE + "demand: {profile: [" + ", ".join(["1"] * 1000000) + "]}\n",
      ":7:1: demand: duplicate key (first given on line 2)"),
     ("million_profile_weights", BASE.replace("demand: {customers_per_day: 10}",
