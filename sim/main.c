@@ -144,7 +144,7 @@ static int run_option(int c, const char *arg, long min_replications, struct run_
     case 's':
         return parse_count("-s", arg, 0, LONG_MAX, &o->seed) ? -1 : 1;
     case 'j':
-        return parse_count("-j", arg, 1, 4096, &o->threads) ? -1 : 1;
+        return parse_count("-j", arg, 1, BS_THREADS_MAX, &o->threads) ? -1 : 1;
     default:
         return 0;
     }
@@ -157,6 +157,12 @@ static void apply_run_options(struct bs_loaded *ld, const struct run_options *o)
         ld->replications = o->replications;
     if (o->seed >= 0)
         ld->seed = (uint64_t)o->seed;
+}
+
+/* The blocks of replications of a run of ld (its -r applied). */
+static size_t run_blocks(const struct bs_loaded *ld)
+{
+    return ld->n_points * (((size_t)ld->replications + BS_RUNNER_BLOCK - 1) / BS_RUNNER_BLOCK);
 }
 
 /* What a run of ld (its -r applied) on threads threads needs, before it
@@ -179,7 +185,7 @@ static int load_for_run(const struct bs_cluster *cl, struct bs_loaded *ld, const
     if (bs_load_ex(ld, file, vary_key, values, n_values, 0, err))
         return err->status;
     apply_run_options(ld, o);
-    int threads = o->threads > 0 ? (int)o->threads : omp_get_max_threads();
+    int threads = bs_runner_threads((int)o->threads, run_blocks(ld));
     struct bs_need need;
     run_need(ld, threads, &need);
     int st = bs_runner_check_memory(&need, ld->n_points, (size_t)ld->replications, threads, err);
@@ -384,7 +390,7 @@ static int cmd_check(int argc, char **argv)
         return fail(&err);
     }
     struct bs_need need;
-    int threads = omp_get_max_threads();
+    int threads = bs_runner_threads(0, run_blocks(&ld));
     run_need(&ld, threads, &need);
     char file[1100], name[300], size[32], left_size[32], limit[64] = "";
     double left = bs_runner_memory_left(threads, limit, sizeof limit);

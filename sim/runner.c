@@ -129,6 +129,16 @@ static void run_block(struct bs_run *run, struct bs_day *day, double *series, lo
     }
 }
 
+int bs_runner_threads(int requested, size_t n_blocks)
+{
+    long threads = requested > 0 ? requested : omp_get_max_threads();
+    if (threads > BS_THREADS_MAX)
+        threads = BS_THREADS_MAX;
+    if ((size_t)threads > n_blocks)
+        threads = n_blocks > 0 ? (long)n_blocks : 1;
+    return threads > 0 ? (int)threads : 1;
+}
+
 int bs_runner_run(struct bs_run *run, int threads, struct bs_error *err)
 {
     const struct bs_layout *L = &run->layout;
@@ -143,8 +153,6 @@ int bs_runner_run(struct bs_run *run, int threads, struct bs_error *err)
     double started = omp_get_wtime(), last_print = 0;
     struct bs_error first_err = {0};
     int alloc_failed = 0;
-    if (threads <= 0)
-        threads = omp_get_max_threads();
     long *pending = malloc(((size_t)n_blocks + 1) * sizeof *pending);
     if (!pending)
         return bs_error_set(err, BS_ERR_RUN, "out of memory");
@@ -158,6 +166,7 @@ int bs_runner_run(struct bs_run *run, int threads, struct bs_error *err)
         else
             pending[n_pending++] = b;
     }
+    threads = bs_runner_threads(threads, (size_t)n_pending);
     /* Waves of blocks: between them the calling thread may checkpoint and
      * stop; within one, threads take blocks dynamically. */
     const long wave = run->after_wave ? 64L * threads : n_pending;

@@ -90,6 +90,11 @@ int bs_runner_check_memory(const struct bs_need *need, size_t n_points, size_t n
                            struct bs_error *err);
 /* "1.2 GiB", "35 MiB" (buf: 32 bytes). */
 const char *bs_runner_size_text(char *buf, double bytes);
+/* The threads a run uses: requested (or, when 0, OpenMP's default, which
+ * OMP_NUM_THREADS sets), at most BS_THREADS_MAX and at most one per block
+ * of work (more would only cost); at least 1. */
+#define BS_THREADS_MAX 4096
+int bs_runner_threads(int requested, size_t n_blocks);
 /* Allocates run->values (NaN-filled), the series sums and the done flags
  * unless a resume filled them, and runs every block not done yet. threads <= 0:
  * OpenMP's default. On failure err names the first failing item in

@@ -418,6 +418,24 @@ def test_a_closed_stderr_never_lands_in_the_run_files(repo, tmp_path):
         proc.wait()
 
 
+def test_a_huge_omp_num_threads_is_capped(repo, tmp_path):
+    """OMP_NUM_THREADS=100000 made libgomp crash (SIGSEGV) starting the team;
+    a run uses at most one thread per block of 8 replications (here 2), and
+    gives the bits of a one-thread run."""
+    scenario = tmp_path / "s.yaml"
+    scenario.write_text(SMALL)
+    env = dict(os.environ, OMP_NUM_THREADS="100000")
+    r = subprocess.run([str(branchsim_path()), "run", scenario, "-r", "16", "-q", "-o", tmp_path / "many.h5"],
+                       env=env, capture_output=True, text=True)
+    assert r.returncode == 0, r.stderr
+    r = subprocess.run([str(branchsim_path()), "run", scenario, "-r", "16", "-q", "-j", "1", "-o", tmp_path / "one.h5"],
+                       capture_output=True, text=True)
+    assert r.returncode == 0, r.stderr
+    with h5py.File(tmp_path / "many.h5") as a, h5py.File(tmp_path / "one.h5") as b:
+        for name in ("replications/wait_mean_min", "replications/served"):
+            assert np.array_equal(a[name][()], b[name][()], equal_nan=True)
+
+
 # ---------------------------------------------------------------------------
 # Shared runs for the output tests (module scope: each run happens once).
 # ---------------------------------------------------------------------------
