@@ -653,47 +653,27 @@ static void copy_log(FILE *log)
         fwrite(buf, 1, n, stderr);
 }
 
-/* libhdf5 1.10 trusts some lengths and indices in a file (a global heap
- * object's size, read for every variable-length string) and can crash on
- * a damaged one, before any check of ours can see them. A file given to
- * describe is read in a child process: if libhdf5 crashes there, the file
- * is refused as damaged (exit 2) instead of branchsim dying. The child
- * prints only once everything is read, so a crash prints no table. */
-static int describe_isolated(const char *path, FILE *to, const struct bs_describe_opts *opts, struct bs_error *err)
+/* The child: describes, checks its own output reached `to` (main's check
+ * of stdout cannot see it) and sends its error report up the pipe. */
+_Noreturn static void describe_child(const char *path, FILE *to, const struct bs_describe_opts *opts, int report,
+                                     FILE *log)
 {
-    int fds[2];
-    fflush(to);
-    fflush(stderr);
-    FILE *log = tmpfile(); /* the child's stderr: see below */
-    if (log && pipe(fds) != 0) {
-        fclose(log);
-        log = NULL;
-    }
-    pid_t pid = log ? fork() : -1;
-    if (pid < 0) { /* no process to spare: read it here, as the checks allow */
-        if (log) {
-            fclose(log);
-            close(fds[0]);
-            close(fds[1]);
-        }
-        return describe_here(path, to, opts, err);
-    }
-    if (pid == 0) {
-        close(fds[0]);
-        dup2(fileno(log), STDERR_FILENO);
-        struct bs_error child = {0};
-        describe_here(path, to, opts, &child);
-        errno = 0;
-        if ((fflush(to) != 0 || ferror(to)) && child.status == BS_OK) /* main's check_stdout cannot see it */
-            bs_error_set(&child, BS_ERR_RUN, "cannot write to standard output: %s",
-                         errno ? strerror(errno) : "write error");
-        ssize_t n = write(fds[1], &child, sizeof child);
-        _exit(n == (ssize_t)sizeof child ? 0 : 3);
-    }
-    close(fds[1]);
+    dup2(fileno(log), STDERR_FILENO);
     struct bs_error child = {0};
-    size_t got = read_full(fds[0], &child, sizeof child);
-    close(fds[0]);
+    describe_here(path, to, opts, &child);
+    errno = 0;
+    if ((fflush(to) != 0 || ferror(to)) && child.status == BS_OK)
+        bs_error_set(&child, BS_ERR_RUN, "cannot write to standard output: %s", errno ? strerror(errno) : "write error");
+    ssize_t n = write(report, &child, sizeof child);
+    _exit(n == (ssize_t)sizeof child ? 0 : 3);
+}
+
+/* The parent: the child's report, or what its end says about the file. */
+static int child_outcome(const char *path, pid_t pid, int report, FILE *log, struct bs_error *err)
+{
+    struct bs_error child = {0};
+    size_t got = read_full(report, &child, sizeof child);
+    close(report);
     int status = 0;
     while (waitpid(pid, &status, 0) < 0 && errno == EINTR)
         ;
@@ -713,6 +693,40 @@ static int describe_isolated(const char *path, FILE *to, const struct bs_describ
                             WTERMSIG(status));
     return bs_error_set(err, BS_ERR_INPUT, "%s: a damaged file: reading it failed (status %d)", path,
                         WIFEXITED(status) ? WEXITSTATUS(status) : -1);
+}
+
+/* libhdf5 1.10 trusts some lengths and indices in a file (a global heap
+ * object's size, read for every variable-length string; a dense link
+ * table's pointers) and can crash on a damaged one, before any check of
+ * ours can see them. A file given to describe is read in a child process:
+ * if libhdf5 crashes there, the file is refused as damaged (exit 2)
+ * instead of branchsim dying. The child prints only once everything is
+ * read, so a crash prints no table. */
+static int describe_isolated(const char *path, FILE *to, const struct bs_describe_opts *opts, struct bs_error *err)
+{
+    int fds[2];
+    fflush(to);
+    fflush(stderr);
+    FILE *log = tmpfile(); /* the child's stderr: see child_outcome */
+    if (log && pipe(fds) != 0) {
+        fclose(log);
+        log = NULL;
+    }
+    pid_t pid = log ? fork() : -1;
+    if (pid < 0) { /* no process to spare: read it here, as the checks allow */
+        if (log) {
+            fclose(log);
+            close(fds[0]);
+            close(fds[1]);
+        }
+        return describe_here(path, to, opts, err);
+    }
+    if (pid == 0) {
+        close(fds[0]);
+        describe_child(path, to, opts, fds[1], log);
+    }
+    close(fds[1]);
+    return child_outcome(path, pid, fds[0], log, err);
 }
 
 int bs_output_describe(const char *path, FILE *to, const struct bs_describe_opts *opts, struct bs_error *err)
