@@ -143,10 +143,20 @@ def read(ds, where, shape, allow_text=False):
     kind = ds.dtype.kind
     if kind != "f" and not (allow_text and (kind in "SU" or h5py.check_string_dtype(ds.dtype))):
         raise BadFile(f"{where} holds {ds.dtype}, not float numbers" + (" or text" if allow_text else ""))
+    need = int(np.prod(shape, dtype=object)) * max(ds.dtype.itemsize, 8)
+    if need > _memory():
+        raise BadFile(f"{where} would need {need / 1e9:.1f} GB, more than this machine's {_memory() / 1e9:.1f} GB")
     try:
         return ds[()]
     except Exception:
         raise BadFile(f"{where} cannot be read (a damaged file?)") from None
+
+
+def _memory():
+    try:
+        return os.sysconf("SC_PHYS_PAGES") * os.sysconf("SC_PAGE_SIZE")
+    except (ValueError, OSError):
+        return float("inf")
 
 
 def sizes(f):

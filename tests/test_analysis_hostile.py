@@ -75,6 +75,14 @@ def link(where, target):
     return edit(fn)
 
 
+def huge_replications(f):
+    """A claimed 10^12 replications, chunked and never written: a few
+    bytes in the file, 32 TB to read."""
+    f.attrs["replications"] = np.uint64(10 ** 12)
+    del f["replications"]
+    f.create_dataset("replications/wait_mean_min", shape=(4, 10 ** 12), dtype="f8", chunks=(1, 1 << 16))
+
+
 CASES = {
     "not_hdf5": (write_bytes(lambda b: b"name: x\n" * 100), "cannot open as an HDF5 file"),
     "truncated": (write_bytes(lambda b: b.read_bytes()[: len(b.read_bytes()) // 2]), ""),
@@ -94,6 +102,7 @@ CASES = {
     "huge_n_points": (set_attr("/", "n_points", np.uint64(2 ** 56)), "a run writes 1 to"),
     "text_n_points": (set_attr("/", "n_points", "4"), "attribute n_points is text"),
     "more_points_than_rows": (set_attr("/", "n_points", np.uint64(5)), "where n_points and replications make it"),
+    "replications_too_big": (edit(huge_replications), "would need"),
     "replications_wrong_shape": (replace("replications/wait_mean_min", np.zeros((4, 6))),
                                  "/replications/wait_mean_min is (4, 6)"),
     "replications_text": (replace("replications/wait_mean_min", np.full((4, 5), b"x")),
@@ -111,7 +120,7 @@ CASES = {
 
 # Cases only some scripts see: bsresults and compare read /replications,
 # compare and report /summary, report alone /compare and /timeseries.
-REPLICATIONS_ONLY = {"no_replications_group", "replications_wrong_shape", "replications_text",
+REPLICATIONS_ONLY = {"replications_too_big", "no_replications_group", "replications_wrong_shape", "replications_text",
                      "replications_dangling_link", "replications_external_link", "array_unit"}
 SUMMARY_CASES = {
     "no_summary_group": (delete("summary"), "no group /summary"),
