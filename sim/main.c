@@ -54,12 +54,15 @@ static const char usage_text[] =
     "\n"
     "Exit status: 0 ok, 1 the run failed, 2 bad usage or input.\n";
 
-/* Interruption (SIGINT, or SIGTERM from a batch scheduler before it kills a
- * job): the run stops after the current wave of blocks, which the
- * checkpoint already holds; a second signal, or one while the final file
- * is written, removes that file and ends the process. The only file-scope
- * state: a signal handler can reach nothing else. */
+/* Interruption (SIGINT, SIGHUP, or SIGTERM from a batch scheduler before it
+ * kills a job): once there are replications to keep, the run stops after
+ * the current wave of blocks, which the checkpoint already holds; a second
+ * signal, or one while the final file is written, removes that file and
+ * ends the process. Before that (loading a scenario, which may block on a
+ * pipe) a signal ends the process at once. The only file-scope state: a
+ * signal handler can reach nothing else. */
 static volatile sig_atomic_t interrupted;
+static volatile sig_atomic_t keeping; /* the checkpoint is being made or used */
 static char final_partial[1100];
 /* Set only while final_partial holds a whole path: the handler never reads
  * it half written. */
@@ -67,7 +70,7 @@ static volatile sig_atomic_t final_partial_set;
 
 static void on_interrupt(int sig)
 {
-    if (!interrupted && !final_partial_set) {
+    if (keeping && !interrupted && !final_partial_set) {
         interrupted = 1;
         return;
     }
@@ -93,6 +96,10 @@ static void catch_interrupts(void)
     sigemptyset(&sa.sa_mask);
     sigaction(SIGINT, &sa, NULL);
     sigaction(SIGTERM, &sa, NULL);
+    sigaction(SIGHUP, &sa, NULL); /* a closed terminal or ssh session */
+    /* A progress reader gone (`2>&1 | head`) must not end hours of work:
+     * writes to it fail quietly, and a lost table still exits 1. */
+    signal(SIGPIPE, SIG_IGN);
 }
 
 static int fail(const struct bs_error *err)
@@ -182,16 +189,24 @@ static int load_for_run(const struct bs_cluster *cl, struct bs_loaded *ld, const
                         const char *const *values, size_t n_values, const struct run_options *o,
                         struct bs_error *err)
 {
-    if (bs_load_ex(ld, file, vary_key, values, n_values, 0, err))
-        return err->status;
-    apply_run_options(ld, o);
-    int threads = bs_runner_threads((int)o->threads, run_blocks(ld));
-    struct bs_need need;
-    run_need(ld, threads, &need);
-    int st = bs_runner_check_memory(&need, ld->n_points, (size_t)ld->replications, threads, err);
-    if (bs_cluster_agree(cl, st))
-        return st ? st : bs_error_set(err, BS_ERR_INPUT, "another rank has too little memory for this run");
-    return bs_load_points(ld, err);
+    int st = bs_load_ex(ld, file, vary_key, values, n_values, 0, err);
+    if (!st) {
+        apply_run_options(ld, o);
+        int threads = bs_runner_threads((int)o->threads, run_blocks(ld));
+        struct bs_need need;
+        run_need(ld, threads, &need);
+        st = bs_runner_check_memory(&need, ld->n_points, (size_t)ld->replications, threads, err);
+    }
+    if (!st)
+        st = bs_load_points(ld, err);
+    /* Every rank decides together: one that stopped here alone (a file its
+     * node cannot read) would leave the others in a collective call. */
+    if (st && cl->rank != 0)
+        fprintf(cl->log, "branchsim (rank %d): %s\n", cl->rank, err->msg);
+    if (bs_cluster_agree(cl, st) && !st)
+        return bs_error_set(err, BS_ERR_INPUT, "the scenario could not be loaded on another rank (its message is "
+                            "above; is the file on a file system every rank sees?)");
+    return st;
 }
 
 static void default_output(const char *scenario, char *out, size_t cap)
@@ -284,6 +299,7 @@ static int execute(const struct bs_cluster *cl, struct bs_loaded *ld, const char
     if (err->status)
         return err->status;
     struct bs_checkpoint ck;
+    keeping = 1; /* from here a signal stops the run at a wave and keeps it */
     if (resume) {
         st = bs_runner_alloc(run, err);
         if (bs_cluster_agree(cl, st))
@@ -411,8 +427,8 @@ static int cmd_check(int argc, char **argv)
 static int cmd_run(const struct bs_cluster *cl, int argc, char **argv)
 {
     /* From the start: a signal that comes once the checkpoint exists (the
-     * other ranks' too) must find the handler; one before the run starts
-     * stops it before its first block. */
+     * other ranks' too) must find the handler; one while the scenario
+     * loads ends the process (nothing to keep yet). */
     catch_interrupts();
     static const struct option opts[] = {
         {"output", required_argument, NULL, 'o'}, {"replications", required_argument, NULL, 'r'},

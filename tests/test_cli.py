@@ -436,6 +436,64 @@ def test_a_huge_omp_num_threads_is_capped(repo, tmp_path):
             assert np.array_equal(a[name][()], b[name][()], equal_nan=True)
 
 
+def wait_for_file(path, proc, timeout_s=60):
+    import time
+    deadline = time.time() + timeout_s
+    while not path.exists() and time.time() < deadline and proc.poll() is None:
+        time.sleep(0.01)
+    assert path.exists(), f"{path} never appeared"
+
+
+def test_a_signal_while_the_scenario_loads_ends_the_run(tmp_path):
+    """A FIFO with no writer blocks the load: the first SIGTERM (a batch
+    scheduler's, timeout's) used to be held for a run that never started."""
+    import signal
+    fifo = tmp_path / "s.yaml"
+    os.mkfifo(fifo)
+    proc = subprocess.Popen([str(branchsim_path()), "run", fifo, "-o", tmp_path / "out.h5", "-q"],
+                            stderr=subprocess.PIPE, text=True)
+    try:
+        import time
+        time.sleep(0.3)
+        proc.send_signal(signal.SIGTERM)
+        assert proc.wait(timeout=10) == -signal.SIGTERM
+    finally:
+        proc.kill()
+        proc.wait()
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["s.yaml"]
+
+
+def test_sighup_interrupts_a_run_like_sigterm(repo, tmp_path):
+    """A closed terminal (SIGHUP) stops the run at a wave, keeps the
+    checkpoint and says how to resume; it used to kill the process anywhere."""
+    import signal
+    out = tmp_path / "day.h5"
+    proc = subprocess.Popen([str(branchsim_path()), "run", "scenarios/default.yaml", "-r", "100000", "-j", "1", "-q",
+                             "-o", out], cwd=repo, stderr=subprocess.PIPE, text=True)
+    try:
+        wait_for_file(tmp_path / "day.h5.partial", proc)
+        proc.send_signal(signal.SIGHUP)
+        assert proc.wait(timeout=60) == 1
+        assert "branchsim: interrupted; the finished replications are in" in proc.stderr.read()
+    finally:
+        proc.kill()
+        proc.wait()
+    assert (tmp_path / "day.h5.partial").exists() and not out.exists()
+
+
+def test_a_closed_progress_reader_does_not_end_the_run(tmp_path):
+    """`run ... 2>&1 | head -2`: the progress line after the reader left
+    raised SIGPIPE and ended the run; now the run finishes its file."""
+    scenario = tmp_path / "s.yaml"
+    scenario.write_text(SMALL)
+    out = tmp_path / "s.h5"
+    proc = subprocess.Popen([str(branchsim_path()), "run", scenario, "-r", "4000", "-j", "1", "-o", out],
+                            stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    proc.stderr.close()
+    assert proc.wait(timeout=120) == 0
+    assert out.exists() and not (tmp_path / "s.h5.partial").exists()
+
+
 # ---------------------------------------------------------------------------
 # Shared runs for the output tests (module scope: each run happens once).
 # ---------------------------------------------------------------------------

@@ -245,3 +245,16 @@ def test_sigkill_then_resume_continues_from_the_last_write(tmp_path, whole):
     r = mpirun(2, "run", DEFAULT, "-r", 20000, "-q", "-o", out, "--resume", cwd=tmp_path)
     assert r.returncode == 0, r.stderr
     assert_same_datasets(whole, out)
+
+
+def test_a_scenario_one_rank_cannot_read_stops_every_rank(tmp_path):
+    """mpirun gives stdin to rank 0 alone: rank 1 cannot read the scenario.
+    It used to return alone while rank 0 waited in the checkpoint's
+    collective create for ever; the ranks now agree after loading."""
+    scenario = (ROOT / "scenarios" / "mmc.yaml").read_text()
+    r = subprocess.run(mpirun_args(2, "run", "/dev/stdin", "-r", 8, "-q", "-o", tmp_path / "x.h5"), input=scenario,
+                       capture_output=True, text=True, cwd=tmp_path, env=ENV, timeout=120)
+    assert r.returncode == 2, r.stderr
+    assert "branchsim (rank 1): /dev/stdin:1:1: scenario: " in r.stderr, r.stderr
+    assert "the scenario could not be loaded on another rank" in r.stderr, r.stderr
+    assert list(tmp_path.iterdir()) == []
