@@ -115,13 +115,25 @@ static int usage_error(const char *what)
     return BS_ERR_INPUT;
 }
 
+/* getopt's error (opterr is off, optstrings start with ':'): one line
+ * naming the option, then the usage. */
+static int bad_option(const char *command, int c, char **argv)
+{
+    char what[300];
+    snprintf(what, sizeof what, c == ':' ? "%s: option '%s' needs a value" : "%s: unknown option '%s'", command,
+             argv[optind - 1]);
+    return usage_error(what);
+}
+
 static int parse_count(const char *opt, const char *text, long lo, long hi, long *out)
 {
-    char *end;
+    char *end, shown[64];
     errno = 0;
     long v = strtol(text, &end, 10);
-    if (end == text || *end != '\0' || errno == ERANGE || v < lo || v > hi) {
-        fprintf(stderr, "branchsim: %s: expected an integer in [%ld, %ld], got '%s'\n", opt, lo, hi, text);
+    /* strtol takes leading blanks and a sign; a count is digits alone. */
+    if (!(text[0] >= '0' && text[0] <= '9') || *end != '\0' || errno == ERANGE || v < lo || v > hi) {
+        fprintf(stderr, "branchsim: %s: expected an integer in [%ld, %ld], got '%s'\n", opt, lo, hi,
+                bs_text_escape(shown, sizeof shown, text));
         return BS_ERR_INPUT;
     }
     *out = v;
@@ -397,8 +409,14 @@ static void print_sweep_table(struct bs_loaded *ld)
  * has that (a sweep checked here may run on a larger one). */
 static int cmd_check(int argc, char **argv)
 {
-    if (argc != 3)
+    static const struct option none[] = {{NULL, 0, NULL, 0}};
+    int c;
+    optind = 2;
+    while ((c = getopt_long(argc, argv, ":", none, NULL)) != -1)
+        return bad_option("check", c, argv);
+    if (optind != argc - 1)
         return usage_error("check takes one scenario file");
+    argv[2] = argv[optind]; /* after a "--" */
     struct bs_loaded ld;
     struct bs_error err = {0};
     if (bs_load_ex(&ld, argv[2], NULL, NULL, 0, 0, &err)) {
@@ -439,14 +457,14 @@ static int cmd_run(const struct bs_cluster *cl, int argc, char **argv)
     struct run_options o = {NULL, 0, -1, 0, 0};
     int c, resume = 0;
     optind = 2;
-    while ((c = getopt_long(argc, argv, "o:r:s:j:q", opts, NULL)) != -1) {
+    while ((c = getopt_long(argc, argv, ":o:r:s:j:q", opts, NULL)) != -1) {
         int known = run_option(c, optarg, 1, &o);
         if (known < 0)
             return BS_ERR_INPUT;
         if (c == 'R')
             resume = 1;
         else if (!known)
-            return usage_error("bad option for run");
+            return bad_option("run", c, argv);
     }
     const char *out_path = o.out_path;
     long threads = o.threads;
@@ -476,8 +494,9 @@ static int cmd_run(const struct bs_cluster *cl, int argc, char **argv)
     struct bs_describe_opts all = {NULL, 0, 0}; /* our own file, just written */
     if (!quiet && cl->rank == 0 && bs_output_describe(out_path, stdout, &all, &err))
         return fail(&err);
+    char shown[1100];
     if (!quiet)
-        printf("wrote %s\n", out_path);
+        printf("wrote %s\n", bs_text_escape(shown, sizeof shown, out_path));
     return 0;
 }
 
@@ -607,7 +626,7 @@ static int cmd_plan(const struct bs_cluster *cl, int argc, char **argv)
     double confidence = 0.95;
     struct run_options o = {NULL, 0, -1, 0, 0};
     optind = 2;
-    while ((c = getopt_long(argc, argv, "o:r:s:j:q", opts, NULL)) != -1) {
+    while ((c = getopt_long(argc, argv, ":o:r:s:j:q", opts, NULL)) != -1) {
         int known = run_option(c, optarg, 2, &o);
         if (known < 0)
             return BS_ERR_INPUT;
@@ -631,7 +650,7 @@ static int cmd_plan(const struct bs_cluster *cl, int argc, char **argv)
             break;
         }
         default:
-            return usage_error("bad option for plan");
+            return bad_option("plan", c, argv);
         }
     }
     const char *out_path = o.out_path;
@@ -725,12 +744,14 @@ static int cmd_plan(const struct bs_cluster *cl, int argc, char **argv)
     free(x);
     free(scratch);
     bs_runner_free(&run);
+    char shown[1100]; /* the key and range were checked; the path was not */
+    bs_text_escape(shown, sizeof shown, out_path);
     if (answer >= 0)
         printf("answer: %s = %s is the %s value in %s meeting every target at %.0f %% confidence (wrote %s)\n", key,
-               values[answer], maximize ? "largest" : "smallest", range, 100 * confidence, out_path);
+               values[answer], maximize ? "largest" : "smallest", range, 100 * confidence, shown);
     else
         printf("no value of %s in %s meets every target at %.0f %% confidence (wrote %s)\n", key, range,
-               100 * confidence, out_path);
+               100 * confidence, shown);
     bs_load_fini(&ld);
     return answer >= 0 ? 0 : BS_ERR_RUN;
 }
@@ -743,13 +764,13 @@ static int cmd_describe(int argc, char **argv)
     struct bs_describe_opts d = {NULL, 0, 1};
     int c;
     optind = 2;
-    while ((c = getopt_long(argc, argv, "m:c", opts, NULL)) != -1) {
+    while ((c = getopt_long(argc, argv, ":m:c", opts, NULL)) != -1) {
         if (c == 'm')
             d.metrics = optarg;
         else if (c == 'c')
             d.csv = 1;
         else
-            return usage_error("bad option for describe");
+            return bad_option("describe", c, argv);
     }
     if (optind != argc - 1)
         return usage_error("describe takes one result file");
@@ -763,10 +784,12 @@ static int dispatch(const struct bs_cluster *cl, int argc, char **argv)
 {
     if (argc < 2)
         return usage_error("missing command");
-    if (strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0) {
-        fputs(usage_text, stdout);
-        return 0;
-    }
+    /* `branchsim --help`, and `branchsim CMD ... --help` before any "--". */
+    for (int i = 1; i < argc && strcmp(argv[i], "--") != 0; i++)
+        if (strcmp(argv[i], "--help") == 0 || strcmp(argv[i], "-h") == 0) {
+            fputs(usage_text, stdout);
+            return 0;
+        }
     if (strcmp(argv[1], "--version") == 0) {
         printf("branchsim %s (revision %s%s)\n", BS_VERSION, BS_REVISION, BS_BUILD_KIND);
         return 0;
@@ -815,6 +838,7 @@ int main(int argc, char **argv)
 {
     if (hold_standard_descriptors())
         return BS_ERR_RUN; /* nowhere to say so */
+    opterr = 0; /* bad_option says what is wrong, in one line */
     /* Model code checks its inputs up front; a GSL domain error later is a
      * bug we want reported, not an abort inside a worker thread. */
     gsl_set_error_handler_off();

@@ -494,6 +494,43 @@ def test_a_closed_progress_reader_does_not_end_the_run(tmp_path):
     assert out.exists() and not (tmp_path / "s.h5.partial").exists()
 
 
+@pytest.mark.parametrize("args", [("run", "--help"), ("describe", "-h"), ("check", "--help"),
+                                  ("plan", "x.yaml", "--help")])
+def test_every_command_takes_help(branchsim, args):
+    r = branchsim(*args)
+    assert r.returncode == 0 and r.stderr == ""
+    assert r.stdout.startswith("usage: branchsim run SCENARIO.yaml")
+
+
+@pytest.mark.parametrize("args, message", [
+    (("run", "scenarios/mmc.yaml", "--bogus"), "branchsim: run: unknown option '--bogus'"),
+    (("run", "scenarios/mmc.yaml", "-o"), "branchsim: run: option '-o' needs a value"),
+    (("describe", "x.h5", "--metric"), "branchsim: describe: option '--metric' needs a value"),
+    (("check", "-x", "scenarios/mmc.yaml"), "branchsim: check: unknown option '-x'"),
+    (("plan", "scenarios/mmc.yaml", "-Z"), "branchsim: plan: unknown option '-Z'"),
+    (("run", "scenarios/mmc.yaml", "-r", " 5"), "branchsim: -r: expected an integer in [1, 100000000], got ' 5'"),
+    (("run", "scenarios/mmc.yaml", "-s", "+5"), "branchsim: -s: expected an integer in [0, 9223372036854775807], got '+5'"),
+])
+def test_a_bad_option_is_named_in_one_line(branchsim, repo, args, message):
+    r = branchsim(*args, cwd=repo)
+    assert r.returncode == 2
+    assert r.stderr.splitlines()[0] == message, r.stderr
+
+
+def test_check_takes_a_file_after_double_dash(branchsim, repo):
+    r = branchsim("check", "--", "scenarios/mmc.yaml", cwd=repo)
+    assert r.returncode == 0 and "scenario 'mmc' is valid" in r.stdout, r.stderr
+
+
+def test_the_written_path_is_escaped(branchsim, tmp_path):
+    scenario = tmp_path / "s.yaml"
+    scenario.write_text(SMALL)
+    r = branchsim("run", scenario, "-r", 4, "-o", "e\x1b[31mX\nforged.h5", cwd=tmp_path)
+    assert r.returncode == 0, r.stderr
+    assert r.stdout.splitlines()[-1] == "wrote e\\x1b[31mX\\nforged.h5"
+    assert "\x1b" not in r.stdout
+
+
 # ---------------------------------------------------------------------------
 # Shared runs for the output tests (module scope: each run happens once).
 # ---------------------------------------------------------------------------
