@@ -112,6 +112,7 @@ test: all
 	$(MAKE) test-c test-py
 	$(MAKE) test-mpi
 	$(MAKE) test-asan
+	$(MAKE) test-fuzz
 
 # Fuzzing (README.md, "Fuzzing"): libFuzzer targets built with clang under
 # ASan/UBSan in $(FUZZ_BUILD), the core objects there too with coverage
@@ -172,7 +173,7 @@ fuzz-coverage: | $(BUILD)/.deps-ok $(BUILD)/.deps-fuzz-ok
 	    $(foreach t,$(FUZZ_TARGETS),$(if $(filter $t,$(firstword $(FUZZ_TARGETS))),,-object) \
 	    $(FUZZ_BUILD)-cov/tests/fuzz/fuzz_$t) $(CORE_SRC)
 
-# A smoke run of about a minute in all.
+# A smoke run of about a minute in all, the last part of make test.
 test-fuzz:
 	$(MAKE) FUZZ_SECONDS=$(FUZZ_SMOKE_SECONDS) $(FUZZ_SMOKE_TARGETS:%=fuzz-run-%)
 
