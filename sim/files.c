@@ -4,12 +4,16 @@
 #include "files.h"
 
 #include <ctype.h>
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
+#include <signal.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
+
+#include "text.h"
 
 #ifdef F_OFD_SETLK
 #define LOCK_SET F_OFD_SETLK
@@ -28,6 +32,18 @@
  * room its temporary names need: ".partial-" and a PID (at most 10 digits). */
 #define OUT_PATH_MAX 1023
 #define TEMP_SUFFIX_MAX (sizeof ".partial-" - 1 + 10)
+
+/* path's directory (".", "/" or the part before the last '/') into buf. */
+static void dir_of(const char *path, char *buf, size_t cap)
+{
+    const char *slash = strrchr(path, '/');
+    if (!slash)
+        snprintf(buf, cap, ".");
+    else if (slash == path)
+        snprintf(buf, cap, "/");
+    else
+        snprintf(buf, cap, "%.*s", (int)(slash - path), path);
+}
 
 static const char *base_of(const char *path)
 {
@@ -117,12 +133,13 @@ int bs_files_check_output(const char *out_path, const char *scenario_file, struc
     } else if (errno != ENOENT) {
         return bs_error_set(err, BS_ERR_INPUT, "%s: cannot write output: %s", out_path, strerror(errno));
     }
-    /* This run's temporary name: anything there was planted, or left by
-     * a killed run whose PID this one has now. */
+    /* This run's temporary name: a regular file there is a killed run's
+     * (removed as stale), anything else was planted. */
     char temp[OUT_PATH_MAX + TEMP_SUFFIX_MAX + 2];
     snprintf(temp, sizeof temp, "%s.partial-%ld", out_path, (long)getpid());
-    if (lstat(temp, &sb) == 0)
-        return bs_error_set(err, BS_ERR_INPUT, "%s: exists, with this run's temporary name: remove it", temp);
+    if (lstat(temp, &sb) == 0 && !S_ISREG(sb.st_mode))
+        return bs_error_set(err, BS_ERR_INPUT, "%s: is not a regular file but has this run's temporary name: "
+                            "remove it", temp);
     return 0;
 }
 
@@ -209,4 +226,37 @@ int bs_files_is(int fd, const char *path)
 int bs_files_unlink_ours(int fd, const char *path)
 {
     return fd >= 0 && bs_files_is(fd, path) ? unlink(path) : -1;
+}
+
+static int pid_alive(long pid)
+{
+    if (pid == (long)getpid())
+        return 0; /* ours is made after this cleanup: that name is an earlier run's */
+    return kill((pid_t)pid, 0) == 0 || errno != ESRCH;
+}
+
+void bs_files_remove_stale(const char *out_path, FILE *log)
+{
+    char dir[PATH_MAX];
+    dir_of(out_path, dir, sizeof dir);
+    const char *base = base_of(out_path);
+    DIR *d = opendir(dir);
+    if (!d)
+        return;
+    struct dirent *e;
+    while ((e = readdir(d)) != NULL) {
+        long pid = partial_pid(e->d_name, base);
+        struct stat sb;
+        if (pid <= 0 || fstatat(dirfd(d), e->d_name, &sb, AT_SYMLINK_NOFOLLOW) != 0 || !S_ISREG(sb.st_mode) ||
+            pid_alive(pid))
+            continue;
+        if (unlinkat(dirfd(d), e->d_name, 0) == 0 && log) {
+            char shown[2 * PATH_MAX];
+            char full[PATH_MAX + NAME_MAX + 2];
+            snprintf(full, sizeof full, "%s/%s", dir, e->d_name);
+            fprintf(log, "branchsim: removed %s, the unfinished result file of a run (PID %ld) that was killed\n",
+                    bs_text_escape(shown, sizeof shown, full), pid);
+        }
+    }
+    closedir(d);
 }

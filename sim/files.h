@@ -44,4 +44,10 @@ void bs_files_h5_name(int fd, const char *path, char *buf, size_t cap);
 int bs_files_is(int fd, const char *path);
 /* Removes path only while it is still fd's file. 0, or -1. */
 int bs_files_unlink_ours(int fd, const char *path);
+/* Removes OUT.h5.partial-PID files (regular files with exactly that name
+ * pattern) left by runs killed while writing, whose PID is not alive here;
+ * says so on log unless log is NULL. The caller holds the checkpoint's
+ * lock, which every live run writing OUT.h5 holds too. */
+void bs_files_remove_stale(const char *out_path, FILE *log);
+
 #endif

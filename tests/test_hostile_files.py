@@ -153,6 +153,14 @@ def test_planted_links_at_the_temporary_and_checkpoint_names_are_not_followed(tm
     r = subprocess.run(["sh", "-c", shell], capture_output=True, text=True, timeout=60)
     assert r.returncode == 2 and "partial-" in r.stderr, r.stderr
     assert victim.read_text() == "precious"
+    # A hard link to the victim at that name is only a name: replaced, the victim kept.
+    for p in tmp_path.glob("o.h5.partial-*"):
+        p.unlink()
+    shell = f'ln {victim} {out}.partial-$$ && exec {BRANCHSIM} run {scenario} -q -o {out}'
+    r = subprocess.run(["sh", "-c", shell], capture_output=True, text=True, timeout=60)
+    assert r.returncode == 0, r.stderr
+    assert victim.read_text() == "precious"
+    assert names(tmp_path) == ["o.h5", "small.yaml", "victim"]
 
 
 def test_a_symlinked_or_hard_linked_checkpoint_is_not_resumed(tmp_path):
@@ -168,6 +176,28 @@ def test_a_symlinked_or_hard_linked_checkpoint_is_not_resumed(tmp_path):
     r = run("run", DEFAULT, "-r", 4000, "-q", "-o", out, "--resume")
     assert r.returncode == 2 and "symbolic link" in r.stderr, r.stderr
     assert sorted(names(tmp_path)) == ["a.h5.partial", "real"]
+
+
+# ---- killed runs ----------------------------------------------------------------
+
+def test_stale_temporary_files_of_dead_runs_are_removed(tmp_path):
+    """Only regular files named exactly OUT.h5.partial-DIGITS whose PID is
+    not alive: the others (a live PID, a link, another name) stay."""
+    scenario = small(tmp_path)
+    dead = dead_pid()
+    (tmp_path / f"o.h5.partial-{dead}").write_bytes(b"killed while writing")
+    (tmp_path / f"o.h5.partial-{os.getpid()}").write_bytes(b"a live run's")
+    (tmp_path / "o.h5.partial-12x").write_bytes(b"not ours")
+    (tmp_path / f"other.h5.partial-{dead}").write_bytes(b"another output's")
+    (tmp_path / "victim").write_text("precious")
+    (tmp_path / f"o.h5.partial-{dead_pid()}").symlink_to(tmp_path / "victim")
+    links = [p.name for p in tmp_path.iterdir() if p.is_symlink()]
+    r = run("run", scenario, "-o", tmp_path / "o.h5")
+    assert r.returncode == 0, r.stderr
+    assert f"removed {tmp_path}/o.h5.partial-{dead}" in r.stderr and f"PID {dead}" in r.stderr
+    assert names(tmp_path) == sorted(["o.h5", f"o.h5.partial-{os.getpid()}", "o.h5.partial-12x",
+                                      f"other.h5.partial-{dead}", "small.yaml", "victim", *links])
+    assert (tmp_path / "victim").read_text() == "precious"
 
 
 # ---- runs at the same time, damaged checkpoints ----------------------------------
