@@ -3,6 +3,8 @@
 #include "checkpoint.h"
 
 #include <errno.h>
+#include <math.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -16,13 +18,13 @@
 
 static void close_h5(struct bs_checkpoint *ck)
 {
-    hid_t ids[] = {ck->values, ck->sum, ck->count, ck->done};
+    hid_t ids[] = {ck->values, ck->sum, ck->count, ck->checksum, ck->done};
     for (size_t i = 0; i < sizeof ids / sizeof ids[0]; i++)
         if (ids[i] >= 0)
             H5Dclose(ids[i]);
     if (ck->file >= 0)
         H5Fclose(ck->file);
-    ck->values = ck->sum = ck->count = ck->done = ck->file = H5I_INVALID_HID;
+    ck->values = ck->sum = ck->count = ck->checksum = ck->done = ck->file = H5I_INVALID_HID;
 }
 
 /* The HDF5 ids, then the descriptor (and with it the lock). */
@@ -37,10 +39,46 @@ static void close_ids(struct bs_checkpoint *ck)
 static void init(struct bs_checkpoint *ck, const struct bs_cluster *cl, const char *out_path)
 {
     H5Eset_auto2(H5E_DEFAULT, NULL, NULL);
-    ck->file = ck->values = ck->sum = ck->count = ck->done = H5I_INVALID_HID;
+    ck->file = ck->values = ck->sum = ck->count = ck->checksum = ck->done = H5I_INVALID_HID;
     ck->fd = -1;
     ck->cluster = cl;
     snprintf(ck->path, sizeof ck->path, "%s.partial", out_path);
+}
+
+/* CRC-32 (IEEE) of a block's data, with bit 32 set: the fill value 0 of a
+ * block never written never matches. */
+static uint32_t crc_table[256];
+
+static void crc_init(void)
+{
+    for (uint32_t i = 0; i < 256; i++) {
+        uint32_t c = i;
+        for (int k = 0; k < 8; k++)
+            c = c & 1 ? 0xEDB88320u ^ (c >> 1) : c >> 1;
+        crc_table[i] = c;
+    }
+}
+
+static uint32_t crc_add(uint32_t crc, const void *data, size_t bytes)
+{
+    const unsigned char *p = data;
+    for (size_t i = 0; i < bytes; i++)
+        crc = crc_table[(crc ^ p[i]) & 0xFF] ^ (crc >> 8);
+    return crc;
+}
+
+static void block_rows(const struct bs_run *run, long block, size_t *first_item, size_t *n_items);
+
+static uint64_t block_checksum(const struct bs_run *run, long block)
+{
+    const size_t width = run->layout.width, sw = run->layout.series_width;
+    size_t first, count;
+    block_rows(run, block, &first, &count);
+    uint32_t crc = 0xFFFFFFFFu;
+    crc = crc_add(crc, run->values + first * width, count * width * sizeof(double));
+    crc = crc_add(crc, run->series_sum + (size_t)block * sw, sw * sizeof(double));
+    crc = crc_add(crc, run->series_count + (size_t)block * sw, sw * sizeof(double));
+    return (uint64_t)1 << 32 | (crc ^ 0xFFFFFFFFu);
 }
 
 /* Contiguous and allocated at creation (see checkpoint.h); fill value 0,
@@ -219,6 +257,7 @@ int bs_checkpoint_create(struct bs_checkpoint *ck, const struct bs_cluster *cl, 
                          const struct bs_run *run, const char *scenario_text, struct bs_error *err)
 {
     init(ck, cl, out_path);
+    crc_init();
     int why = cl->rank == 0 ? create_locked(ck) : 0;
     bs_cluster_broadcast(cl, &why, sizeof why);
     if (why) {
@@ -232,10 +271,11 @@ int bs_checkpoint_create(struct bs_checkpoint *ck, const struct bs_cluster *cl, 
                              H5T_IEEE_F64LE);
         ck->sum = make_2d(ck->file, "series_sum", blocks, run->layout.series_width, H5T_IEEE_F64LE);
         ck->count = make_2d(ck->file, "series_count", blocks, run->layout.series_width, H5T_IEEE_F64LE);
+        ck->checksum = make_2d(ck->file, "checksum", blocks, 1, H5T_STD_U64LE);
         ck->done = make_2d(ck->file, "done", blocks, 1, H5T_STD_U8LE);
     }
-    int failed = ck->file < 0 || ck->values < 0 || ck->sum < 0 || ck->count < 0 || ck->done < 0 ||
-                 H5Fflush(ck->file, H5F_SCOPE_GLOBAL) < 0;
+    int failed = ck->file < 0 || ck->values < 0 || ck->sum < 0 || ck->count < 0 || ck->checksum < 0 ||
+                 ck->done < 0 || H5Fflush(ck->file, H5F_SCOPE_GLOBAL) < 0;
     if (bs_cluster_agree(cl, failed)) {
         bs_checkpoint_remove(ck);
         return bs_error_set(err, BS_ERR_RUN, "%s: cannot create an HDF5 file there (is the disk full?)", ck->path);
@@ -275,9 +315,11 @@ int bs_checkpoint_write(struct bs_run *run, const long *blocks, size_t n, void *
     for (size_t k = 0; k < n; k++) {
         size_t first, count;
         block_rows(run, blocks[k], &first, &count);
+        uint64_t sum = block_checksum(run, blocks[k]);
         if (rows_io(ck->values, H5T_NATIVE_DOUBLE, first, count, width, run->values + first * width, 1) < 0 ||
             rows_io(ck->sum, H5T_NATIVE_DOUBLE, (hsize_t)blocks[k], 1, sw, run->series_sum + (size_t)blocks[k] * sw, 1) < 0 ||
-            rows_io(ck->count, H5T_NATIVE_DOUBLE, (hsize_t)blocks[k], 1, sw, run->series_count + (size_t)blocks[k] * sw, 1) < 0)
+            rows_io(ck->count, H5T_NATIVE_DOUBLE, (hsize_t)blocks[k], 1, sw, run->series_count + (size_t)blocks[k] * sw, 1) < 0 ||
+            rows_io(ck->checksum, H5T_NATIVE_UINT64, (hsize_t)blocks[k], 1, 1, &sum, 1) < 0)
             return -1;
     }
     if (fsync(ck->fd) != 0)
@@ -314,7 +356,25 @@ static int open_locked(struct bs_checkpoint *ck)
     return sb.st_size == 0 ? CK_EMPTY : 0;
 }
 
-/* Reads the done flags and this rank's finished blocks. */
+/* Forgets block b read from a damaged checkpoint, so the run makes it again. */
+static void forget_block(const struct bs_checkpoint *ck, struct bs_run *run, size_t b)
+{
+    const size_t width = run->layout.width, sw = run->layout.series_width;
+    size_t first, count;
+    block_rows(run, (long)b, &first, &count);
+    for (size_t i = first * width; i < (first + count) * width; i++)
+        run->values[i] = NAN;
+    memset(run->series_sum + b * sw, 0, sw * sizeof(double));
+    memset(run->series_count + b * sw, 0, sw * sizeof(double));
+    run->block_done[b] = 0;
+    size_t rep = first % run->n_replications;
+    fprintf(ck->cluster->log,
+            "branchsim: %s: block %zu (point %zu, replications %zu to %zu) does not match its checksum (damaged): "
+            "simulating it again\n",
+            ck->path, b, first / run->n_replications, rep, rep + count - 1);
+}
+
+/* Reads the done flags and this rank's finished blocks, checking each. */
 static int read_blocks(struct bs_checkpoint *ck, struct bs_run *run)
 {
     const size_t blocks = run->n_points * run->blocks_per_point, width = run->layout.width,
@@ -325,11 +385,15 @@ static int read_blocks(struct bs_checkpoint *ck, struct bs_run *run)
         if (!run->block_done[b] || !bs_cluster_owns(run->rank, run->n_ranks, b))
             continue; /* the owner sends it on (bs_cluster_share_results) */
         size_t first, count;
+        uint64_t stored;
         block_rows(run, (long)b, &first, &count);
         if (rows_io(ck->values, H5T_NATIVE_DOUBLE, first, count, width, run->values + first * width, 0) < 0 ||
             rows_io(ck->sum, H5T_NATIVE_DOUBLE, b, 1, sw, run->series_sum + b * sw, 0) < 0 ||
-            rows_io(ck->count, H5T_NATIVE_DOUBLE, b, 1, sw, run->series_count + b * sw, 0) < 0)
+            rows_io(ck->count, H5T_NATIVE_DOUBLE, b, 1, sw, run->series_count + b * sw, 0) < 0 ||
+            rows_io(ck->checksum, H5T_NATIVE_UINT64, b, 1, 1, &stored, 0) < 0)
             return -1;
+        if (stored != block_checksum(run, (long)b))
+            forget_block(ck, run, b);
     }
     return 0;
 }
@@ -338,6 +402,7 @@ int bs_checkpoint_resume(struct bs_checkpoint *ck, const struct bs_cluster *cl, 
                          struct bs_run *run, const char *scenario_text, struct bs_error *err)
 {
     init(ck, cl, out_path);
+    crc_init();
     int why = cl->rank == 0 ? open_locked(ck) : 0;
     bs_cluster_broadcast(cl, &why, sizeof why);
     if (why) {
@@ -381,8 +446,9 @@ int bs_checkpoint_resume(struct bs_checkpoint *ck, const struct bs_cluster *cl, 
     ck->values = H5Dopen2(ck->file, "values", H5P_DEFAULT);
     ck->sum = H5Dopen2(ck->file, "series_sum", H5P_DEFAULT);
     ck->count = H5Dopen2(ck->file, "series_count", H5P_DEFAULT);
+    ck->checksum = H5Dopen2(ck->file, "checksum", H5P_DEFAULT);
     ck->done = H5Dopen2(ck->file, "done", H5P_DEFAULT);
-    int ok = ck->values >= 0 && ck->sum >= 0 && ck->count >= 0 && ck->done >= 0 &&
+    int ok = ck->values >= 0 && ck->sum >= 0 && ck->count >= 0 && ck->checksum >= 0 && ck->done >= 0 &&
              read_blocks(ck, run) == 0;
     if (bs_cluster_agree(cl, !ok)) {
         close_ids(ck);

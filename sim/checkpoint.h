@@ -4,7 +4,9 @@
  * from a batch scheduler, Ctrl-C) resumes where it stopped with
  * `run --resume` and ends bitwise identical to an uninterrupted run. The
  * file records the scenario text, seed and sizes; a resume with anything
- * else is refused. The file is created anew (never through a symbolic link) and locked for
+ * else is refused. Each block's data carries a checksum, written before its
+ * done flag: a resume runs a block whose data does not match it again.
+ * The file is created anew (never through a symbolic link) and locked for
  * the whole run, the final write included, so that a second run with the
  * same -o is told that another run holds it. */
 #ifndef BS_CHECKPOINT_H
@@ -22,7 +24,7 @@
  * collective flush, and what a killed rank wrote stays readable. */
 struct bs_checkpoint {
     char path[1100];
-    hid_t file, values, sum, count, done;
+    hid_t file, values, sum, count, checksum, done;
     /* The file as this process opened it, to fsync blocks' data before their
      * done flags; on rank 0 the descriptor that made it and holds its lock. */
     int fd;
@@ -35,8 +37,9 @@ struct bs_checkpoint {
 int bs_checkpoint_create(struct bs_checkpoint *ck, const struct bs_cluster *cl, const char *out_path,
                          const struct bs_run *run, const char *scenario_text, struct bs_error *err);
 /* Opens OUT.h5.partial of an interrupted run and reads its finished blocks
- * (those this rank runs, under MPI) into run (allocated with bs_runner_alloc).
- * BS_ERR_INPUT when there is none, it is empty, a symbolic
+ * (those this rank runs, under MPI) into run (allocated with bs_runner_alloc);
+ * a block failing its checksum is left not done, to run again (said on the
+ * cluster's log). BS_ERR_INPUT when there is none, it is empty, a symbolic
  * link or not a regular file, another live run holds it, it cannot be read,
  * or it belongs to another run. */
 int bs_checkpoint_resume(struct bs_checkpoint *ck, const struct bs_cluster *cl, const char *out_path,

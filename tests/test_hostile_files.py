@@ -228,6 +228,41 @@ def test_a_live_runs_checkpoint_is_neither_resumed_nor_replaced(tmp_path):
     assert names(tmp_path) == ["a.h5.partial"]
 
 
+def flip_byte(path, offset):
+    with open(path, "r+b") as f:
+        f.seek(offset)
+        b = f.read(1)
+        f.seek(offset)
+        f.write(bytes([b[0] ^ 0x10]))
+
+
+def test_damaged_blocks_of_a_checkpoint_are_run_again(tmp_path):
+    """A flipped byte in a done block's values, and a done flag over a block
+    never written (zeros): each is named and simulated again, and the result
+    is bitwise identical to an uninterrupted run."""
+    out = tmp_path / "a.h5"
+    interrupt_at_first_tenth(out)
+    partial = tmp_path / "a.h5.partial"
+    with h5py.File(partial, "r") as f:
+        done = f["done"][:, 0]
+        width = f["values"].shape[1]
+        values_at = f["values"].id.get_offset()
+        done_at = f["done"].id.get_offset()
+    first_done, first_not = int(np.flatnonzero(done)[0]), int(np.flatnonzero(done == 0)[0])
+    flip_byte(partial, values_at + (first_done * 8 * width + 3) * 8 + 6)
+    with open(partial, "r+b") as f:
+        f.seek(done_at + first_not)
+        f.write(b"\x01")
+    r = run("run", DEFAULT, "-r", 4000, "-j", 1, "-q", "-o", out, "--resume")
+    assert r.returncode == 0, r.stderr
+    assert f"block {first_done} " in r.stderr and f"block {first_not} " in r.stderr, r.stderr
+    assert r.stderr.count("does not match its checksum") == 2, r.stderr
+    whole = tmp_path / "whole.h5"
+    assert run("run", DEFAULT, "-r", 4000, "-j", 1, "-q", "-o", whole).returncode == 0
+    assert_same_file(out, whole)
+    assert names(tmp_path) == ["a.h5", "whole.h5"]
+
+
 def test_an_empty_checkpoint_is_called_damaged(tmp_path):
     scenario = small(tmp_path)
     (tmp_path / "o.h5.partial").write_bytes(b"")
