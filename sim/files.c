@@ -228,6 +228,18 @@ int bs_files_unlink_ours(int fd, const char *path)
     return fd >= 0 && bs_files_is(fd, path) ? unlink(path) : -1;
 }
 
+int bs_files_sync_dir(const char *path)
+{
+    char dir[PATH_MAX];
+    dir_of(path, dir, sizeof dir);
+    int fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+    if (fd < 0)
+        return -1;
+    int st = fsync(fd);
+    close(fd);
+    return st;
+}
+
 static int pid_alive(long pid)
 {
     if (pid == (long)getpid())

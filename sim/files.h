@@ -44,6 +44,8 @@ void bs_files_h5_name(int fd, const char *path, char *buf, size_t cap);
 int bs_files_is(int fd, const char *path);
 /* Removes path only while it is still fd's file. 0, or -1. */
 int bs_files_unlink_ours(int fd, const char *path);
+/* Makes a rename or removal in path's directory durable. 0, or -1. */
+int bs_files_sync_dir(const char *path);
 /* Removes OUT.h5.partial-PID files (regular files with exactly that name
  * pattern) left by runs killed while writing, whose PID is not alive here;
  * says so on log unless log is NULL. The caller holds the checkpoint's

@@ -103,20 +103,28 @@ void bs_output_abort(struct bs_output *out)
     drop_partial(out, 1);
 }
 
-/* On rank 0: the finished partial file renamed to OUT. 0 or an errno. */
+/* On rank 0: the finished partial file made durable and renamed to OUT,
+ * and the rename made durable. 0 or an errno. */
 static int move_into_place(struct bs_output *out)
 {
     struct stat sb;
+    if (fsync(out->fd) != 0)
+        return errno;
     if (lstat(out->path, &sb) == 0 && !S_ISREG(sb.st_mode))
         return EEXIST; /* became a link, directory or device during the run */
-    return rename(out->partial_path, out->path) != 0 ? errno : 0;
+    if (rename(out->partial_path, out->path) != 0)
+        return errno;
+    return bs_files_sync_dir(out->path) != 0 ? errno : 0;
 }
 
 int bs_output_commit(struct bs_output *out, struct bs_error *err)
 {
     bs_cluster_transfer_close(out->transfer);
     out->transfer = H5I_INVALID_HID;
-    herr_t closed = H5Fclose(out->file);
+    /* A flush first: under MPI it syncs every rank's writes (MPI_File_sync). */
+    herr_t closed = H5Fflush(out->file, H5F_SCOPE_GLOBAL);
+    if (H5Fclose(out->file) < 0)
+        closed = -1;
     out->file = H5I_INVALID_HID;
     if (bs_cluster_agree(out->cluster, closed < 0)) {
         drop_partial(out, 1);
@@ -129,8 +137,8 @@ int bs_output_commit(struct bs_output *out, struct bs_error *err)
         return bs_error_set(err, BS_ERR_RUN, "%s: is no longer a regular file: not replacing it. " RESUME_HINT,
                             out->path);
     if (why)
-        return bs_error_set(err, BS_ERR_RUN, "%s: cannot move the finished file into place: %s", out->path,
-                            strerror(why));
+        return bs_error_set(err, BS_ERR_RUN, "%s: cannot move the finished file into place: %s. " RESUME_HINT,
+                            out->path, strerror(why));
     return 0;
 }
 

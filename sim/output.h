@@ -1,6 +1,6 @@
 /* HDF5 output (layout in README.md, "Output (HDF5)"). A run writes into
- * "OUT.partial-PID", created anew (never through a symbolic link), and
- * renamed to OUT only when everything is written: a file named OUT is
+ * "OUT.partial-PID", created anew (never through a symbolic link), synced
+ * and renamed to OUT only when everything is written: a file named OUT is
  * always complete. The path is checked before the run (bs_files_check_output). */
 #ifndef BS_OUTPUT_H
 #define BS_OUTPUT_H
@@ -23,7 +23,7 @@ struct bs_output {
     char partial_path[1100];
     hid_t file;
     hid_t transfer; /* dataset transfer property list */
-    int fd;         /* rank 0: the partial file as created, to remove only it */
+    int fd;         /* rank 0: the partial file as created, to sync and to remove only it */
     const struct bs_cluster *cluster;
 };
 
@@ -42,8 +42,8 @@ struct bs_output_data {
  * went, the disk is full: the checkpoint keeps the replications). */
 int bs_output_open(struct bs_output *out, const struct bs_cluster *cl, const char *path, struct bs_error *err);
 int bs_output_write(struct bs_output *out, const struct bs_output_data *data, struct bs_error *err);
-/* Closes and renames into place (unless OUT became something other than a
- * regular file meanwhile). */
+/* Closes, syncs the file, renames it into place (unless OUT became
+ * something other than a regular file meanwhile) and syncs the directory. */
 int bs_output_commit(struct bs_output *out, struct bs_error *err);
 /* Closes and removes the partial file; safe to call after a failed commit. */
 void bs_output_abort(struct bs_output *out);

@@ -271,3 +271,26 @@ def test_an_empty_checkpoint_is_called_damaged(tmp_path):
         assert r.returncode == 2 and "empty, so damaged" in r.stderr, r.stderr
         assert "another run" not in r.stderr
     assert names(tmp_path) == ["o.h5.partial", "small.yaml"]
+
+
+# ---- the disk and the directory ------------------------------------------------
+
+def test_the_result_is_synced_before_its_rename_and_the_checkpoint_removed_after(tmp_path):
+    """fsync the file, rename it, fsync the directory, then remove the
+    checkpoint: a crash of the machine at any point keeps one of them."""
+    if subprocess.run(["strace", "-V"], capture_output=True).returncode != 0:
+        pytest.skip("no strace")
+    scenario = small(tmp_path)
+    trace = tmp_path / "trace"
+    r = subprocess.run(["strace", "-f", "-y", "-o", str(trace), "-e", "trace=fsync,rename,renameat,renameat2,unlink,unlinkat",
+                        BRANCHSIM, "run", str(scenario), "-q", "-o", str(tmp_path / "o.h5")],
+                       capture_output=True, text=True, timeout=120,
+                       env={**os.environ, "ASAN_OPTIONS": "detect_leaks=0"})  # LeakSanitizer cannot run under ptrace
+    assert r.returncode == 0, r.stderr
+    calls = [line.split(None, 1)[1] for line in trace.read_text().splitlines() if "resumed" not in line and "(" in line]
+    renamed = next(i for i, c in enumerate(calls) if c.startswith("rename") and "o.h5.partial-" in c)
+    removed = next(i for i, c in enumerate(calls) if c.startswith("unlink") and c.split('"')[1].endswith("o.h5.partial"))
+    # strace -y shows each descriptor's path: the file, then its directory.
+    assert calls[renamed - 1].startswith("fsync(") and "o.h5.partial-" in calls[renamed - 1], calls
+    assert calls[renamed + 1].startswith("fsync(") and f"<{tmp_path}>" in calls[renamed + 1], calls
+    assert renamed < removed
