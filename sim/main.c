@@ -842,6 +842,10 @@ int main(int argc, char **argv)
     if (hold_standard_descriptors())
         return BS_ERR_RUN; /* nowhere to say so */
     opterr = 0; /* bad_option says what is wrong, in one line */
+    /* HDF5's exit handler closes what is left open, and crashes on a file
+     * whose close failed (a full disk, HDF5 1.10): every file is closed
+     * here on every path, so the handler is not installed. */
+    H5dont_atexit();
     /* Model code checks its inputs up front; a GSL domain error later is a
      * bug we want reported, not an abort inside a worker thread. */
     gsl_set_error_handler_off();

@@ -25,8 +25,9 @@
 #define CHECK(expr, what)                                                              \
     do {                                                                               \
         if ((expr) < 0) {                                                              \
-            bs_error_set(err, BS_ERR_RUN, "%s: HDF5 failed to %s", out->path, what);   \
-            bs_cluster_fail_alone(out->cluster, err, RESUME_HINT);                     \
+            bs_error_set(err, BS_ERR_RUN, "%s: HDF5 failed to %s (is the disk full?). "  \
+                         RESUME_HINT, out->path, what);                                \
+            bs_cluster_fail_alone(out->cluster, err, "");                              \
             goto fail;                                                                 \
         }                                                                              \
     } while (0)
@@ -128,7 +129,8 @@ int bs_output_commit(struct bs_output *out, struct bs_error *err)
     out->file = H5I_INVALID_HID;
     if (bs_cluster_agree(out->cluster, closed < 0)) {
         drop_partial(out, 1);
-        return bs_error_set(err, BS_ERR_RUN, "%s: HDF5 failed to finish the file", out->path);
+        return bs_error_set(err, BS_ERR_RUN, "%s: HDF5 failed to finish the file (is the disk full?). " RESUME_HINT,
+                            out->path);
     }
     int why = out->cluster->rank == 0 ? move_into_place(out) : 0;
     bs_cluster_broadcast(out->cluster, &why, sizeof why);

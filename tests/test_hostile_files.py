@@ -275,6 +275,66 @@ def test_an_empty_checkpoint_is_called_damaged(tmp_path):
 
 # ---- the disk and the directory ------------------------------------------------
 
+@pytest.fixture
+def tmpfs(tmp_path):
+    root_only()
+    mnt = tmp_path / "mnt"
+    mnt.mkdir()
+    if subprocess.run(["mount", "-t", "tmpfs", "-o", "size=64m", "tmpfs", str(mnt)],
+                      capture_output=True).returncode != 0:
+        pytest.skip("cannot mount a tmpfs here")
+
+    def resize(bytes_, ro=False):
+        opts = f"remount,size={bytes_ // 4096 * 4096}" + (",ro" if ro else ",rw")
+        subprocess.run(["mount", "-o", opts, str(mnt)], check=True)
+
+    yield mnt, resize
+    subprocess.run(["umount", "-l", str(mnt)])
+
+
+def test_a_full_disk_ends_in_exit_1_and_resume_finishes_identically(tmp_path, tmpfs):
+    """A disk too small for the checkpoint, or for the final file beside it:
+    exit 1 with the --resume advice (no crash in HDF5's exit handler), no
+    partial result left; with room again, --resume gives the same file."""
+    mnt, resize = tmpfs
+    scenario = small(tmp_path)
+    whole = tmp_path / "whole.h5"
+    assert run("run", scenario, "-r", 3000, "-q", "-o", whole).returncode == 0
+    out_size = whole.stat().st_size
+    r = run("run", scenario, "-r", 3000, "-q", "-o", mnt / "x" / "o.h5")
+    assert r.returncode == 2 and "No such file or directory" in r.stderr, r.stderr
+    # The checkpoint's size is set when it is made (allocated in full):
+    # measure it from a run stopped by a disk too small for its data.
+    resize(256 * 1024)
+    r = run("run", scenario, "-r", 3000, "-q", "-o", mnt / "o.h5")
+    assert r.returncode == 1 and "could not write the checkpoint" in r.stderr and "--resume" in r.stderr, r.stderr
+    ck_size = (mnt / "o.h5.partial").stat().st_size
+    assert names(mnt) == ["o.h5.partial"]
+    # Room for the checkpoint and part of the final file: the write, or
+    # the close, fails wherever the disk fills.
+    for share in (0.1, 0.5, 0.9):
+        os.unlink(mnt / "o.h5.partial")
+        resize(ck_size + int(out_size * share))
+        r = run("run", scenario, "-r", 3000, "-q", "-o", mnt / "o.h5")
+        assert r.returncode == 1, (share, r.returncode, r.stderr)
+        assert "o.h5" in r.stderr and "--resume" in r.stderr and "disk full" in r.stderr, r.stderr
+        assert names(mnt) == ["o.h5.partial"]
+    resize(ck_size + 2 * out_size + (1 << 20))
+    r = run("run", scenario, "-r", 3000, "-q", "-o", mnt / "o.h5", "--resume")
+    assert r.returncode == 0, r.stderr
+    assert names(mnt) == ["o.h5"]
+    assert_same_file(mnt / "o.h5", whole)
+
+
+def test_a_read_only_directory_is_refused_before_running(tmp_path, tmpfs):
+    mnt, resize = tmpfs
+    scenario = small(tmp_path)
+    resize(1 << 20, ro=True)
+    r = run("run", scenario, "-q", "-o", mnt / "o.h5")
+    assert r.returncode == 2 and str(mnt / "o.h5") in r.stderr and "Read-only" in r.stderr, r.stderr
+    assert names(mnt) == []
+
+
 def test_the_result_is_synced_before_its_rename_and_the_checkpoint_removed_after(tmp_path):
     """fsync the file, rename it, fsync the directory, then remove the
     checkpoint: a crash of the machine at any point keeps one of them."""
