@@ -303,6 +303,11 @@ def test_a_full_disk_ends_in_exit_1_and_resume_finishes_identically(tmp_path, tm
     out_size = whole.stat().st_size
     r = run("run", scenario, "-r", 3000, "-q", "-o", mnt / "x" / "o.h5")
     assert r.returncode == 2 and "No such file or directory" in r.stderr, r.stderr
+    # No room to make the checkpoint: exit 1 (the old build crashed), nothing left.
+    resize(8 * 1024)
+    r = run("run", scenario, "-r", 3000, "-q", "-o", mnt / "o.h5")
+    assert r.returncode == 1 and "cannot create" in r.stderr and "disk full" in r.stderr, r.stderr
+    assert names(mnt) == []
     # The checkpoint's size is set when it is made (allocated in full):
     # measure it from a run stopped by a disk too small for its data.
     resize(256 * 1024)
@@ -324,6 +329,25 @@ def test_a_full_disk_ends_in_exit_1_and_resume_finishes_identically(tmp_path, tm
     assert r.returncode == 0, r.stderr
     assert names(mnt) == ["o.h5"]
     assert_same_file(mnt / "o.h5", whole)
+
+
+def test_a_directory_removed_during_the_run_is_reported(tmp_path):
+    """The output's directory (and the checkpoint in it) removed while the
+    run goes on: exit 1 naming the likely cause, no --resume promise."""
+    work = tmp_path / "work"
+    work.mkdir()
+    proc = subprocess.Popen([BRANCHSIM, "run", str(DEFAULT), "-r", "4000", "-j", "1", "-o", str(work / "o.h5")],
+                            stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
+    for line in proc.stderr:
+        if "%" in line:
+            for p in work.iterdir():
+                p.unlink()
+            work.rmdir()
+            break
+    err = proc.stderr.read()
+    assert proc.wait(timeout=300) == 1, err
+    assert "was its directory removed during the run?" in err and "--resume" not in err, err
+    assert names(tmp_path) == []
 
 
 def test_a_read_only_directory_is_refused_before_running(tmp_path, tmpfs):
