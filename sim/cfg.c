@@ -191,6 +191,8 @@ int bs_cfg_load(struct bs_cfg *cfg, const char *file, struct bs_error *err)
     cfg->used = calloc(cfg->n_nodes + 1, 1);
     if (!cfg->used)
         return bs_error_set(err, BS_ERR_RUN, "%s: out of memory", file);
+    if (bs_cfg_index_build(cfg))
+        return err->status;
     yaml_node_t *root = yaml_document_get_root_node(&cfg->doc);
     if (!root)
         return bs_error_set(err, BS_ERR_INPUT, "%s:1:1: scenario: the file is empty", file);
@@ -206,6 +208,7 @@ void bs_cfg_fini(struct bs_cfg *cfg)
     free(cfg->used);
     free(cfg->text);
     bs_cfg_asked_free(cfg);
+    bs_cfg_index_free(cfg);
     cfg->has_doc = 0;
     cfg->used = NULL;
     cfg->text = NULL;
@@ -276,14 +279,10 @@ static yaml_node_t *walk(struct bs_cfg *cfg, const char *key, int deepest_presen
         yaml_node_t *next = override_for(cfg, key, prefix_len);
         if (!next && n->type == YAML_MAPPING_NODE) {
             bs_cfg_asked_add(cfg, node_index(cfg, n), seg, seglen);
-            for (yaml_node_pair_t *p = n->data.mapping.pairs.start; p < n->data.mapping.pairs.top; p++) {
-                yaml_node_t *k = node_at(cfg, p->key);
-                if (k && k->type == YAML_SCALAR_NODE && k->data.scalar.length == seglen &&
-                    memcmp(k->data.scalar.value, seg, seglen) == 0) {
-                    cfg->used[p->key] = 1;
-                    next = node_at(cfg, p->value);
-                    break;
-                }
+            yaml_node_pair_t *p = bs_cfg_index_find(cfg, n, seg, seglen);
+            if (p) {
+                cfg->used[p->key] = 1;
+                next = node_at(cfg, p->value);
             }
         } else if (!next && n->type == YAML_SEQUENCE_NODE) {
             char *end;
@@ -495,12 +494,7 @@ static const char *key_name(struct bs_cfg *cfg, int key)
 
 static int has_key(struct bs_cfg *cfg, const yaml_node_t *map, const char *name)
 {
-    for (yaml_node_pair_t *p = map->data.mapping.pairs.start; p < map->data.mapping.pairs.top; p++) {
-        const char *k = key_name(cfg, p->key);
-        if (k && strcmp(k, name) == 0)
-            return 1;
-    }
-    return 0;
+    return bs_cfg_index_find(cfg, (yaml_node_t *)map, name, strlen(name)) != NULL;
 }
 
 #define HINT_NAMES_MAX 64
@@ -716,11 +710,8 @@ void bs_cfg_hint_missing(struct bs_cfg *cfg, const char *key, char *out, size_t 
         snprintf(name, sizeof name, "%.*s", (int)seglen, seg);
         yaml_node_t *next = NULL;
         if (n->type == YAML_MAPPING_NODE) {
-            for (yaml_node_pair_t *p = n->data.mapping.pairs.start; !next && p < n->data.mapping.pairs.top; p++) {
-                const char *k = key_name(cfg, p->key);
-                if (k && strcmp(k, name) == 0)
-                    next = node_at(cfg, p->value);
-            }
+            yaml_node_pair_t *pair = bs_cfg_index_find(cfg, n, name, strlen(name));
+            next = pair ? node_at(cfg, pair->value) : NULL;
             const char *asked[HINT_NAMES_MAX];
             size_t n_asked = bs_cfg_asked_at(cfg, node_index(cfg, n), asked, HINT_NAMES_MAX);
             const char *near = next ? NULL : bs_text_nearest(name, asked, n_asked);

@@ -42,6 +42,7 @@ struct bs_cfg {
     size_t n_ov;
     struct bs_error *err;
     struct bs_cfg_asked *asked; /* the names looked up in each mapping (cfg_asked.c) */
+    struct bs_cfg_index *index; /* the keys of large mappings (cfg_index.c) */
     int no_record;              /* set: lookups are not the model's, not recorded */
 };
 
@@ -87,6 +88,12 @@ int bs_cfg_fail_node(struct bs_cfg *cfg, const yaml_node_t *node, const char *ke
 void bs_cfg_mark_used(struct bs_cfg *cfg, const yaml_node_t *node);
 /* Errors for any mapping key never read (or given twice), in file order. */
 int bs_cfg_check_unknown(struct bs_cfg *cfg);
+
+/* Key lookup in constant time however large the mapping (cfg_index.c):
+ * the pair of map whose key is s[0..len) (the first, if given twice), or NULL. */
+int bs_cfg_index_build(struct bs_cfg *cfg);
+yaml_node_pair_t *bs_cfg_index_find(struct bs_cfg *cfg, yaml_node_t *map, const char *s, size_t len);
+void bs_cfg_index_free(struct bs_cfg *cfg);
 
 /* What a mapping may hold: each name looked up in it (cfg_asked.c). */
 void bs_cfg_asked_add(struct bs_cfg *cfg, int node, const char *name, size_t len);

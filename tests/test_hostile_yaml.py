@@ -83,6 +83,17 @@ HOSTILE = [
      "transactions: shares must sum to 1 (for segment 'general'), they sum to 1.000002"),
     ("three_million_values", BASE + "x: [" + ",".join(["0"] * 3000000) + "]\n",
      ":7:3999947: scenario: the file holds more than 2000000 values (aliases expanded)"),
+    # Each sweep point looks its keys up again: a mapping of 400 000 keys made
+    # 10 000 points take minutes (now a hash index), and the misspelling
+    # search was quadratic in a mapping's keys.
+    ("many_keys_beside_a_sweep", "".join(f"demand{i:06d}: 1\n" for i in range(400000)) + BASE +
+     "sweep:\n  demand.customers_per_day: [" + ", ".join(str(i) for i in range(100)) + "]\n"
+     "  counters.0.count: [" + ", ".join(str(1 + i) for i in range(100)) + "]\n",
+     ":1:1: demand000000: unknown key"),
+    ("many_keys_before_an_error", BASE.replace("demand: {customers_per_day: 10}", "demand: {" +
+                                                ", ".join(f"k{i}: 1" for i in range(100000)) +
+                                                ", customers_per_day: -5}"),
+     "demand.customers_per_day: must be in [0, 1e+07], got -5"),
     ("million_element_profile", BASE + "demand: {profile: [" + ", ".join(["1"] * 1000000) + "]}\n",
      ":7:1: demand: duplicate key (first given on line 2)"),
     ("million_profile_weights", BASE.replace("demand: {customers_per_day: 10}",
