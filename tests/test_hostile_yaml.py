@@ -1,6 +1,7 @@
 """Hostile and careless scenario files: `check` and `run` never crash, hang
 or exhaust memory on them; each is refused with exit 2, file:line:column,
 the key and what is allowed, and leaves nothing behind (issue 12)."""
+import functools
 import os
 import subprocess
 import time
@@ -19,9 +20,18 @@ counters:
 """
 
 
+@functools.lru_cache(maxsize=None)
+def sanitized():
+    """ASan reserves terabytes of address space: no RLIMIT_AS under it."""
+    out = subprocess.run(["ldd", str(branchsim_path())], capture_output=True, text=True).stdout
+    return "libasan" in out
+
+
 def refuse(branchsim, tmp_path, text, where, timeout=20):
     """check and run both exit 2 with where in the message, quickly, and
     write nothing. Returns the message."""
+    if sanitized():
+        timeout *= 5  # ASan and UBSan slow everything down
     scenario = tmp_path / "s.yaml"
     if isinstance(text, bytes):
         scenario.write_bytes(text)
@@ -215,12 +225,6 @@ def test_sweep_value_in_an_error_is_escaped(branchsim, tmp_path):
 # Memory: a run that cannot fit is refused before it allocates (exit 2, the
 # figure and the limit, no file); check costs one point's memory.
 # ---------------------------------------------------------------------------
-
-def sanitized():
-    """ASan reserves terabytes of address space: no RLIMIT_AS under it."""
-    out = subprocess.run(["ldd", str(branchsim_path())], capture_output=True, text=True).stdout
-    return "libasan" in out
-
 
 def limited(gib):
     import resource
