@@ -304,6 +304,39 @@ def test_a_table_lost_on_a_full_disk_is_exit_1(base):
     assert r.stderr == "branchsim: cannot write to standard output: No space left on device\n"
 
 
+def heap_size_forged(base, path):
+    """A copy of base whose /summary/served unit is a variable-length string
+    whose global heap object claims 1 MiB: libhdf5 1.10.8 copies that many
+    bytes out of a 4 kB heap (H5HG_read trusts the size), SIGSEGV."""
+    import struct
+    marker = "heap-object-marker-0123456789"
+    shutil.copyfile(base, path)
+    with h5py.File(path, "r+") as f:
+        del f["summary/served"].attrs["unit"]
+        f["summary/served"].attrs["unit"] = marker
+    b = bytearray(path.read_bytes())
+    at = b.find(marker.encode())
+    assert at > 8 and struct.unpack("<Q", b[at - 8:at])[0] == len(marker)
+    b[at - 8:at] = struct.pack("<Q", 1 << 20)
+    path.write_bytes(bytes(b))
+    return path
+
+
+def test_a_file_that_crashes_libhdf5_is_refused_as_damaged(branchsim, base, tmp_path):
+    """describe reads a given file in a child process: libhdf5's crash there
+    is exit 2 naming the file. (Under ASan the sanitizer reports the read in
+    libhdf5's memcpy first and the child exits 1: still exit 2.)"""
+    path = heap_size_forged(base, tmp_path / "heap.h5")
+    r = branchsim("describe", path)
+    assert r.returncode == 2 and r.stdout == "", (r.returncode, r.stderr[-3000:])
+    last = r.stderr.splitlines()[-1]
+    assert last.startswith(f"branchsim: {path}: a damaged file: "), last
+    if SANITIZER.search(r.stderr):
+        assert libhdf5_asan_report(r.stderr), r.stderr[-3000:]
+    else:
+        assert last.endswith("libhdf5 crashed reading it (signal 11)") and len(r.stderr.splitlines()) == 1
+
+
 def flipped(data, rng):
     b = bytearray(data)
     for _ in range(rng.choice([1, 1, 2, 4])):
