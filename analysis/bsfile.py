@@ -11,8 +11,11 @@ the shape n_points and replications give it. Text from the file is escaped
 """
 import difflib
 import os
+import pickle
 import re
 import stat
+import sys
+import tempfile
 
 import h5py
 import numpy as np
@@ -207,8 +210,8 @@ def unknown(what, name, have, path):
     return f"no {what} {escape(name)!r} in {escape(path)}" + (f" (did you mean {escape(near[0])}?)" if near else "")
 
 
-def guard(path, load):
-    """load() with every failure of a foreign or damaged file as (None, message)."""
+def _load_here(path, load):
+    """(load(), None), or (None, one line) for a foreign or damaged file."""
     try:
         return load(), None
     except BadFile as e:
@@ -217,3 +220,44 @@ def guard(path, load):
     except Exception as e:  # h5py and numpy raise many kinds on a damaged file
         detail = " ".join(str(e).split())[:200]
         return None, f"{escape(path)}: a damaged or foreign file ({type(e).__name__}: {escape(detail)})"
+
+
+def guard(path, load):
+    """load() as (result, None), or (None, one line saying what is wrong).
+
+    libhdf5 1.10 can crash on a damaged file (it trusts some lengths in it), and
+    h5py with it: the file is read in a child process, whose result comes back
+    pickled, so that such a crash is a one-line refusal too, as in `branchsim
+    describe`. What the C library prints as the child dies is dropped; anything
+    the child wrote before a normal end is passed on."""
+    if not hasattr(os, "fork"):
+        return _load_here(path, load)
+    sys.stdout.flush()
+    sys.stderr.flush()
+    log = tempfile.TemporaryFile()
+    r, w = os.pipe()
+    pid = os.fork()
+    if pid == 0:  # the child: never returns
+        code = 0
+        try:
+            os.close(r)
+            os.dup2(log.fileno(), 2)
+            with os.fdopen(w, "wb") as out:
+                out.write(pickle.dumps(_load_here(path, load)))
+        except BaseException:
+            code = 3
+        finally:
+            os._exit(code)
+    os.close(w)
+    with os.fdopen(r, "rb") as pipe:
+        data = pipe.read()
+    _, status = os.waitpid(pid, 0)
+    if not os.WIFSIGNALED(status):
+        log.seek(0)
+        sys.stderr.write(log.read().decode("utf-8", "replace"))
+    log.close()
+    if os.WIFSIGNALED(status):
+        return None, f"{escape(path)}: a damaged file: libhdf5 crashed reading it (signal {os.WTERMSIG(status)})"
+    if os.WEXITSTATUS(status) != 0 or not data:
+        return None, f"{escape(path)}: a damaged file: reading it failed (status {os.WEXITSTATUS(status)})"
+    return pickle.loads(data)
