@@ -212,10 +212,13 @@ static int load_for_run(const struct bs_cluster *cl, struct bs_loaded *ld, const
     if (!st)
         st = bs_load_points(ld, err);
     /* Every rank decides together: one that stopped here alone (a file its
-     * node cannot read) would leave the others in a collective call. */
-    if (st && cl->rank != 0)
+     * node cannot read) would leave the others in a collective call. A rank
+     * speaks for itself only when rank 0 has nothing to say. */
+    int worst = bs_cluster_agree(cl, st), rank0_st = st;
+    bs_cluster_broadcast(cl, &rank0_st, sizeof rank0_st);
+    if (st && cl->rank != 0 && !rank0_st)
         fprintf(cl->log, "branchsim (rank %d): %s\n", cl->rank, err->msg);
-    if (bs_cluster_agree(cl, st) && !st)
+    if (worst && !st)
         return bs_error_set(err, BS_ERR_INPUT, "the scenario could not be loaded on another rank (its message is "
                             "above; is the file on a file system every rank sees?)");
     return st;
