@@ -29,6 +29,7 @@ static struct bs_loaded loaded;
 static struct bs_run base;
 static struct bs_cluster one = {0, 1, NULL}; /* one process; log set at start */
 static char out_path[512], partial[600];
+static int show; /* BSFUZZ_SHOW=1: print what resume makes of each input (to read a finding) */
 
 int LLVMFuzzerInitialize(int *argc, char ***argv);
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
@@ -65,7 +66,7 @@ int LLVMFuzzerInitialize(int *argc, char ***argv)
     (void)argc;
     (void)argv;
     bsfuzz_hdf5_start();
-    one.log = stderr;
+    one.log = stderr; /* until the seed is written; then quiet unless shown */
     struct bs_error err = {0};
     const char *file = bsfuzz_write("scenario.yaml", (const uint8_t *)scenario, sizeof scenario - 1);
     if (bs_load(&loaded, file, &err))
@@ -79,7 +80,9 @@ int LLVMFuzzerInitialize(int *argc, char ***argv)
     if (seed_out)
         write_checkpoint(seed_out);
     bsfuzz_check_hdf5_closed("start");
-    return 0;
+    show = getenv("BSFUZZ_SHOW") && getenv("BSFUZZ_SHOW")[0] == '1';
+    one.log = show ? stdout : fopen("/dev/null", "w");
+    return one.log ? 0 : -1;
 }
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
@@ -95,8 +98,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         fail("alloc", &err);
     int st = bs_checkpoint_resume(&ck, &one, out_path, &run, loaded.cfg.text, &err);
     bsfuzz_check_error(st, &err);
-    const char *show = getenv("BSFUZZ_SHOW"); /* to read a finding */
-    if (show && *show == '1')
+    if (show)
         printf("resume: status %d%s%s\n", st, st ? ": " : "", err.msg);
     if (st == BS_OK)
         bs_checkpoint_close(&ck);

@@ -26,7 +26,9 @@ $ops "$tmp/sweep.h5" $seeds/describe/sweep-csv --keep 2 --drop $skip --max-paylo
 $ops "$tmp/text.h5" $seeds/describe/text-keys --keep 2 --drop $skip --max-payload 512 --metric online
 
 BSFUZZ_WRITE_CHECKPOINT="$tmp/checkpoint.h5" "$FUZZ_BUILD/tests/fuzz/fuzz_resume" 2>/dev/null
-$ops "$tmp/checkpoint.h5" $seeds/resume/checkpoint --max-payload 256
+# Whole (every block matches its checksum) and cut (the blocks do not)
+$ops "$tmp/checkpoint.h5" $seeds/resume/checkpoint
+$ops "$tmp/checkpoint.h5" $seeds/resume/checkpoint-cut --max-payload 256
 
 # Raw files for fuzz_describe_raw: each result cut to its root attributes
 # and two metrics, written afresh so that no freed space is left in them.
