@@ -512,6 +512,22 @@ static const char *near_asked(struct bs_cfg *cfg, const yaml_node_t *map, const 
     return near || !given_too ? near : bs_text_nearest(name, asked, n);
 }
 
+/* A dotted key (demand.customers_per_day) written in the file where its
+ * first part is a key of map: the hint to nest it, else 0. */
+static int dotted_hint(struct bs_cfg *cfg, const yaml_node_t *map, const char *name, char *out, size_t cap)
+{
+    const char *dot = strchr(name, '.'), *asked[HINT_NAMES_MAX];
+    size_t n = dot ? bs_cfg_asked_at(cfg, node_index(cfg, map), asked, HINT_NAMES_MAX) : 0;
+    for (size_t i = 0; i < n; i++) {
+        if (strlen(asked[i]) == (size_t)(dot - name) && strncmp(asked[i], name, (size_t)(dot - name)) == 0) {
+            snprintf(out, cap, "; dotted keys are for sweeps: in the file, nest it (%.*s: {%s: ...})",
+                     (int)(dot - name), name, dot + 1);
+            return 1;
+        }
+    }
+    return 0;
+}
+
 /* What to say after "unknown key" for name in map. */
 static void hint_unknown(struct bs_cfg *cfg, const yaml_node_t *map, const char *name, char *out, size_t cap)
 {
@@ -519,6 +535,8 @@ static void hint_unknown(struct bs_cfg *cfg, const yaml_node_t *map, const char 
         snprintf(out, cap, ": YAML merge keys (<<) are not supported; write the keys out");
         return;
     }
+    if (dotted_hint(cfg, map, name, out, cap))
+        return;
     const char *near = near_asked(cfg, map, name, 1);
     if (near) {
         snprintf(out, cap, "; did you mean %s?", near);
@@ -678,9 +696,12 @@ static int find_misspelt(struct bs_cfg *cfg, yaml_node_t *n, char *path, size_t 
             const char *name = key_name(cfg, p->key);
             size_t len = path_push(path, path_len, name ? name : "?");
             const char *near = name && !cfg->used[p->key] ? near_asked(cfg, n, name, 0) : NULL;
-            if (near) {
+            char hint[BS_CFG_PATH_MAX + 80];
+            if (near)
+                snprintf(hint, sizeof hint, "; did you mean %s?", near);
+            if (near || (name && !cfg->used[p->key] && dotted_hint(cfg, n, name, hint, sizeof hint))) {
                 cfg->err->status = BS_OK; /* this explains the failure better */
-                return bs_cfg_fail_node(cfg, node_at(cfg, p->key), path, "unknown key; did you mean %s?", near);
+                return bs_cfg_fail_node(cfg, node_at(cfg, p->key), path, "unknown key%s", hint);
             }
             if (cfg->used[p->key] && find_misspelt(cfg, node_at(cfg, p->value), path, len, depth + 1))
                 return cfg->err->status;

@@ -540,6 +540,12 @@ static void misspelt_keys_are_named_with_the_nearest_key(void **state)
                  ":8:25: balking.probablity: unknown key; did you mean probability?");
     expect_error(MMC_BASE "sweep: {balking: [{threshold: 1}, {threshold: 1, probablity: 1}]}\nbalking: {threshold: 2}\n",
                  ":8:50: sweep.balking.1.probablity: unknown key; did you mean probability?");
+    /* A dotted key written in the file, where the model wants it nested. */
+    expect_error("name: t\ndemand.customers_per_day: 10\ndemand: {}\ntransactions: [{service_min: 2}]\n"
+                 "counters: [{count: 1}]\n",
+                 ":2:1: demand.customers_per_day: unknown key; dotted keys are for sweeps: in the file, nest it "
+                 "(demand: {customers_per_day: ...})");
+    expect_error(MMC_BASE "balking.threshold: 3\n", ":8:1: balking.threshold: unknown key; dotted keys are for sweeps");
     expect_error(MMC_BASE "zzzz: 1\n", ":8:1: zzzz: unknown key; the keys here are name, seed, replications, sweep,");
     /* Swept keys that name nothing. */
     expect_error(MMC_BASE "sweep: {demand.customer_per_day: [1, 2]}\n",
