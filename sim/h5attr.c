@@ -54,8 +54,6 @@ herr_t bs_h5_attr_number(hid_t obj, const char *name, hid_t type, const void *va
 
 /* Reading, checked: see h5attr.h. */
 
-#define TEXT_MAX_DEFAULT ((size_t)64 << 20)
-
 static const char *class_name(H5T_class_t c)
 {
     switch (c) {
@@ -245,16 +243,4 @@ int bs_h5_get_strings(hid_t obj, const char *name, size_t n, size_t max_len, cha
         return BS_H5_BAD;
     }
     return get_texts(obj, name, n, max_len, out, why, cap);
-}
-
-char *bs_h5_read_string_attr(hid_t obj, const char *name)
-{
-    char *value = NULL, why[BS_H5_WHY_MAX];
-    return bs_h5_get_string(obj, name, TEXT_MAX_DEFAULT, &value, why, sizeof why) == BS_H5_READ ? value : NULL;
-}
-
-int bs_h5_read_uint_attr(hid_t obj, const char *name, unsigned long long *out)
-{
-    char why[BS_H5_WHY_MAX];
-    return bs_h5_get_uint(obj, name, out, why, sizeof why) == BS_H5_READ ? 0 : -1;
 }

@@ -31,9 +31,4 @@ int bs_h5_get_string(hid_t obj, const char *name, size_t max_len, char **out, ch
  * max_len bytes; out[i] free()d by the caller (all NULL unless READ). */
 int bs_h5_get_strings(hid_t obj, const char *name, size_t n, size_t max_len, char **out, char *why, size_t cap);
 
-/* The same for callers with no use for the reason: NULL (or -1) when the
- * attribute is absent or malformed. */
-char *bs_h5_read_string_attr(hid_t obj, const char *name);
-int bs_h5_read_uint_attr(hid_t obj, const char *name, unsigned long long *out);
-
 #endif
