@@ -7,6 +7,7 @@
 #include <errno.h>
 #include <math.h>
 #include <stdint.h>
+#include <signal.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
@@ -668,6 +669,12 @@ _Noreturn static void describe_child(const char *path, FILE *to, const struct bs
     _exit(n == (ssize_t)sizeof child ? 0 : 3);
 }
 
+/* The signals a crash inside libhdf5 ends in. */
+static int crash_signal(int sig)
+{
+    return sig == SIGSEGV || sig == SIGBUS || sig == SIGABRT || sig == SIGFPE || sig == SIGILL || sig == SIGTRAP;
+}
+
 /* The parent: the child's report, or what its end says about the file. */
 static int child_outcome(const char *path, pid_t pid, int report, FILE *log, struct bs_error *err)
 {
@@ -688,6 +695,10 @@ static int child_outcome(const char *path, pid_t pid, int report, FILE *log, str
             *err = child; /* its message is escaped already */
         return err->status;
     }
+    if (WIFSIGNALED(status) && WTERMSIG(status) == SIGPIPE) /* `describe | head`: the reader left, the file is fine */
+        return bs_error_set(err, BS_ERR_RUN, "cannot write to standard output: the reader closed it");
+    if (WIFSIGNALED(status) && !crash_signal(WTERMSIG(status))) /* killed from outside: the OOM killer, kill */
+        return bs_error_set(err, BS_ERR_RUN, "%s: reading it was stopped by signal %d", path, WTERMSIG(status));
     if (WIFSIGNALED(status))
         return bs_error_set(err, BS_ERR_INPUT, "%s: a damaged file: libhdf5 crashed reading it (signal %d)", path,
                             WTERMSIG(status));

@@ -531,6 +531,23 @@ def test_the_written_path_is_escaped(branchsim, tmp_path):
     assert "\x1b" not in r.stdout
 
 
+def test_describe_into_a_closed_pipe_does_not_call_the_file_damaged(branchsim, tmp_path):
+    """`describe big.h5 | head -1`: the reading child died of SIGPIPE, which
+    was taken for libhdf5 crashing on a damaged file (exit 2)."""
+    scenario = tmp_path / "s.yaml"
+    values = ", ".join(str(v) for v in range(100, 220, 2))
+    scenario.write_text(SMALL + f"sweep:\n  demand.customers_per_day: [{values}]\n")
+    out = tmp_path / "big.h5"
+    assert branchsim("run", scenario, "-r", 2, "-q", "-o", out).returncode == 0
+    proc = subprocess.Popen([str(branchsim_path()), "describe", out], stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                            text=True)
+    proc.stdout.readline()
+    proc.stdout.close()
+    err = proc.stderr.read()
+    assert proc.wait(timeout=60) == 1
+    assert err == "branchsim: cannot write to standard output: the reader closed it\n", err
+
+
 # ---------------------------------------------------------------------------
 # Shared runs for the output tests (module scope: each run happens once).
 # ---------------------------------------------------------------------------
