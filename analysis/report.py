@@ -30,11 +30,14 @@ wrong shape or type) is one line on stderr, `SCRIPT: FILE: what is wrong`, and e
 so is an unknown metric name, with the nearest name in the file (bsfile.py does the checks).
 """
 import argparse
+import errno
 import html
 import math
 import os
 import re
+import shutil
 import sys
+import tempfile
 
 import h5py
 import numpy as np
@@ -549,13 +552,37 @@ def to_html(doc):
     return "\n".join(out)
 
 
+def write_report(res, outdir, xkey, dpi):
+    """Builds every file in a new private directory inside outdir, then renames
+    them into place, figures first: a link planted in outdir is replaced, never
+    followed, and a failure leaves none of this report's files."""
+    tmp = tempfile.mkdtemp(prefix=".report-", dir=outdir)
+    try:
+        doc = build(res, tmp, xkey, dpi)
+        for name, content in (("report.md", to_markdown(doc)), ("report.html", to_html(doc))):
+            with open(os.path.join(tmp, name), "x", encoding="utf-8") as f:
+                f.write(content)
+        names = sorted(os.listdir(tmp), key=lambda n: n.startswith("report."))
+        for n in names:
+            dest = os.path.join(outdir, n)
+            if os.path.isdir(dest) and not os.path.islink(dest):
+                raise IsADirectoryError(errno.EISDIR, f"{dest} is a directory")
+        for n in names:
+            os.replace(os.path.join(tmp, n), os.path.join(outdir, n))
+    finally:
+        shutil.rmtree(tmp, ignore_errors=True)
+    return doc
+
+
 def main(argv=None):
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("file", help="branchsim result file (HDF5)")
     ap.add_argument("-o", "--output", default="report", help="output directory (default: report)")
     ap.add_argument("--x", dest="xkey", help="swept key for the x axis (default: the first)")
-    ap.add_argument("--dpi", type=int, default=110)
+    ap.add_argument("--dpi", type=int, default=110, help="figure resolution, 20 to 600 (default: 110)")
     args = ap.parse_args(argv)
+    if not 20 <= args.dpi <= 600:
+        ap.error(f"--dpi: expected 20 to 600, got {args.dpi}")  # 0 fails in matplotlib, 10^5 exhausts memory
     res, msg = bsfile.guard(args.file, lambda: Result(args.file))
     if msg:
         print(f"report: {msg}", file=sys.stderr)
@@ -564,12 +591,16 @@ def main(argv=None):
         print(f"report: {bsfile.unknown('swept key', args.xkey, res.keys, args.file)}; have "
               f"{', '.join(res.keys) or 'none'}", file=sys.stderr)
         return 2
-    os.makedirs(args.output, exist_ok=True)
-    doc = build(res, args.output, args.xkey, args.dpi)
-    with open(os.path.join(args.output, "report.md"), "w", encoding="utf-8") as f:
-        f.write(to_markdown(doc))
-    with open(os.path.join(args.output, "report.html"), "w", encoding="utf-8") as f:
-        f.write(to_html(doc))
+    try:
+        os.makedirs(args.output, exist_ok=True)
+    except OSError as e:
+        print(f"report: {args.output}: cannot make the output directory: {e.strerror}", file=sys.stderr)
+        return 2
+    try:
+        doc = write_report(res, args.output, args.xkey, args.dpi)
+    except OSError as e:
+        print(f"report: {args.output}: cannot write the report: {e.strerror or e}", file=sys.stderr)
+        return 1
     n_fig = sum(1 for b in doc if b[0] == "img")
     print(f"wrote {os.path.join(args.output, 'report.md')}, report.html and {n_fig} figures")
     return 0

@@ -257,3 +257,27 @@ def test_bad_usage_exits_2(files):
     assert run(sys.executable, COMPARE, files["peak"], "--points", 0, 99, check=False).returncode == 2
     assert run(sys.executable, COMPARE, files["peak"], files["peak_r12"], "--metrics", "nope",
                check=False).returncode == 2
+
+
+def test_report_replaces_planted_links_never_follows_them(files, tmp_path):
+    out, victim = tmp_path / "rep", tmp_path / "victim.txt"
+    out.mkdir()
+    victim.write_text("precious\n")
+    (out / "report.md").symlink_to(victim)
+    (out / "forest.png").symlink_to(tmp_path / "created.png")
+    run(sys.executable, REPORT, files["peak"], "-o", out)
+    assert victim.read_text() == "precious\n"
+    assert not (tmp_path / "created.png").exists()
+    for name in ("report.md", "forest.png"):
+        assert (out / name).is_file() and not (out / name).is_symlink()
+    assert [p.name for p in out.iterdir() if p.name.startswith(".")] == []  # no temporary directory left
+
+
+def test_report_bad_output_or_dpi_exits_2_in_one_line(files, tmp_path):
+    (tmp_path / "afile").write_text("x\n")
+    for args in (["-o", tmp_path / "afile"], ["-o", tmp_path / "rep", "--dpi", "0"],
+                 ["-o", tmp_path / "rep", "--dpi", "100000"]):
+        r = run(sys.executable, REPORT, files["peak"], *args, check=False)
+        assert r.returncode == 2 and "Traceback" not in r.stderr, r.stderr
+    assert not (tmp_path / "rep").exists() or list((tmp_path / "rep").iterdir()) == []
+
