@@ -57,6 +57,19 @@ def text(v):
     return v.decode("utf-8", "replace") if isinstance(v, bytes) else str(v)
 
 
+# Text from the result file, marked in the document so that each format
+# escapes it as its own: raw in Markdown it would pass HTML, links and
+# headings through. Control characters show as \xNN, backquotes as '.
+_RAW, _END = "\x0e", "\x0f"
+
+
+def ff(v):
+    """A text from the file as one marked line of printable characters."""
+    s = "".join(c if c.isprintable() else f"\\x{ord(c):02x}" if ord(c) < 256 else f"\\u{ord(c):04x}"
+                for c in text(v))
+    return _RAW + s.replace("`", "'") + _END
+
+
 def fmt(x):
     """A number as the report prints it: 4 significant digits, n/a when not finite."""
     try:
@@ -76,6 +89,12 @@ def fmt_value(v):
         return f"{float(v):g}"
     s = " ".join(text(v).split())
     return s if len(s) <= 40 else s[:37] + "..."
+
+
+def ff_value(v):
+    """fmt_value, marked when it is text from the file."""
+    s = fmt_value(v)
+    return s if isinstance(v, (float, np.floating, int, np.integer)) else ff(s)
 
 
 class Result:
@@ -211,6 +230,7 @@ def clock(minutes):
 def _plt():
     import matplotlib
     matplotlib.use("Agg")
+    matplotlib.rcParams["text.parse_math"] = False  # a "$" in a name is a dollar sign, not TeX
     import matplotlib.pyplot as plt
     return plt
 
@@ -391,20 +411,21 @@ def build(res, outdir, xkey=None, dpi=110):
     ('h1'|'h2'|'p', text), ('ul', [text]), ('table', header, rows), ('img', file, caption)."""
     a = res.attrs
     doc = []
-    name = text(a.get("scenario_name", "")) or os.path.basename(res.path)
+    name = ff(text(a.get("scenario_name", "")) or os.path.basename(res.path))
     doc.append(("h1", f"branchsim report: {name}"))
     doc.append(("ul", [
-        f"file `{os.path.basename(res.path)}`, scenario file `{text(a.get('scenario_file', '?'))}`",
-        f"{res.n_points} point(s) x {text(a.get('replications', '?'))} replications, seed {text(a.get('seed', '?'))}",
-        f"branchsim {text(a.get('branchsim_version', '?'))}, created {text(a.get('created', '?'))}; "
-        f"build: {text(a.get('build', '?'))}",
-        "swept keys: " + (", ".join(f"`{k}`" for k in res.keys) if res.keys else "none (one point)"),
+        f"file `{ff(os.path.basename(res.path))}`, scenario file `{ff(a.get('scenario_file', '?'))}`",
+        f"{res.n_points} point(s) x {ff(a.get('replications', '?'))} replications, seed {ff(a.get('seed', '?'))}",
+        f"branchsim {ff(a.get('branchsim_version', '?'))}, created {ff(a.get('created', '?'))}; "
+        f"build: {ff(a.get('build', '?'))}",
+        "swept keys: " + (", ".join(f"`{ff(k)}`" for k in res.keys) if res.keys else "none (one point)"),
     ]))
     metrics = res.main_metrics()
     missing = [m for m in MAIN_METRICS if m not in res.summary]
     doc.append(("p", "Main metrics (mean over replications, 95 % confidence interval from Student's t, as in "
                      "`/summary`):"))
-    doc.append(("ul", [f"`{m}` [{res.summary[m]['unit']}]: {res.summary[m]['description']}" for m in metrics]))
+    doc.append(("ul", [f"`{m}` [{ff(res.summary[m]['unit'])}]: {ff(res.summary[m]['description'])}"
+                       for m in metrics]))
     if missing:
         doc.append(("p", "Not in this file: " + ", ".join(f"`{m}`" for m in missing) + "."))
     absent = [m for m in EXPOSURE_METRICS if m not in metrics]
@@ -416,11 +437,11 @@ def build(res, outdir, xkey=None, dpi=110):
     doc.append(("h2", "Summary by point"))
     if res.n_points > 1 and res.compare:
         doc.append(("p", f"Point {res.baseline} is the baseline of the comparisons below."))
-    header = ["point"] + [f"`{k}`" for k in res.keys] + \
-             [f"`{m}` ({res.summary[m]['unit']})" if res.summary[m]["unit"] else f"`{m}`" for m in metrics]
+    header = ["point"] + [f"`{ff(k)}`" for k in res.keys] + \
+             [f"`{m}` ({ff(res.summary[m]['unit'])})" if res.summary[m]["unit"] else f"`{m}`" for m in metrics]
     rows = []
     for p in range(res.n_points):
-        row = [str(p)] + [fmt_value(res.values[k][p]) for k in res.keys]
+        row = [str(p)] + [ff_value(res.values[k][p]) for k in res.keys]
         for m in metrics:
             s = res.summary[m]
             row.append(fmt_ci(s["mean"][p], s["ci95_low"][p], s["ci95_high"][p]))
@@ -432,13 +453,13 @@ def build(res, outdir, xkey=None, dpi=110):
         xkey = res.keys[0] if res.keys else None
     doc.append(("h2", "Metrics against the swept key"))
     others = [k for k in res.keys if k != xkey]
-    doc.append(("p", (f"x: `{xkey}`" if xkey else "x: the point (nothing swept)")
-                + (f"; one line per value of {', '.join(f'`{k}`' for k in others)}" if others else "")
+    doc.append(("p", (f"x: `{ff(xkey)}`" if xkey else "x: the point (nothing swept)")
+                + (f"; one line per value of {', '.join(f'`{ff(k)}`' for k in others)}" if others else "")
                 + "; band and bars: 95 % CI."))
     for m in metrics:
         fn = f"metric_{m}.png"
         fig_metric(res, m, xkey, os.path.join(outdir, fn), dpi)
-        doc.append(("img", fn, f"{m} against {xkey or 'point'}"))
+        doc.append(("img", fn, f"{m} against {ff(xkey) if xkey else 'point'}"))
 
     # (b) the trade-off.
     if res.finite("expected_infections_customers") and res.finite("wait_mean_min"):
@@ -449,9 +470,9 @@ def build(res, outdir, xkey=None, dpi=110):
                          "(lower is better). Means only: points whose intervals overlap may not differ."))
         doc.append(("img", "tradeoff.png", "mean wait against expected infections of customers"))
         w, e = res.summary["wait_mean_min"], res.summary["expected_infections_customers"]
-        doc.append(("table", ["point"] + [f"`{k}`" for k in res.keys] + ["`wait_mean_min`",
+        doc.append(("table", ["point"] + [f"`{ff(k)}`" for k in res.keys] + ["`wait_mean_min`",
                     "`expected_infections_customers`"],
-                    [[str(p)] + [fmt_value(res.values[k][p]) for k in res.keys]
+                    [[str(p)] + [ff_value(res.values[k][p]) for k in res.keys]
                      + [fmt(w["mean"][p]), fmt(e["mean"][p])] for p in sorted(front, key=lambda q: w["mean"][q])]))
         doc.append(("p", f"Non-dominated: {len(front)} of {res.n_points} points (table above, by mean wait)."))
 
@@ -474,24 +495,39 @@ def build(res, outdir, xkey=None, dpi=110):
     if res.n_points > 1 and cmp_metrics:
         doc.append(("h2", "Differences from the baseline"))
         doc.append(("p", f"Paired differences (point minus baseline point {res.baseline}, "
-                         f"{res.label(res.baseline)}) over the replications, which share their customers: "
+                         f"{ff(res.label(res.baseline))}) over the replications, which share their customers: "
                          "mean [95 % CI], from `/compare`."))
         fig_forest(res, cmp_metrics, os.path.join(outdir, "forest.png"), dpi)
         doc.append(("img", "forest.png", "paired differences from the baseline"))
-        header = ["point"] + [f"`{k}`" for k in res.keys] + [f"`{m}`" for m in cmp_metrics]
+        header = ["point"] + [f"`{ff(k)}`" for k in res.keys] + [f"`{m}`" for m in cmp_metrics]
         rows = []
         for p in range(res.n_points):
             if p == res.baseline:
                 continue
-            rows.append([str(p)] + [fmt_value(res.values[k][p]) for k in res.keys]
+            rows.append([str(p)] + [ff_value(res.values[k][p]) for k in res.keys]
                         + [fmt_ci(res.compare[m]["mean"][p], res.compare[m]["ci95_low"][p],
                                   res.compare[m]["ci95_high"][p]) for m in cmp_metrics])
         doc.append(("table", header, rows))
     return doc
 
 
+_MD_SPECIAL = re.compile(r"([\\`*_{}\[\]()<>#+!|~&])")
+
+
+def _md(s):
+    """Marked text Markdown-escaped (in a code span it is literal already)."""
+    parts = s.split("`")
+    for i in range(0, len(parts), 2):
+        parts[i] = re.sub(f"{_RAW}([^{_END}]*){_END}", lambda m: _MD_SPECIAL.sub(r"\\\1", m.group(1)), parts[i])
+    return "`".join(parts).replace(_RAW, "").replace(_END, "")
+
+
+def _plain(s):
+    return s.replace(_RAW, "").replace(_END, "")
+
+
 def _md_cell(s):
-    return s.replace("|", "\\|")
+    return _md(s).replace("|", "\\|")
 
 
 def to_markdown(doc):
@@ -499,13 +535,13 @@ def to_markdown(doc):
     for block in doc:
         kind = block[0]
         if kind == "h1":
-            out.append(f"# {block[1]}\n")
+            out.append(f"# {_md(block[1])}\n")
         elif kind == "h2":
-            out.append(f"## {block[1]}\n")
+            out.append(f"## {_md(block[1])}\n")
         elif kind == "p":
-            out.append(block[1] + "\n")
+            out.append(_md(block[1]) + "\n")
         elif kind == "ul":
-            out.append("\n".join(f"- {item}" for item in block[1]) + "\n")
+            out.append("\n".join(f"- {_md(item)}" for item in block[1]) + "\n")
         elif kind == "table":
             _, header, rows = block
             lines = ["| " + " | ".join(_md_cell(h) for h in header) + " |",
@@ -513,20 +549,20 @@ def to_markdown(doc):
             lines += ["| " + " | ".join(_md_cell(c) for c in row) + " |" for row in rows]
             out.append("\n".join(lines) + "\n")
         elif kind == "img":
-            out.append(f"![{block[2]}]({block[1]})\n")
+            out.append(f"![{_md(block[2])}]({block[1]})\n")
     return "\n".join(out)
 
 
 def _inline(s):
     """Escaped text with `code` spans."""
-    parts = s.split("`")
+    parts = _plain(s).split("`")
     return "".join(f"<code>{html.escape(p)}</code>" if i % 2 else html.escape(p) for i, p in enumerate(parts))
 
 
 def to_html(doc):
     title = next((b[1] for b in doc if b[0] == "h1"), "branchsim report")
     out = ["<!DOCTYPE html>", '<html lang="en">', "<head>", '<meta charset="utf-8">',
-           f"<title>{html.escape(title)}</title>",
+           f"<title>{html.escape(_plain(title))}</title>",
            "<style>body{font-family:sans-serif;max-width:70em;margin:1em auto;padding:0 1em}"
            "table{border-collapse:collapse;font-size:90%}th,td{border:1px solid #bbb;padding:2px 6px;"
            "text-align:right}th{background:#eee}img{max-width:100%}code{background:#f4f4f4}</style>",
@@ -544,10 +580,10 @@ def to_html(doc):
             out.append("<table>")
             out.append("<tr>" + "".join(f"<th>{_inline(h)}</th>" for h in header) + "</tr>")
             for row in rows:
-                out.append("<tr>" + "".join(f"<td>{html.escape(c)}</td>" for c in row) + "</tr>")
+                out.append("<tr>" + "".join(f"<td>{html.escape(_plain(c))}</td>" for c in row) + "</tr>")
             out.append("</table>")
         elif kind == "img":
-            out.append(f'<p><img src="{html.escape(block[1])}" alt="{html.escape(block[2])}"></p>')
+            out.append(f'<p><img src="{html.escape(block[1])}" alt="{html.escape(_plain(block[2]))}"></p>')
     out += ["</body>", "</html>", ""]
     return "\n".join(out)
 

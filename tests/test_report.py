@@ -281,3 +281,29 @@ def test_report_bad_output_or_dpi_exits_2_in_one_line(files, tmp_path):
         assert r.returncode == 2 and "Traceback" not in r.stderr, r.stderr
     assert not (tmp_path / "rep").exists() or list((tmp_path / "rep").iterdir()) == []
 
+
+def test_report_markdown_escapes_text_from_the_file(files, tmp_path):
+    forged = tmp_path / "forged.h5"
+    forged.write_bytes(files["peak"].read_bytes())
+    with h5py.File(forged, "a") as f:
+        f.attrs["scenario_name"] = "<img src=x onerror=alert(1)>\n# forged\n[click](javascript:alert(2)) `x` *y*"
+        f.attrs["scenario_file"] = "a`<script>b`.yaml"
+    out = tmp_path / "rep"
+    run(sys.executable, REPORT, forged, "-o", out)
+    md, page = (out / "report.md").read_text(), (out / "report.html").read_text()
+    assert not re.search(r"(?<!\\)<img", md) and not re.search(r"(?<!\\)\]\(javascript", md)
+    assert not any(line.startswith("# forged") for line in md.splitlines())
+    assert "scenario file `a'<script>b'.yaml`" in md  # in one code span, where Markdown takes it literally
+    assert "\\<img src=x onerror=alert\\(1\\)\\>" in md.splitlines()[0]  # shown, escaped
+    assert "<img src=x" not in page and "<script" not in page
+    assert "\x0e" not in md + page and "\x0f" not in md + page
+
+
+def test_report_takes_dollar_signs_in_names_as_text(tmp_path):
+    scenario = tmp_path / "dollar.yaml"
+    scenario.write_text((ROOT / "scenarios" / "mmc.yaml").read_text()
+                        + 'sweep:\n  transactions.0.name: ["$\\\\undefinedcmd$", "$5 or $10"]\n')
+    out = tmp_path / "dollar.h5"
+    run(BRANCHSIM, "run", scenario, "-r", 2, "-q", "-o", out)
+    run(sys.executable, REPORT, out, "-o", tmp_path / "rep")
+    assert "$5 or $10" in (tmp_path / "rep" / "report.md").read_text()
