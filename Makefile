@@ -189,15 +189,17 @@ report:
 	@test -n "$(OUT)" || { echo "usage: make report OUT=result.h5 [DIR=report]"; exit 2; }
 	$(PYTHON) analysis/report.py $(OUT) -o $(DIR)
 
+# Paths quoted: a PREFIX with a space is one directory, not two (one of
+# them inside the source tree); an empty or relative PREFIX is refused.
 install: $(BUILD)/branchsim
-	install -d $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(PREFIX)/share/branchsim/scenarios
-	install -m 755 $(BUILD)/branchsim $(DESTDIR)$(PREFIX)/bin/branchsim
-	install -m 644 scenarios/*.yaml scenarios/README.md $(DESTDIR)$(PREFIX)/share/branchsim/scenarios/
-	install -d $(DESTDIR)$(PREFIX)/share/branchsim/scenarios/slurm
-	install -m 755 scenarios/slurm/*.sbatch $(DESTDIR)$(PREFIX)/share/branchsim/scenarios/slurm/
-	if [ -x $(BUILD)/branchsim-mpi ]; then install -m 755 $(BUILD)/branchsim-mpi $(DESTDIR)$(PREFIX)/bin/; fi
-	install -d $(DESTDIR)$(PREFIX)/share/branchsim/analysis
-	install -m 644 analysis/*.py $(DESTDIR)$(PREFIX)/share/branchsim/analysis/
+	@case '$(PREFIX)' in /*) ;; *) echo "make install: PREFIX must be an absolute path, got '$(PREFIX)'" >&2; exit 2 ;; esac
+	install -d "$(DESTDIR)$(PREFIX)/bin" "$(DESTDIR)$(PREFIX)/share/branchsim/scenarios/slurm" \
+	    "$(DESTDIR)$(PREFIX)/share/branchsim/analysis"
+	install -m 755 $(BUILD)/branchsim "$(DESTDIR)$(PREFIX)/bin/branchsim"
+	install -m 644 scenarios/*.yaml scenarios/README.md "$(DESTDIR)$(PREFIX)/share/branchsim/scenarios/"
+	install -m 755 scenarios/slurm/*.sbatch "$(DESTDIR)$(PREFIX)/share/branchsim/scenarios/slurm/"
+	if [ -x $(BUILD)/branchsim-mpi ]; then install -m 755 $(BUILD)/branchsim-mpi "$(DESTDIR)$(PREFIX)/bin/"; fi
+	install -m 644 analysis/*.py "$(DESTDIR)$(PREFIX)/share/branchsim/analysis/"
 
 clean:
 	rm -rf build
