@@ -1,6 +1,8 @@
-"""make install as a careless user meets it: a PREFIX with a space is one
-directory, an empty or relative PREFIX is refused."""
+"""make install and tools/deps.sh as a careless user meets them: a PREFIX
+with a space is one directory, an empty or relative PREFIX is refused, and
+deps.sh --install does not report success while something is still missing."""
 import os
+import stat
 import subprocess
 from pathlib import Path
 
@@ -32,3 +34,13 @@ def test_install_refuses_an_empty_or_relative_prefix(tmp_path):
         assert r.returncode != 0 and "PREFIX must be an absolute path" in r.stderr, r.stderr
     assert list(tmp_path.iterdir()) == []
 
+
+def test_deps_install_fails_when_the_install_did_not_help(tmp_path):
+    fake = tmp_path / "bin"
+    fake.mkdir()
+    for name in ("apt-get", "sudo"):  # sudo: when the tests do not run as root
+        (fake / name).write_text("#!/bin/sh\n[ \"$(basename \"$0\")\" = sudo ] && exec \"$@\"\nexit 0\n")
+        (fake / name).chmod(stat.S_IRWXU)
+    env = dict(os.environ, PATH=f"{fake}:{os.environ['PATH']}", PKG_CONFIG="false")
+    r = subprocess.run([str(ROOT / "tools" / "deps.sh"), "--install"], capture_output=True, text=True, env=env)
+    assert r.returncode == 1 and "still missing after apt-get install" in r.stderr, r.stderr

@@ -57,7 +57,12 @@ if command -v apt-get >/dev/null 2>&1; then
     $sudo apt-get update
     # shellcheck disable=SC2046
     $sudo env DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends $(grep -v '^#' "$here/debian-packages.txt")
-    exit 0
+    # The list may not provide what is missing (another HDF5_PKG, a
+    # pkg-config that finds nothing): say so rather than report success.
+    gaps=$(missing | tr '\n' ' ')
+    [ -z "$gaps" ] && exit 0
+    echo "still missing after apt-get install: $gaps" >&2
+    exit 1
 fi
 cat >&2 <<MSG
 branchsim needs (missing: $gaps):
