@@ -638,7 +638,11 @@ def main(argv=None):
         print(f"report: {args.output}: cannot write the report: {e.strerror or e}", file=sys.stderr)
         return 1
     n_fig = sum(1 for b in doc if b[0] == "img")
-    print(f"wrote {os.path.join(args.output, 'report.md')}, report.html and {n_fig} figures")
+    try:  # the report is written; a line lost on stdout is still a failure (as branchsim's own)
+        print(f"wrote {os.path.join(args.output, 'report.md')}, report.html and {n_fig} figures", flush=True)
+    except OSError as e:
+        print(f"report: cannot write to standard output: {e.strerror}", file=sys.stderr)
+        return 1
     return 0
 
 

@@ -307,3 +307,13 @@ def test_report_takes_dollar_signs_in_names_as_text(tmp_path):
     run(BRANCHSIM, "run", scenario, "-r", 2, "-q", "-o", out)
     run(sys.executable, REPORT, out, "-o", tmp_path / "rep")
     assert "$5 or $10" in (tmp_path / "rep" / "report.md").read_text()
+
+
+@pytest.mark.skipif(not os.path.exists("/dev/full"), reason="needs /dev/full")
+def test_report_says_in_one_line_that_stdout_is_full(files, tmp_path):
+    with open("/dev/full", "w") as full:
+        r = subprocess.run([sys.executable, str(REPORT), str(files["peak"]), "-o", str(tmp_path / "rep")],
+                           stdout=full, stderr=subprocess.PIPE, text=True)
+    assert r.returncode == 1 and "Traceback" not in r.stderr
+    assert "report: cannot write to standard output: No space left on device" in r.stderr
+    assert (tmp_path / "rep" / "report.md").is_file()
