@@ -48,6 +48,9 @@ MAIN_METRICS = ["wait_mean_min", "wait_p90_min", "share_wait_over_10min", "count
 EXPOSURE_METRICS = ["expected_infections_customers", "expected_infections_staff"]
 TIMESERIES = ["arrivals", "occupancy", "queue_length", "counters_open"]
 DEFAULT_DAY_OPEN = "09:00"  # scenarios/README.md: the default of day.open
+# A row of the forest plot is 0.28 in: at 600 dpi, 120 rows stay under matplotlib's
+# 2^16-pixel limit (a 2000-point sweep ended in a traceback).
+FOREST_MAX_ROWS = 120
 
 
 def text(v):
@@ -497,8 +500,12 @@ def build(res, outdir, xkey=None, dpi=110):
         doc.append(("p", f"Paired differences (point minus baseline point {res.baseline}, "
                          f"{ff(res.label(res.baseline))}) over the replications, which share their customers: "
                          "mean [95 % CI], from `/compare`."))
-        fig_forest(res, cmp_metrics, os.path.join(outdir, "forest.png"), dpi)
-        doc.append(("img", "forest.png", "paired differences from the baseline"))
+        if res.n_points - 1 <= FOREST_MAX_ROWS:
+            fig_forest(res, cmp_metrics, os.path.join(outdir, "forest.png"), dpi)
+            doc.append(("img", "forest.png", "paired differences from the baseline"))
+        else:
+            doc.append(("p", f"No forest plot: {res.n_points - 1} points are more rows than it shows "
+                             f"({FOREST_MAX_ROWS}); the table below has every difference."))
         header = ["point"] + [f"`{ff(k)}`" for k in res.keys] + [f"`{m}`" for m in cmp_metrics]
         rows = []
         for p in range(res.n_points):

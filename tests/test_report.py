@@ -317,3 +317,23 @@ def test_report_says_in_one_line_that_stdout_is_full(files, tmp_path):
     assert r.returncode == 1 and "Traceback" not in r.stderr
     assert "report: cannot write to standard output: No space left on device" in r.stderr
     assert (tmp_path / "rep" / "report.md").is_file()
+
+
+def test_report_of_a_large_sweep_leaves_out_the_forest_plot(tmp_path):
+    """A row per point: 2000 points made a figure past matplotlib's 2^16-pixel limit (traceback)."""
+    scenario = tmp_path / "large.yaml"
+    scenario.write_text("name: large\nreplications: 2\nday: {hours: 0.25}\ndemand: {customers_per_day: 5}\n"
+                        "transactions: [{name: t, share: 1, service_min: {dist: exponential, mean: 1}}]\n"
+                        "counters: [{role: general, count: 1}]\n"
+                        "sweep:\n  counters.0.count: [1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11]\n"
+                        "  demand.customers_per_day: [1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12]\n")
+    out = tmp_path / "large.h5"
+    run(BRANCHSIM, "run", scenario, "-q", "-o", out)
+    run(sys.executable, REPORT, out, "-o", tmp_path / "rep")
+    md = (tmp_path / "rep" / "report.md").read_text()
+    assert 131 > report.FOREST_MAX_ROWS and "No forest plot: 131 points" in md
+    assert not (tmp_path / "rep" / "forest.png").exists()
+    _, rows = md_table(md, "## Differences from the baseline")
+    assert len(rows) == 131  # every difference is still in the table
+    # the tallest forest plot (7 metrics in 2 rows of panels) at the highest --dpi stays under the limit
+    assert (0.8 + 2 * (0.9 + 0.28 * report.FOREST_MAX_ROWS)) * 600 < 2 ** 16
