@@ -124,7 +124,7 @@ FUZZ_CC            ?= clang-14
 FUZZ_BUILD         ?= build/fuzz
 FUZZ_SECONDS       ?= 600
 FUZZ_SMOKE_SECONDS ?= 20
-FUZZ_TARGETS       ?= load describe resume describe_raw
+FUZZ_TARGETS       ?= load describe resume describe_raw resume_raw
 FUZZ_SMOKE_TARGETS  = load describe resume
 FUZZ_OPTS          ?= -timeout=10 -rss_limit_mb=2048 -malloc_limit_mb=2048 -print_final_stats=1
 FUZZ_DICT_load      = -dict=tests/fuzz/scenario.dict

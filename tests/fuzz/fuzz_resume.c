@@ -6,7 +6,8 @@
  * With BSFUZZ_WRITE_CHECKPOINT=FILE it instead runs that run with
  * checkpoints and keeps its checkpoint as FILE (make_seeds.sh turns it into
  * a seed). The fuzz build's revision is "fuzz" (Makefile), so seeds stay
- * valid from commit to commit. */
+ * valid from commit to commit. fuzz_resume_raw.c builds it to read the
+ * input's bytes as they are instead. */
 #include <hdf5.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -87,10 +88,14 @@ int LLVMFuzzerInitialize(int *argc, char ***argv)
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
+#ifdef BSFUZZ_RAW
+    bsfuzz_write("out.h5.partial", data, size);
+#else
     struct bsf_built built;
     if (bsf_build(partial, data, size, &built) < 0)
         return 0;
     bsfuzz_check_hdf5_closed("h5build");
+#endif
     struct bs_run run = base;
     struct bs_checkpoint ck;
     struct bs_error err = {0};

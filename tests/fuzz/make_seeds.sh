@@ -1,6 +1,6 @@
 #!/bin/sh
 # Regenerates the HDF5-derived seeds of the reader targets (tests/fuzz/seeds/
-# describe, resume, describe_raw) from files that small runs write: the
+# describe, resume, describe_raw, resume_raw) from files that small runs write: the
 # result files of two scenarios and the checkpoint of fuzz_resume's own run.
 # Run from the repository root after `make` and `make fuzz-build`; the seeds
 # of the scenario loader (seeds/load) are YAML files kept by hand.
@@ -19,7 +19,7 @@ trap 'rm -rf "$tmp"' EXIT
 "$BRANCHSIM" run scenarios/counters-sweep.yaml -r 8 -o "$tmp/sweep.h5" --quiet
 "$BRANCHSIM" run $seeds/load/sweep-points-text.yaml -r 8 -o "$tmp/text.h5" --quiet
 
-rm -f $seeds/describe/* $seeds/resume/* $seeds/describe_raw/*
+rm -f $seeds/describe/* $seeds/resume/* $seeds/describe_raw/* $seeds/resume_raw/*
 $ops "$tmp/mmc.h5" $seeds/describe/mmc --keep 3 --drop $skip --max-payload 512
 $ops "$tmp/sweep.h5" $seeds/describe/sweep --keep 2 --drop $skip --max-payload 512
 $ops "$tmp/sweep.h5" $seeds/describe/sweep-csv --keep 2 --drop $skip --max-payload 512 --flags 5
@@ -29,6 +29,7 @@ BSFUZZ_WRITE_CHECKPOINT="$tmp/checkpoint.h5" "$FUZZ_BUILD/tests/fuzz/fuzz_resume
 # Whole (every block matches its checksum) and cut (the blocks do not)
 $ops "$tmp/checkpoint.h5" $seeds/resume/checkpoint
 $ops "$tmp/checkpoint.h5" $seeds/resume/checkpoint-cut --max-payload 256
+cp "$tmp/checkpoint.h5" $seeds/resume_raw/checkpoint.h5
 
 # Raw files for fuzz_describe_raw: each result cut to its root attributes
 # and two metrics, written afresh so that no freed space is left in them.
