@@ -9,8 +9,9 @@
 /* Copies in to out (cap bytes, always NUL-terminated, cut to fit) with
  * every control character (below 0x20, and 0x7f) written as \n, \t, \r or
  * \xHH, and a backslash as \\, so that text from a file can neither start
- * a new line of a message nor send escape sequences to a terminal. UTF-8
- * above 0x7f passes unchanged. Returns out. */
+ * a new line of a message nor send escape sequences to a terminal. Valid
+ * UTF-8 passes unchanged, but for the C1 controls (U+0080..U+009F); bytes
+ * that are not UTF-8 are written as \xHH. Returns out. */
 char *bs_text_escape(char *out, size_t cap, const char *in);
 
 /* Edit distance (insertions, deletions, substitutions, and swaps of two

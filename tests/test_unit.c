@@ -33,7 +33,14 @@ static void escape_makes_control_characters_visible(void **state)
     (void)state;
     char out[64];
     assert_string_equal(bs_text_escape(out, sizeof out, "a\nb\tc\x1b[31m\\d"), "a\\nb\\tc\\x1b[31m\\\\d");
-    assert_string_equal(bs_text_escape(out, sizeof out, "caf\xc3\xa9"), "caf\xc3\xa9"); /* UTF-8 kept */
+    assert_string_equal(bs_text_escape(out, sizeof out, "caf\xc3\xa9 \xe2\x82\xac \xf0\x9f\x8f\xa6"),
+                        "caf\xc3\xa9 \xe2\x82\xac \xf0\x9f\x8f\xa6"); /* UTF-8 kept */
+    /* C1 controls (CSI is U+009B, and 0x9b alone to 8-bit terminals) and
+     * bytes that are not UTF-8 (a lone continuation, an overlong '/', a
+     * surrogate, a cut sequence) are written as bytes. */
+    assert_string_equal(bs_text_escape(out, sizeof out, "a\xc2\x9b" "31m\x9b" "b"), "a\\xc2\\x9b31m\\x9bb");
+    assert_string_equal(bs_text_escape(out, sizeof out, "\xc0\xaf\xed\xa0\x80\xe2\x82"),
+                        "\\xc0\\xaf\\xed\\xa0\\x80\\xe2\\x82");
     assert_string_equal(bs_text_escape(out, 6, "ab\x01" "cd"), "ab"); /* an escape is never cut in half */
     struct bs_error err = {0};
     bs_error_set(&err, 2, "x.yaml:1:1: %s: unknown key", "a\nbranchsim: forged");
