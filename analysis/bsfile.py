@@ -13,6 +13,7 @@ import difflib
 import os
 import pickle
 import re
+import signal
 import stat
 import sys
 import tempfile
@@ -261,3 +262,47 @@ def guard(path, load):
     if os.WEXITSTATUS(status) != 0 or not data:
         return None, f"{escape(path)}: a damaged file: reading it failed (status {os.WEXITSTATUS(status)})"
     return pickle.loads(data)
+
+
+class _CheckedStdout:
+    """sys.stdout that keeps the first write error instead of raising it
+    mid-table (a full disk), so the script can end with one line."""
+
+    def __init__(self, raw):
+        self.raw, self.error = raw, None
+
+    def write(self, s):
+        if self.error is None:
+            try:
+                return self.raw.write(s)
+            except OSError as e:
+                self.error = e
+        return len(s)
+
+    def flush(self):
+        if self.error is None:
+            try:
+                self.raw.flush()
+            except OSError as e:
+                self.error = e
+
+    def __getattr__(self, name):
+        return getattr(self.raw, name)
+
+
+def run_script(script, main):
+    """main()'s exit status, but 1 with one line on stderr when what it
+    printed did not reach standard output (closed, or a full disk), as
+    branchsim itself does: a lost table is not a success."""
+    if hasattr(signal, "SIGPIPE"):  # quiet under `| head`, as other filters
+        signal.signal(signal.SIGPIPE, signal.SIG_DFL)
+    if sys.stdout is None:  # started with descriptor 1 closed: print() would drop everything silently
+        print(f"{script}: cannot write to standard output: it is closed", file=sys.stderr)
+        return 1
+    out = sys.stdout = _CheckedStdout(sys.stdout)
+    status = main()
+    out.flush()
+    if out.error is not None:
+        print(f"{script}: cannot write to standard output: {out.error.strerror or out.error}", file=sys.stderr)
+        return status or 1
+    return status

@@ -288,4 +288,4 @@ def main(argv=None):
 if __name__ == "__main__":
     if hasattr(signal, "SIGPIPE"):  # quiet under `| head`
         signal.signal(signal.SIGPIPE, signal.SIG_DFL)
-    sys.exit(main())
+    sys.exit(bsfile.run_script("compare", main))

@@ -67,3 +67,23 @@ def test_bad_metric_or_key_is_an_error(tmp_path):
     out = run_sweep(tmp_path)
     assert bsresults.main(["compare", str(out), "no_such_metric", "0", "1"]) == 2
     assert bsresults.main(["plot", str(out), "wait_mean_min", "--key", "nope", "-o", str(tmp_path / "x.png")]) == 2
+
+
+def test_scripts_say_when_their_table_cannot_be_written(tmp_path):
+    """A table lost on a full disk ended in a traceback, and with stdout
+    closed print() dropped it silently (exit 0); both are exit 1 with one
+    line, as branchsim's own commands."""
+    import pytest
+    if not os.path.exists("/dev/full"):
+        pytest.skip("needs /dev/full")
+    out = run_sweep(tmp_path)
+    for script, args in (("compare", ["--points", "0", "1"]), ("bsresults", None)):
+        cmd = [sys.executable, str(ROOT / "analysis" / f"{script}.py")]
+        cmd += [str(out), *args] if args else ["table", str(out)]
+        with open("/dev/full", "w") as full:
+            r = subprocess.run(cmd, stdout=full, stderr=subprocess.PIPE, text=True)
+        assert r.returncode == 1
+        assert r.stderr == f"{script}: cannot write to standard output: No space left on device\n", r.stderr
+        r = subprocess.run(cmd, stderr=subprocess.PIPE, text=True, preexec_fn=lambda: os.close(1))
+        assert r.returncode == 1
+        assert r.stderr == f"{script}: cannot write to standard output: it is closed\n", r.stderr
