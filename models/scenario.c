@@ -33,10 +33,14 @@ int bs_scenario_clock(struct bs_cfg *cfg, const char *key, const char *dflt, dou
     char text[16];
     if (bs_cfg_string(cfg, key, dflt, text, sizeof text))
         return cfg->err->status;
-    int hh, mm;
-    char tail;
-    if (sscanf(text, "%d:%d%c", &hh, &mm, &tail) != 2 || hh < 0 || hh > 24 || mm < 0 || mm > 59 ||
-        (hh == 24 && mm > 0))
+    /* H:MM or HH:MM, digits only: sscanf's %d took "+9:-0", " 9:00" and
+     * "4294967305:00" (which overflows int, and wrapped to 09:00). */
+    size_t len = strlen(text), colon = len >= 4 ? len - 3 : 0;
+    int digits = colon > 0 && colon <= 2 && text[colon] == ':';
+    for (size_t i = 0; digits && i < len; i++)
+        digits = i == colon || (text[i] >= '0' && text[i] <= '9');
+    int hh = digits ? atoi(text) : -1, mm = digits ? atoi(text + colon + 1) : -1;
+    if (!digits || hh > 24 || mm > 59 || (hh == 24 && mm > 0))
         return bs_cfg_fail(cfg, key, "expected a time \"HH:MM\" (00:00 to 24:00), got '%s'", text);
     *min_of_day = hh * 60.0 + mm;
     return 0;

@@ -447,6 +447,10 @@ static void scenario_errors_name_line_column_and_key(void **state)
     expect_error("name: [unclosed\n", ":2:1: scenario: YAML syntax error");
     expect_error("just text\n", ":1:1: scenario: expected a mapping");
     expect_error(MMC_BASE "day: {open: \"25:00\"}\n", "day.open: expected a time");
+    /* sscanf's %d overflowed on this one and wrapped it to 09:00; signs and spaces passed too. */
+    expect_error(MMC_BASE "day: {open: \"4294967305:00\"}\n", ":8:13: day.open: expected a time");
+    expect_error(MMC_BASE "day: {open: \"+9:-0\"}\n", ":8:13: day.open: expected a time");
+    expect_error(MMC_BASE "day: {open: \" 9:00\"}\n", ":8:13: day.open: expected a time");
 }
 
 /* Text built by the tests below: free it. */
