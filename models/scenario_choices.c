@@ -48,6 +48,8 @@ static int read_transaction_set(struct bs_cfg *cfg, const char *key, const struc
     long n = bs_cfg_list_len(cfg, key);
     if (n < 0)
         return cfg->err->status;
+    if (n > BS_TRANSACTIONS_MAX) /* each point reads every entry: a long list would cost every point */
+        return bs_cfg_fail(cfg, key, "at most %d transactions", BS_TRANSACTIONS_MAX);
     for (size_t t = 0; t < sc->n_transactions; t++)
         flags[t] = n == 0;
     for (long j = 0; j < n; j++) {

@@ -34,6 +34,8 @@ static int read_roles(struct bs_cfg *cfg, struct bs_scenario *sc)
         long k = bs_cfg_list_len(cfg, key);
         if (k < 0)
             return cfg->err->status;
+        if (k > BS_CLASSES_MAX) /* each point reads every entry: a long list would cost every point */
+            return bs_cfg_fail(cfg, key, "at most %d classes", BS_CLASSES_MAX);
         for (long j = 0; j < k; j++) {
             char sub[2 * BS_CFG_PATH_MAX];
             snprintf(sub, sizeof sub, "%s.%ld", key, j);

@@ -406,6 +406,20 @@ static int load_text(const char *text, struct bs_error *err, struct bs_loaded *l
     "counters:\n"                                                    \
     "  - {role: general, count: 2}\n"
 
+/* Text built by the tests below: free it. */
+static char *repeat_text(const char *head, const char *unit, size_t n, const char *tail)
+{
+    size_t len = strlen(head) + n * strlen(unit) + strlen(tail) + 1;
+    char *text = malloc(len);
+    assert_non_null(text);
+    strcpy(text, head);
+    char *end = text + strlen(head);
+    for (size_t i = 0; i < n; i++, end += strlen(unit))
+        memcpy(end, unit, strlen(unit));
+    strcpy(end, tail);
+    return text;
+}
+
 static void expect_error(const char *text, const char *where_key)
 {
     struct bs_error err;
@@ -447,24 +461,19 @@ static void scenario_errors_name_line_column_and_key(void **state)
     expect_error("name: [unclosed\n", ":2:1: scenario: YAML syntax error");
     expect_error("just text\n", ":1:1: scenario: expected a mapping");
     expect_error(MMC_BASE "day: {open: \"25:00\"}\n", "day.open: expected a time");
+    /* Lists every point reads in full are bounded. */
+    char *serves = repeat_text("name: t\ndemand: {customers_per_day: 10}\ntransactions: [{service_min: 2}]\n"
+                               "roles: [{name: r, serves: [general", ", general", 40,
+                               "]}]\ncounters: [{role: r, count: 1}]\n");
+    expect_error(serves, ":4:27: roles.0.serves: at most 32 classes");
+    free(serves);
+    char *booked = repeat_text(MMC_BASE "appointments: {booking_probability: 0.5, capacity_per_slot: 1, transactions: [a", ", a", 40, "]}\n");
+    expect_error(booked, ":8:78: appointments.transactions: at most 32 transactions");
+    free(booked);
     /* sscanf's %d overflowed on this one and wrapped it to 09:00; signs and spaces passed too. */
     expect_error(MMC_BASE "day: {open: \"4294967305:00\"}\n", ":8:13: day.open: expected a time");
     expect_error(MMC_BASE "day: {open: \"+9:-0\"}\n", ":8:13: day.open: expected a time");
     expect_error(MMC_BASE "day: {open: \" 9:00\"}\n", ":8:13: day.open: expected a time");
-}
-
-/* Text built by the tests below: free it. */
-static char *repeat_text(const char *head, const char *unit, size_t n, const char *tail)
-{
-    size_t len = strlen(head) + n * strlen(unit) + strlen(tail) + 1;
-    char *text = malloc(len);
-    assert_non_null(text);
-    strcpy(text, head);
-    char *end = text + strlen(head);
-    for (size_t i = 0; i < n; i++, end += strlen(unit))
-        memcpy(end, unit, strlen(unit));
-    strcpy(end, tail);
-    return text;
 }
 
 static void alias_cycles_are_refused_where_the_alias_is(void **state)
