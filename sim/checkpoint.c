@@ -41,6 +41,7 @@ static void init(struct bs_checkpoint *ck, const struct bs_cluster *cl, const ch
     H5Eset_auto2(H5E_DEFAULT, NULL, NULL);
     ck->file = ck->values = ck->sum = ck->count = ck->checksum = ck->done = H5I_INVALID_HID;
     ck->fd = -1;
+    ck->locked = 0;
     ck->cluster = cl;
     snprintf(ck->path, sizeof ck->path, "%s.partial", out_path);
 }
@@ -236,11 +237,18 @@ static int refuse(const struct bs_checkpoint *ck, const char *out_path, int why,
     }
 }
 
-/* Locks fd for the run: CK_LIVE when another run holds it. Where locks are
- * not supported (some network file systems) the run goes on unlocked. */
-static int lock_for_run(int fd)
+/* Locks ck->fd for the run: CK_LIVE when another run holds it. Where locks
+ * are not supported (some network file systems) the run goes on unlocked,
+ * says so, and ck->locked stays 0. */
+static int lock_for_run(struct bs_checkpoint *ck)
 {
-    return bs_files_lock(fd) == EAGAIN ? CK_LIVE : 0;
+    int why = bs_files_lock(ck->fd);
+    ck->locked = why == 0;
+    if (why && why != EAGAIN)
+        fprintf(ck->cluster->log,
+                "branchsim: %s: cannot lock it (%s): a second run of this output would not be noticed\n", ck->path,
+                strerror(why));
+    return why == EAGAIN ? CK_LIVE : 0;
 }
 
 /* On rank 0: what is at path already (CK_*), for a run that wants it new. */
@@ -266,7 +274,7 @@ static int create_locked(struct bs_checkpoint *ck)
         return CK_LIVE; /* made a moment ago: by a run starting with ours */
     if (ck->fd < 0)
         return -ck->fd;
-    return lock_for_run(ck->fd);
+    return lock_for_run(ck);
 }
 
 int bs_checkpoint_create(struct bs_checkpoint *ck, const struct bs_cluster *cl, const char *out_path,
@@ -367,7 +375,7 @@ static int open_locked(struct bs_checkpoint *ck)
     }
     if (ck->fd < 0)
         return -ck->fd;
-    if (lock_for_run(ck->fd))
+    if (lock_for_run(ck))
         return CK_LIVE;
     return sb.st_size == 0 ? CK_EMPTY : 0;
 }

@@ -28,6 +28,7 @@ struct bs_checkpoint {
     /* The file as this process opened it, to fsync blocks' data before their
      * done flags; on rank 0 the descriptor that made it and holds its lock. */
     int fd;
+    int locked; /* rank 0 holds its lock (not where locks do not work) */
     const struct bs_cluster *cluster;
 };
 

@@ -325,8 +325,10 @@ static int execute(const struct bs_cluster *cl, struct bs_loaded *ld, const char
     }
     if (st)
         return err->status;
-    /* Holding the checkpoint's lock, which a live run writing OUT holds. */
-    if (cl->rank == 0)
+    /* Holding the checkpoint's lock, which a live run writing OUT holds:
+     * without it (locks not working) a file may be a live run's on another
+     * node, whose PID means nothing here. */
+    if (cl->rank == 0 && ck.locked)
         bs_files_remove_stale(out_path, quiet ? NULL : stderr);
     run->after_wave = bs_checkpoint_write;
     run->after_wave_ctx = &ck;

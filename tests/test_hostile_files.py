@@ -200,6 +200,74 @@ def test_stale_temporary_files_of_dead_runs_are_removed(tmp_path):
     assert (tmp_path / "victim").read_text() == "precious"
 
 
+NO_LOCKS_C = r"""
+#define _GNU_SOURCE
+#include <dlfcn.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <stdarg.h>
+/* A file system without working locks (NFS without lockd, Lustre without
+ * flock): every lock request fails with ENOLCK; other calls go through. */
+static int no_locks(int cmd)
+{
+    return cmd == F_SETLK || cmd == F_SETLKW || cmd == F_GETLK || cmd == F_OFD_SETLK || cmd == F_OFD_SETLKW ||
+           cmd == F_OFD_GETLK;
+}
+static int pass(const char *name, int fd, int cmd, void *arg)
+{
+    if (no_locks(cmd)) {
+        errno = ENOLCK;
+        return -1;
+    }
+    int (*real)(int, int, ...) = (int (*)(int, int, ...))dlsym(RTLD_NEXT, name);
+    return real(fd, cmd, arg);
+}
+int fcntl(int fd, int cmd, ...);
+int fcntl64(int fd, int cmd, ...);
+int fcntl(int fd, int cmd, ...)
+{
+    va_list ap;
+    va_start(ap, cmd);
+    void *arg = va_arg(ap, void *);
+    va_end(ap);
+    return pass("fcntl", fd, cmd, arg);
+}
+int fcntl64(int fd, int cmd, ...)
+{
+    va_list ap;
+    va_start(ap, cmd);
+    void *arg = va_arg(ap, void *);
+    va_end(ap);
+    return pass("fcntl64", fd, cmd, arg);
+}
+"""
+
+
+def test_without_working_locks_a_run_says_so_and_removes_nothing(tmp_path):
+    """Where locks fail (ENOLCK), a leftover OUT.h5.partial-PID may be a
+    live run's on another node, whose PID means nothing here: it was
+    removed as stale. Now the run warns that a second run would not be
+    noticed and leaves such files alone."""
+    src = tmp_path / "nolocks.c"
+    src.write_text(NO_LOCKS_C)
+    lib = tmp_path / "nolocks.so"
+    cc = subprocess.run(["cc", "-shared", "-fPIC", "-o", lib, src, "-ldl"], capture_output=True, text=True)
+    if cc.returncode != 0:
+        pytest.skip("no C compiler for the lock shim: " + cc.stderr)
+    scenario = small(tmp_path)
+    dead = dead_pid()
+    (tmp_path / f"o.h5.partial-{dead}").write_bytes(b"another node's live run")
+    env = dict(os.environ, LD_PRELOAD=str(lib), ASAN_OPTIONS="verify_asan_link_order=0")
+    r = subprocess.run([BRANCHSIM, "run", scenario, "-o", tmp_path / "o.h5"], capture_output=True, text=True,
+                       env=env, timeout=300)
+    assert r.returncode == 0, r.stderr
+    assert f"o.h5.partial: cannot lock it (No locks available): a second run of this output would not be noticed" \
+        in r.stderr, r.stderr
+    assert "removed" not in r.stderr
+    assert (tmp_path / f"o.h5.partial-{dead}").read_bytes() == b"another node's live run"
+    assert (tmp_path / "o.h5").exists()
+
+
 # ---- runs at the same time, damaged checkpoints ----------------------------------
 
 def test_a_live_runs_checkpoint_is_neither_resumed_nor_replaced(tmp_path):
