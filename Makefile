@@ -187,7 +187,7 @@ bench: $(BENCH_BINS) all mpi
 DIR ?= report
 report:
 	@test -n "$(OUT)" || { echo "usage: make report OUT=result.h5 [DIR=report]"; exit 2; }
-	$(PYTHON) analysis/report.py $(OUT) -o $(DIR)
+	$(PYTHON) analysis/report.py "$(OUT)" -o "$(DIR)"
 
 # Paths quoted: a PREFIX with a space is one directory, not two (one of
 # them inside the source tree); an empty or relative PREFIX is refused.

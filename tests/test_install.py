@@ -1,4 +1,4 @@
-"""make install and tools/deps.sh as a careless user meets them: a PREFIX
+"""make install, make report and tools/deps.sh as a careless user meets them: a PREFIX
 with a space is one directory, an empty or relative PREFIX is refused, and
 deps.sh --install does not report success while something is still missing."""
 import os
@@ -44,3 +44,14 @@ def test_deps_install_fails_when_the_install_did_not_help(tmp_path):
     env = dict(os.environ, PATH=f"{fake}:{os.environ['PATH']}", PKG_CONFIG="false")
     r = subprocess.run([str(ROOT / "tools" / "deps.sh"), "--install"], capture_output=True, text=True, env=env)
     assert r.returncode == 1 and "still missing after apt-get install" in r.stderr, r.stderr
+
+
+def test_make_report_takes_names_with_spaces(tmp_path):
+    out = tmp_path / "my results.h5"
+    r = subprocess.run([str(BRANCHSIM), "run", str(ROOT / "scenarios" / "mmc.yaml"), "-r", "2", "-q", "-o", str(out)],
+                       capture_output=True, text=True)
+    assert r.returncode == 0, r.stderr
+    r = subprocess.run(["make", "-s", "-C", str(ROOT), f"OUT={out}", f"DIR={tmp_path / 'my report'}", "report"],
+                       capture_output=True, text=True)
+    assert r.returncode == 0, r.stderr
+    assert (tmp_path / "my report" / "report.md").is_file()
