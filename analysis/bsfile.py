@@ -233,8 +233,9 @@ def guard(path, load):
     the child wrote before a normal end is passed on."""
     if not hasattr(os, "fork"):
         return _load_here(path, load)
-    sys.stdout.flush()
-    sys.stderr.flush()
+    for stream in (sys.stdout, sys.stderr):
+        if stream is not None:  # None: started with that descriptor closed
+            stream.flush()
     log = tempfile.TemporaryFile()
     r, w = os.pipe()
     pid = os.fork()
@@ -290,13 +291,32 @@ class _CheckedStdout:
         return getattr(self.raw, name)
 
 
+def hold_standard_streams():
+    """Started with descriptor 0, 1 or 2 closed (`2>&-`), a file opened later
+    takes it, and whatever libhdf5 or Python writes there lands in that
+    file: hold each closed one on /dev/null, as branchsim does. Returns
+    whether standard output was closed (sys.stdout None); a closed stderr
+    or stdin becomes /dev/null, as the caller asked."""
+    stdout_closed = sys.stdout is None
+    while True:
+        fd = os.open(os.devnull, os.O_RDWR)
+        if fd > 2:
+            os.close(fd)
+            break
+    if sys.stderr is None:
+        sys.stderr = open(os.devnull, "w")
+    if sys.stdout is None:
+        sys.stdout = open(os.devnull, "w")
+    return stdout_closed
+
+
 def run_script(script, main):
     """main()'s exit status, but 1 with one line on stderr when what it
     printed did not reach standard output (closed, or a full disk), as
     branchsim itself does: a lost table is not a success."""
     if hasattr(signal, "SIGPIPE"):  # quiet under `| head`, as other filters
         signal.signal(signal.SIGPIPE, signal.SIG_DFL)
-    if sys.stdout is None:  # started with descriptor 1 closed: print() would drop everything silently
+    if hold_standard_streams():  # print() would have dropped the table silently
         print(f"{script}: cannot write to standard output: it is closed", file=sys.stderr)
         return 1
     out = sys.stdout = _CheckedStdout(sys.stdout)

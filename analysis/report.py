@@ -654,4 +654,5 @@ def main(argv=None):
 
 
 if __name__ == "__main__":
+    bsfile.hold_standard_streams()  # the report is its files; a closed stdout loses only the last line
     sys.exit(main())

@@ -87,3 +87,20 @@ def test_scripts_say_when_their_table_cannot_be_written(tmp_path):
         r = subprocess.run(cmd, stderr=subprocess.PIPE, text=True, preexec_fn=lambda: os.close(1))
         assert r.returncode == 1
         assert r.stderr == f"{script}: cannot write to standard output: it is closed\n", r.stderr
+
+
+def test_scripts_work_with_stderr_or_stdout_closed(tmp_path):
+    """Python sets sys.stderr (sys.stdout) to None when descriptor 2 (1) is
+    closed: the scripts' reader flushed it and died with a traceback nobody
+    saw (exit 1). With stderr closed the table is still printed; report.py,
+    whose output is its files, still writes them with stdout closed."""
+    out = run_sweep(tmp_path)
+    for args in (["compare.py", str(out), "--points", "0", "1"], ["bsresults.py", "table", str(out)]):
+        r = subprocess.run([sys.executable, str(ROOT / "analysis" / args[0]), *args[1:]], stdout=subprocess.PIPE,
+                           text=True, preexec_fn=lambda: os.close(2))
+        assert r.returncode == 0 and "point" in r.stdout, args
+    report = tmp_path / "rep"
+    r = subprocess.run([sys.executable, str(ROOT / "analysis" / "report.py"), str(out), "-o", str(report)],
+                       stderr=subprocess.PIPE, text=True, preexec_fn=lambda: os.close(1))
+    assert r.returncode == 0, r.stderr
+    assert (report / "report.md").exists() and (report / "report.html").exists()
