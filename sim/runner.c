@@ -367,7 +367,7 @@ int bs_runner_check_memory(const struct bs_need *need, size_t n_points, size_t n
         return 0;
     return bs_error_set(err, BS_ERR_INPUT,
                         "a run of %zu point%s x %zu replications needs about %s of memory (results %s, time "
-                        "series %s, the points %s, %d thread%s' day state %s), more than %s leaves (%s): use "
+                        "series %s, the points %s, the day state of %d thread%s %s), more than %s leaves (%s): use "
                         "fewer replications (-r), sweep points or threads (-j)",
                         n_points, n_points == 1 ? "" : "s", n_replications, size_text(t[0], need->total),
                         size_text(t[1], need->results), size_text(t[2], need->series),
