@@ -18,7 +18,12 @@ import stat
 import sys
 import tempfile
 
-import h5py
+# A file names the filters its data went through, and libhdf5 would load a
+# plugin library (run its code) for one it lacks; branchsim's files use
+# built-in filters only. "::" is libhdf5's "no plugins" path, read when h5py
+# first starts the library.
+os.environ["HDF5_PLUGIN_PATH"] = "::"
+import h5py  # noqa: E402
 import numpy as np
 
 POINTS_MAX = 1000000  # branchsim's sweep bound: no run writes more

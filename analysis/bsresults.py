@@ -19,10 +19,9 @@ import argparse
 import math
 import sys
 
+import bsfile  # first: it keeps libhdf5 from loading plugins a file names
 import h5py
 import numpy as np
-
-import bsfile
 
 # Student t 0.975 quantiles for small degrees of freedom; the normal value beyond.
 _T975 = {1: 12.706, 2: 4.303, 3: 3.182, 4: 2.776, 5: 2.571, 6: 2.447, 7: 2.365, 8: 2.306, 9: 2.262,

@@ -40,10 +40,9 @@ import math
 import signal
 import sys
 
+import bsfile  # first: it keeps libhdf5 from loading plugins a file names
 import h5py
 import numpy as np
-
-import bsfile
 
 MAIN_METRICS = ["wait_mean_min", "wait_p90_min", "share_wait_over_10min", "counter_utilization", "abandoned"]
 EXPOSURE_METRICS = ["expected_infections_customers", "expected_infections_staff"]

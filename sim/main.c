@@ -14,6 +14,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <hdf5.h>
+
 #include "load.h"
 #include "model.h"
 #include "output.h"
@@ -851,6 +853,10 @@ int main(int argc, char **argv)
      * whose close failed (a full disk, HDF5 1.10): every file is closed
      * here on every path, so the handler is not installed. */
     H5dont_atexit();
+    /* A file names the filters its data went through, and HDF5 would load
+     * a plugin library (run its code) for one it lacks: branchsim writes
+     * with built-in filters only, so it never loads one. */
+    H5PLset_loading_state(0);
     /* Model code checks its inputs up front; a GSL domain error later is a
      * bug we want reported, not an abort inside a worker thread. */
     gsl_set_error_handler_off();

@@ -424,3 +424,69 @@ def test_a_checkpoint_with_a_malformed_identity_attribute_is_refused(branchsim, 
     assert not SANITIZER.search(r.stderr), r.stderr
     assert str(ck) in r.stderr and f"attribute {name} {words}" in r.stderr and "damaged" in r.stderr
     assert not out.exists()
+
+
+PLUGIN_C = r"""
+#include <stdio.h>
+#include <stdlib.h>
+/* Stands for code a plugin directory holds: it says it ran when loaded. */
+__attribute__((constructor)) static void announce(void)
+{
+    const char *marker = getenv("BS_TEST_PLUGIN_MARKER");
+    FILE *f = marker ? fopen(marker, "w") : NULL;
+    if (f)
+        fclose(f);
+}
+"""
+
+
+def filter_wrapped(where, filter_id=32004):
+    """Rewrites dataset `where` as one chunk said to have gone through filter
+    filter_id (LZ4's, absent here), so that reading it makes libhdf5 look
+    for a plugin for it."""
+    def edit(f):
+        ds = f[where]
+        data, attrs = ds[()], dict(ds.attrs)
+        parent, name = f[ds.parent.name], where.rsplit("/", 1)[1]
+        del parent[name]
+        dcpl = h5py.h5p.create(h5py.h5p.DATASET_CREATE)
+        dcpl.set_chunk(data.shape)
+        dcpl.set_filter(filter_id, h5py.h5z.FLAG_OPTIONAL, ())
+        dsid = h5py.h5d.create(parent.id, name.encode(), h5py.h5t.IEEE_F64LE, h5py.h5s.create_simple(data.shape),
+                               dcpl=dcpl)
+        dsid.write_direct_chunk((0,) * data.ndim, np.ascontiguousarray(data, "<f8").tobytes(), filter_mask=0)
+        for k, v in attrs.items():
+            parent[name].attrs[k] = v
+    return edit
+
+
+def test_no_plugin_named_by_a_file_is_loaded(branchsim, base, tmp_path):
+    """A file whose data claims a filter libhdf5 lacks made it dlopen every
+    lib*.so of HDF5_PLUGIN_PATH (running their code) to find one: branchsim
+    and the analysis scripts turn plugin loading off."""
+    plugins = tmp_path / "plugins"
+    plugins.mkdir()
+    src = tmp_path / "announce.c"
+    src.write_text(PLUGIN_C)
+    cc = subprocess.run(["cc", "-shared", "-fPIC", "-o", plugins / "libannounce.so", src], capture_output=True,
+                        text=True)
+    if cc.returncode != 0:
+        pytest.skip("no C compiler for the stand-in plugin: " + cc.stderr)
+
+    def both(f):
+        filter_wrapped("summary/wait_mean_min")(f)
+        filter_wrapped("replications/wait_mean_min")(f)
+    path = forge(base, tmp_path, both)
+    marker = tmp_path / "loaded"
+    env = dict(os.environ, HDF5_PLUGIN_PATH=str(plugins), BS_TEST_PLUGIN_MARKER=str(marker),
+               ASAN_OPTIONS="verify_asan_link_order=0")
+    r = subprocess.run([str(branchsim_path()), "describe", path, "--metric", "wait_mean_min"], capture_output=True,
+                       text=True, env=env, timeout=120)
+    refused(r, path, "/summary/wait_mean_min cannot be read")
+    for script in (["compare.py", str(path), "--points", "0", "1", "--metrics", "wait_mean_min"],
+                   ["bsresults.py", "compare", str(path), "wait_mean_min", "0", "1"]):
+        r = subprocess.run(["/usr/bin/python3", str(REPO / "analysis" / script[0]), *script[1:]], capture_output=True,
+                           text=True, env=env, timeout=120)
+        assert r.returncode in (0, 2), r.stderr
+        assert not marker.exists(), script[0]
+    assert not marker.exists()
