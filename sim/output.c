@@ -21,7 +21,9 @@
 
 /* Under MPI the other ranks may be inside collective calls: a failure
  * stops them all (the checkpoint keeps every replication). */
-#define RESUME_HINT "The checkpoint keeps every replication: run again with --resume to write the file."
+#define RESUME_HINT                                                                    \
+    "The checkpoint keeps every replication: run again with --resume to write the file " \
+    "(on a full disk, first free as much space as the checkpoint takes: the result needs no more)."
 #define CHECK(expr, what)                                                              \
     do {                                                                               \
         if ((expr) < 0) {                                                              \
