@@ -1,30 +1,67 @@
 /* See fuzz_common.h. */
 #include "fuzz_common.h"
 
+#include <dirent.h>
+#include <errno.h>
 #include <fcntl.h>
+#include <signal.h>
 #include <hdf5.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 static char dir[256];
 static char path[512];
 
+/* Only the names the targets use: nothing else is ever in such a directory. */
+static void remove_dir_at(const char *d)
+{
+    static const char *const names[] = {"scenario.yaml", "result.h5", "out.h5.partial", "out.h5", "checkpoint.h5", "fifo"};
+    char p[600];
+    for (size_t i = 0; i < sizeof names / sizeof names[0]; i++) {
+        snprintf(p, sizeof p, "%s/%s", d, names[i]);
+        unlink(p);
+    }
+    rmdir(d);
+}
+
 static void remove_dir(void)
 {
-    /* Only the names the targets use: nothing else is ever in it. */
-    static const char *const names[] = {"scenario.yaml", "result.h5", "out.h5.partial", "out.h5", "checkpoint.h5", "fifo"};
-    for (size_t i = 0; i < sizeof names / sizeof names[0]; i++)
-        unlink(bsfuzz_path(names[i]));
-    rmdir(dir);
+    remove_dir_at(dir);
+}
+
+/* A target that crashes exits without atexit: the directories of dead
+ * targets ("bsfuzz-PID-*", ours) are removed when the next one starts. */
+static void remove_stale(const char *tmp)
+{
+    DIR *d = opendir(tmp);
+    struct dirent *e;
+    while (d && (e = readdir(d)) != NULL) {
+        long pid;
+        char stale[512];
+        struct stat sb;
+        if (sscanf(e->d_name, "bsfuzz-%ld-", &pid) != 1 || pid <= 0)
+            continue;
+        int dead = kill((pid_t)pid, 0) != 0 && errno == ESRCH;
+        if (!dead)
+            continue;
+        snprintf(stale, sizeof stale, "%s/%s", tmp, e->d_name);
+        if (lstat(stale, &sb) == 0 && S_ISDIR(sb.st_mode) && sb.st_uid == getuid())
+            remove_dir_at(stale);
+    }
+    if (d)
+        closedir(d);
 }
 
 const char *bsfuzz_path(const char *name)
 {
     if (!dir[0]) {
         const char *tmp = getenv("TMPDIR");
-        snprintf(dir, sizeof dir, "%s/bsfuzz-XXXXXX", tmp && *tmp ? tmp : "/tmp");
+        tmp = tmp && *tmp ? tmp : "/tmp";
+        remove_stale(tmp);
+        snprintf(dir, sizeof dir, "%s/bsfuzz-%ld-XXXXXX", tmp, (long)getpid());
         if (!mkdtemp(dir)) {
             perror("bsfuzz: mkdtemp");
             abort();
