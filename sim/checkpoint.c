@@ -9,7 +9,9 @@
 #include <stdlib.h>
 #include <string.h>
 #include <fcntl.h>
+#include <signal.h>
 #include <sys/stat.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include "files.h"
@@ -422,6 +424,74 @@ static int read_blocks(struct bs_checkpoint *ck, struct bs_run *run)
     return 0;
 }
 
+/* The child of probe_damage: reads what a resume reads of the file's
+ * structure (attributes, dataset headers), then ends; a crash, a sanitizer's
+ * report or the alarm is what the parent looks for. */
+_Noreturn static void probe_child(const struct bs_checkpoint *ck, const struct bs_run *run, const char *text,
+                                  unsigned limit_s)
+{
+    signal(SIGINT, SIG_DFL); /* the run's handler keeps it going; a probe has nothing to keep */
+    signal(SIGTERM, SIG_DFL);
+    signal(SIGHUP, SIG_DFL);
+    int null = open("/dev/null", O_WRONLY);
+    if (null >= 0)
+        dup2(null, STDERR_FILENO); /* what the C library says as libhdf5 dies is noise next to ours */
+    alarm(limit_s);
+    char name[sizeof ck->path + 32];
+    bs_files_h5_name(ck->fd, ck->path, name, sizeof name);
+    hid_t fapl = H5Pcreate(H5P_FILE_ACCESS); /* one process's plain access, under MPI too */
+    hid_t f = fapl >= 0 && no_hdf5_lock(fapl) >= 0 ? H5Fopen(name, H5F_ACC_RDONLY, fapl) : -1;
+    if (f >= 0) {
+        struct bs_error ignored = {0};
+        char *revision = NULL, why[BS_H5_WHY_MAX];
+        same_identity(f, ck->path, run, text, &ignored);
+        bs_h5_get_string(f, "revision", 256, &revision, why, sizeof why);
+        free(revision);
+        static const char *const names[] = {"values", "series_sum", "series_count", "checksum", "done"};
+        for (size_t i = 0; i < sizeof names / sizeof names[0]; i++) {
+            hid_t d = H5Dopen2(f, names[i], H5P_DEFAULT);
+            if (d >= 0)
+                H5Dclose(d);
+        }
+        H5Fclose(f);
+    }
+    _exit(0);
+}
+
+/* On rank 0, before the checkpoint is opened here: libhdf5 1.10 trusts some
+ * sizes in a file (a global heap object's, read for every text attribute)
+ * and can crash or loop for ever on a damaged one before any check of ours
+ * sees it. A child process reads the same structure first, with a time
+ * limit; its crash or timeout refuses the file as damaged. 0, or
+ * BS_ERR_INPUT. */
+static int probe_damage(const struct bs_checkpoint *ck, const struct bs_run *run, const char *text,
+                        struct bs_error *err)
+{
+    unsigned limit_s = bs_h5_read_limit_s(ck->path, 100e6);
+    fflush(stdout);
+    fflush(stderr);
+    pid_t pid = fork();
+    if (pid < 0)
+        return 0; /* no process to spare: read it here, as the checks allow */
+    if (pid == 0)
+        probe_child(ck, run, text, limit_s);
+    int status = 0;
+    while (waitpid(pid, &status, 0) < 0 && errno == EINTR)
+        ;
+    if (WIFEXITED(status) && WEXITSTATUS(status) == 0)
+        return 0;
+    if (WIFSIGNALED(status) && WTERMSIG(status) == SIGALRM)
+        return bs_error_set(err, BS_ERR_INPUT,
+                            "%s: the checkpoint is damaged: reading it did not end in %u s; remove it and run "
+                            "without --resume",
+                            ck->path, limit_s);
+    return bs_error_set(err, BS_ERR_INPUT,
+                        "%s: the checkpoint is damaged: libhdf5 failed reading it (%s %d); remove it and run "
+                        "without --resume",
+                        ck->path, WIFSIGNALED(status) ? "signal" : "exit status",
+                        WIFSIGNALED(status) ? WTERMSIG(status) : WEXITSTATUS(status));
+}
+
 int bs_checkpoint_resume(struct bs_checkpoint *ck, const struct bs_cluster *cl, const char *out_path,
                          struct bs_run *run, const char *scenario_text, struct bs_error *err)
 {
@@ -432,6 +502,11 @@ int bs_checkpoint_resume(struct bs_checkpoint *ck, const struct bs_cluster *cl, 
     if (why) {
         close_ids(ck);
         return refuse(ck, out_path, why, err);
+    }
+    int damaged = cl->rank == 0 ? probe_damage(ck, run, scenario_text, err) : 0;
+    if (bs_cluster_agree(cl, damaged)) {
+        close_ids(ck);
+        return damaged ? err->status : bs_error_set(err, BS_ERR_INPUT, "%s: the checkpoint is damaged", ck->path);
     }
     ck->file = open_file(ck, 0);
     if (bs_cluster_agree(cl, ck->file < 0)) {

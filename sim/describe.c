@@ -621,8 +621,10 @@ static int describe_here(const char *path, FILE *to, const struct bs_describe_op
         if (!t.wanted || !t.shown)
             bs_error_set(err, BS_ERR_RUN, "%s: out of memory", path);
         else if (!select_metrics(&v, opts->metrics, t.wanted, err) && !alloc_tables(&v, &t, err) &&
-                 !read_tables(&v, &t, err))
+                 !read_tables(&v, &t, err)) {
+            alarm(0); /* read: the child's time limit is for reading, not for a slow reader of its output */
             print_tables(&v, &t, opts, to); /* only once all is read: an error prints no table */
+        }
     }
     free_tables(&v, &t);
     free(t.wanted);
@@ -660,6 +662,7 @@ _Noreturn static void describe_child(const char *path, FILE *to, const struct bs
                                      FILE *log)
 {
     dup2(fileno(log), STDERR_FILENO);
+    alarm(bs_h5_read_limit_s(path, 10e6)); /* libhdf5 may also loop for ever on a damaged file */
     struct bs_error child = {0};
     describe_here(path, to, opts, &child);
     errno = 0;
@@ -697,6 +700,9 @@ static int child_outcome(const char *path, pid_t pid, int report, FILE *log, str
     }
     if (WIFSIGNALED(status) && WTERMSIG(status) == SIGPIPE) /* `describe | head`: the reader left, the file is fine */
         return bs_error_set(err, BS_ERR_RUN, "cannot write to standard output: the reader closed it");
+    if (WIFSIGNALED(status) && WTERMSIG(status) == SIGALRM)
+        return bs_error_set(err, BS_ERR_INPUT, "%s: a damaged file: reading it did not end in %u s", path,
+                            bs_h5_read_limit_s(path, 10e6));
     if (WIFSIGNALED(status) && !crash_signal(WTERMSIG(status))) /* killed from outside: the OOM killer, kill */
         return bs_error_set(err, BS_ERR_RUN, "%s: reading it was stopped by signal %d", path, WTERMSIG(status));
     if (WIFSIGNALED(status))

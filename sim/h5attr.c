@@ -7,6 +7,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 
 hid_t bs_h5_string_type(void)
 {
@@ -243,4 +244,17 @@ int bs_h5_get_strings(hid_t obj, const char *name, size_t n, size_t max_len, cha
         return BS_H5_BAD;
     }
     return get_texts(obj, name, n, max_len, out, why, cap);
+}
+
+unsigned bs_h5_read_limit_s(const char *path, double bytes_per_s)
+{
+    const char *set = getenv("BRANCHSIM_READ_LIMIT_S");
+    char *end;
+    unsigned long given = set ? strtoul(set, &end, 10) : 0;
+    if (set && set[0] >= '1' && set[0] <= '9' && *end == '\0' && given <= 86400)
+        return (unsigned)given;
+    struct stat sb;
+    double size = stat(path, &sb) == 0 ? (double)sb.st_size : 0;
+    double limit_s = 60 + size / bytes_per_s;
+    return limit_s < 86400 ? (unsigned)limit_s : 86400;
 }

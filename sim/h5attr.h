@@ -31,4 +31,10 @@ int bs_h5_get_string(hid_t obj, const char *name, size_t max_len, char **out, ch
  * max_len bytes; out[i] free()d by the caller (all NULL unless READ). */
 int bs_h5_get_strings(hid_t obj, const char *name, size_t n, size_t max_len, char **out, char *why, size_t cap);
 
+/* How long reading a file from anywhere may take before it counts as
+ * damaged (libhdf5 can loop for ever on some): 60 s, and a second more for
+ * each bytes_per_s of the file's size; at most a day. The environment's
+ * BRANCHSIM_READ_LIMIT_S (1 to 86400) sets it instead. */
+unsigned bs_h5_read_limit_s(const char *path, double bytes_per_s);
+
 #endif

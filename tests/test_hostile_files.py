@@ -3,6 +3,7 @@ the checkpoint OUT.h5.partial) against hostile paths, planted links, special
 files, a full disk, damaged checkpoints, killed runs and concurrent runs.
 Tests that need root (device nodes, tmpfs mounts) skip cleanly without it."""
 import os
+import shutil
 import signal
 import stat
 import subprocess
@@ -446,3 +447,49 @@ def test_the_result_is_synced_before_its_rename_and_the_checkpoint_removed_after
     assert calls[renamed - 1].startswith("fsync(") and "o.h5.partial-" in calls[renamed - 1], calls
     assert calls[renamed + 1].startswith("fsync(") and f"<{tmp_path}>" in calls[renamed + 1], calls
     assert renamed < removed
+
+
+# ---- checkpoints on which libhdf5 itself crashes or loops ---------------------------
+
+def test_a_checkpoint_that_crashes_libhdf5_is_refused_as_damaged(tmp_path):
+    """The scenario text's global heap object claims 1 MiB: libhdf5 1.10
+    copies that much out of a 4 kB heap reading the attribute and the run
+    died (SIGSEGV). A child process reads the checkpoint's structure first:
+    exit 2, the checkpoint kept, nothing written."""
+    import struct
+    scenario = small(tmp_path)
+    out = tmp_path / "o.h5"
+    interrupt_at_first_tenth(out, scenario, reps=20000)
+    ck = tmp_path / "o.h5.partial"
+    b = bytearray(ck.read_bytes())
+    text = scenario.read_bytes()
+    at = b.find(text)
+    assert at > 8 and struct.unpack("<Q", b[at - 8:at])[0] == len(text)
+    b[at - 8:at] = struct.pack("<Q", 1 << 20)
+    ck.write_bytes(bytes(b))
+    r = run("run", scenario, "-r", 20000, "-j", 1, "-o", out, "--resume")
+    assert r.returncode == 2, r.stderr
+    assert r.stderr.splitlines()[-1].startswith(f"branchsim: {ck}: the checkpoint is damaged: libhdf5 failed "
+                                                "reading it ("), r.stderr
+    assert names(tmp_path) == ["o.h5.partial", "small.yaml"]
+
+
+def test_a_checkpoint_libhdf5_loops_on_is_given_up_after_the_time_limit(tmp_path):
+    data = ROOT / "tests" / "data"
+    shutil.copyfile(data / "resume-hang.yaml", tmp_path / "r.yaml")
+    shutil.copyfile(data / "resume-hang.h5.partial", tmp_path / "r.h5.partial")
+    env = dict(os.environ, BRANCHSIM_READ_LIMIT_S="2")
+    r = subprocess.run([BRANCHSIM, "run", "r.yaml", "-o", "r.h5", "--resume"], cwd=tmp_path, capture_output=True,
+                       text=True, env=env, timeout=60)
+    assert r.returncode == 2, r.stderr
+    assert r.stderr == ("branchsim: r.h5.partial: the checkpoint is damaged: reading it did not end in 2 s; remove "
+                        "it and run without --resume\n"), r.stderr
+    assert names(tmp_path) == ["r.h5.partial", "r.yaml"]
+
+
+def test_describe_gives_up_on_a_file_libhdf5_loops_on(tmp_path):
+    env = dict(os.environ, BRANCHSIM_READ_LIMIT_S="2")
+    path = ROOT / "tests" / "data" / "describe-hang.h5"
+    r = subprocess.run([BRANCHSIM, "describe", path], capture_output=True, text=True, env=env, timeout=60)
+    assert r.returncode == 2 and r.stdout == ""
+    assert r.stderr == f"branchsim: {path}: a damaged file: reading it did not end in 2 s\n", r.stderr
