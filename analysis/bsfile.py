@@ -228,6 +228,20 @@ def _load_here(path, load):
         return None, f"{escape(path)}: a damaged or foreign file ({type(e).__name__}: {escape(detail)})"
 
 
+def read_limit_s(path):
+    """How long reading a file may take before it counts as damaged (libhdf5
+    can loop for ever on some), as in branchsim: 60 s and a second per 10 MB,
+    at most a day; BRANCHSIM_READ_LIMIT_S (1 to 86400) sets another."""
+    given = os.environ.get("BRANCHSIM_READ_LIMIT_S", "")
+    if re.fullmatch(r"[1-9][0-9]{0,4}", given) and int(given) <= 86400:
+        return int(given)
+    try:
+        size = os.stat(path).st_size
+    except OSError:
+        size = 0
+    return min(int(60 + size / 10e6), 86400)
+
+
 def guard(path, load):
     """load() as (result, None), or (None, one line saying what is wrong).
 
@@ -249,8 +263,11 @@ def guard(path, load):
         try:
             os.close(r)
             os.dup2(log.fileno(), 2)
+            signal.alarm(read_limit_s(path))  # libhdf5 may also loop for ever on a damaged file
+            result = _load_here(path, load)
+            signal.alarm(0)
             with os.fdopen(w, "wb") as out:
-                out.write(pickle.dumps(_load_here(path, load)))
+                out.write(pickle.dumps(result))
         except BaseException:
             code = 3
         finally:
@@ -263,6 +280,8 @@ def guard(path, load):
         log.seek(0)
         sys.stderr.write(log.read().decode("utf-8", "replace"))
     log.close()
+    if os.WIFSIGNALED(status) and os.WTERMSIG(status) == signal.SIGALRM:
+        return None, f"{escape(path)}: a damaged file: reading it did not end in {read_limit_s(path)} s"
     if os.WIFSIGNALED(status):
         return None, f"{escape(path)}: a damaged file: libhdf5 crashed reading it (signal {os.WTERMSIG(status)})"
     if os.WEXITSTATUS(status) != 0 or not data:

@@ -104,3 +104,16 @@ def test_scripts_work_with_stderr_or_stdout_closed(tmp_path):
                        stderr=subprocess.PIPE, text=True, preexec_fn=lambda: os.close(1))
     assert r.returncode == 0, r.stderr
     assert (report / "report.md").exists() and (report / "report.html").exists()
+
+
+def test_scripts_give_up_on_a_file_libhdf5_loops_on(tmp_path):
+    """tests/data/describe-hang.h5 makes libhdf5 loop for ever: the scripts'
+    reading child has the time limit branchsim's has, then exit 2."""
+    path = ROOT / "tests" / "data" / "describe-hang.h5"
+    env = dict(os.environ, BRANCHSIM_READ_LIMIT_S="2")
+    for script, args in (("compare", [str(path), "--points", "0", "1"]), ("bsresults", ["table", str(path)]),
+                         ("report", [str(path), "-o", str(tmp_path / "rep")])):
+        r = subprocess.run([sys.executable, str(ROOT / "analysis" / f"{script}.py"), *args], capture_output=True,
+                           text=True, env=env, timeout=60)
+        assert r.returncode == 2, r.stderr
+        assert r.stderr == f"{script}: {path}: a damaged file: reading it did not end in 2 s\n", r.stderr
