@@ -54,8 +54,11 @@ all: $(BUILD)/branchsim
 deps:
 	@tools/deps.sh --install
 
+# A plain make only checks (and says what is missing); make run and make
+# deps install. DEPS_INSTALL=--install lets any target install.
+DEPS_INSTALL ?=
 $(BUILD)/.deps-ok: tools/deps.sh tools/debian-packages.txt
-	@tools/deps.sh --install
+	@tools/deps.sh $(DEPS_INSTALL)
 	@mkdir -p $(@D) && touch $@
 
 $(BUILD)/%.o: %.c | $(BUILD)/.deps-ok
@@ -80,7 +83,7 @@ $(BUILD)/tests/bench/%: $(BUILD)/tests/bench/%.o $(CORE_OBJ)
 # The cluster build: OpenMPI and parallel HDF5 (named explicitly: once it is
 # installed, plain `hdf5` means it), objects in $(BUILD)/mpi.
 $(BUILD)/.deps-cluster-ok: tools/deps.sh tools/debian-packages.txt
-	@tools/deps.sh --install --cluster
+	@tools/deps.sh $(DEPS_INSTALL) --cluster
 	@mkdir -p $(@D) && touch $@
 
 mpi: | $(BUILD)/.deps-ok $(BUILD)/.deps-cluster-ok
@@ -88,7 +91,9 @@ mpi: | $(BUILD)/.deps-ok $(BUILD)/.deps-cluster-ok
 	ln -f $(BUILD)/mpi/branchsim $(BUILD)/branchsim-mpi
 
 # Quick start: install what is missing, build, run the default scenario.
-run: $(BUILD)/branchsim
+run:
+	@tools/deps.sh --install
+	$(MAKE) $(BUILD)/branchsim
 	$(BUILD)/branchsim run scenarios/default.yaml -o default.h5
 
 test-c: $(TEST_BINS)
@@ -139,7 +144,7 @@ $(BUILD)/tests/fuzz/fuzz_%: $(BUILD)/tests/fuzz/fuzz_%.o $(FUZZ_SUPPORT) $(CORE_
 fuzz-bins: $(FUZZ_TARGETS:%=$(BUILD)/tests/fuzz/fuzz_%)
 
 $(BUILD)/.deps-fuzz-ok: tools/deps.sh tools/debian-packages.txt
-	@FUZZ_CC=$(FUZZ_CC) tools/deps.sh --install --fuzz
+	@FUZZ_CC=$(FUZZ_CC) tools/deps.sh $(DEPS_INSTALL) --fuzz
 	@mkdir -p $(@D) && touch $@
 
 # The revision is fixed so that checkpoint seeds match every commit's build.

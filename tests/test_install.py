@@ -55,3 +55,21 @@ def test_make_report_takes_names_with_spaces(tmp_path):
                        capture_output=True, text=True)
     assert r.returncode == 0, r.stderr
     assert (tmp_path / "my report" / "report.md").is_file()
+
+
+def test_a_plain_make_checks_dependencies_and_installs_nothing(tmp_path):
+    """make only builds: with a library missing it says what is missing and
+    how to install it, and never runs apt-get (make run and make deps do)."""
+    fake = tmp_path / "bin"
+    fake.mkdir()
+    called = tmp_path / "apt-get-called"
+    for name in ("apt-get", "sudo"):
+        (fake / name).write_text(f"#!/bin/sh\ntouch {called}\nexit 0\n")
+        (fake / name).chmod(stat.S_IRWXU)
+    env = dict(os.environ, PATH=f"{fake}:{os.environ['PATH']}", PKG_CONFIG="false")
+    r = subprocess.run(["make", "-s", "-C", str(ROOT), f"BUILD={tmp_path / 'build'}"], capture_output=True,
+                       text=True, env=env)
+    assert r.returncode != 0
+    assert "missing: gsl" in r.stderr and "make deps or make run installs them" in r.stderr, r.stderr
+    assert not called.exists()
+    assert not (tmp_path / "build" / "branchsim").exists()

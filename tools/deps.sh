@@ -47,7 +47,7 @@ missing() {
 gaps=$(missing | tr '\n' ' ')
 [ -z "$gaps" ] && exit 0
 if [ "$install" = 0 ]; then
-    echo "missing: $gaps" >&2
+    echo "missing: $gaps(make deps or make run installs them; tools/debian-packages.txt lists them)" >&2
     exit 1
 fi
 if command -v apt-get >/dev/null 2>&1; then
