@@ -173,7 +173,8 @@ int bs_files_open_existing(const char *path, struct stat *st)
     return fd;
 }
 
-int bs_files_lock(int fd)
+/* The run's lock: one byte at LOCK_AT, written. */
+static struct flock run_lock(void)
 {
     struct flock fl;
     memset(&fl, 0, sizeof fl);
@@ -181,6 +182,12 @@ int bs_files_lock(int fd)
     fl.l_whence = SEEK_SET;
     fl.l_start = LOCK_AT;
     fl.l_len = 1;
+    return fl;
+}
+
+int bs_files_lock(int fd)
+{
+    struct flock fl = run_lock();
     if (fcntl(fd, LOCK_SET, &fl) == 0)
         return 0;
     return errno == EACCES || errno == EAGAIN ? EAGAIN : errno;
@@ -191,12 +198,7 @@ int bs_files_locked_elsewhere(const char *path)
     int fd = open(path, O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC);
     if (fd < 0)
         return 0;
-    struct flock fl;
-    memset(&fl, 0, sizeof fl);
-    fl.l_type = F_WRLCK;
-    fl.l_whence = SEEK_SET;
-    fl.l_start = LOCK_AT;
-    fl.l_len = 1;
+    struct flock fl = run_lock();
     struct stat sb;
     int held = fstat(fd, &sb) == 0 && S_ISREG(sb.st_mode) && fcntl(fd, LOCK_GET, &fl) == 0 && fl.l_type != F_UNLCK;
     close(fd);

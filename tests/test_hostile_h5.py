@@ -305,21 +305,11 @@ def test_a_table_lost_on_a_full_disk_is_exit_1(base):
 
 
 def heap_size_forged(base, path):
-    """A copy of base whose /summary/served unit is a variable-length string
-    whose global heap object claims 1 MiB: libhdf5 1.10.8 copies that many
-    bytes out of a 4 kB heap (H5HG_read trusts the size), SIGSEGV."""
-    import struct
-    marker = "heap-object-marker-0123456789"
-    shutil.copyfile(base, path)
-    with h5py.File(path, "r+") as f:
-        del f["summary/served"].attrs["unit"]
-        f["summary/served"].attrs["unit"] = marker
-    b = bytearray(path.read_bytes())
-    at = b.find(marker.encode())
-    assert at > 8 and struct.unpack("<Q", b[at - 8:at])[0] == len(marker)
-    b[at - 8:at] = struct.pack("<Q", 1 << 20)
-    path.write_bytes(bytes(b))
-    return path
+    """A copy of base whose /summary/served unit claims a 1 MiB global heap
+    object: libhdf5 1.10.8 copies that many bytes out of a 4 kB heap
+    (H5HG_read trusts the size), SIGSEGV (see test_analysis_hostile)."""
+    from test_analysis_hostile import heap_size_forged as forged_at
+    return forged_at(base, path, "summary/served")
 
 
 def test_a_file_that_crashes_libhdf5_is_refused_as_damaged(branchsim, base, tmp_path):
