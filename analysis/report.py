@@ -467,7 +467,8 @@ def build(res, outdir, xkey=None, dpi=110):
     if res.finite("expected_infections_customers") and res.finite("wait_mean_min"):
         doc.append(("h2", "Waiting against expected infections"))
         front = fig_tradeoff(res, os.path.join(outdir, "tradeoff.png"), dpi)
-        doc.append(("p", "Each point's mean wait and expected infections of customers per day; a point is "
+        doc.append(("p", "Each point's mean whole wait (`wait_mean_min`: from arrival at the door, the line outside "
+                         "an occupancy cap included) and expected infections of customers per day; a point is "
                          "non-dominated when no other point is at least as good on both and better on one "
                          "(lower is better). Means only: points whose intervals overlap may not differ."))
         doc.append(("img", "tradeoff.png", "mean wait against expected infections of customers"))

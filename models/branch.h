@@ -245,6 +245,11 @@ struct bs_day {
     uint8_t *transaction; /* set only with choices, their only reader */
     double *noshow_u, *shift_u, *offset_min; /* choice draws */
     double *kiosk_service_min;
+    /* The parts of a customer's whole wait (arrival to service start) before
+     * the current line; set on arriving in a day that is not plain, where
+     * both stay 0 (the whole wait is then now - arrival). */
+    double *outside_min;    /* in the line outside under the occupancy cap */
+    double *kiosk_line_min; /* in the kiosk line, for a kiosk user going on to a counter */
     double *join_min;      /* when the customer joined its current line; not kept in a
                             * plain day, where everyone joins on arriving */
     uint8_t *counter_class; /* class at the counters after a kiosk */
@@ -270,7 +275,8 @@ struct bs_day {
     uint8_t *state;
     int32_t *counter_of; /* counter that served, -1 if none */
     int32_t *next_waiting; /* per-class FIFO lines as linked lists */
-    double *wait_sample_min; /* waits counted in the statistics */
+    double *wait_sample_min; /* whole waits (outside + inside) counted in the statistics */
+    double *wait_inside_sample_min; /* their inside parts; kept under an occupancy cap only */
     uint8_t *wait_sample_segment;
     double *scratch;
     size_t n_wait_samples;
@@ -285,6 +291,7 @@ struct bs_day {
     int32_t outside_head, outside_tail;
     double outside_wait_sum_min;
     uint64_t outside_admitted;
+    double wait_outside_sum_min; /* outside parts of the wait samples */
     long peak_inside;
 
     /* counters */
@@ -377,6 +384,9 @@ int bs_counters_plain(const struct bs_scenario *sc);
  * left. A plain day also adds its customers to the arrival and wait series
  * as they come and start service (fold_customer_series otherwise). */
 void bs_counters_run(struct bs_day *day);
+/* Customer i's whole wait (outside + kiosk line + counter line) up to its
+ * service start at a counter, in a day that is not plain. */
+double bs_counters_whole_wait(const struct bs_day *day, int32_t i);
 /* At the end of the day: customers still waiting are sent away. */
 void bs_counters_close_day(struct bs_day *day);
 

@@ -92,9 +92,31 @@ SPECIALISED int at_kiosk(const struct bs_day *day, int32_t i, const bool plain)
     return !plain && day->sc->ch.self_service && day->class_id[i] == day->sc->ch.kiosk_class;
 }
 
+/* A customer's wait in the line it leaves now (not in a plain day): the
+ * inside part counts the kiosk line as well as the counter line. */
+static inline double inside_wait(const struct bs_day *day, int32_t i, double start_min)
+{
+    return (start_min - day->join_min[i]) + day->kiosk_line_min[i];
+}
+
+/* The whole wait, from arrival at the branch (the door, or the line outside
+ * under the cap) to service start. fold_customer_series recomputes it from
+ * the same parts in the same order: bitwise the sampled value. Without a
+ * cap or a kiosk both extra parts are 0 and this is start - arrival. */
+static inline double whole_wait(const struct bs_day *day, int32_t i, double start_min)
+{
+    return inside_wait(day, i, start_min) + day->outside_min[i];
+}
+
+double bs_counters_whole_wait(const struct bs_day *day, int32_t i)
+{
+    return whole_wait(day, i, day->start_min[i]);
+}
+
 static void start_kiosk(struct bs_day *day, int32_t i, int32_t kiosk)
 {
     double service_min = day->kiosk_service_min[i];
+    day->kiosk_line_min[i] = day->now_min - day->join_min[i]; /* part of the whole wait if a counter follows */
     day->state[i] = BS_CUST_IN_SERVICE;
     day->counter_customer[kiosk] = i;
     day->counter_state[kiosk] = BS_COUNTER_BUSY;
@@ -114,7 +136,7 @@ SPECIALISED void start_service(struct bs_day *day, int32_t i, int32_t counter, c
         return;
     }
     double arrival = day->arrival_min[i];
-    double wait_min = day->now_min - (plain ? arrival : day->join_min[i]);
+    double wait_min = plain ? day->now_min - arrival : whole_wait(day, i, day->now_min);
     double service_min = day->service_min[i];
     int role = day->counter_role[counter];
     day->state[i] = BS_CUST_IN_SERVICE;
@@ -141,8 +163,12 @@ SPECIALISED void start_service(struct bs_day *day, int32_t i, int32_t counter, c
     if (arrival >= sc->warmup_min) {
         size_t n = day->n_wait_samples++;
         day->wait_sample_min[n] = wait_min;
-        if (!plain) /* read when there are several segments */
+        if (!plain) { /* read when there are several segments, or a cap */
             day->wait_sample_segment[n] = day->segment[i];
+            day->wait_outside_sum_min += day->outside_min[i];
+            if (sc->ex.occupancy_cap > 0) /* else the inside part is the whole wait */
+                day->wait_inside_sample_min[n] = inside_wait(day, i, day->now_min);
+        }
         day->service_sum_min += service_min;
         day->service_over_10min += service_min > BS_SERVICE_STANDARD_MIN;
         day->served_counted++;
@@ -251,6 +277,7 @@ static void admit_from_outside(struct bs_day *day)
     while (day->outside > 0 && day->inside < day->sc->ex.occupancy_cap) {
         int32_t i = pop_outside(day);
         double outside_min = day->now_min - day->arrival_min[i];
+        day->outside_min[i] = outside_min;
         day->outside_wait_sum_min += outside_min;
         day->outside_admitted++;
         day->sojourn_sum_min -= outside_min; /* time in the branch counts from coming in */
@@ -263,6 +290,8 @@ SPECIALISED void on_arrival(struct bs_day *day, int32_t i, const bool plain)
     const struct bs_scenario *sc = day->sc;
     day->start_min[i] = NAN; /* stays NaN unless served */
     day->counter_of[i] = -1;
+    if (!plain) /* the whole wait's parts before the current line (see whole_wait) */
+        day->outside_min[i] = day->kiosk_line_min[i] = 0;
     day->seg_arrived[plain ? 0 : day->segment[i]]++;
     if (plain) /* as fold_customer_series would */
         day->series[BS_TS_ARRIVALS * sc->n_bins + bs_day_arrival_bin(sc, day->arrival_min[i])] += 1;
@@ -552,7 +581,7 @@ void bs_counters_reset(struct bs_day *day)
     day->waiting_total = day->inside = day->peak_inside = 0;
     day->outside = 0;
     day->outside_head = day->outside_tail = -1;
-    day->outside_wait_sum_min = 0;
+    day->outside_wait_sum_min = day->wait_outside_sum_min = 0;
     day->outside_admitted = 0;
     day->staff_absent = day->open_total = 0;
     for (size_t r = 0; r < BS_ROLES_MAX; r++)

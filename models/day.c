@@ -36,10 +36,10 @@ void bs_day_free(struct bs_day *day)
     bs_agenda_fini(&day->agenda);
     void *arrays[] = {day->arrival_min, day->leave_min, day->service_min, day->order, day->intent_min,
                       day->ticket, day->slot, day->transaction, day->noshow_u, day->shift_u, day->offset_min,
-                      day->sort_items, day->kiosk_service_min, day->join_min, day->counter_class,
+                      day->sort_items, day->kiosk_service_min, day->outside_min, day->kiosk_line_min, day->join_min, day->counter_class,
                       day->needs_counter, day->wants_kiosk, day->patience_min, day->balk_u, day->start_min,
                       day->segment, day->class_id, day->state, day->counter_of, day->next_waiting,
-                      day->wait_sample_min, day->wait_sample_segment, day->scratch, day->counter_state,
+                      day->wait_sample_min, day->wait_inside_sample_min, day->wait_sample_segment, day->scratch, day->counter_state,
                       day->counter_present, day->counter_closing, day->counter_customer, day->counter_group, day->counter_role,
                       day->staff_infectious, day->staff_near_dose, day->infectious, day->flagged,
                       day->integral_at_entry, day->dose, day->enter_min,
@@ -154,8 +154,8 @@ static void fold_customer_series(struct bs_day *day)
         double a = day->arrival_min[i], start = day->start_min[i];
         size_t b = bs_day_arrival_bin(sc, a);
         arrivals[b] += 1;
-        if (start == start) { /* served at a counter; the wait in its line */
-            wait_sum[b] += start - day->join_min[i];
+        if (start == start) { /* served at a counter; the whole wait, as sampled */
+            wait_sum[b] += bs_counters_whole_wait(day, i);
             wait_count[b] += 1;
         }
     }
@@ -248,6 +248,36 @@ static void wait_stats(double *x, size_t n, double out[7])
         if (m > 1) /* the quantiles ascend: the next selection searches above this one */
             above = (size_t)floor(q_pos * (double)(m - 1));
     }
+}
+
+/* The whole wait's parts: inside (the lines inside) and outside (the line
+ * under the occupancy cap), over the same customers as the whole wait.
+ * Without a cap nobody waits outside: the inside part is the whole wait,
+ * whose statistics are then copied, not recomputed. Before the whole
+ * wait's own statistics: those reorder its samples. */
+static void fold_wait_parts(struct bs_day *day, double *row, double *seg_out, size_t es)
+{
+    const struct bs_scenario *sc = day->sc;
+    const size_t n = day->n_wait_samples;
+    row[BS_M_WAIT_OUTSIDE_MEAN_MIN] = ratio(day->wait_outside_sum_min, (double)n);
+    if (sc->ex.occupancy_cap == 0) {
+        row[BS_M_WAIT_INSIDE_MEAN_MIN] = NAN; /* set from the whole wait's statistics */
+        for (size_t s = 0; s < sc->n_segments; s++)
+            seg_out[BS_SM_WAIT_INSIDE_MEAN_MIN * es + s] = seg_out[BS_SM_WAIT_MEAN_MIN * es + s];
+        return;
+    }
+    double sum[BS_SEGMENTS_MAX] = {0}, count[BS_SEGMENTS_MAX] = {0};
+    for (size_t i = 0; i < n; i++) {
+        sum[day->wait_sample_segment[i]] += day->wait_inside_sample_min[i];
+        count[day->wait_sample_segment[i]] += 1;
+    }
+    for (size_t s = 0; s < sc->n_segments; s++)
+        seg_out[BS_SM_WAIT_INSIDE_MEAN_MIN * es + s] = ratio(sum[s], count[s]);
+    double w[7];
+    wait_stats(day->wait_inside_sample_min, n, w);
+    row[BS_M_WAIT_INSIDE_MEAN_MIN] = w[0];
+    row[BS_M_WAIT_INSIDE_P90_MIN] = w[2];
+    row[BS_M_WAIT_INSIDE_P95_MIN] = w[3];
 }
 
 /* Doses to risks, and close contacts from the stays' overlaps. */
@@ -403,6 +433,7 @@ static void fold(struct bs_day *day, const struct bs_day_out *out)
         role_out[BS_RM_COUNTER_UTILIZATION * rs + r] = ratio(day->busy_counter_min[r], day->open_counter_min[r]);
         role_out[BS_RM_COUNTERS_OPEN_MEAN * rs + r] = day->open_until_close_min[r] / sc->close_min;
     }
+    fold_wait_parts(day, row, seg_out, es);
     if (sc->n_segments > 1)
         wait_stats(day->wait_sample_min, day->n_wait_samples, w); /* reorders the samples: last */
     row[BS_M_WAIT_MEAN_MIN] = w[0];
@@ -412,6 +443,11 @@ static void fold(struct bs_day *day, const struct bs_day_out *out)
     row[BS_M_WAIT_MAX_MIN] = w[4];
     row[BS_M_SHARE_WAIT_OVER_10MIN] = w[5];
     row[BS_M_SHARE_WAITED] = w[6];
+    if (sc->ex.occupancy_cap == 0) { /* nobody waited outside: the whole wait is inside */
+        row[BS_M_WAIT_INSIDE_MEAN_MIN] = w[0];
+        row[BS_M_WAIT_INSIDE_P90_MIN] = w[2];
+        row[BS_M_WAIT_INSIDE_P95_MIN] = w[3];
+    }
 
     fold_exposure(day, row, day_end_min);
     if (!bs_counters_plain(sc))

@@ -37,6 +37,8 @@ int bs_day_grow(struct bs_day *day)
     GROW(offset_min);
     GROW(sort_items);
     GROW(kiosk_service_min);
+    GROW(outside_min);
+    GROW(kiosk_line_min);
     GROW(join_min);
     GROW(counter_class);
     GROW(needs_counter);
@@ -53,6 +55,7 @@ int bs_day_grow(struct bs_day *day)
     GROW(counter_of);
     GROW(next_waiting);
     GROW(wait_sample_min);
+    GROW(wait_inside_sample_min);
     GROW(wait_sample_segment);
     GROW(scratch);
     day->cap = cap;

@@ -320,12 +320,14 @@ size_t bs_scenario_day_bytes(const struct bs_scenario *sc)
         CUSTOMER_BYTES(balk_u) + CUSTOMER_BYTES(start_min) + CUSTOMER_BYTES(order) + CUSTOMER_BYTES(intent_min) +
         CUSTOMER_BYTES(ticket) + CUSTOMER_BYTES(slot) + CUSTOMER_BYTES(transaction) + CUSTOMER_BYTES(noshow_u) +
         CUSTOMER_BYTES(shift_u) + CUSTOMER_BYTES(offset_min) + CUSTOMER_BYTES(sort_items) +
-        CUSTOMER_BYTES(kiosk_service_min) + CUSTOMER_BYTES(join_min) + CUSTOMER_BYTES(counter_class) +
+        CUSTOMER_BYTES(kiosk_service_min) + CUSTOMER_BYTES(outside_min) + CUSTOMER_BYTES(kiosk_line_min) +
+        CUSTOMER_BYTES(join_min) + CUSTOMER_BYTES(counter_class) +
         CUSTOMER_BYTES(needs_counter) + CUSTOMER_BYTES(wants_kiosk) + CUSTOMER_BYTES(infectious) +
         CUSTOMER_BYTES(flagged) + CUSTOMER_BYTES(integral_at_entry) + CUSTOMER_BYTES(dose) +
         CUSTOMER_BYTES(enter_min) + CUSTOMER_BYTES(leave_min) + CUSTOMER_BYTES(segment) + CUSTOMER_BYTES(class_id) +
         CUSTOMER_BYTES(state) + CUSTOMER_BYTES(counter_of) + CUSTOMER_BYTES(next_waiting) +
-        CUSTOMER_BYTES(wait_sample_min) + CUSTOMER_BYTES(wait_sample_segment) + CUSTOMER_BYTES(scratch);
+        CUSTOMER_BYTES(wait_sample_min) + CUSTOMER_BYTES(wait_inside_sample_min) +
+        CUSTOMER_BYTES(wait_sample_segment) + CUSTOMER_BYTES(scratch);
     double customers = sc->customers_per_day + 8 * sqrt(sc->customers_per_day) + 64, cap = 1024;
     while (cap < customers)
         cap *= 2;

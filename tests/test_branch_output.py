@@ -240,6 +240,13 @@ def test_epidemic_scenario_conserves_and_respects_the_cap(tmp_path):
                               + rep("turned_away"))
         assert np.all(rep("screened_out") <= rep("turned_away"))
         assert np.all(rep("expected_infections_customers") >= 0)
+        # The whole wait is its two parts over the same customers, read from the file alone.
+        assert np.allclose(rep("wait_mean_min"), rep("wait_inside_mean_min") + rep("wait_outside_mean_min"),
+                           rtol=1e-12, atol=1e-12)
+        assert np.all(rep("wait_outside_mean_min") >= 0) and np.any(rep("wait_outside_mean_min") > 1)
+        assert np.all(rep("wait_inside_p95_min") <= rep("wait_p95_min"))
+        seg = lambda k: f[f"segments/{k}"][()]
+        assert np.all(seg("wait_inside_mean_min") <= seg("wait_mean_min") + 1e-12)
         conc = f["timeseries/concentration"][()]
         assert conc.shape == (6, 32) and np.all(conc >= 0)
         # More ventilation never raises expected infections (same customers, same cap).

@@ -7,7 +7,10 @@
  *    the share lost is the Erlang loss formula B(c, a);
  *  - schedules: no service starts at a closed counter; a closing counter
  *    finishes its customer;
- *  - Little's law and conservation on the default scenario, every replication.
+ *  - Little's law and conservation on the default scenario, every replication;
+ *  - the whole wait under an occupancy cap: outside + inside for every
+ *    customer and day, and with cap = counters = 1 the M/D/1 wait
+ *    (Pollaczek-Khinchine), all of it outside.
  * Tolerances are 4 standard errors of ratio estimators over independent
  * replications (see test_erlang.c). */
 #include <math.h>
@@ -359,6 +362,97 @@ static void default_day_conserves_customers_and_obeys_little(void **state)
     harness_fini(&h);
 }
 
+/* With one counter and room for one customer inside, nobody waits inside:
+ * the line outside is the whole queue of an M/D/1 system. The whole wait
+ * must then be its mean wait (Pollaczek-Khinchine: Wq = lambda E[S^2] /
+ * (2 (1 - rho)))), the inside part 0, and share_wait_over_10min the share
+ * of customers whose wait outside alone was over 10 minutes. */
+static void whole_wait_under_cap_is_md1_wait_outside(void **state)
+{
+    (void)state;
+    const double lambda = 0.125, service = 4, warmup = 240; /* rho = 0.5 */
+    struct harness h;
+    harness_load_ok(&h, "day: {hours: 24}\ndemand: {customers_per_day: 180}\n"
+                        "transactions: [{service_min: 4}]\ncounters: [{count: 1}]\n"
+                        "entrance: {occupancy_cap: 1}\noutput: {warmup_min: 240}\n");
+    struct ratio wait = {0};
+    double over_outside_only = 0;
+    for (int r = 0; r < 600; r++) {
+        assert_int_equal(harness_day(&h, 0, 11, (uint64_t)r), 0);
+        const struct bs_day *d = h.day;
+        double sum = 0, n = 0, over = 0;
+        for (size_t i = 0; i < d->n_customers; i++) {
+            if (d->arrival_min[i] < warmup || d->state[i] != BS_CUST_SERVED)
+                continue;
+            double w = d->start_min[i] - d->arrival_min[i];
+            sum += w;
+            n += 1;
+            over += w > 10;
+        }
+        assert_true(n > 0);
+        assert_true(fabs(harness_metric(&h, BS_M_WAIT_MEAN_MIN) - sum / n) <= 1e-9 * (1 + sum / n));
+        assert_true(harness_metric(&h, BS_M_WAIT_INSIDE_MEAN_MIN) == 0);
+        assert_true(harness_metric(&h, BS_M_WAIT_INSIDE_P95_MIN) == 0);
+        assert_true(fabs(harness_metric(&h, BS_M_WAIT_OUTSIDE_MEAN_MIN) - sum / n) <= 1e-9 * (1 + sum / n));
+        assert_true(harness_metric(&h, BS_M_SHARE_WAIT_OVER_10MIN) == over / n);
+        assert_true(harness_breakdown(&h, BS_BD_SEGMENTS, BS_SM_SHARE_WAIT_OVER_10MIN, 0) == over / n);
+        over_outside_only += over;
+        ratio_add(&wait, sum, n);
+    }
+    assert_true(over_outside_only > 0); /* waits over 10 minutes, all of them outside */
+    print_message("M/D/1 behind an occupancy cap of 1 (Pollaczek-Khinchine)\n");
+    ratio_check("whole wait (min)", &wait, lambda * service * service / (2 * (1 - lambda * service)));
+    harness_fini(&h);
+}
+
+/* Under a cap, with kiosks, priorities, balking and reneging: every
+ * customer served at a counter waited outside + inside, where the whole wait
+ * is service start - arrival less any kiosk service, and each day's
+ * wait_mean_min is wait_inside_mean_min + wait_outside_mean_min. */
+static void whole_wait_is_outside_plus_inside(void **state)
+{
+    (void)state;
+    struct harness h;
+    harness_load_ok(&h, "demand: {customers_per_day: 500}\n"
+                        "segments: [{name: general, share: 0.7}, {name: elderly, share: 0.3, service_factor: 1.4}]\n"
+                        "transactions: [{name: cash, share: 0.6, service_min: {dist: exponential, mean: 4}},\n"
+                        "               {name: loan, share: 0.4, service_min: {dist: exponential, mean: 6}}]\n"
+                        "roles: [{name: old, serves: [elderly], others: true}, {name: any, serves: [], others: true}]\n"
+                        "counters: [{role: old, count: 1}, {role: any, count: 3}]\n"
+                        "self_service: {kiosks: 1, service_min: 2, transactions: [cash],\n"
+                        "               adoption: {general: 0.5, elderly: 0.2}, counter_after_probability: 0.5}\n"
+                        "balking: {threshold: 12, probability: 0.3}\n"
+                        "reneging: {patience_min: {dist: exponential, mean: 40}}\n"
+                        "entrance: {occupancy_cap: 8}\n");
+    double outside_total = 0, kiosk_counter = 0;
+    for (int r = 0; r < 100; r++) {
+        assert_int_equal(harness_day(&h, 0, 21, (uint64_t)r), 0);
+        const struct bs_day *d = h.day;
+        double sum = 0, n = 0;
+        for (size_t i = 0; i < d->n_customers; i++) {
+            double start = d->start_min[i];
+            if (d->state[i] != BS_CUST_SERVED || !(start == start))
+                continue; /* not served at a counter */
+            int via_kiosk = d->slot[i] < 0 && d->wants_kiosk[i];
+            double whole = start - d->arrival_min[i] - (via_kiosk ? d->kiosk_service_min[i] : 0);
+            double outside = d->outside_min[i], inside = whole - outside;
+            assert_true(outside >= 0 && inside >= -1e-9);
+            assert_true(fabs(bs_counters_whole_wait(d, (int32_t)i) - whole) <= 1e-9 * (1 + whole));
+            sum += whole;
+            n += 1;
+            outside_total += outside;
+            kiosk_counter += via_kiosk;
+        }
+        double mean = harness_metric(&h, BS_M_WAIT_MEAN_MIN);
+        assert_true(fabs(mean - sum / n) <= 1e-9 * (1 + mean));
+        assert_true(fabs(mean - harness_metric(&h, BS_M_WAIT_INSIDE_MEAN_MIN) -
+                         harness_metric(&h, BS_M_WAIT_OUTSIDE_MEAN_MIN)) <= 1e-9 * (1 + mean));
+        assert_true(harness_metric(&h, BS_M_WAIT_INSIDE_P95_MIN) <= harness_metric(&h, BS_M_WAIT_P95_MIN));
+    }
+    assert_true(outside_total > 0 && kiosk_counter > 0); /* both parts were exercised */
+    harness_fini(&h);
+}
+
 #define BASE "demand: {customers_per_day: 100}\ntransactions: [{service_min: 2}]\n"
 
 static void bad_branch_input_names_line_column_and_key(void **state)
@@ -391,6 +485,8 @@ int main(void)
         cmocka_unit_test(adjacent_blocks_and_staff_identity),
         cmocka_unit_test(all_staff_absent_sends_everyone_away_at_closing),
         cmocka_unit_test(default_day_conserves_customers_and_obeys_little),
+        cmocka_unit_test(whole_wait_under_cap_is_md1_wait_outside),
+        cmocka_unit_test(whole_wait_is_outside_plus_inside),
         cmocka_unit_test(bad_branch_input_names_line_column_and_key),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

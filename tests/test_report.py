@@ -139,6 +139,11 @@ def test_tradeoff_figure_only_with_exposure_metrics(files, reports):
                 if not any(w[j] <= w[i] and e[j] <= e[i] and (w[j] < w[i] or e[j] < e[i]) for j in range(len(w)))}
     _, rows = md_table((reports["epidemic"] / "report.md").read_text(), "## Waiting against expected infections")
     assert {int(r[0]) for r in rows} == expected
+    # The wait traded off is the whole wait: inside + the line outside the cap (there outside > 0).
+    inside, outside = s["wait_inside_mean_min"]["mean"], s["wait_outside_mean_min"]["mean"]
+    assert np.allclose(w, inside + outside, rtol=1e-9) and np.all(outside > 0)
+    for r in rows:
+        assert r[-2] == report.fmt(w[int(r[0])])
 
 
 def test_day_open_is_read_from_simple_yaml():
