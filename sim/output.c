@@ -287,8 +287,11 @@ static herr_t make_scales(const struct bs_output *out, const struct bs_run *run,
     const struct bs_layout *L = &run->layout;
     size_t most = run->n_points > run->n_replications ? run->n_points : run->n_replications;
     most = L->n_bins > most ? L->n_bins : most;
+    size_t most_entities = 1; /* e.g. 288 appointment slots */
+    for (size_t b = 0; b < L->n_breakdowns; b++)
+        most_entities = L->entities[b] > most_entities ? L->entities[b] : most_entities;
     double *v = malloc((most ? most : 1) * sizeof *v);
-    const char **labels = malloc((BS_STAT_COUNT + 64) * sizeof *labels);
+    const char **labels = malloc(most_entities * sizeof *labels);
     herr_t st = v && labels ? 0 : -1;
     for (size_t i = 0; v && i < most; i++)
         v[i] = (double)i;
@@ -304,7 +307,7 @@ static herr_t make_scales(const struct bs_output *out, const struct bs_run *run,
                                        "time-series bin: its start, minutes after opening");
     for (size_t b = 0; b < L->n_breakdowns; b++) {
         sc->entity[b] = -1;
-        if (st < 0 || L->entities[b] > 64)
+        if (st < 0)
             continue;
         for (size_t e = 0; e < L->entities[b]; e++)
             labels[e] = bs_scenario_entity_name(run->points[0], b, e);
