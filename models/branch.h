@@ -91,6 +91,12 @@ struct bs_choices {
     struct bs_dist punctuality_min; /* arrival minus slot start; negative is early */
     double grace_min;
     int appointment_class;
+    /* What a customer whose wanted slot is full does: shares summing to 1.
+     * other_slot: the nearest slot with room within window_slots, else a
+     * walk-in (the behaviour before these shares); walk_in; leave. */
+    double when_full_other_slot, when_full_walk_in;
+    int when_full_draws; /* the shares are not all other_slot: draw per customer */
+    char slot_names[BS_SLOTS_MAX][8]; /* "HH:MM" clock time of each slot's start */
 
     int peak_shift;
     size_t n_windows;
@@ -191,6 +197,7 @@ enum bs_stream_purpose {
     BS_STREAM_PUNCTUALITY = 6, /* entity = customer */
     BS_STREAM_KIOSK = 7,       /* entity = customer: kiosk service time */
     BS_STREAM_HEALTH = 8,      /* entity = customer: infectious, symptomatic, screen */
+    BS_STREAM_WHEN_FULL = 9,   /* entity = customer: what to do when the wanted slot is full */
 };
 
 enum bs_event_kind {
@@ -212,6 +219,7 @@ enum bs_customer_state {
     BS_CUST_BALKED,
     BS_CUST_RENEGED,
     BS_CUST_TURNED_AWAY,
+    BS_CUST_REFUSED_LEFT, /* wanted a slot, found it full and gave up: never comes */
 };
 
 struct bs_sort_item {
@@ -328,7 +336,10 @@ struct bs_day {
 
     /* choices */
     long booked_in_slot[BS_SLOTS_MAX]; /* the first n_slots, with appointments */
+    /* by the slot the customer asked for */
+    long requested_in_slot[BS_SLOTS_MAX], moved_from_slot[BS_SLOTS_MAX], refused_in_slot[BS_SLOTS_MAX];
     uint64_t online, booked, noshows, late_lost, shifted, peak_window_arrivals;
+    uint64_t bookings_requested, bookings_moved, bookings_refused, bookings_refused_left;
     uint64_t seg_online[BS_SEGMENTS_MAX], seg_booked[BS_SEGMENTS_MAX], seg_noshows[BS_SEGMENTS_MAX];
     uint64_t kiosk_users, kiosk_served, kiosk_waits;
     double kiosk_wait_sum_min;

@@ -1,6 +1,6 @@
 /* The customers' choices: what each intent becomes, in order (README.md):
  * online shift, appointment booking (in random booking order, into the
- * intent's slot or the nearest with room), no-show and punctuality, and
+ * intent's slot; when full, as appointments.when_full says), no-show and punctuality, and
  * peak shifting of walk-ins, self-service at a kiosk. Then the day's
  * arrivals are put in time order.
  * Each customer's choices come from a stream of its own (CHOICES, i), drawn
@@ -64,6 +64,55 @@ static void stay_away(struct bs_day *day, size_t i, enum bs_customer_state how)
     day->counter_of[i] = -1;
 }
 
+enum when_full { FULL_OTHER_SLOT, FULL_WALK_IN, FULL_LEAVE };
+
+/* What customer i does on finding its slot full. Drawn from a stream of its
+ * own, and only when the shares allow a choice: the default (all
+ * other_slot) draws nothing, so no other draw moves. */
+static enum when_full when_full(struct bs_day *day, int32_t i)
+{
+    const struct bs_choices *ch = &day->sc->ch;
+    if (!ch->when_full_draws)
+        return FULL_OTHER_SLOT;
+    struct bs_stream *own = bs_rng_stream(day->customer_rng);
+    bs_stream_seek(own, BS_STREAM_WHEN_FULL, (uint64_t)i);
+    double u = bs_stream_uniform(own);
+    return u < ch->when_full_other_slot ? FULL_OTHER_SLOT
+           : u < ch->when_full_other_slot + ch->when_full_walk_in ? FULL_WALK_IN : FULL_LEAVE;
+}
+
+/* Customer i asks for the slot of its intended time. Counted by that slot:
+ * requested = booked there + moved to another + refused. */
+static void book(struct bs_day *day, int32_t i)
+{
+    const struct bs_choices *ch = &day->sc->ch;
+    long wanted = (long)(day->intent_min[i] / ch->slot_min);
+    size_t asked = wanted < (long)ch->n_slots ? (size_t)wanted : ch->n_slots - 1; /* rounding at closing */
+    day->requested_in_slot[asked]++;
+    day->bookings_requested++;
+    int s = find_slot(day, wanted);
+    if (s != wanted) { /* full */
+        enum when_full what = when_full(day, i);
+        if (what != FULL_OTHER_SLOT)
+            s = -1;
+        if (s < 0) {
+            day->refused_in_slot[asked]++;
+            day->bookings_refused++;
+            if (what == FULL_LEAVE) {
+                stay_away(day, (size_t)i, BS_CUST_REFUSED_LEFT);
+                day->bookings_refused_left++;
+            }
+            return; /* else comes as a walk-in */
+        }
+        day->moved_from_slot[asked]++;
+        day->bookings_moved++;
+    }
+    day->booked_in_slot[s]++;
+    day->slot[i] = (int16_t)s;
+    day->booked++;
+    day->seg_booked[day->segment[i]]++;
+}
+
 void bs_choices_apply(struct bs_day *day)
 {
     const struct bs_scenario *sc = day->sc;
@@ -71,8 +120,12 @@ void bs_choices_apply(struct bs_day *day)
     struct bs_stream *own = bs_rng_stream(day->customer_rng);
     struct bs_sort_item *items = day->sort_items;
     size_t n_bookers = 0;
-    if (ch->appointments)
+    if (ch->appointments) {
         memset(day->booked_in_slot, 0, ch->n_slots * sizeof *day->booked_in_slot);
+        memset(day->requested_in_slot, 0, ch->n_slots * sizeof *day->requested_in_slot);
+        memset(day->moved_from_slot, 0, ch->n_slots * sizeof *day->moved_from_slot);
+        memset(day->refused_in_slot, 0, ch->n_slots * sizeof *day->refused_in_slot);
+    }
     /* Pass 1: each customer's draws; online shift; who wants to book. */
     for (size_t i = 0; i < day->n_customers; i++) {
         double u[U_COUNT];
@@ -108,22 +161,14 @@ void bs_choices_apply(struct bs_day *day)
             u[U_BOOK] < ch->booking_probability[seg])
             items[n_bookers++] = (struct bs_sort_item){u[U_ORDER], (int32_t)i};
     }
-    /* Pass 2: bookings in booking order, each into the nearest slot with room. */
+    /* Pass 2: bookings in booking order, each into its slot or, when full, as when_full says. */
     qsort(items, n_bookers, sizeof *items, by_key_then_customer);
-    for (size_t k = 0; k < n_bookers; k++) {
-        int32_t i = items[k].customer;
-        int s = find_slot(day, (long)(day->intent_min[i] / ch->slot_min));
-        if (s < 0)
-            continue; /* no room: comes as a walk-in */
-        day->booked_in_slot[s]++;
-        day->slot[i] = (int16_t)s;
-        day->booked++;
-        day->seg_booked[day->segment[i]]++;
-    }
+    for (size_t k = 0; k < n_bookers; k++)
+        book(day, items[k].customer);
     /* Pass 3: no-shows, punctuality, peak shifting; who comes, and when. */
     size_t n = 0;
     for (size_t i = 0; i < day->n_customers; i++) {
-        if (day->state[i] == BS_CUST_ONLINE)
+        if (day->state[i] == BS_CUST_ONLINE || day->state[i] == BS_CUST_REFUSED_LEFT)
             continue;
         if (day->slot[i] >= 0) {
             if (day->noshow_u[i] < ch->noshow_probability) {

@@ -351,6 +351,20 @@ static void fold_exposure(struct bs_day *day, double *row, double day_end_min)
     row[BS_M_COUNTER_CONTACTS] = (double)day->counter_contacts;
 }
 
+static void fold_slots(const struct bs_day *day, const struct bs_day_out *out)
+{
+    const struct bs_choices *ch = &day->sc->ch;
+    double *slot_out = out->breakdown[BS_BD_SLOTS];
+    size_t ss = out->entity_stride[BS_BD_SLOTS];
+    for (size_t k = 0; ch->appointments && k < ch->n_slots; k++) {
+        slot_out[BS_SL_REQUESTED * ss + k] = (double)day->requested_in_slot[k];
+        slot_out[BS_SL_BOOKED * ss + k] = (double)day->booked_in_slot[k];
+        slot_out[BS_SL_MOVED * ss + k] = (double)day->moved_from_slot[k];
+        slot_out[BS_SL_REFUSED * ss + k] = (double)day->refused_in_slot[k];
+        slot_out[BS_SL_DEMAND_RATIO * ss + k] = ratio((double)day->requested_in_slot[k], (double)ch->capacity[k]);
+    }
+}
+
 static void fold(struct bs_day *day, const struct bs_day_out *out)
 {
     const struct bs_scenario *sc = day->sc;
@@ -371,6 +385,11 @@ static void fold(struct bs_day *day, const struct bs_day_out *out)
     row[BS_M_INTENTS] = (double)day->n_customers;
     row[BS_M_ONLINE] = (double)day->online;
     row[BS_M_SHARE_ONLINE] = ratio((double)day->online, (double)day->n_customers);
+    row[BS_M_BOOKINGS_REQUESTED] = (double)day->bookings_requested;
+    row[BS_M_BOOKINGS_REFUSED] = (double)day->bookings_refused;
+    row[BS_M_BOOKINGS_REFUSED_LEFT] = (double)day->bookings_refused_left;
+    row[BS_M_BOOKINGS_MOVED] = (double)day->bookings_moved;
+    row[BS_M_SLOT_DEMAND_RATIO] = ratio((double)day->bookings_requested, capacity);
     row[BS_M_BOOKED] = (double)day->booked;
     row[BS_M_NOSHOWS] = (double)day->noshows;
     row[BS_M_LATE_LOST_APPOINTMENT] = (double)day->late_lost;
@@ -434,6 +453,7 @@ static void fold(struct bs_day *day, const struct bs_day_out *out)
         role_out[BS_RM_COUNTERS_OPEN_MEAN * rs + r] = day->open_until_close_min[r] / sc->close_min;
     }
     fold_wait_parts(day, row, seg_out, es);
+    fold_slots(day, out);
     if (sc->n_segments > 1)
         wait_stats(day->wait_sample_min, day->n_wait_samples, w); /* reorders the samples: last */
     row[BS_M_WAIT_MEAN_MIN] = w[0];

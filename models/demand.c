@@ -96,6 +96,7 @@ int bs_demand_generate(struct bs_day *day)
     day->n_customers = 0;
     day->online = day->booked = day->noshows = day->late_lost = day->shifted = day->peak_window_arrivals = 0;
     day->kiosk_users = 0;
+    day->bookings_requested = day->bookings_moved = day->bookings_refused = day->bookings_refused_left = 0;
     memset(day->seg_online, 0, sizeof day->seg_online);
     memset(day->seg_booked, 0, sizeof day->seg_booked);
     memset(day->seg_noshows, 0, sizeof day->seg_noshows);

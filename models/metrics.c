@@ -7,11 +7,21 @@ static const struct bs_metric_def metric_defs[BS_M_COUNT] = {
     [BS_M_INTENTS] = {"intents", "customers", "customers with business to do today (before online shift and bookings)"},
     [BS_M_ONLINE] = {"online", "customers", "intents done online: the customer never comes"},
     [BS_M_SHARE_ONLINE] = {"share_online", "1", "online / intents"},
+    [BS_M_BOOKINGS_REQUESTED] = {"bookings_requested", "customers",
+                                 "customers who tried to book an appointment (for the slot of their intended time)"},
+    [BS_M_BOOKINGS_REFUSED] = {"bookings_refused", "customers",
+                               "customers who tried to book and got no slot: theirs was full and they found no slot with room within appointments.window_slots, or did not look (appointments.when_full); bookings_requested = booked + bookings_refused"},
+    [BS_M_BOOKINGS_REFUSED_LEFT] = {"bookings_refused_left", "customers",
+                                    "refused customers who gave up (when_full.leave): they never come; the other refused come as walk-ins"},
+    [BS_M_BOOKINGS_MOVED] = {"bookings_moved", "customers",
+                             "customers whose slot was full and who booked the nearest slot with room within appointments.window_slots (part of booked)"},
     [BS_M_BOOKED] = {"booked", "customers", "customers holding an appointment slot"},
     [BS_M_NOSHOWS] = {"noshows", "customers", "booked customers who did not come"},
     [BS_M_LATE_LOST_APPOINTMENT] = {"late_lost_appointment", "customers",
                                     "booked customers later than the grace period: they queue as walk-ins"},
     [BS_M_SLOT_UTILIZATION] = {"slot_utilization", "1", "booked customers who came / appointment capacity offered"},
+    [BS_M_SLOT_DEMAND_RATIO] = {"slot_demand_ratio", "1",
+                                "bookings_requested / appointment capacity offered: above 1, more customers asked than the slots hold"},
     [BS_M_APPOINTMENT_WAIT_MEAN_MIN] = {"appointment_wait_mean_min", "min",
                                         "mean minutes from slot start to service start of appointment holders (0 when served by the slot start)"},
     [BS_M_SHIFTED] = {"shifted", "customers", "walk-ins moved from a peak window to off-peak by the incentive"},
@@ -21,7 +31,7 @@ static const struct bs_metric_def metric_defs[BS_M_COUNT] = {
     [BS_M_KIOSK_WAIT_MEAN_MIN] = {"kiosk_wait_mean_min", "min", "mean wait for a kiosk"},
     [BS_M_KIOSK_UTILIZATION] = {"kiosk_utilization", "1", "busy / open kiosk time, until the last customer leaves"},
     [BS_M_ARRIVED] = {"arrived", "customers",
-                      "customers who came to the branch (intents - online - noshows); those after closing are turned away"},
+                      "customers who came to the branch (intents - online - noshows - bookings_refused_left); those after closing are turned away"},
     [BS_M_SERVED] = {"served", "customers", "customers whose business was done: at a counter, or at a kiosk alone"},
     [BS_M_BALKED] = {"balked", "customers", "customers who left at once on seeing the tickets ahead"},
     [BS_M_RENEGED] = {"reneged", "customers", "customers who left the line when their patience ran out"},
@@ -99,9 +109,20 @@ static const struct bs_metric_def role_defs[BS_RM_COUNT] = {
                                   "time-average open counters of the role while the doors are open"},
 };
 
+static const struct bs_metric_def slot_defs[BS_SL_COUNT] = {
+    [BS_SL_REQUESTED] = {"requested", "customers", "customers who asked for the slot (it holds their intended time)"},
+    [BS_SL_BOOKED] = {"booked", "customers", "appointments held in the slot, whichever slot their holders asked for"},
+    [BS_SL_MOVED] = {"moved", "customers",
+                     "customers who asked for the slot, found it full and booked another within appointments.window_slots"},
+    [BS_SL_REFUSED] = {"refused", "customers",
+                       "customers who asked for the slot, found it full and got no slot at all (see bookings_refused)"},
+    [BS_SL_DEMAND_RATIO] = {"demand_ratio", "1", "requested / the slot's capacity (NaN for a slot of capacity 0)"},
+};
+
 static const struct bs_breakdown_def breakdowns[BS_BD_COUNT] = {
     [BS_BD_SEGMENTS] = {"segments", "segment", segment_defs, BS_SM_COUNT},
     [BS_BD_ROLES] = {"roles", "role", role_defs, BS_RM_COUNT},
+    [BS_BD_SLOTS] = {"slots", "slot", slot_defs, BS_SL_COUNT},
 };
 
 static const struct bs_metric_def series_defs[BS_TS_COUNT] = {

@@ -8,10 +8,15 @@ enum bs_metric {
     BS_M_INTENTS,
     BS_M_ONLINE,
     BS_M_SHARE_ONLINE,
+    BS_M_BOOKINGS_REQUESTED,
+    BS_M_BOOKINGS_REFUSED,
+    BS_M_BOOKINGS_REFUSED_LEFT,
+    BS_M_BOOKINGS_MOVED,
     BS_M_BOOKED,
     BS_M_NOSHOWS,
     BS_M_LATE_LOST_APPOINTMENT,
     BS_M_SLOT_UTILIZATION,
+    BS_M_SLOT_DEMAND_RATIO,
     BS_M_APPOINTMENT_WAIT_MEAN_MIN,
     BS_M_SHIFTED,
     BS_M_PEAK_WINDOW_ARRIVALS,
@@ -82,7 +87,17 @@ enum bs_role_metric {
     BS_RM_COUNT
 };
 
-enum bs_breakdown_id { BS_BD_SEGMENTS, BS_BD_ROLES, BS_BD_COUNT };
+/* Per appointment slot, by the slot's clock time; no entities without appointments. */
+enum bs_slot_metric {
+    BS_SL_REQUESTED,
+    BS_SL_BOOKED,
+    BS_SL_MOVED,
+    BS_SL_REFUSED,
+    BS_SL_DEMAND_RATIO,
+    BS_SL_COUNT
+};
+
+enum bs_breakdown_id { BS_BD_SEGMENTS, BS_BD_ROLES, BS_BD_SLOTS, BS_BD_COUNT };
 
 enum bs_series {
     BS_TS_ARRIVALS,

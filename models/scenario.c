@@ -289,12 +289,17 @@ void bs_scenario_free(struct bs_scenario *sc)
 
 size_t bs_scenario_entities(const struct bs_scenario *sc, size_t b)
 {
-    return b == BS_BD_SEGMENTS ? sc->n_segments : b == BS_BD_ROLES ? sc->n_roles : 0;
+    switch (b) {
+    case BS_BD_SEGMENTS: return sc->n_segments;
+    case BS_BD_ROLES: return sc->n_roles;
+    case BS_BD_SLOTS: return sc->ch.appointments ? sc->ch.n_slots : 0; /* none: an empty breakdown */
+    default: return 0;
+    }
 }
 
 const char *bs_scenario_entity_name(const struct bs_scenario *sc, size_t b, size_t i)
 {
-    return b == BS_BD_SEGMENTS ? sc->segments[i].name : sc->roles[i].name;
+    return b == BS_BD_SEGMENTS ? sc->segments[i].name : b == BS_BD_ROLES ? sc->roles[i].name : sc->ch.slot_names[i];
 }
 
 size_t bs_scenario_bins(const struct bs_scenario *sc, double *bin_min)

@@ -6,6 +6,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "../sim/text.h"
 #include "scenario.h"
 
 #define SLOT_TOLERANCE_MIN 1e-9
@@ -70,6 +71,57 @@ static int read_transaction_set(struct bs_cfg *cfg, const char *key, const struc
 
 static int add_class(struct bs_cfg *cfg, struct bs_scenario *sc, const char *key, const char *name, int *out);
 
+/* appointments.when_full: {other_slot: p, walk_in: p, leave: p}, shares of
+ * the customers who find their slot full; absent: all other_slot. */
+#define SHARE_SUM_TOLERANCE 1e-9
+static int read_when_full(struct bs_cfg *cfg, struct bs_choices *ch)
+{
+    const char *key = "appointments.when_full";
+    ch->when_full_other_slot = 1;
+    ch->when_full_walk_in = 0;
+    ch->when_full_draws = 0;
+    yaml_node_t *node = bs_cfg_node(cfg, key);
+    if (!node)
+        return 0;
+    if (node->type != YAML_MAPPING_NODE)
+        return bs_cfg_fail(cfg, key, "expected a map of shares {other_slot: p, walk_in: p, leave: p} summing to 1");
+    static const char *const options[3] = {"other_slot", "walk_in", "leave"};
+    const char *given[8];
+    long n = bs_cfg_map_keys(cfg, key, given, 8);
+    for (long j = 0; j < n; j++) { /* an unknown option before the sum it spoils */
+        if (!strcmp(given[j], options[0]) || !strcmp(given[j], options[1]) || !strcmp(given[j], options[2]))
+            continue;
+        char sub[2 * BS_CFG_PATH_MAX];
+        snprintf(sub, sizeof sub, "%s.%s", key, given[j]);
+        const char *near = bs_text_nearest(given[j], options, 3);
+        return bs_cfg_fail(cfg, sub, "'%s' is not an option; allowed: other_slot, walk_in, leave%s%s%s", given[j],
+                           near ? " (did you mean " : "", near ? near : "", near ? "?)" : "");
+    }
+    double other, walk, leave;
+    if (bs_cfg_number(cfg, "appointments.when_full.other_slot", 0, 1, 0, 0, &other) ||
+        bs_cfg_number(cfg, "appointments.when_full.walk_in", 0, 1, 0, 0, &walk) ||
+        bs_cfg_number(cfg, "appointments.when_full.leave", 0, 1, 0, 0, &leave))
+        return cfg->err->status;
+    if (fabs(other + walk + leave - 1) > SHARE_SUM_TOLERANCE)
+        return bs_cfg_fail(cfg, key, "shares other_slot + walk_in + leave must sum to 1 (they sum to %.9g)",
+                           other + walk + leave);
+    ch->when_full_other_slot = other;
+    ch->when_full_walk_in = walk;
+    ch->when_full_draws = other < 1;
+    return 0;
+}
+
+/* Each slot named by the clock time it starts (a day is at most 24 h, so
+ * the names are unique). */
+static void name_slots(struct bs_scenario *sc)
+{
+    struct bs_choices *ch = &sc->ch;
+    for (size_t k = 0; k < ch->n_slots; k++) {
+        long minute = lround(sc->open_min_of_day + (double)k * ch->slot_min) % (24 * 60);
+        snprintf(ch->slot_names[k], sizeof ch->slot_names[k], "%02ld:%02ld", minute / 60, minute % 60);
+    }
+}
+
 static int read_appointments(struct bs_cfg *cfg, struct bs_scenario *sc)
 {
     struct bs_choices *ch = &sc->ch;
@@ -111,8 +163,10 @@ static int read_appointments(struct bs_cfg *cfg, struct bs_scenario *sc)
         bs_cfg_number(cfg, "appointments.noshow_probability", 0, 1, 0, 0, &noshow) ||
         bs_cfg_bool(cfg, "appointments.reminders", 0, &reminders) ||
         bs_cfg_number(cfg, "appointments.reminder_effect", 0, 1, 0, 0, &effect) ||
-        bs_cfg_number(cfg, "appointments.grace_min", 0, 240, 10, 0, &ch->grace_min))
+        bs_cfg_number(cfg, "appointments.grace_min", 0, 240, 10, 0, &ch->grace_min) ||
+        read_when_full(cfg, ch))
         return cfg->err->status;
+    name_slots(sc);
     ch->noshow_probability = noshow * (reminders ? 1 - effect : 1);
     if (bs_cfg_has(cfg, "appointments.punctuality_min")) {
         if (bs_dist_parse_offset(cfg, "appointments.punctuality_min", &ch->punctuality_min))

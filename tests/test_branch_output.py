@@ -126,6 +126,34 @@ def test_shipped_choice_scenarios_conserve_every_intent(tmp_path, name, key):
         assert (m["intents"] == m["intents"][0]).all()
         util = f["replications/slot_utilization"][()]
         assert np.all(np.isnan(util) | ((util >= 0) & (util <= 1)))
+        # Booking requests: each booked or refused; the slots add up to the day.
+        req, booked, refused = (f[f"replications/{k}"][()] for k in ("bookings_requested", "booked", "bookings_refused"))
+        assert np.array_equal(req, booked + refused)
+        for k, day in (("requested", req), ("booked", booked), ("refused", refused)):
+            assert np.array_equal(f[f"slots/{k}"][()].sum(axis=2), day), k
+        if name != "appointments":
+            assert f["slots/requested"].shape[2] == 0 and f["slot"].shape == (0,)
+
+
+def test_slots_breakdown_names_every_slot_by_clock_time(tmp_path):
+    # 288 five-minute slots: more entities than any other breakdown has.
+    scenario = tmp_path / "slots.yaml"
+    scenario.write_text("day: {hours: 24, open: '00:00'}\ndemand: {customers_per_day: 500}\n"
+                        "transactions: [{service_min: 2}]\ncounters: [{count: 4}]\n"
+                        "appointments: {slot_min: 5, capacity_per_slot: 1, window_slots: 0, booking_probability: 0.5,\n"
+                        "               when_full: {other_slot: 0.2, walk_in: 0.5, leave: 0.3}}\n")
+    out = tmp_path / "slots.h5"
+    r = run("run", scenario, "-r", 8, "-q", "-o", out)
+    assert r.returncode == 0, r.stderr
+    with h5py.File(out) as f:
+        names = [s.decode() for s in f["slot"][()]]
+        assert len(names) == 288 and names[:3] == ["00:00", "00:05", "00:10"] and names[-1] == "23:55"
+        assert f["slots/refused"].dims[2][0].name == "/slot"
+        req, booked, refused = (f[f"slots/{k}"][()] for k in ("requested", "booked", "refused"))
+        assert np.array_equal(req, booked + refused)  # window 0: nobody moves
+        m = {k: f[f"replications/{k}"][()] for k in ("intents", "online", "noshows", "arrived", "bookings_refused_left")}
+        assert np.array_equal(m["intents"], m["online"] + m["noshows"] + m["bookings_refused_left"] + m["arrived"])
+        assert (m["bookings_refused_left"] > 0).all()
 
 
 def test_larger_incentive_never_adds_peak_arrivals(tmp_path):
@@ -147,6 +175,13 @@ CHOICE_BASE = "day: {hours: 8}\ndemand: {customers_per_day: 100}\ntransactions: 
      ":5:23: peak_shift.windows: leave no off-peak time"),
     (CHOICE_BASE + "peak_shift: {windows: [{from: \"18:00\", to: \"19:00\"}], incentive: 1, s_max: 0.5, i_half: 1}\n",
      ":5:31: peak_shift.windows.0.from: must be within opening hours"),
+    (CHOICE_BASE + "appointments: {slot_min: 60, capacity_per_slot: 1, booking_probability: 0.1,\n"
+     "  when_full: {other_slot: 0.6, leave: 0.3}}\n",
+     ":6:14: appointments.when_full: shares other_slot + walk_in + leave must sum to 1 (they sum to 0.9)"),
+    (CHOICE_BASE + "appointments: {slot_min: 60, capacity_per_slot: 1, booking_probability: 0.1,\n"
+     "  when_full: {other_slot: 0.5, leaves: 0.5}}\n",
+     ":6:40: appointments.when_full.leaves: 'leaves' is not an option; allowed: other_slot, walk_in, leave "
+     "(did you mean leave?)"),
 ])
 def test_bad_choice_input_exits_2_and_writes_nothing(tmp_path, text, where):
     scenario = tmp_path / "bad.yaml"

@@ -311,6 +311,123 @@ static void late_appointments_after_closing_are_turned_away(void **state)
     harness_fini(&h);
 }
 
+
+/* Poisson requests, fixed capacity: with a uniform profile and everyone
+ * booking, the requests for each slot are N ~ Poisson(m), m = customers_per_day
+ * x slot_min / day, independent across slots. With window_slots 0 a slot of
+ * capacity k refuses (N - k)+, so the mean refused per slot is
+ *   E[(N - k)+] = sum_{n > k} (n - k) P(N = n),  P(N = n) = e^-m m^n / n!,
+ * checked within 4 standard errors of the mean over days x slots. Per slot
+ * and per day, requested = booked + refused (nobody moves with window 0). */
+static void refused_per_slot_matches_poisson_overflow(void **state)
+{
+    (void)state;
+    enum { R = 1500, SLOTS = 16, K = 5 };
+    const double m = 96.0 * 30 / 480;
+    struct harness h;
+    harness_load_ok(&h, "day: {hours: 8}\ndemand: {customers_per_day: 96}\n"
+                    "transactions: [{name: cash, service_min: 3}]\ncounters: [{count: 4}]\n"
+                    "appointments: {slot_min: 30, capacity_per_slot: 5, window_slots: 0, booking_probability: 1}\n");
+    double sum = 0, sum_sq = 0;
+    for (int r = 0; r < R; r++) {
+        assert_int_equal(harness_day(&h, 0, 31, (uint64_t)r), 0);
+        double requested = 0, booked = 0, refused = 0;
+        for (int s = 0; s < SLOTS; s++) {
+            double q = harness_breakdown(&h, BS_BD_SLOTS, BS_SL_REQUESTED, s);
+            double b = harness_breakdown(&h, BS_BD_SLOTS, BS_SL_BOOKED, s);
+            double x = harness_breakdown(&h, BS_BD_SLOTS, BS_SL_REFUSED, s);
+            assert_true(q == b + x);
+            assert_true(harness_breakdown(&h, BS_BD_SLOTS, BS_SL_MOVED, s) == 0);
+            assert_true(x == (q > K ? q - K : 0));
+            requested += q, booked += b, refused += x;
+            sum += x, sum_sq += x * x;
+        }
+        assert_true(requested == harness_metric(&h, BS_M_BOOKINGS_REQUESTED));
+        assert_true(requested == harness_metric(&h, BS_M_INTENTS)); /* everyone books */
+        assert_true(booked == harness_metric(&h, BS_M_BOOKED));
+        assert_true(refused == harness_metric(&h, BS_M_BOOKINGS_REFUSED));
+        assert_true(harness_metric(&h, BS_M_BOOKINGS_REQUESTED) ==
+                    harness_metric(&h, BS_M_BOOKED) + harness_metric(&h, BS_M_BOOKINGS_REFUSED));
+        assert_true(harness_metric(&h, BS_M_SLOT_DEMAND_RATIO) == requested / (SLOTS * K));
+    }
+    double want = 0, pmf = exp(-m);
+    for (int n = 0; n < 200; n++, pmf *= m / n)
+        want += n > K ? (n - K) * pmf : 0;
+    double n_obs = (double)R * SLOTS, mean = sum / n_obs;
+    double se = sqrt((sum_sq / n_obs - mean * mean) / (n_obs - 1));
+    print_message("  refused per slot           %.5f +- %.5f (se), E[(N - %d)+] at m = %g: %.5f, %.1f se\n", mean,
+                  se, K, m, want, fabs(mean - want) / se);
+    assert_true(fabs(mean - want) < 4 * se);
+    harness_fini(&h);
+}
+
+/* appointments.when_full: the shares of those who find their slot full.
+ * Each customer's choice is its own draw, independent of whether its slot
+ * is full, so leave / (moved + refused) is binomial with p = leave. Leavers
+ * never come: intents = online + noshows + bookings_refused_left + arrived. */
+static void when_full_shares_send_refused_customers_their_ways(void **state)
+{
+    (void)state;
+    struct harness h;
+    harness_load_ok(&h, DAY "appointments: {slot_min: 30, capacity_per_slot: 2, window_slots: 1, booking_probability: 0.5,\n"
+                    "               noshow_probability: 0.1,\n"
+                    "               when_full: {other_slot: 0.5, walk_in: 0.2, leave: 0.3}}\n");
+    double full = 0, left = 0;
+    for (int r = 0; r < 300; r++) {
+        assert_int_equal(harness_day(&h, 0, 32, (uint64_t)r), 0);
+        const struct bs_day *d = h.day;
+        double moved = 0, refused = 0;
+        for (size_t s = 0; s < h.ld.points[0]->ch.n_slots; s++) {
+            moved += harness_breakdown(&h, BS_BD_SLOTS, BS_SL_MOVED, s);
+            refused += harness_breakdown(&h, BS_BD_SLOTS, BS_SL_REFUSED, s);
+        }
+        assert_true(moved == harness_metric(&h, BS_M_BOOKINGS_MOVED));
+        assert_true(refused == harness_metric(&h, BS_M_BOOKINGS_REFUSED));
+        assert_true(harness_metric(&h, BS_M_BOOKINGS_REQUESTED) ==
+                    harness_metric(&h, BS_M_BOOKED) + harness_metric(&h, BS_M_BOOKINGS_REFUSED));
+        assert_true(harness_metric(&h, BS_M_INTENTS) ==
+                    harness_metric(&h, BS_M_ONLINE) + harness_metric(&h, BS_M_NOSHOWS) +
+                        harness_metric(&h, BS_M_BOOKINGS_REFUSED_LEFT) + harness_metric(&h, BS_M_ARRIVED));
+        for (size_t k = 0; k < d->n_arrivals; k++)
+            assert_true(d->state[d->order[k]] != BS_CUST_REFUSED_LEFT);
+        full += moved + refused;
+        left += harness_metric(&h, BS_M_BOOKINGS_REFUSED_LEFT);
+    }
+    share_check("left of those finding it full", left, full, 0.3);
+    harness_fini(&h);
+
+    /* walk_in: 1 never looks at the window, so nobody moves. */
+    harness_load_ok(&h, DAY "appointments: {slot_min: 30, capacity_per_slot: 1, window_slots: 3, booking_probability: 0.5,\n"
+                    "               when_full: {walk_in: 1}}\n");
+    for (int r = 0; r < 20; r++) {
+        assert_int_equal(harness_day(&h, 0, 33, (uint64_t)r), 0);
+        assert_true(harness_metric(&h, BS_M_BOOKINGS_MOVED) == 0);
+        assert_true(harness_metric(&h, BS_M_BOOKINGS_REFUSED) > 0);
+        assert_true(harness_metric(&h, BS_M_BOOKINGS_REFUSED_LEFT) == 0);
+    }
+    harness_fini(&h);
+}
+
+/* Not giving when_full is all other_slot and draws nothing: the same day. */
+static void when_full_default_is_the_window_search(void **state)
+{
+    (void)state;
+    static const char *const tails[2] = {"}\n", ", when_full: {other_slot: 1}}\n"};
+    double rows[2][BS_M_COUNT];
+    for (int v = 0; v < 2; v++) {
+        char yaml[2048];
+        snprintf(yaml, sizeof yaml, DAY "appointments: {slot_min: 30, capacity_per_slot: 2, window_slots: 1, "
+                 "booking_probability: 0.5%s", tails[v]);
+        struct harness h;
+        harness_load_ok(&h, yaml);
+        assert_int_equal(harness_day(&h, 0, 34, 0), 0);
+        memcpy(rows[v], h.out.row, sizeof rows[v]);
+        assert_true(rows[v][BS_M_BOOKINGS_MOVED] > 0);
+        harness_fini(&h);
+    }
+    assert_memory_equal(rows[0], rows[1], sizeof rows[0]);
+}
+
 static void bad_choice_input_names_line_column_and_key(void **state)
 {
     (void)state;
@@ -328,6 +445,22 @@ static void bad_choice_input_names_line_column_and_key(void **state)
                        "self_service: {kiosks: 1, service_min: 2, adoption: 0.5}\n",
                        ":4:28: roles.0.serves.0: kiosk users are served by the self_service kiosks");
     harness_expect_input_error(DAY "self_service: {kiosks: 1, adoption: 0.5}\n", "self_service.service_min: required");
+    harness_expect_input_error(DAY "appointments: {slot_min: 30, capacity_per_slot: 2, booking_probability: 0.1,\n"
+                       "  when_full: {other_slot: 0.5, walk_in: 0.4}}\n",
+                       ":8:14: appointments.when_full: shares other_slot + walk_in + leave must sum to 1 (they sum to 0.9)");
+    harness_expect_input_error(DAY "appointments: {slot_min: 30, capacity_per_slot: 2, booking_probability: 0.1,\n"
+                       "  when_full: {other_slot: 0.5, walkin: 0.5}}\n",
+                       "appointments.when_full.walkin: 'walkin' is not an option; allowed: other_slot, walk_in, leave "
+                       "(did you mean walk_in?)");
+    harness_expect_input_error(DAY "appointments: {slot_min: 30, capacity_per_slot: 2, booking_probability: 0.1,\n"
+                       "  when_full: {stay: 1}}\n",
+                       ":8:21: appointments.when_full.stay: 'stay' is not an option; allowed: other_slot, walk_in, leave");
+    harness_expect_input_error(DAY "appointments: {slot_min: 30, capacity_per_slot: 2, booking_probability: 0.1,\n"
+                       "  when_full: walk_in}\n",
+                       ":8:14: appointments.when_full: expected a map of shares");
+    harness_expect_input_error(DAY "appointments: {slot_min: 30, capacity_per_slot: 2, booking_probability: 0.1,\n"
+                       "  when_full: {leave: 1.5}}\n",
+                       "appointments.when_full.leave");
 }
 
 int main(void)
@@ -341,6 +474,9 @@ int main(void)
         cmocka_unit_test(kiosk_adoption_and_counter_after_reproduce_inputs),
         cmocka_unit_test(kiosks_are_not_staff),
         cmocka_unit_test(late_appointments_after_closing_are_turned_away),
+        cmocka_unit_test(refused_per_slot_matches_poisson_overflow),
+        cmocka_unit_test(when_full_shares_send_refused_customers_their_ways),
+        cmocka_unit_test(when_full_default_is_the_window_search),
         cmocka_unit_test(bad_choice_input_names_line_column_and_key),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
