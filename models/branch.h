@@ -185,6 +185,15 @@ struct bs_scenario {
     int reneging; /* some segment has a patience */
     struct bs_dist patience_min;
     int has_default_patience;
+    int patience_outside; /* enum bs_patience_outside: patience in and after the line outside */
+};
+
+/* reneging.patience_outside: how patience spent in the line outside the
+ * occupancy cap carries into the lines inside. Names in scenario.c. */
+enum bs_patience_outside {
+    BS_PATIENCE_SHARED,   /* one patience for the whole wait, from arrival */
+    BS_PATIENCE_SEPARATE, /* the line outside has a patience of its own (a second draw) */
+    BS_PATIENCE_RESTART,  /* the same patience starts again on coming in */
 };
 
 /* Purposes of random streams: part of the stream key, never renumber. */
@@ -272,6 +281,7 @@ struct bs_day {
     double *arrival_min;
     double *service_min;
     double *patience_min;
+    double *patience_outside_min; /* with patience_outside separate only */
     double *balk_u; /* kept when balking is on */
     /* start_min and counter_of start out as none when the customer comes
      * (or stays away, in choices), not when drawn: then their cache lines

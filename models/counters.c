@@ -181,6 +181,26 @@ SPECIALISED void start_service(struct bs_day *day, int32_t i, int32_t counter, c
 
 static void admit_from_outside(struct bs_day *day);
 
+/* When customer i's patience runs out in the line outside the cap. */
+static inline double outside_deadline(const struct bs_day *day, int32_t i)
+{
+    int separate = day->sc->patience_outside == BS_PATIENCE_SEPARATE;
+    return day->arrival_min[i] + (separate ? day->patience_outside_min[i] : day->patience_min[i]);
+}
+
+/* ... and in the counter line joined at join_min (kiosk lines keep
+ * everyone, and the kiosk line uses no patience). restart and separate: the
+ * patience anew; shared: what the line outside left of it (none: at once). */
+static inline double line_deadline(const struct bs_day *day, int32_t i)
+{
+    double patience = day->patience_min[i];
+    if (day->sc->patience_outside == BS_PATIENCE_SHARED && day->outside_min[i] > 0) {
+        double left_min = patience - day->outside_min[i];
+        patience = left_min > 0 ? left_min : 0;
+    }
+    return day->join_min[i] + patience;
+}
+
 SPECIALISED void leave(struct bs_day *day, int32_t i, enum bs_customer_state how, const bool plain)
 {
     if (!plain && day->sc->ex.on && day->enter_min[i] == day->enter_min[i]) /* was inside */
@@ -231,7 +251,7 @@ SPECIALISED void join_line(struct bs_day *day, int32_t i, int may_balk, const bo
     enqueue(day, i, plain);
     /* Patience runs in the counter line; kiosk lines are short and keep everyone. */
     if (!plain && sc->reneging && day->patience_min[i] < INFINITY && !at_kiosk(day, i, plain))
-        day->calendar_full |= bs_cal_push(&day->cal, day->now_min + day->patience_min[i], BS_EV_RENEGE, i);
+        day->calendar_full |= bs_cal_push(&day->cal, line_deadline(day, i), BS_EV_RENEGE, i);
 }
 
 /* Inside at last: exposure starts, and the customer joins its line. */
@@ -256,8 +276,9 @@ static void wait_outside(struct bs_day *day, int32_t i)
         day->outside_head = i;
     day->outside_tail = i;
     day->outside++;
-    if (day->sc->reneging && day->patience_min[i] < INFINITY)
-        day->calendar_full |= bs_cal_push(&day->cal, day->now_min + day->patience_min[i], BS_EV_RENEGE, i);
+    double deadline_min = day->sc->reneging ? outside_deadline(day, i) : INFINITY;
+    if (deadline_min < INFINITY)
+        day->calendar_full |= bs_cal_push(&day->cal, deadline_min, BS_EV_RENEGE, i);
 }
 
 static int32_t pop_outside(struct bs_day *day)
@@ -314,12 +335,11 @@ SPECIALISED void on_arrival(struct bs_day *day, int32_t i, const bool plain)
 /* Whether a patience timer at t_min is the customer's current one. */
 static int renege_due(const struct bs_day *day, int32_t i, double t_min)
 {
-    /* Patience runs from arriving outside, and again from joining a counter
-     * line; a timer from an earlier stage is stale. */
+    /* Patience runs from arriving outside, and in a counter line from
+     * joining it; a timer from an earlier stage is stale. */
     if (day->state[i] == BS_CUST_OUTSIDE)
-        return t_min == day->arrival_min[i] + day->patience_min[i];
-    return day->state[i] == BS_CUST_WAITING && !at_kiosk(day, i, false) &&
-           t_min == day->join_min[i] + day->patience_min[i];
+        return t_min == outside_deadline(day, i);
+    return day->state[i] == BS_CUST_WAITING && !at_kiosk(day, i, false) && t_min == line_deadline(day, i);
 }
 
 static void on_renege(struct bs_day *day, int32_t i)

@@ -37,7 +37,7 @@ void bs_day_free(struct bs_day *day)
     void *arrays[] = {day->arrival_min, day->leave_min, day->service_min, day->order, day->intent_min,
                       day->ticket, day->slot, day->transaction, day->noshow_u, day->shift_u, day->offset_min,
                       day->sort_items, day->kiosk_service_min, day->outside_min, day->kiosk_line_min, day->join_min, day->counter_class,
-                      day->needs_counter, day->wants_kiosk, day->patience_min, day->balk_u, day->start_min,
+                      day->needs_counter, day->wants_kiosk, day->patience_min, day->patience_outside_min, day->balk_u, day->start_min,
                       day->segment, day->class_id, day->state, day->counter_of, day->next_waiting,
                       day->wait_sample_min, day->wait_inside_sample_min, day->wait_sample_segment, day->scratch, day->counter_state,
                       day->counter_present, day->counter_closing, day->counter_customer, day->counter_group, day->counter_role,

@@ -25,6 +25,7 @@ int bs_day_grow(struct bs_day *day)
     GROW(arrival_min);
     GROW(service_min);
     GROW(patience_min);
+    GROW(patience_outside_min);
     GROW(balk_u);
     GROW(start_min);
     GROW(order);
@@ -141,14 +142,19 @@ int bs_demand_generate(struct bs_day *day)
     if (sc->ex.on)
         bs_exposure_draw_health(day);
     if (sc->reneging) { /* patience_min is read only when some segment has one */
+        int separate = sc->patience_outside == BS_PATIENCE_SEPARATE;
         for (size_t i = 0; i < day->n_customers; i++) { /* for everyone, so choices shift no draws */
             const struct bs_segment *s = &sc->segments[day->segment[i]];
             day->patience_min[i] = INFINITY;
+            if (separate)
+                day->patience_outside_min[i] = INFINITY;
             if (!s->has_patience && !sc->has_default_patience)
                 continue;
+            const struct bs_dist *d = s->has_patience ? &s->patience_min : &sc->patience_min;
             bs_stream_seek(own, BS_STREAM_PATIENCE, i);
-            day->patience_min[i] = bs_dist_sample(s->has_patience ? &s->patience_min : &sc->patience_min,
-                                                  day->customer_rng);
+            day->patience_min[i] = bs_dist_sample(d, day->customer_rng);
+            if (separate) /* drawn after the first patience, which it leaves where it was */
+                day->patience_outside_min[i] = bs_dist_sample(d, day->customer_rng);
         }
     }
     return 0;

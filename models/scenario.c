@@ -225,14 +225,18 @@ static int read_behaviour(struct bs_cfg *cfg, struct bs_scenario *sc)
                         bs_cfg_number(cfg, "balking.probability", 0, 1, 1, 0, &sc->balk_probability)))
         return cfg->err->status;
     sc->has_default_patience = bs_cfg_has(cfg, "reneging.patience_min");
-    if (bs_cfg_has(cfg, "reneging") && !sc->has_default_patience)
-        return bs_cfg_fail(cfg, "reneging.patience_min", "required: a patience distribution in minutes");
-    if (sc->has_default_patience && bs_dist_parse(cfg, "reneging.patience_min", &sc->patience_min))
-        return cfg->err->status;
     sc->reneging = sc->has_default_patience;
     for (size_t s = 0; s < sc->n_segments; s++)
         sc->reneging |= sc->segments[s].has_patience;
-    return 0;
+    if (bs_cfg_has(cfg, "reneging") && !sc->reneging) /* segment patiences may stand in for it */
+        return bs_cfg_fail(cfg, "reneging.patience_min", "required: a patience distribution in minutes");
+    if (sc->has_default_patience && bs_dist_parse(cfg, "reneging.patience_min", &sc->patience_min))
+        return cfg->err->status;
+    static const char *const outside_names[] = {[BS_PATIENCE_SHARED] = "shared",
+                                                [BS_PATIENCE_SEPARATE] = "separate",
+                                                [BS_PATIENCE_RESTART] = "restart"};
+    return bs_cfg_enum(cfg, "reneging.patience_outside", outside_names, 3, BS_PATIENCE_SHARED,
+                       &sc->patience_outside);
 }
 
 struct bs_scenario *bs_scenario_load(struct bs_cfg *cfg)
@@ -321,7 +325,7 @@ size_t bs_scenario_bytes(const struct bs_scenario *sc)
 size_t bs_scenario_day_bytes(const struct bs_scenario *sc)
 {
     static const size_t per_customer =
-        CUSTOMER_BYTES(arrival_min) + CUSTOMER_BYTES(service_min) + CUSTOMER_BYTES(patience_min) +
+        CUSTOMER_BYTES(arrival_min) + CUSTOMER_BYTES(service_min) + CUSTOMER_BYTES(patience_min) + CUSTOMER_BYTES(patience_outside_min) +
         CUSTOMER_BYTES(balk_u) + CUSTOMER_BYTES(start_min) + CUSTOMER_BYTES(order) + CUSTOMER_BYTES(intent_min) +
         CUSTOMER_BYTES(ticket) + CUSTOMER_BYTES(slot) + CUSTOMER_BYTES(transaction) + CUSTOMER_BYTES(noshow_u) +
         CUSTOMER_BYTES(shift_u) + CUSTOMER_BYTES(offset_min) + CUSTOMER_BYTES(sort_items) +

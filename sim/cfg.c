@@ -428,6 +428,9 @@ int bs_cfg_enum(struct bs_cfg *cfg, const char *key, const char *const *names, i
             return 0;
         }
     }
+    const char *near = bs_text_nearest(s, names, (size_t)n_names);
+    if (near)
+        return bs_cfg_fail_node(cfg, n, key, "'%s' is not one of %s (did you mean %s?)", s, allowed, near);
     return bs_cfg_fail_node(cfg, n, key, "'%s' is not one of %s", s, allowed);
 }
 

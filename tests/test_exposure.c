@@ -8,7 +8,11 @@
  *  - zero prevalence gives zero risk; more ventilation or better masks never
  *    raise expected infections in the same replication; a lower cap lowers
  *    them on average (paired 95 % CI); occupancy never exceeds the cap;
- *  - screening flags at its sensitivity and false-positive rate (4 binomial SE). */
+ *  - screening flags at its sensitivity and false-positive rate (4 binomial SE);
+ *  - reneging.patience_outside: each customer gives up exactly when the
+ *    patience of the option runs out (shared: arrival + patience, so no
+ *    whole wait exceeds it; separate: a second, independent draw outside;
+ *    restart: the same value again inside). */
 #include <math.h>
 #include <setjmp.h>
 #include <stdarg.h>
@@ -223,16 +227,19 @@ static void cap_bounds_occupancy_and_lowers_infections(void **state)
     harness_fini(&h);
 }
 
-/* Patience runs outside under the cap, and again from joining the line
- * inside: every customer who gives up does so exactly when the patience of
- * their current stage runs out. */
+#define PATIENCE_DAY                                                                                      \
+    "day: {hours: 8}\ndemand: {customers_per_day: 960}\ntransactions: [{service_min: 1}]\n"                  \
+    "counters: [{count: 1}]\nentrance: {occupancy_cap: 2}\n"
+
+/* patience_outside: restart (the behaviour before the option): patience
+ * runs outside under the cap, and again from joining the line inside:
+ * every customer who gives up does so exactly when the patience of their
+ * current stage runs out. */
 static void patience_runs_outside_then_again_inside(void **state)
 {
     (void)state;
     struct harness h;
-    harness_load_ok(&h, "day: {hours: 8}\ndemand: {customers_per_day: 960}\ntransactions: [{service_min: 1}]\n"
-                "counters: [{count: 1}]\nentrance: {occupancy_cap: 2}\n"
-                "reneging: {patience_min: {dist: exponential, mean: 5}}\n");
+    harness_load_ok(&h, PATIENCE_DAY "reneging: {patience_min: {dist: exponential, mean: 5}, patience_outside: restart}\n");
     for (int r = 0; r < 20; r++) {
         assert_int_equal(harness_day(&h, 0, 9, (uint64_t)r), 0);
         const struct bs_day *d = h.day;
@@ -252,6 +259,99 @@ static void patience_runs_outside_then_again_inside(void **state)
         assert_true(harness_metric(&h, BS_M_PEAK_OCCUPANCY) <= 2);
     }
     harness_fini(&h);
+}
+
+/* patience_outside: shared (the default): one patience for the whole wait.
+ * Every customer who gives up, outside or inside, does so at arrival +
+ * patience, and no customer served waited longer than their patience. */
+static void shared_patience_covers_the_whole_wait(void **state)
+{
+    (void)state;
+    struct harness h;
+    harness_load_ok(&h, PATIENCE_DAY "reneging: {patience_min: {dist: exponential, mean: 5}}\n");
+    assert_int_equal(h.ld.points[0]->patience_outside, BS_PATIENCE_SHARED);
+    long after_coming_in = 0;
+    for (int r = 0; r < 20; r++) {
+        assert_int_equal(harness_day(&h, 0, 9, (uint64_t)r), 0);
+        const struct bs_day *d = h.day;
+        for (size_t i = 0; i < d->n_customers; i++) {
+            double deadline = d->arrival_min[i] + d->patience_min[i];
+            if (d->state[i] == BS_CUST_RENEGED) {
+                if (fabs(d->leave_min[i] - deadline) > 1e-9 * (1 + deadline))
+                    fail_msg("customer %zu gave up at %g, patience ran out at %g", i, d->leave_min[i], deadline);
+                after_coming_in += d->outside_min[i] > 0 && d->leave_min[i] > d->join_min[i];
+            } else if (d->state[i] == BS_CUST_SERVED) {
+                assert_true(d->start_min[i] - d->arrival_min[i] <= d->patience_min[i] + 1e-9 * (1 + deadline));
+            }
+        }
+    }
+    assert_true(after_coming_in > 0); /* some gave up inside with what was left from outside */
+    harness_fini(&h);
+}
+
+/* patience_outside: separate: outside, a second draw of the customer's
+ * patience distribution; inside, the first draw, anew. The first draw is
+ * where it was (bitwise the restart day's), and the second is independent
+ * of it: mean 5 and correlation 0, within 4 standard errors. */
+static void separate_patience_is_a_second_independent_draw(void **state)
+{
+    (void)state;
+    struct harness h, ref;
+    harness_load_ok(&h, PATIENCE_DAY "reneging: {patience_min: {dist: exponential, mean: 5}, patience_outside: separate}\n");
+    harness_load_ok(&ref, PATIENCE_DAY "reneging: {patience_min: {dist: exponential, mean: 5}, patience_outside: restart}\n");
+    double n = 0, sum = 0, sum_xy = 0, sum_x = 0, sum_xx = 0, sum_yy = 0;
+    long outside = 0, inside = 0;
+    for (int r = 0; r < 20; r++) {
+        assert_int_equal(harness_day(&ref, 0, 9, (uint64_t)r), 0);
+        assert_int_equal(harness_day(&h, 0, 9, (uint64_t)r), 0);
+        const struct bs_day *d = h.day;
+        assert_int_equal(d->n_customers, ref.day->n_customers);
+        assert_memory_equal(d->patience_min, ref.day->patience_min, d->n_customers * sizeof *d->patience_min);
+        for (size_t i = 0; i < d->n_customers; i++) {
+            double x = d->patience_min[i], y = d->patience_outside_min[i];
+            n += 1, sum += y, sum_x += x, sum_xy += x * y, sum_xx += x * x, sum_yy += y * y;
+            if (d->state[i] != BS_CUST_RENEGED)
+                continue;
+            if (d->leave_min[i] == d->arrival_min[i] + y)
+                outside++;
+            else if (d->leave_min[i] == d->join_min[i] + x)
+                inside++;
+            else
+                fail_msg("customer %zu gave up at %g, not when a patience ran out", i, d->leave_min[i]);
+        }
+    }
+    double mean = sum / n, mean_x = sum_x / n;
+    double corr = (sum_xy / n - mean_x * mean) /
+                  sqrt((sum_xx / n - mean_x * mean_x) * (sum_yy / n - mean * mean));
+    print_message("  outside patience: mean %.4f (want 5 +- %.4f), correlation %.4f (+- %.4f)\n", mean,
+                  4 * 5 / sqrt(n), corr, 4 / sqrt(n));
+    assert_true(fabs(mean - 5) < 4 * 5 / sqrt(n)); /* exponential: sd = mean */
+    assert_true(fabs(corr) < 4 / sqrt(n));
+    assert_true(outside > 0 && inside > 0);
+    harness_fini(&h);
+    harness_fini(&ref);
+}
+
+/* Without a cap nobody waits outside: the option changes nothing. */
+static void patience_outside_needs_a_line_outside(void **state)
+{
+    (void)state;
+    static const char *const options[] = {"shared", "separate", "restart"};
+    double first[BS_M_COUNT];
+    for (int k = 0; k < 3; k++) {
+        char yaml[512];
+        snprintf(yaml, sizeof yaml,
+                 DAY "reneging: {patience_min: {dist: exponential, mean: 3}, patience_outside: %s}\n", options[k]);
+        struct harness h;
+        harness_load_ok(&h, yaml);
+        assert_int_equal(harness_day(&h, 0, 4, 0), 0);
+        assert_true(harness_metric(&h, BS_M_RENEGED) > 0);
+        if (k == 0)
+            memcpy(first, h.out.row, sizeof first);
+        else
+            assert_memory_equal(first, h.out.row, sizeof first);
+        harness_fini(&h);
+    }
 }
 
 static void screening_flags_at_its_rates(void **state)
@@ -297,6 +397,11 @@ static void bad_exposure_input_names_line_column_and_key(void **state)
     harness_expect_input_error(DAY "exposure: {prevalence_customers: 0.1, hall_volume_m3: -5}\n",
                        ":5:55: exposure.hall_volume_m3: must be in [1, 1e+06]");
     harness_expect_input_error(DAY "entrance: {occupancy_cap: 0}\n", ":5:27: entrance.occupancy_cap: must be in [1, 100000]");
+    harness_expect_input_error(DAY "reneging: {patience_min: 5, patience_outside: shraed}\n",
+                               ":5:47: reneging.patience_outside: 'shraed' is not one of shared, separate, restart "
+                               "(did you mean shared?)");
+    harness_expect_input_error(DAY "reneging: {patience_outside: restart}\n",
+                               "reneging.patience_min: required: a patience distribution in minutes");
 }
 
 int main(void)
@@ -308,6 +413,9 @@ int main(void)
         cmocka_unit_test(ventilation_and_masks_never_raise_infections),
         cmocka_unit_test(cap_bounds_occupancy_and_lowers_infections),
         cmocka_unit_test(patience_runs_outside_then_again_inside),
+        cmocka_unit_test(shared_patience_covers_the_whole_wait),
+        cmocka_unit_test(separate_patience_is_a_second_independent_draw),
+        cmocka_unit_test(patience_outside_needs_a_line_outside),
         cmocka_unit_test(screening_flags_at_its_rates),
         cmocka_unit_test(bad_exposure_input_names_line_column_and_key),
     };
