@@ -179,9 +179,12 @@ struct bs_scenario {
     struct bs_exposure ex;
 
     double absence_probability;
-    int balking;
+    int balking;         /* in the lines inside: balking.threshold given */
     long balk_threshold; /* tickets ahead at which a customer may balk */
     double balk_probability;
+    int balk_outside;            /* at the door, on the line outside the cap */
+    long balk_outside_threshold; /* customers outside at which an arrival may balk */
+    double balk_outside_probability;
     int reneging; /* some segment has a patience */
     struct bs_dist patience_min;
     int has_default_patience;

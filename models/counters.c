@@ -223,6 +223,17 @@ static void turn_away_at_door(struct bs_day *day, int32_t i)
     day->seg_turned_away[day->segment[i]]++;
 }
 
+/* Left at the door on seeing the line outside the cap: never inside. The
+ * balking draw is the one the lines inside use, since a customer meets
+ * only one of them on arriving (one let in from outside does not balk). */
+static void balk_at_door(struct bs_day *day, int32_t i)
+{
+    day->state[i] = BS_CUST_BALKED;
+    day->leave_min[i] = day->now_min;
+    day->balked++;
+    day->seg_balked[day->segment[i]]++;
+}
+
 /* A customer takes a ticket for its class's line: straight to an idle
  * counter that may serve it, else (unless it balks) into the line. */
 SPECIALISED void join_line(struct bs_day *day, int32_t i, int may_balk, const bool plain)
@@ -326,6 +337,11 @@ SPECIALISED void on_arrival(struct bs_day *day, int32_t i, const bool plain)
         return;
     }
     if (!plain && sc->ex.occupancy_cap > 0 && (day->inside >= sc->ex.occupancy_cap || day->outside > 0)) {
+        if (sc->balk_outside && day->outside >= sc->balk_outside_threshold &&
+            day->balk_u[i] < sc->balk_outside_probability) {
+            balk_at_door(day, i);
+            return;
+        }
         wait_outside(day, i);
         return;
     }

@@ -123,7 +123,7 @@ int bs_demand_generate(struct bs_day *day)
         const struct bs_transaction *tx = &sc->transactions[tr];
         day->arrival_min[i] = t;
         double balk_u = bs_stream_uniform(own); /* drawn always: the service time's place is fixed */
-        if (sc->balking)
+        if (sc->balking || sc->balk_outside) /* one draw: a customer meets one line on arriving */
             day->balk_u[i] = balk_u;
         day->segment[i] = (uint8_t)seg;
         if (sc->ch.any) /* read by choices only */

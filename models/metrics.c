@@ -33,7 +33,7 @@ static const struct bs_metric_def metric_defs[BS_M_COUNT] = {
     [BS_M_ARRIVED] = {"arrived", "customers",
                       "customers who came to the branch (intents - online - noshows - bookings_refused_left); those after closing are turned away"},
     [BS_M_SERVED] = {"served", "customers", "customers whose business was done: at a counter, or at a kiosk alone"},
-    [BS_M_BALKED] = {"balked", "customers", "customers who left at once on seeing the tickets ahead"},
+    [BS_M_BALKED] = {"balked", "customers", "customers who left at once on seeing the tickets ahead, or at the door on the line outside the cap"},
     [BS_M_RENEGED] = {"reneged", "customers", "customers who left the line when their patience ran out"},
     [BS_M_ABANDONED] = {"abandoned", "customers", "balked + reneged"},
     [BS_M_TURNED_AWAY] = {"turned_away", "customers",
@@ -89,7 +89,7 @@ static const struct bs_metric_def metric_defs[BS_M_COUNT] = {
 static const struct bs_metric_def segment_defs[BS_SM_COUNT] = {
     [BS_SM_ARRIVED] = {"arrived", "customers", "customers of the segment who came"},
     [BS_SM_SERVED] = {"served", "customers", "customers of the segment served"},
-    [BS_SM_BALKED] = {"balked", "customers", "customers of the segment who balked"},
+    [BS_SM_BALKED] = {"balked", "customers", "customers of the segment who balked (inside or at the door)"},
     [BS_SM_RENEGED] = {"reneged", "customers", "customers of the segment who reneged"},
     [BS_SM_ONLINE] = {"online", "customers", "the segment's intents done online"},
     [BS_SM_BOOKED] = {"booked", "customers", "the segment's customers holding an appointment"},

@@ -220,9 +220,19 @@ static int read_transactions(struct bs_cfg *cfg, struct bs_scenario *sc)
 
 static int read_behaviour(struct bs_cfg *cfg, struct bs_scenario *sc)
 {
-    sc->balking = bs_cfg_has(cfg, "balking");
-    if (sc->balking && (bs_cfg_int(cfg, "balking.threshold", 0, 100000, 0, 1, &sc->balk_threshold) ||
-                        bs_cfg_number(cfg, "balking.probability", 0, 1, 1, 0, &sc->balk_probability)))
+    /* Balking inside needs balking.threshold, unless the section is about
+     * the door alone (balking.outside_threshold). */
+    int section = bs_cfg_has(cfg, "balking");
+    sc->balk_outside = bs_cfg_has(cfg, "balking.outside_threshold");
+    sc->balking = section && (!sc->balk_outside || bs_cfg_has(cfg, "balking.threshold"));
+    if (sc->balking && bs_cfg_int(cfg, "balking.threshold", 0, 100000, 0, 1, &sc->balk_threshold))
+        return cfg->err->status;
+    if (section && bs_cfg_number(cfg, "balking.probability", 0, 1, 1, 0, &sc->balk_probability))
+        return cfg->err->status;
+    if (sc->balk_outside &&
+        (bs_cfg_int(cfg, "balking.outside_threshold", 0, 100000, 0, 1, &sc->balk_outside_threshold) ||
+         bs_cfg_number(cfg, "balking.outside_probability", 0, 1, sc->balk_probability, 0,
+                       &sc->balk_outside_probability)))
         return cfg->err->status;
     sc->has_default_patience = bs_cfg_has(cfg, "reneging.patience_min");
     sc->reneging = sc->has_default_patience;

@@ -189,6 +189,35 @@ BAD_SCENARIOS = [
         sweep:
           demand.customers_per_day: [100, -1]
      """), 9, "demand.customers_per_day", "-1"),
+    ("patience_outside_unknown", dedent("""
+        name: patience
+        demand: {customers_per_day: 5}
+        transactions:
+          - {name: a, share: 1, service_min: 3}
+        counters: [{count: 1}]
+        entrance: {occupancy_cap: 2}
+        reneging: {patience_min: 5, patience_outside: restrat}
+     """), 7, "reneging.patience_outside: 'restrat' is not one of shared, separate, restart (did you mean restart?)",
+        "restrat"),
+    ("sweep_patience_outside_unknown", dedent("""
+        name: patience
+        demand: {customers_per_day: 5}
+        transactions:
+          - {name: a, share: 1, service_min: 3}
+        counters: [{count: 1}]
+        entrance: {occupancy_cap: 2}
+        reneging: {patience_min: 5}
+        sweep: {reneging.patience_outside: [shared, never]}
+     """), 8, "reneging.patience_outside", "never"),
+    ("balking_outside_threshold_negative", dedent("""
+        name: balking
+        demand: {customers_per_day: 5}
+        transactions:
+          - {name: a, share: 1, service_min: 3}
+        counters: [{count: 1}]
+        entrance: {occupancy_cap: 2}
+        balking: {outside_threshold: -1}
+     """), 7, "balking.outside_threshold: must be in [0, 100000]", "-1"),
     ("sweep_over_seed", dedent("""
         name: sweep
         demand: {customers_per_day: 5}

@@ -10,7 +10,9 @@
  *  - Little's law and conservation on the default scenario, every replication;
  *  - the whole wait under an occupancy cap: outside + inside for every
  *    customer and day, and with cap = counters = 1 the M/D/1 wait
- *    (Pollaczek-Khinchine), all of it outside.
+ *    (Pollaczek-Khinchine), all of it outside;
+ *  - balking at the door on the line outside the cap: the share who balk is
+ *    that of a birth-death chain (M/M/1/2 when all balk).
  * Tolerances are 4 standard errors of ratio estimators over independent
  * replications (see test_erlang.c). */
 #include <math.h>
@@ -453,6 +455,55 @@ static void whole_wait_is_outside_plus_inside(void **state)
     harness_fini(&h);
 }
 
+/* Balking at the door (balking.outside_threshold) behind a cap of 1 with
+ * one exponential counter (lambda 0.8, mu 1): the number of customers n
+ * (1 inside, n - 1 outside) is a birth-death chain with birth rate lambda
+ * below 1 + threshold and lambda (1 - p) from there, so by PASTA the share
+ * who balk is p P(n >= 1 + threshold). threshold 1, p 1: M/M/1/2, share
+ * rho^2 / (1 + rho + rho^2); threshold 1, p 0.5: pi_n = rho^n (n <= 2),
+ * pi_2 (rho (1 - p))^(n-2) after, share p pi_{>=2} / sum pi. */
+static void door_balking_matches_birth_death_chain(void **state)
+{
+    (void)state;
+    const double rho = 0.8, warmup = 60;
+    static const double probability[2] = {1, 0.5};
+    for (int k = 0; k < 2; k++) {
+        char yaml[512];
+        snprintf(yaml, sizeof yaml,
+                 "day: {hours: 24}\ndemand: {customers_per_day: 1152}\n"
+                 "transactions: [{service_min: {dist: exponential, mean: 1}}]\ncounters: [{count: 1}]\n"
+                 "entrance: {occupancy_cap: 1}\nbalking: {outside_threshold: 1, outside_probability: %g}\n",
+                 probability[k]);
+        struct harness h;
+        harness_load_ok(&h, yaml);
+        double p = probability[k], tail = rho * rho / (1 - rho * (1 - p));
+        double want = p * tail / (1 + rho + tail);
+        struct ratio balked = {0};
+        for (int r = 0; r < 200; r++) {
+            assert_int_equal(harness_day(&h, 0, 13, (uint64_t)r), 0);
+            const struct bs_day *d = h.day;
+            double n = 0, b = 0, all = 0;
+            for (size_t i = 0; i < d->n_customers; i++) {
+                int st = d->state[i];
+                all += st == BS_CUST_BALKED;
+                if (st == BS_CUST_BALKED) /* never inside: left as they came */
+                    assert_true(d->leave_min[i] == d->arrival_min[i] && !(d->start_min[i] == d->start_min[i]));
+                if (d->arrival_min[i] >= warmup)
+                    n += 1, b += st == BS_CUST_BALKED;
+            }
+            assert_true(harness_metric(&h, BS_M_BALKED) == all);
+            assert_true(harness_breakdown(&h, BS_BD_SEGMENTS, BS_SM_BALKED, 0) == all);
+            assert_true(harness_metric(&h, BS_M_ARRIVED) == harness_metric(&h, BS_M_SERVED) +
+                                                               harness_metric(&h, BS_M_ABANDONED) +
+                                                               harness_metric(&h, BS_M_TURNED_AWAY));
+            ratio_add(&balked, b, n);
+        }
+        print_message("cap 1, one M/M/1 counter, door balking at 1 outside with p = %g\n", p);
+        ratio_check("share balked", &balked, want);
+        harness_fini(&h);
+    }
+}
+
 #define BASE "demand: {customers_per_day: 100}\ntransactions: [{service_min: 2}]\n"
 
 static void bad_branch_input_names_line_column_and_key(void **state)
@@ -471,6 +522,12 @@ static void bad_branch_input_names_line_column_and_key(void **state)
     harness_expect_input_error(BASE "counters: [{role: x, count: 1}]\nroles: [{name: y, serves: [general]}]\n",
                        "counters.0.role: role 'x' is not defined under roles");
     harness_expect_input_error(BASE "counters: [{count: 1}]\ndemand2: 1\n", ":4:1: demand2: unknown key");
+    harness_expect_input_error(BASE "counters: [{count: 1}]\nbalking: {outside_threshold: -2}\n",
+                               ":4:30: balking.outside_threshold: must be in [0, 100000]");
+    harness_expect_input_error(BASE "counters: [{count: 1}]\nbalking: {outside_threshold: 2, outside_probability: 1.5}\n",
+                               ":4:54: balking.outside_probability: must be in [0, 1]");
+    harness_expect_input_error(BASE "counters: [{count: 1}]\nbalking: {probability: 0.5}\n",
+                               "balking.threshold: required");
     harness_expect_input_error(BASE "counters: [{count: 1}]\nday: {hours: 8.1}\n", "output.bin_min: must divide the day (486 min)");
     harness_expect_input_error(BASE "counters: [{count: 1}]\nsegments: [{name: a.b}]\n", "segments.0.name: 'a.b': a name must");
 }
@@ -487,6 +544,7 @@ int main(void)
         cmocka_unit_test(default_day_conserves_customers_and_obeys_little),
         cmocka_unit_test(whole_wait_under_cap_is_md1_wait_outside),
         cmocka_unit_test(whole_wait_is_outside_plus_inside),
+        cmocka_unit_test(door_balking_matches_birth_death_chain),
         cmocka_unit_test(bad_branch_input_names_line_column_and_key),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
