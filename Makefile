@@ -36,7 +36,8 @@ ALL_CFLAGS = -std=c11 -D_DEFAULT_SOURCE -fopenmp $(OPT) -Wall -Wextra $(WERROR) 
 ALL_LDFLAGS = -fopenmp $(SANITIZE) $(LDFLAGS)
 LIBS = $(HDF5_HL_LIBS) $(HDF5_LIBS) $(YAML_LIBS) $(GSL_LIBS) -lm
 
-CORE_SRC  = $(filter-out sim/main.c,$(wildcard sim/*.c)) $(wildcard models/*.c)
+CLI_SRC   = sim/main.c sim/plan.c
+CORE_SRC  = $(filter-out $(CLI_SRC),$(wildcard sim/*.c)) $(wildcard models/*.c)
 CORE_OBJ  = $(CORE_SRC:%.c=$(BUILD)/%.o)
 TESTS     = test_unit test_erlang test_model test_choices test_exposure
 TEST_BINS = $(TESTS:%=$(BUILD)/tests/%)
@@ -71,7 +72,7 @@ REVISION_STAMP := $(BUILD)/.revision
 $(shell mkdir -p $(BUILD) && (echo '$(REVISION)' | cmp -s - $(REVISION_STAMP) || echo '$(REVISION)' > $(REVISION_STAMP)))
 $(BUILD)/sim/main.o $(BUILD)/sim/output.o $(BUILD)/sim/checkpoint.o: $(REVISION_STAMP)
 
-$(BUILD)/branchsim: $(BUILD)/sim/main.o $(CORE_OBJ)
+$(BUILD)/branchsim: $(CLI_SRC:%.c=$(BUILD)/%.o) $(CORE_OBJ)
 	$(CC) $(ALL_LDFLAGS) $^ $(LIBS) -o $@
 
 $(BUILD)/tests/%: $(BUILD)/tests/%.o $(CORE_OBJ)
