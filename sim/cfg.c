@@ -43,6 +43,13 @@ static int vfail_at(struct bs_cfg *cfg, const yaml_node_t *node, const char *key
 {
     char what[700];
     vsnprintf(what, sizeof what, fmt, ap);
+    /* A value from --set has no place in the file: say where it came from. */
+    for (size_t i = 0; node && i < cfg->n_set; i++)
+        if (node == node_at(cfg, cfg->ov[i].node)) {
+            const char *value = (const char *)node->data.scalar.value;
+            return bs_error_set(cfg->err, BS_ERR_INPUT, "%s: --set %s=%s: %s: %s", cfg->file, cfg->ov[i].key,
+                                value, key && *key ? key : cfg->ov[i].key, what);
+        }
     size_t line = node ? node->start_mark.line + 1 : 1;
     size_t col = node ? node->start_mark.column + 1 : 1;
     return bs_error_set(cfg->err, BS_ERR_INPUT, "%s:%zu:%zu: %s: %s", cfg->file, line, col,
@@ -214,6 +221,19 @@ void bs_cfg_fini(struct bs_cfg *cfg)
     cfg->text = NULL;
 }
 
+/* used[] covers nodes added to the document since it was loaded. */
+static int grow_used(struct bs_cfg *cfg)
+{
+    size_t n_nodes = (size_t)(cfg->doc.nodes.top - cfg->doc.nodes.start);
+    unsigned char *used = realloc(cfg->used, n_nodes + 1);
+    if (!used)
+        return bs_error_set(cfg->err, BS_ERR_RUN, "out of memory adding values to the scenario");
+    memset(used + cfg->n_nodes + 1, 0, n_nodes - cfg->n_nodes);
+    cfg->used = used;
+    cfg->n_nodes = n_nodes;
+    return 0;
+}
+
 int bs_cfg_add_list(struct bs_cfg *cfg, const char *key, const char *const *values, size_t n, int *key_node,
                     int *list_node)
 {
@@ -226,19 +246,59 @@ int bs_cfg_add_list(struct bs_cfg *cfg, const char *key, const char *const *valu
                                             YAML_PLAIN_SCALAR_STYLE);
         ok = item > 0 && yaml_document_append_sequence_item(doc, *list_node, item);
     }
-    size_t n_nodes = (size_t)(doc->nodes.top - doc->nodes.start);
-    unsigned char *used = ok ? realloc(cfg->used, n_nodes + 1) : NULL;
-    if (!used)
-        return bs_error_set(cfg->err, BS_ERR_RUN, "out of memory adding values to the scenario");
-    memset(used + cfg->n_nodes + 1, 0, n_nodes - cfg->n_nodes);
-    cfg->used = used;
-    cfg->n_nodes = n_nodes;
-    return 0;
+    return ok ? grow_used(cfg) : bs_error_set(cfg->err, BS_ERR_RUN, "out of memory adding values to the scenario");
+}
+
+static int add_plain(struct bs_cfg *cfg, const char *text)
+{
+    return yaml_document_add_scalar(&cfg->doc, NULL, (yaml_char_t *)text, (int)strlen(text),
+                                    YAML_PLAIN_SCALAR_STYLE);
+}
+
+int bs_cfg_add_points(struct bs_cfg *cfg, const char *const *keys, size_t n_keys, const char *const *values,
+                      size_t n_points, int *key_nodes, int *points_node)
+{
+    yaml_document_t *doc = &cfg->doc;
+    int ok = (*points_node = yaml_document_add_sequence(doc, NULL, YAML_FLOW_SEQUENCE_STYLE)) > 0;
+    for (size_t k = 0; ok && k < n_keys; k++)
+        ok = (key_nodes[k] = add_plain(cfg, keys[k])) > 0;
+    for (size_t p = 0; ok && p < n_points; p++) {
+        int point = yaml_document_add_mapping(doc, NULL, YAML_FLOW_MAPPING_STYLE);
+        ok = point > 0 && yaml_document_append_sequence_item(doc, *points_node, point);
+        for (size_t k = 0; ok && k < n_keys; k++) {
+            int value = add_plain(cfg, values[p * n_keys + k]);
+            ok = value > 0 && yaml_document_append_mapping_pair(doc, point, key_nodes[k], value);
+        }
+    }
+    return ok ? grow_used(cfg) : bs_error_set(cfg->err, BS_ERR_RUN, "out of memory adding values to the scenario");
 }
 
 void bs_cfg_clear_overrides(struct bs_cfg *cfg)
 {
-    cfg->n_ov = 0;
+    cfg->n_ov = cfg->n_set;
+}
+
+int bs_cfg_add_set(struct bs_cfg *cfg, const char *key, const char *value)
+{
+    if (cfg->n_set == BS_CFG_OVERRIDES_MAX / 2)
+        return bs_error_set(cfg->err, BS_ERR_INPUT, "--set: at most %d keys", BS_CFG_OVERRIDES_MAX / 2);
+    for (size_t i = 0; i < cfg->n_set; i++)
+        if (strcmp(cfg->ov[i].key, key) == 0)
+            return bs_error_set(cfg->err, BS_ERR_INPUT, "--set %s: given twice", key);
+    /* The value in the file that this replaces is read by no point: it is
+     * not unknown. (Looking it up is not the model asking for it.) */
+    cfg->no_record = 1;
+    bs_cfg_mark_used(cfg, bs_cfg_node(cfg, key));
+    cfg->no_record = 0;
+    int node = yaml_document_add_scalar(&cfg->doc, NULL, (yaml_char_t *)value, (int)strlen(value),
+                                        YAML_PLAIN_SCALAR_STYLE);
+    if (node <= 0 || grow_used(cfg))
+        return bs_error_set(cfg->err, BS_ERR_RUN, "out of memory adding --set %s", key);
+    cfg->n_ov = cfg->n_set;
+    if (bs_cfg_add_override(cfg, key, node))
+        return cfg->err->status;
+    cfg->n_set++;
+    return 0;
 }
 
 int bs_cfg_add_override(struct bs_cfg *cfg, const char *key, int node)
@@ -277,8 +337,11 @@ static yaml_node_t *walk(struct bs_cfg *cfg, const char *key, int deepest_presen
         size_t seglen = dot ? (size_t)(dot - seg) : strlen(seg);
         size_t prefix_len = (size_t)(seg - key) + seglen;
         yaml_node_t *next = override_for(cfg, key, prefix_len);
-        if (!next && n->type == YAML_MAPPING_NODE) {
+        /* Asked for even when a sweep or --set answers: a hint for a
+         * misspelt swept or set key names it. */
+        if (n->type == YAML_MAPPING_NODE)
             bs_cfg_asked_add(cfg, node_index(cfg, n), seg, seglen);
+        if (!next && n->type == YAML_MAPPING_NODE) {
             yaml_node_pair_t *p = bs_cfg_index_find(cfg, n, seg, seglen);
             if (p) {
                 cfg->used[p->key] = 1;

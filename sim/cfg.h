@@ -40,6 +40,7 @@ struct bs_cfg {
     size_t n_nodes;
     struct bs_cfg_override ov[BS_CFG_OVERRIDES_MAX];
     size_t n_ov;
+    size_t n_set; /* ov[0..n_set) come from --set and stay for every point */
     struct bs_error *err;
     struct bs_cfg_asked *asked; /* the names looked up in each mapping (cfg_asked.c) */
     struct bs_cfg_index *index; /* the keys of large mappings (cfg_index.c) */
@@ -115,7 +116,16 @@ int bs_cfg_check_misspelt(struct bs_cfg *cfg);
 int bs_cfg_add_list(struct bs_cfg *cfg, const char *key, const char *const *values, size_t n, int *key_node,
                     int *list_node);
 
+/* Clears the overrides of a sweep point; those of --set stay. */
+/* The same for several keys over explicit points (a `sweep: points:` list
+ * of {key: value, ...}): values[point * n_keys + key]. */
+int bs_cfg_add_points(struct bs_cfg *cfg, const char *const *keys, size_t n_keys, const char *const *values,
+                      size_t n_points, int *key_nodes, int *points_node);
+
 void bs_cfg_clear_overrides(struct bs_cfg *cfg);
+/* --set KEY=VALUE: VALUE (a plain scalar) replaces KEY in every point, as a
+ * one-value sweep would; errors about it name the --set. */
+int bs_cfg_add_set(struct bs_cfg *cfg, const char *key, const char *value);
 int bs_cfg_add_override(struct bs_cfg *cfg, const char *key, int node);
 
 /* v as the fewest digits that read back as v (so 1.000002 is never "1"),

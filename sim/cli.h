@@ -8,13 +8,16 @@
 #include "cluster.h"
 #include "error.h"
 #include "load.h"
+#include "output.h"
 #include "runner.h"
 
-/* Options run and plan share. */
+/* Options run and plan share (check: --set alone). */
 struct run_options {
     const char *out_path;
     long replications, seed, threads; /* 0, -1, 0: the scenario's, its seed, all cores */
     int quiet;
+    const char *sets[BS_CFG_OVERRIDES_MAX / 2]; /* --set KEY=VALUE, as given */
+    size_t n_sets;
 };
 
 /* SIGINT, SIGTERM and SIGHUP stop a run at a wave, keeping its checkpoint. */
@@ -25,7 +28,7 @@ int fail(const struct bs_error *err);
 int usage_error(const char *what);
 /* getopt's error c for command, in one line. */
 int bad_option(const char *command, int c, char **argv);
-/* Parses one of -o -r -s -j -q into o: 1 when c was one of them, 0 when not,
+/* Parses one of -o -r -s -j -q --set into o: 1 when c was one of them, 0 when not,
  * -1 after reporting a bad value. */
 int run_option(int c, const char *arg, long min_replications, struct run_options *o);
 /* Loads the scenario (vary_key over values, when given), applies o, checks memory. */
@@ -33,9 +36,29 @@ int load_for_run(const struct bs_cluster *cl, struct bs_loaded *ld, const char *
                  const char *const *values, size_t n_values, const struct run_options *o, struct bs_error *err);
 /* SCENARIO's name with .h5 for .yaml. */
 void default_output(const char *scenario, char *out, size_t cap);
-/* Runs every point of ld and writes out_path; the caller frees run. */
+/* What a command adds once every point has run, before the file is
+ * written: root attributes (plan's answer), which live until the write. */
+struct execute_hook {
+    int (*decide)(void *ctx, const struct bs_run *run, const struct bs_output_attr **attrs, size_t *n_attrs,
+                  struct bs_error *err);
+    void *ctx;
+};
+/* Runs every point of ld (checkpointing to OUT.h5.partial, or resuming
+ * from it) and writes out_path; the caller frees run. hook may be NULL. */
 int execute(const struct bs_cluster *cl, struct bs_loaded *ld, const char *scenario_file, const char *out_path,
-            int threads, int quiet, int resume, struct bs_run *run, struct bs_error *err);
+            int threads, int quiet, int resume, const struct execute_hook *hook, struct bs_run *run,
+            struct bs_error *err);
+/* The output path checked before anything runs (rank 0's view): 0 or the status. */
+int check_output(const struct bs_cluster *cl, const char *out_path, const char *scenario_file,
+                 struct bs_error *err);
+/* Runs every point of ld with no checkpoint and no file (plan's batches);
+ * every rank then holds every result. The caller frees run. */
+int run_points(const struct bs_cluster *cl, struct bs_loaded *ld, int threads, struct bs_run *run,
+               struct bs_error *err);
+/* Writes the results of run (the points of ld) to out_path, with attrs at the root. */
+int write_result(const struct bs_cluster *cl, const struct bs_loaded *ld, const struct bs_run *run,
+                 const char *scenario_file, const char *out_path, const struct bs_output_attr *attrs,
+                 size_t n_attrs, struct bs_error *err);
 
 int bs_cmd_plan(const struct bs_cluster *cl, int argc, char **argv);
 

@@ -2,6 +2,7 @@
 #include "load.h"
 
 #include <limits.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -32,36 +33,119 @@ static void name_point(struct bs_loaded *ld, size_t p, struct bs_error *err)
         snprintf(err->msg + len, sizeof err->msg - len, ")");
 }
 
-static int read_run_keys(struct bs_loaded *ld, const char *file, const char *vary_key,
-                         const char *const *values, size_t n_values, struct bs_error *err);
+static int read_run_keys(struct bs_loaded *ld, const char *file, const struct bs_load_how *how,
+                         struct bs_error *err);
 static int check_points(struct bs_loaded *ld);
 
-int bs_load_ex(struct bs_loaded *ld, const char *file, const char *vary_key, const char *const *values,
-               size_t n_values, int hold, struct bs_error *err)
+int bs_load_ex(struct bs_loaded *ld, const char *file, const struct bs_load_how *how, int hold,
+               struct bs_error *err)
 {
-    if (read_run_keys(ld, file, vary_key, values, n_values, err) || check_points(ld))
+    static const struct bs_load_how plain;
+    if (read_run_keys(ld, file, how ? how : &plain, err) || check_points(ld))
         return err->status;
     return hold ? bs_load_points(ld, err) : 0;
 }
 
 int bs_load(struct bs_loaded *ld, const char *file, struct bs_error *err)
 {
-    return bs_load_ex(ld, file, NULL, NULL, 0, 1, err);
+    return bs_load_ex(ld, file, NULL, 1, err);
 }
 
-int bs_load_varying(struct bs_loaded *ld, const char *file, const char *key, const char *const *values, size_t n,
-                    struct bs_error *err)
+const char *bs_load_text(const struct bs_loaded *ld)
 {
-    return bs_load_ex(ld, file, key, values, n, 1, err);
+    return ld->recorded_text ? ld->recorded_text : ld->cfg.text;
 }
 
-/* name, seed, replications, the sweep (or plan's varied key) and its baseline. */
-static int read_run_keys(struct bs_loaded *ld, const char *file, const char *vary_key,
-                         const char *const *values, size_t n_values, struct bs_error *err)
+/* --set KEY=VALUE, each before anything reads the file, so it applies to
+ * the run keys too; recorded after the file's text as comment lines. */
+static int apply_sets(struct bs_loaded *ld, const struct bs_load_how *how, struct bs_error *err)
+{
+    struct bs_cfg *cfg = &ld->cfg;
+    size_t len = strlen(cfg->text) + 64;
+    for (size_t i = 0; i < how->n_sets; i++) {
+        const char *eq = strchr(how->sets[i], '=');
+        char raw[BS_CFG_PATH_MAX], key[BS_CFG_PATH_MAX];
+        if (!eq || eq == how->sets[i] || (size_t)(eq - how->sets[i]) >= sizeof raw)
+            return bs_error_set(err, BS_ERR_INPUT, "--set '%s': expected KEY=VALUE, e.g. counters.0.count=3",
+                                how->sets[i]);
+        snprintf(raw, sizeof raw, "%.*s", (int)(eq - how->sets[i]), how->sets[i]);
+        if (bs_sweep_normalize_key(raw, key))
+            return bs_error_set(err, BS_ERR_INPUT, "--set: key too long");
+        if (strcmp(key, "sweep") == 0 || strncmp(key, "sweep.", 6) == 0)
+            return bs_error_set(err, BS_ERR_INPUT, "--set %s: the sweep cannot be set; edit the file", key);
+        if (bs_cfg_add_set(cfg, key, eq + 1))
+            return err->status;
+        if (!(ld->sets[i] = malloc(strlen(key) + strlen(eq) + 1)))
+            return bs_error_set(err, BS_ERR_RUN, "out of memory");
+        sprintf(ld->sets[i], "%s%s", key, eq);
+        ld->n_sets = i + 1;
+        len += strlen(ld->sets[i]) + 16;
+    }
+    if (how->n_sets == 0)
+        return 0;
+    if (!(ld->recorded_text = malloc(len)))
+        return bs_error_set(err, BS_ERR_RUN, "out of memory");
+    size_t at = (size_t)sprintf(ld->recorded_text, "%s%s# branchsim --set, over the keys above:\n", cfg->text,
+                                *cfg->text && cfg->text[strlen(cfg->text) - 1] != '\n' ? "\n" : "");
+    for (size_t i = 0; i < ld->n_sets; i++)
+        at += (size_t)sprintf(ld->recorded_text + at, "# --set %s\n", ld->sets[i]);
+    return 0;
+}
+
+/* A key both set and swept: which would win? Neither. */
+static int set_and_swept(struct bs_loaded *ld, const char *swept, const char *what)
+{
+    size_t len = strlen(swept);
+    for (size_t i = 0; i < ld->cfg.n_set; i++) {
+        const char *set = ld->cfg.ov[i].key;
+        size_t other = strlen(set);
+        if (strcmp(set, swept) == 0 || (other < len && strncmp(set, swept, other) == 0 && swept[other] == '.') ||
+            (len < other && strncmp(set, swept, len) == 0 && set[len] == '.'))
+            return bs_error_set(ld->cfg.err, BS_ERR_INPUT, "--set %s: %s %s too; set it or vary it, not both",
+                                set, what, swept);
+    }
+    return 0;
+}
+
+/* plan's keys over its values: a one-key list, or explicit points. */
+static int add_varied(struct bs_loaded *ld, const struct bs_load_how *how, struct bs_error *err)
+{
+    struct bs_cfg *cfg = &ld->cfg;
+    struct bs_sweep *sw = &ld->sweep;
+    if (sw->n_keys > 0)
+        return bs_cfg_fail(cfg, "sweep", "plan varies keys itself: remove the sweep section");
+    if (how->n_points == 0)
+        return bs_error_set(err, BS_ERR_INPUT, "--range: no values");
+    for (size_t k = 0; k < how->n_vary; k++) {
+        char key[BS_CFG_PATH_MAX];
+        if (bs_sweep_normalize_key(how->vary_keys[k], key))
+            return bs_error_set(err, BS_ERR_INPUT, "--vary: key too long");
+        if (set_and_swept(ld, key, "--vary varies"))
+            return err->status;
+        strcpy(sw->keys[k], key);
+        cfg->no_record = 1;
+        bs_cfg_mark_used(cfg, bs_cfg_node(cfg, key));
+        cfg->no_record = 0;
+    }
+    sw->n_keys = how->n_vary;
+    sw->n_points = how->n_points;
+    if (!how->explicit) {
+        sw->n_values[0] = how->n_points;
+        return bs_cfg_add_list(cfg, sw->keys[0], how->values, how->n_points, &sw->key_node[0], &sw->list_node[0]);
+    }
+    const char *names[BS_CFG_OVERRIDES_MAX];
+    for (size_t k = 0; k < how->n_vary; k++)
+        names[k] = sw->keys[k];
+    return bs_cfg_add_points(cfg, names, how->n_vary, how->values, how->n_points, sw->key_node, &sw->points_node);
+}
+
+/* name, seed, replications, the sweep (or plan's varied keys) and its baseline. */
+static int read_run_keys(struct bs_loaded *ld, const char *file, const struct bs_load_how *how,
+                         struct bs_error *err)
 {
     memset(ld, 0, sizeof *ld);
     struct bs_cfg *cfg = &ld->cfg;
-    if (bs_cfg_load(cfg, file, err))
+    if (bs_cfg_load(cfg, file, err) || apply_sets(ld, how, err))
         return err->status;
     long seed;
     if (bs_cfg_string(cfg, "name", "unnamed", ld->name, sizeof ld->name) ||
@@ -70,25 +154,11 @@ static int read_run_keys(struct bs_loaded *ld, const char *file, const char *var
         bs_sweep_parse(cfg, &ld->sweep))
         return err->status;
     ld->seed = (uint64_t)seed;
-    if (vary_key) {
-        if (ld->sweep.n_keys > 0)
-            return bs_cfg_fail(cfg, "sweep", "plan varies one key itself: remove the sweep section");
-        struct bs_sweep *sw = &ld->sweep;
-        char key[BS_CFG_PATH_MAX];
-        if (bs_sweep_normalize_key(vary_key, key))
-            return bs_error_set(err, BS_ERR_INPUT, "--vary: key too long");
-        if (n_values == 0)
-            return bs_error_set(err, BS_ERR_INPUT, "--range: no values");
-        if (bs_cfg_add_list(cfg, key, values, n_values, &sw->key_node[0], &sw->list_node[0]))
+    for (size_t k = 0; k < ld->sweep.n_keys; k++)
+        if (set_and_swept(ld, ld->sweep.keys[k], "the sweep varies"))
             return err->status;
-        strcpy(sw->keys[0], key);
-        sw->n_values[0] = n_values;
-        sw->n_keys = 1;
-        sw->n_points = n_values;
-        cfg->no_record = 1;
-        bs_cfg_mark_used(cfg, bs_cfg_node(cfg, key));
-        cfg->no_record = 0;
-    }
+    if (how->n_vary && add_varied(ld, how, err))
+        return err->status;
     return bs_sweep_resolve_baseline(cfg, &ld->sweep);
 }
 
@@ -131,6 +201,22 @@ static size_t differs(const struct bs_scenario *first, const struct bs_scenario 
     return 0;
 }
 
+/* A --set key that no point read names nothing: say so, with the nearest
+ * key the scenario does read. */
+static int check_sets_used(struct bs_loaded *ld)
+{
+    struct bs_cfg *cfg = &ld->cfg;
+    for (size_t i = 0; i < cfg->n_set; i++) {
+        if (cfg->ov[i].used)
+            continue;
+        char hint[BS_CFG_PATH_MAX + 100];
+        bs_cfg_hint_missing(cfg, cfg->ov[i].key, hint, sizeof hint);
+        return bs_error_set(cfg->err, BS_ERR_INPUT, "%s: --set %s: not a key this scenario reads%s", cfg->file,
+                            ld->sets[i], hint);
+    }
+    return 0;
+}
+
 /* Every point through the model, one at a time (a point is freed once
  * checked, so checking a large sweep costs one point's memory): point 0
  * is kept, and what a run's memory depends on noted. Unknown keys are
@@ -163,7 +249,7 @@ static int check_points(struct bs_loaded *ld)
         bs_scenario_free(sc);
     }
     bs_cfg_clear_overrides(cfg);
-    if (bs_cfg_check_unknown(cfg))
+    if (check_sets_used(ld) || bs_cfg_check_unknown(cfg))
         return err->status;
     size_t n_breakdowns;
     const struct bs_breakdown_def *bd = bs_model_breakdowns(&n_breakdowns);
@@ -209,7 +295,7 @@ void bs_load_value(struct bs_loaded *ld, size_t p, size_t k, char *out, size_t c
     bs_cfg_render(&ld->cfg, yaml_document_get_node(&ld->cfg.doc, node), out, cap);
 }
 
-void bs_load_fini(struct bs_loaded *ld)
+static void free_points(struct bs_loaded *ld)
 {
     for (size_t p = 0; p < ld->n_held; p++)
         bs_scenario_free(ld->points[p]);
@@ -218,6 +304,32 @@ void bs_load_fini(struct bs_loaded *ld)
             free(ld->key_values[i]);
     free(ld->points);
     free(ld->key_values);
+    ld->points = NULL;
+    ld->key_values = NULL;
+    ld->n_held = ld->n_points = 0;
+    ld->max_bins = ld->max_day_bytes = ld->scenario_bytes = 0;
+}
+
+int bs_load_repoint(struct bs_loaded *ld, const char *const *values, size_t n_points, struct bs_error *err)
+{
+    struct bs_sweep *sw = &ld->sweep;
+    free_points(ld);
+    const char *names[BS_CFG_OVERRIDES_MAX];
+    for (size_t k = 0; k < sw->n_keys; k++)
+        names[k] = sw->keys[k];
+    sw->n_points = n_points;
+    if (bs_cfg_add_points(&ld->cfg, names, sw->n_keys, values, n_points, sw->key_node, &sw->points_node) ||
+        check_points(ld))
+        return err->status;
+    return bs_load_points(ld, err);
+}
+
+void bs_load_fini(struct bs_loaded *ld)
+{
+    free_points(ld);
+    for (size_t i = 0; i < ld->n_sets; i++)
+        free(ld->sets[i]);
+    free(ld->recorded_text);
     bs_cfg_fini(&ld->cfg);
     memset(ld, 0, sizeof *ld);
 }

@@ -36,14 +36,20 @@
 
 static const char usage_text[] =
     "usage: branchsim run SCENARIO.yaml [-o OUT.h5] [-r REPLICATIONS] [-s SEED] [-j THREADS] [--quiet] [--resume]\n"
-    "       branchsim check SCENARIO.yaml     validate; print the expanded sweep\n"
+    "                     [--set KEY=VALUE ...]\n"
+    "       branchsim check SCENARIO.yaml [--set KEY=VALUE ...]   validate; print the expanded sweep\n"
     "       branchsim describe OUT.h5 [--metric a,b] [--csv]\n"
     "                                         the summary of a result file: per point, metrics with\n"
     "                                         95 % CIs and paired differences against the baseline\n"
     "       branchsim plan SCENARIO.yaml --vary KEY --range LO:HI[:STEP] --target 'METRIC<=X' [--target ...]\n"
     "                      [--minimize|--maximize] [--confidence 0.95] [-o OUT.h5] [-r N] [-s SEED] [-j N]\n"
+    "                      [--vary KEY --range ... (up to 4 keys)] [--cost 'KEY*COEF + ...']\n"
+    "                      [--search grid|monotone] [--set KEY=VALUE ...]\n"
     "                                         the smallest (largest) value of KEY whose one-sided\n"
-    "                                         confidence bound meets every target (exit 1 if none does)\n"
+    "                                         confidence bound meets every target (exit 1 if none does);\n"
+    "                                         with --cost, the cheapest point of the keys' ranges.\n"
+    "                                         METRIC may be GROUP/METRIC[ENTITY], e.g.\n"
+    "                                         segments/wait_p90_min[elderly]\n"
     "       branchsim --version | --help\n"
     "\n"
     "run options:\n"
@@ -52,6 +58,7 @@ static const char usage_text[] =
     "  -s, --seed N             master seed (default: the scenario's)\n"
     "  -j, --threads N          OpenMP threads (default: all cores); results do not depend on it\n"
     "      --resume             finish an interrupted run from OUT.h5.partial (same scenario, -r, -s)\n"
+    "      --set KEY=VALUE      replace a scenario key (dotted, as sweeps name them); repeatable\n"
     "  -q, --quiet              no summary table and no progress on stderr (progress is a line\n"
     "                           rewritten in place on a terminal, a line per 10 % otherwise)\n"
     "\n"
@@ -161,6 +168,13 @@ int run_option(int c, const char *arg, long min_replications, struct run_options
         return parse_count("-s", arg, 0, LONG_MAX, &o->seed) ? -1 : 1;
     case 'j':
         return parse_count("-j", arg, 1, BS_THREADS_MAX, &o->threads) ? -1 : 1;
+    case 'S':
+        if (o->n_sets == sizeof o->sets / sizeof o->sets[0]) {
+            fprintf(stderr, "branchsim: --set: at most %zu keys\n", o->n_sets);
+            return -1;
+        }
+        o->sets[o->n_sets++] = arg;
+        return 1;
     default:
         return 0;
     }
@@ -198,7 +212,11 @@ int load_for_run(const struct bs_cluster *cl, struct bs_loaded *ld, const char *
                         const char *const *values, size_t n_values, const struct run_options *o,
                         struct bs_error *err)
 {
-    int st = bs_load_ex(ld, file, vary_key, values, n_values, 0, err);
+    struct bs_load_how how = {
+        .sets = o->sets, .n_sets = o->n_sets, .vary_keys = &vary_key, .n_vary = vary_key != NULL,
+        .values = values, .n_points = n_values,
+    };
+    int st = bs_load_ex(ld, file, &how, 0, err);
     if (!st) {
         apply_run_options(ld, o);
         int threads = bs_runner_threads((int)o->threads, run_blocks(ld));
@@ -289,9 +307,9 @@ static int after_run(const struct bs_cluster *cl, const struct bs_run *run, int 
  * or resuming from it) and writes the result file; the caller frees the run
  * with bs_runner_free. Returns 0 or the error status. Under MPI every rank
  * calls it together. */
-int execute(const struct bs_cluster *cl, struct bs_loaded *ld, const char *scenario_file,
-                   const char *out_path, int threads, int quiet, int resume, struct bs_run *run,
-                   struct bs_error *err)
+int execute(const struct bs_cluster *cl, struct bs_loaded *ld, const char *scenario_file, const char *out_path,
+            int threads, int quiet, int resume, const struct execute_hook *hook, struct bs_run *run,
+            struct bs_error *err)
 {
     *run = (struct bs_run){
         .n_points = ld->n_points,
@@ -306,19 +324,18 @@ int execute(const struct bs_cluster *cl, struct bs_loaded *ld, const char *scena
     };
     bs_runner_layout(run);
     /* The output path is checked before anything runs (rank 0's view). */
-    int st = cl->rank == 0 ? bs_files_check_output(out_path, scenario_file, err) : 0;
-    bs_cluster_broadcast(cl, err, sizeof *err);
-    if (err->status)
+    if (check_output(cl, out_path, scenario_file, err))
         return err->status;
+    int st;
     struct bs_checkpoint ck;
     keeping = 1; /* from here a signal stops the run at a wave and keeps it */
     if (resume) {
         st = bs_runner_alloc(run, err);
         if (bs_cluster_agree(cl, st))
             return st ? st : bs_error_set(err, BS_ERR_RUN, "out of memory on another rank");
-        st = bs_checkpoint_resume(&ck, cl, out_path, run, ld->cfg.text, err);
+        st = bs_checkpoint_resume(&ck, cl, out_path, run, bs_load_text(ld), err);
     } else {
-        st = bs_checkpoint_create(&ck, cl, out_path, run, ld->cfg.text, err);
+        st = bs_checkpoint_create(&ck, cl, out_path, run, bs_load_text(ld), err);
     }
     if (st)
         return err->status;
@@ -344,18 +361,36 @@ int execute(const struct bs_cluster *cl, struct bs_loaded *ld, const char *scena
         bs_checkpoint_close(&ck);
         return err->status;
     }
-    struct bs_output out;
-    st = bs_output_open(&out, cl, out_path, err);
-    if (st) {
+    const struct bs_output_attr *attrs = NULL;
+    size_t n_attrs = 0;
+    if (hook && hook->decide(hook->ctx, run, &attrs, &n_attrs, err)) {
         bs_checkpoint_close(&ck);
-        return st;
+        return err->status;
     }
+    st = write_result(cl, ld, run, scenario_file, out_path, attrs, n_attrs, err);
+    if (st)
+        bs_checkpoint_close(&ck); /* the replications are kept: --resume writes the file again */
+    else
+        bs_checkpoint_remove(&ck);
+    return st;
+}
+
+int write_result(const struct bs_cluster *cl, const struct bs_loaded *ld, const struct bs_run *run,
+                 const char *scenario_file, const char *out_path, const struct bs_output_attr *attrs,
+                 size_t n_attrs, struct bs_error *err)
+{
+    struct bs_output out;
+    int st = bs_output_open(&out, cl, out_path, err);
+    if (st)
+        return st;
     set_final_partial(out.partial_path);
     const char *keys[BS_CFG_OVERRIDES_MAX];
     for (size_t k = 0; k < ld->sweep.n_keys; k++)
         keys[k] = ld->sweep.keys[k];
     struct bs_output_data data = {
-        .scenario_text = ld->cfg.text,
+        .scenario_text = bs_load_text(ld),
+        .sets = (const char *const *)ld->sets,
+        .n_sets = ld->n_sets,
         .scenario_file = scenario_file,
         .scenario_name = ld->name,
         .run = run,
@@ -363,6 +398,8 @@ int execute(const struct bs_cluster *cl, struct bs_loaded *ld, const char *scena
         .n_keys = ld->sweep.n_keys,
         .keys = keys,
         .key_values = (const char *const *)ld->key_values,
+        .attrs = attrs,
+        .n_attrs = n_attrs,
     };
     st = bs_output_write(&out, &data, err);
     if (bs_cluster_agree(cl, st) && !st)
@@ -372,11 +409,34 @@ int execute(const struct bs_cluster *cl, struct bs_loaded *ld, const char *scena
     else
         bs_output_abort(&out);
     set_final_partial(NULL);
-    if (st)
-        bs_checkpoint_close(&ck); /* the replications are kept: --resume writes the file again */
-    else
-        bs_checkpoint_remove(&ck);
     return st;
+}
+
+int check_output(const struct bs_cluster *cl, const char *out_path, const char *scenario_file,
+                 struct bs_error *err)
+{
+    if (cl->rank == 0)
+        bs_files_check_output(out_path, scenario_file, err);
+    bs_cluster_broadcast(cl, err, sizeof *err);
+    return err->status;
+}
+
+int run_points(const struct bs_cluster *cl, struct bs_loaded *ld, int threads, struct bs_run *run,
+               struct bs_error *err)
+{
+    *run = (struct bs_run){
+        .n_points = ld->n_points,
+        .n_replications = (size_t)ld->replications,
+        .seed = ld->seed,
+        .points = ld->points,
+        .rank = cl->rank,
+        .n_ranks = cl->size,
+    };
+    bs_runner_layout(run);
+    int st = bs_runner_run(run, threads, err);
+    if (bs_cluster_agree(cl, st))
+        return st ? st : bs_error_set(err, BS_ERR_RUN, "the run failed on another rank (its message is above)");
+    return bs_cluster_share_results(cl, run, err);
 }
 
 /* The expanded sweep as a table, one row per point; names and values are
@@ -414,33 +474,42 @@ static void print_sweep_table(struct bs_loaded *ld)
  * has that (a sweep checked here may run on a larger one). */
 static int cmd_check(int argc, char **argv)
 {
-    static const struct option none[] = {{NULL, 0, NULL, 0}};
+    static const struct option opts[] = {{"set", required_argument, NULL, 'S'}, {NULL, 0, NULL, 0}};
+    struct run_options o = {.replications = 0, .seed = -1};
     int c;
     optind = 2;
-    while ((c = getopt_long(argc, argv, ":", none, NULL)) != -1)
-        return bad_option("check", c, argv);
+    while ((c = getopt_long(argc, argv, ":", opts, NULL)) != -1) {
+        int known = c == 'S' ? run_option(c, optarg, 1, &o) : 0;
+        if (known < 0)
+            return BS_ERR_INPUT;
+        if (!known)
+            return bad_option("check", c, argv);
+    }
     if (optind != argc - 1)
         return usage_error("check takes one scenario file");
-    argv[2] = argv[optind]; /* after a "--" */
+    const char *file = argv[optind];
     struct bs_loaded ld;
     struct bs_error err = {0};
-    if (bs_load_ex(&ld, argv[2], NULL, NULL, 0, 0, &err)) {
+    struct bs_load_how how = {.sets = o.sets, .n_sets = o.n_sets};
+    if (bs_load_ex(&ld, file, &how, 0, &err)) {
         bs_load_fini(&ld);
         return fail(&err);
     }
     struct bs_need need;
     int threads = bs_runner_threads(0, run_blocks(&ld));
     run_need(&ld, threads, &need);
-    char file[1100], name[300], size[32], left_size[32], limit[64] = "";
+    char shown[1100], name[300], size[32], left_size[32], limit[64] = "";
     double left = bs_runner_memory_left(threads, limit, sizeof limit);
     printf("%s: scenario '%s' is valid: %zu point%s x %ld replications, seed %llu; a run needs about %s of "
            "memory on %d thread%s",
-           bs_text_escape(file, sizeof file, argv[2]), bs_text_escape(name, sizeof name, ld.name), ld.n_points,
+           bs_text_escape(shown, sizeof shown, file), bs_text_escape(name, sizeof name, ld.name), ld.n_points,
            ld.n_points == 1 ? "" : "s", ld.replications, (unsigned long long)ld.seed,
            bs_runner_size_text(size, need.total), threads, threads == 1 ? "" : "s");
     if (left >= 0 && need.total > left)
         printf(", more than %s leaves here (%s)", limit, bs_runner_size_text(left_size, left));
     printf("\n");
+    for (size_t i = 0; i < ld.n_sets; i++)
+        printf("  --set %s\n", bs_text_escape(shown, sizeof shown, ld.sets[i]));
     if (ld.sweep.n_keys > 0)
         print_sweep_table(&ld);
     bs_load_fini(&ld);
@@ -457,9 +526,9 @@ static int cmd_run(const struct bs_cluster *cl, int argc, char **argv)
         {"output", required_argument, NULL, 'o'}, {"replications", required_argument, NULL, 'r'},
         {"seed", required_argument, NULL, 's'},   {"threads", required_argument, NULL, 'j'},
         {"quiet", no_argument, NULL, 'q'},        {"resume", no_argument, NULL, 'R'},
-        {NULL, 0, NULL, 0},
+        {"set", required_argument, NULL, 'S'},    {NULL, 0, NULL, 0},
     };
-    struct run_options o = {NULL, 0, -1, 0, 0};
+    struct run_options o = {.replications = 0, .seed = -1};
     int c, resume = 0;
     optind = 2;
     while ((c = getopt_long(argc, argv, ":o:r:s:j:q", opts, NULL)) != -1) {
@@ -491,7 +560,7 @@ static int cmd_run(const struct bs_cluster *cl, int argc, char **argv)
     }
 
     struct bs_run run;
-    int st = execute(cl, &ld, scenario_file, out_path, (int)threads, quiet, resume, &run, &err);
+    int st = execute(cl, &ld, scenario_file, out_path, (int)threads, quiet, resume, NULL, &run, &err);
     bs_runner_free(&run);
     bs_load_fini(&ld);
     if (st)

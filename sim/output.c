@@ -389,6 +389,14 @@ static herr_t write_root_attrs(struct bs_output *out, const struct bs_output_dat
         bs_h5_attr_string(f, "scenario_name", data->scenario_name) < 0 ||
         bs_h5_attr_string(f, "created", created) < 0 || bs_h5_attr_string(f, "build", build) < 0)
         return -1;
+    if (data->n_sets && bs_h5_attr_strings(f, "set", data->sets, data->n_sets, 0) < 0)
+        return -1;
+    for (size_t i = 0; i < data->n_attrs; i++) {
+        const struct bs_output_attr *a = &data->attrs[i];
+        if ((a->text ? bs_h5_attr_string(f, a->name, a->text)
+                     : bs_h5_attr_number(f, a->name, H5T_NATIVE_DOUBLE, &a->number)) < 0)
+            return -1;
+    }
     return 0;
 }
 

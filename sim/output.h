@@ -27,6 +27,14 @@ struct bs_output {
     const struct bs_cluster *cluster;
 };
 
+/* A root attribute a command adds (plan's answer): text, or a number when
+ * text is NULL. */
+struct bs_output_attr {
+    const char *name;
+    const char *text;
+    double number;
+};
+
 struct bs_output_data {
     const char *scenario_text;
     const char *scenario_file;
@@ -36,6 +44,10 @@ struct bs_output_data {
     size_t n_keys;            /* swept keys */
     const char *const *keys;
     const char *const *key_values; /* [point * n_keys + key], rendered text */
+    const char *const *sets;       /* --set KEY=VALUE: the root attribute `set` */
+    size_t n_sets;
+    const struct bs_output_attr *attrs;
+    size_t n_attrs;
 };
 
 /* Creates the partial file. BS_ERR_RUN when it cannot be (the directory

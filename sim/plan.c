@@ -1,5 +1,14 @@
-/* branchsim plan: the value of a scenario key, or the point of several,
- * that meets targets on the metrics at a stated confidence. */
+/* branchsim plan: the value of one scenario key, or the point of several,
+ * that meets targets on the metrics at a stated one-sided confidence.
+ *
+ * One key without --cost: every value of its range in one run (the
+ * smallest, or with --maximize the largest, value that meets every
+ * target). Otherwise the cheapest point of the grid of the ranges under a
+ * linear cost, by a full grid or, where more of each varied key never
+ * makes a target worse, a walk of the feasibility frontier (plan_search.c).
+ * Every evaluation uses the same seed, so every point sees the same
+ * customers (common random numbers), and the file written at the end holds
+ * every point evaluated, as a sweep over them. */
 #include <errno.h>
 #include <getopt.h>
 #include <gsl/gsl_cdf.h>
@@ -8,39 +17,9 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "cli.h"
+#include "plan.h"
 #include "stats.h"
 #include "text.h"
-
-/* ---- plan: the smallest (or largest) value of one key that meets targets ---- */
-
-#define PLAN_VALUES_MAX 1000
-
-struct target {
-    char metric[128];
-    int at_most; /* METRIC<=X; else METRIC>=X */
-    double bound;
-    size_t index; /* in the metric registry */
-};
-
-static int parse_target(const char *text, struct target *t)
-{
-    const char *op = strstr(text, "<=");
-    t->at_most = 1;
-    if (!op) {
-        op = strstr(text, ">=");
-        t->at_most = 0;
-    }
-    char *end;
-    if (!op || op == text || (size_t)(op - text) >= sizeof t->metric)
-        return -1;
-    memcpy(t->metric, text, (size_t)(op - text));
-    t->metric[op - text] = '\0';
-    errno = 0;
-    t->bound = strtod(op + 2, &end);
-    /* A NaN bound is met by nothing and an infinite one by everything. */
-    return end == op + 2 || *end || errno == ERANGE || !isfinite(t->bound) ? -1 : 0;
-}
 
 /* A finite number filling the whole of text[0..len). */
 static int parse_number(const char *text, size_t len, double *out)
@@ -106,18 +85,453 @@ static int parse_range(const char *text, char (*values)[32], size_t *n)
     return 0;
 }
 
-/* --target names no metric: say so, with the nearest name if one is near. */
-static int unknown_metric(const char *name, const struct bs_metric_def *metrics, size_t n_metrics)
+
+/* METRIC<=X or METRIC>=X, METRIC a name or GROUP/METRIC[ENTITY]. */
+static int parse_target(const char *text, struct target *t)
 {
-    const char *names[512];
-    size_t n = n_metrics < 512 ? n_metrics : 512;
-    for (size_t m = 0; m < n; m++)
-        names[m] = metrics[m].name;
+    snprintf(t->text, sizeof t->text, "%s", text);
+    const char *op = strstr(text, "<=");
+    t->at_most = 1;
+    if (!op) {
+        op = strstr(text, ">=");
+        t->at_most = 0;
+    }
+    char *end;
+    if (!op || op == text || (size_t)(op - text) >= sizeof t->metric)
+        return -1;
+    memcpy(t->metric, text, (size_t)(op - text));
+    t->metric[op - text] = '\0';
+    errno = 0;
+    t->bound = strtod(op + 2, &end);
+    /* A NaN bound is met by nothing and an infinite one by everything. */
+    return end == op + 2 || *end || errno == ERANGE || !isfinite(t->bound) ? -1 : 0;
+}
+
+/* --target names nothing: say what, with the nearest valid name. */
+static int unknown_name(const char *what, const char *name, const char *const *names, size_t n, const char *where)
+{
     const char *near = bs_text_nearest(name, names, n);
     struct bs_error err = {0};
-    bs_error_set(&err, BS_ERR_INPUT, "--target: no metric '%s'%s%s%s (branchsim describe lists them)", name,
-                 near ? "; did you mean " : "", near ? near : "", near ? "?" : "");
+    bs_error_set(&err, BS_ERR_INPUT, "--target: no %s '%s'%s%s%s (%s)", what, name, near ? "; did you mean " : "",
+                 near ? near : "", near ? "?" : "", where);
     return fail(&err);
+}
+
+/* A plain metric's place in the slab, or -1 after saying it is unknown. */
+static int resolve_plain(struct target *t)
+{
+    size_t n_metrics;
+    const struct bs_metric_def *metrics = bs_model_metrics(&n_metrics);
+    const char *names[512];
+    size_t n = n_metrics < 512 ? n_metrics : 512;
+    for (size_t m = 0; m < n; m++) {
+        names[m] = metrics[m].name;
+        if (strcmp(metrics[m].name, t->metric) == 0) {
+            t->index = m;
+            return 0;
+        }
+    }
+    unknown_name("metric", t->metric, names, n, "branchsim describe lists them");
+    return -1;
+}
+
+/* GROUP/METRIC[ENTITY]: the breakdown's metric for one of the scenario's
+ * entities (sc: point 0), at its place in L's slab; -1 after an error. */
+static int resolve_breakdown(struct target *t, const struct bs_scenario *sc, const struct bs_layout *L)
+{
+    char group[128], metric[128], entity[128];
+    const char *slash = strchr(t->metric, '/'), *open = strchr(t->metric, '[');
+    size_t len = strlen(t->metric);
+    if (!open || open < slash || t->metric[len - 1] != ']' || slash == t->metric || open == slash + 1) {
+        usage_error("--target: expected GROUP/METRIC[ENTITY]<=X, e.g. segments/wait_p90_min[elderly]<=5");
+        return -1;
+    }
+    snprintf(group, sizeof group, "%.*s", (int)(slash - t->metric), t->metric);
+    snprintf(metric, sizeof metric, "%.*s", (int)(open - slash - 1), slash + 1);
+    snprintf(entity, sizeof entity, "%.*s", (int)(t->metric + len - 1 - open - 1), open + 1);
+    const char *names[512];
+    size_t b = L->n_breakdowns, m = 0, e = 0;
+    for (size_t i = 0; i < L->n_breakdowns; i++)
+        if (strcmp((names[i] = L->breakdowns[i].group), group) == 0)
+            b = i;
+    if (b == L->n_breakdowns)
+        return unknown_name("group", group, names, L->n_breakdowns, "the groups of branchsim describe"), -1;
+    const struct bs_breakdown_def *bd = &L->breakdowns[b];
+    for (m = 0; m < bd->n_metrics && strcmp(bd->metrics[m].name, metric); m++)
+        names[m < 512 ? m : 511] = bd->metrics[m].name;
+    if (m == bd->n_metrics)
+        return unknown_name("metric", metric, names, m < 512 ? m : 512, group), -1;
+    size_t n_e = bs_scenario_entities(sc, b);
+    for (e = 0; e < n_e && strcmp(bs_scenario_entity_name(sc, b, e), entity); e++)
+        names[e < 512 ? e : 511] = bs_scenario_entity_name(sc, b, e);
+    if (e == n_e) {
+        char where[200];
+        snprintf(where, sizeof where, "the scenario's %ss", bd->dim);
+        return unknown_name(bd->dim, entity, names, e < 512 ? e : 512, where), -1;
+    }
+    t->index = L->breakdown_offset[b] + m * L->entities[b] + e;
+    return 0;
+}
+
+/* Every target's place in a replication's slab of ld's results. */
+int plan_resolve_targets(struct plan *pl, const struct bs_loaded *ld)
+{
+    struct bs_layout L;
+    bs_runner_layout_from(&L, ld->points[0], ld->max_bins);
+    for (size_t i = 0; i < pl->n_targets; i++)
+        if (strchr(pl->targets[i].metric, '/') ? resolve_breakdown(&pl->targets[i], ld->points[0], &L)
+                                               : resolve_plain(&pl->targets[i]))
+            return BS_ERR_INPUT;
+    return 0;
+}
+
+/* One-sided bound for a 0/1 outcome: s successes in n days, exact
+ * (Clopper-Pearson, from the beta quantiles). */
+static double binomial_bound(double s, double n, double confidence, int upper)
+{
+    if (upper)
+        return s >= n ? 1.0 : gsl_cdf_beta_Pinv(confidence, s + 1, n - s);
+    return s <= 0 ? 0.0 : gsl_cdf_beta_Pinv(1 - confidence, s, n - s + 1);
+}
+
+void plan_judge(const struct plan *pl, const struct target *t, const struct bs_run *run, size_t p,
+                struct verdict *v)
+{
+    const size_t R = run->n_replications, W = run->layout.width;
+    const double *x = run->values + p * R * W + t->index;
+    double summary[BS_STAT_COUNT], s = 0, *scratch = malloc(R * sizeof *scratch);
+    size_t binary = 0;
+    if (!scratch) {
+        *v = (struct verdict){NAN, NAN, 0, 0, 0};
+        return;
+    }
+    bs_stats_summary(x, W, R, scratch, summary);
+    free(scratch);
+    for (size_t r = 0; r < R; r++) {
+        binary += x[r * W] == 0 || x[r * W] == 1;
+        s += x[r * W] == 1;
+    }
+    /* Over the days where the metric is defined (a wait needs a customer
+     * who waited), with their own degrees of freedom. */
+    double n = summary[BS_STAT_N];
+    v->n = (size_t)n;
+    v->mean = summary[BS_STAT_MEAN];
+    v->exact = n > 0 && (double)binary == n;
+    if (v->exact) {
+        v->bound = binomial_bound(s, n, pl->confidence, t->at_most);
+    } else {
+        double t_q = n >= 2 ? gsl_cdf_tdist_Pinv(pl->confidence, n - 1) : NAN;
+        double half = t_q * summary[BS_STAT_SD] / sqrt(n);
+        v->bound = t->at_most ? v->mean + half : v->mean - half;
+    }
+    v->ok = isfinite(v->bound) && (t->at_most ? v->bound <= t->bound : v->bound >= t->bound);
+}
+
+void plan_record(struct plan_record *rec, const struct plan *pl, const char *answer, double cost, const char *search,
+                 size_t evaluated, size_t space)
+{
+    snprintf(rec->answer, sizeof rec->answer, "%s", answer ? answer : "none");
+    snprintf(rec->search, sizeof rec->search, "%s", search);
+    rec->targets[0] = '\0';
+    for (size_t t = 0; t < pl->n_targets; t++) {
+        size_t len = strlen(rec->targets);
+        snprintf(rec->targets + len, sizeof rec->targets - len, "%s%s", t ? "; " : "", pl->targets[t].text);
+    }
+    const struct bs_output_attr attrs[8] = {
+        {"plan_answer", rec->answer, 0},
+        {"plan_targets", rec->targets, 0},
+        {"plan_confidence", NULL, pl->confidence},
+        {"plan_cost", pl->cost_text ? pl->cost_text : "", 0},
+        {"plan_answer_cost", NULL, cost},
+        {"plan_search", rec->search, 0},
+        {"plan_points_evaluated", NULL, (double)evaluated},
+        {"plan_points_in_space", NULL, (double)space},
+    };
+    memcpy(rec->attrs, attrs, sizeof attrs);
+}
+
+/* ---- one key without a cost: every value of the range in one run ---- */
+
+struct one_key {
+    const struct plan *pl;
+    int quiet;
+    long answer; /* the value's index, -1 when none meets every target */
+    struct plan_record rec;
+};
+
+/* The table of every value and the answer, before the file is written
+ * (execute's hook), so the file holds the answer too. */
+static int one_key_decide(void *ctx, const struct bs_run *run, const struct bs_output_attr **attrs,
+                          size_t *n_attrs, struct bs_error *err)
+{
+    (void)err;
+    struct one_key *ok = ctx;
+    const struct plan *pl = ok->pl;
+    const size_t n_values = pl->n_values[0];
+    if (!ok->quiet) {
+        printf("%-12s", pl->keys[0]);
+        for (size_t t = 0; t < pl->n_targets; t++)
+            printf("  %s %s %g (%.0f %% bound)", pl->targets[t].metric, pl->targets[t].at_most ? "<=" : ">=",
+                   pl->targets[t].bound, 100 * pl->confidence);
+        printf("\n");
+    }
+    for (size_t k = 0; k < n_values; k++) {
+        size_t p = pl->maximize ? n_values - 1 - k : k;
+        int meets = 1;
+        if (!ok->quiet)
+            printf("%-12s", pl->values[0][p]);
+        for (size_t t = 0; t < pl->n_targets; t++) {
+            struct verdict v;
+            plan_judge(pl, &pl->targets[t], run, p, &v);
+            meets = meets && v.ok;
+            if (!ok->quiet) {
+                printf("  %11.4g (bound %.4g) %s", v.mean, v.bound, v.ok ? "meets" : "fails");
+                if (v.n < run->n_replications)
+                    printf(" [defined on %zu of %zu days]", v.n, run->n_replications);
+                if (v.exact)
+                    printf(" [exact binomial]");
+            }
+        }
+        if (!ok->quiet)
+            printf("\n");
+        if (meets && ok->answer < 0)
+            ok->answer = (long)p;
+    }
+    char answer[1100];
+    if (ok->answer >= 0)
+        snprintf(answer, sizeof answer, "%s=%s", pl->keys[0], pl->values[0][ok->answer]);
+    plan_record(&ok->rec, pl, ok->answer >= 0 ? answer : NULL, NAN,
+                pl->maximize ? "every value, the largest that meets" : "every value, the smallest that meets",
+                n_values, n_values);
+    *attrs = ok->rec.attrs;
+    *n_attrs = 8;
+    return 0;
+}
+
+static int plan_one_key(const struct bs_cluster *cl, struct plan *pl, const char *scenario_file,
+                        const char *out_path, const struct run_options *o)
+{
+    const char *texts[PLAN_VALUES_MAX];
+    for (size_t i = 0; i < pl->n_values[0]; i++)
+        texts[i] = pl->values[0][i];
+    struct bs_loaded ld;
+    struct bs_error err = {0};
+    if (load_for_run(cl, &ld, scenario_file, pl->keys[0], texts, pl->n_values[0], o, &err)) {
+        bs_load_fini(&ld);
+        return fail(&err);
+    }
+    if (ld.replications < 2) {
+        bs_load_fini(&ld);
+        return usage_error("plan needs at least 2 replications for a confidence bound");
+    }
+    if (plan_resolve_targets(pl, &ld)) {
+        bs_load_fini(&ld);
+        return BS_ERR_INPUT;
+    }
+    struct one_key ok = {.pl = pl, .quiet = o->quiet, .answer = -1};
+    struct execute_hook hook = {one_key_decide, &ok};
+    struct bs_run run;
+    int st = execute(cl, &ld, scenario_file, out_path, (int)o->threads, 1, 0, &hook, &run, &err);
+    bs_runner_free(&run);
+    bs_load_fini(&ld);
+    if (st)
+        return fail(&err);
+    char shown[1100]; /* the key and range were checked; the path was not */
+    bs_text_escape(shown, sizeof shown, out_path);
+    if (ok.answer >= 0)
+        printf("answer: %s = %s is the %s value in %s meeting every target at %.0f %% confidence (wrote %s)\n",
+               pl->keys[0], pl->values[0][ok.answer], pl->maximize ? "largest" : "smallest", pl->ranges[0],
+               100 * pl->confidence, shown);
+    else
+        printf("no value of %s in %s meets every target at %.0f %% confidence (wrote %s)\n", pl->keys[0],
+               pl->ranges[0], 100 * pl->confidence, shown);
+    return ok.answer >= 0 ? 0 : BS_ERR_RUN;
+}
+
+/* ---- the command line ---- */
+
+/* The normalized key of a --cost term, [begin, end): its index among the
+ * varied keys, or -1 after naming it. */
+static int cost_key(const struct plan *pl, const char *begin, const char *end)
+{
+    char raw[BS_CFG_PATH_MAX], key[BS_CFG_PATH_MAX], varied[PLAN_KEYS_MAX][BS_CFG_PATH_MAX];
+    const char *names[PLAN_KEYS_MAX];
+    snprintf(raw, sizeof raw, "%.*s", (int)(end - begin), begin);
+    if (bs_sweep_normalize_key(raw, key))
+        return usage_error("--cost: key too long"), -1;
+    for (size_t k = 0; k < pl->n_keys; k++) {
+        bs_sweep_normalize_key(pl->keys[k], varied[k]);
+        names[k] = varied[k];
+        if (strcmp(varied[k], key) == 0)
+            return (int)k;
+    }
+    const char *near = bs_text_nearest(key, names, pl->n_keys);
+    struct bs_error err = {0};
+    bs_error_set(&err, BS_ERR_INPUT, "--cost: '%s' is not a varied key%s%s%s (--vary names them)", key,
+                 near ? "; did you mean " : "", near ? near : "", near ? "?" : "");
+    fail(&err);
+    return -1;
+}
+
+static const char *skip_blanks(const char *p)
+{
+    while (*p == ' ' || *p == '\t')
+        p++;
+    return p;
+}
+
+/* A number at p (no sign): its end, or NULL. */
+static const char *cost_number(const char *p, double *v)
+{
+    char *end;
+    if (!((*p >= '0' && *p <= '9') || *p == '.'))
+        return NULL;
+    errno = 0;
+    *v = strtod(p, &end);
+    return end == p || errno == ERANGE || !isfinite(*v) ? NULL : end;
+}
+
+/* A key at p: letters, digits, _ . [ ] starting with a letter or _. */
+static const char *cost_name(const char *p)
+{
+    if (!((*p >= 'a' && *p <= 'z') || (*p >= 'A' && *p <= 'Z') || *p == '_'))
+        return NULL;
+    while ((*p >= 'a' && *p <= 'z') || (*p >= 'A' && *p <= 'Z') || (*p >= '0' && *p <= '9') || *p == '_' ||
+           *p == '.' || *p == '[' || *p == ']')
+        p++;
+    return p;
+}
+
+/* One term at *at (COEF*KEY, KEY*COEF, KEY or a constant) times sign;
+ * 0, or the exit status after saying what is wrong. */
+static int cost_term(struct plan *pl, const char **at, double sign)
+{
+    const char *p = skip_blanks(*at), *end;
+    double coef = 1;
+    int k = -1;
+    if ((end = cost_number(p, &coef))) {
+        p = skip_blanks(end);
+        if (*p == '*') {
+            p = skip_blanks(p + 1);
+            if (!(end = cost_name(p)))
+                return -1;
+            if ((k = cost_key(pl, p, end)) < 0)
+                return BS_ERR_INPUT;
+            p = end;
+        }
+    } else if ((end = cost_name(p))) {
+        if ((k = cost_key(pl, p, end)) < 0)
+            return BS_ERR_INPUT;
+        p = skip_blanks(end);
+        if (*p == '*') {
+            if (!(end = cost_number(skip_blanks(p + 1), &coef)))
+                return -1;
+            p = end;
+        }
+    } else {
+        return -1;
+    }
+    if (k < 0)
+        pl->constant += sign * coef;
+    else
+        pl->coef[k] += sign * coef;
+    *at = skip_blanks(p);
+    return 0;
+}
+
+/* --cost: a linear form over the varied keys, parsed strictly. */
+static int parse_cost(struct plan *pl)
+{
+    const char *p = skip_blanks(pl->cost_text);
+    double sign = 1;
+    if (*p == '-' || *p == '+') {
+        sign = *p == '-' ? -1 : 1;
+        p++;
+    }
+    for (;;) {
+        int st = cost_term(pl, &p, sign);
+        if (st > 0)
+            return st;
+        if (st < 0)
+            break;
+        if (!*p)
+            return 0;
+        if (*p != '+' && *p != '-')
+            break;
+        sign = *p == '-' ? -1 : 1;
+        p++;
+    }
+    return usage_error("--cost: expected terms COEF*KEY, KEY*COEF, KEY or a number joined by + and -, e.g. "
+                       "'counters.0.count*1 + counters.1.count*1.2'");
+}
+
+/* The options plan adds to run's; 0, or the exit status. */
+static int plan_option(struct plan *pl, int c, const char *arg, char **argv)
+{
+    switch (c) {
+    case 'v':
+    case 'R': {
+        const char **list = c == 'v' ? pl->keys : pl->ranges;
+        size_t *n = c == 'v' ? &pl->n_keys : &pl->n_values[PLAN_KEYS_MAX - 1]; /* counts ranges until parsed */
+        if (*n == PLAN_KEYS_MAX)
+            return usage_error("plan varies at most 4 keys");
+        list[(*n)++] = arg;
+        return 0;
+    }
+    case 'n': pl->maximize = 0; return 0;
+    case 'x': pl->maximize = 1; return 0;
+    case 'C': pl->cost_text = arg; return 0;
+    case 'G':
+        if (strcmp(arg, "grid") && strcmp(arg, "monotone"))
+            return usage_error("--search: expected grid or monotone");
+        pl->search = strcmp(arg, "grid") == 0 ? PLAN_GRID : PLAN_MONOTONE;
+        return 0;
+    case 't':
+        if (pl->n_targets == PLAN_TARGETS_MAX || parse_target(arg, &pl->targets[pl->n_targets]))
+            return usage_error("--target: expected METRIC<=X or METRIC>=X with X a finite number (at most 8)");
+        pl->n_targets++;
+        return 0;
+    case 'c': {
+        char *end;
+        pl->confidence = strtod(arg, &end);
+        if (*end || !(pl->confidence > 0.5 && pl->confidence < 1))
+            return usage_error("--confidence: expected a number in (0.5, 1), e.g. 0.95");
+        return 0;
+    }
+    default:
+        return bad_option("plan", c, argv);
+    }
+}
+
+/* After the options: each --vary has its --range, and what goes together does. */
+static int check_plan(struct plan *pl, int extra_args)
+{
+    static char values[PLAN_KEYS_MAX][PLAN_VALUES_MAX][32];
+    size_t n_ranges = pl->n_values[PLAN_KEYS_MAX - 1];
+    if (extra_args || pl->n_keys == 0 || n_ranges != pl->n_keys || pl->n_targets == 0)
+        return usage_error("plan takes one scenario file, --vary KEY --range LO:HI[:STEP] (as many pairs as keys) "
+                           "and --target");
+    for (size_t k = 0; k < pl->n_keys; k++) {
+        pl->values[k] = values[k];
+        if (parse_range(pl->ranges[k], values[k], &pl->n_values[k]))
+            return usage_error("--range: expected LO:HI or LO:HI:STEP with LO <= HI, STEP > 0, at most 1000 "
+                               "values");
+    }
+    for (size_t k = 0; k < pl->n_keys; k++)
+        for (size_t j = 0; j < k; j++) {
+            char a[BS_CFG_PATH_MAX], b[BS_CFG_PATH_MAX];
+            if (!bs_sweep_normalize_key(pl->keys[k], a) && !bs_sweep_normalize_key(pl->keys[j], b) &&
+                strcmp(a, b) == 0)
+                return usage_error("--vary: a key given twice");
+        }
+    if (pl->cost_text && parse_cost(pl))
+        return BS_ERR_INPUT;
+    if (pl->maximize && (pl->cost_text || pl->n_keys > 1))
+        return usage_error("--maximize: with --cost or several keys, the cost decides (make it negative)");
+    if (pl->n_keys > 1 && !pl->cost_text)
+        return usage_error("plan over several keys needs --cost, e.g. --cost 'counters.0.count + "
+                           "counters.1.count*1.2'");
+    return 0;
 }
 
 int bs_cmd_plan(const struct bs_cluster *cl, int argc, char **argv)
@@ -127,143 +541,43 @@ int bs_cmd_plan(const struct bs_cluster *cl, int argc, char **argv)
         {"vary", required_argument, NULL, 'v'},       {"range", required_argument, NULL, 'R'},
         {"target", required_argument, NULL, 't'},     {"minimize", no_argument, NULL, 'n'},
         {"maximize", no_argument, NULL, 'x'},         {"confidence", required_argument, NULL, 'c'},
+        {"cost", required_argument, NULL, 'C'},       {"search", required_argument, NULL, 'G'},
         {"output", required_argument, NULL, 'o'},     {"replications", required_argument, NULL, 'r'},
         {"seed", required_argument, NULL, 's'},       {"threads", required_argument, NULL, 'j'},
-        {"quiet", no_argument, NULL, 'q'},            {NULL, 0, NULL, 0},
+        {"quiet", no_argument, NULL, 'q'},            {"set", required_argument, NULL, 'S'},
+        {NULL, 0, NULL, 0},
     };
-    const char *key = NULL, *range = NULL;
-    struct target targets[8];
-    size_t n_targets = 0;
-    int maximize = 0, c;
-    double confidence = 0.95;
-    struct run_options o = {NULL, 0, -1, 0, 0};
+    static struct plan pl;
+    memset(&pl, 0, sizeof pl);
+    pl.confidence = 0.95;
+    struct run_options o = {.replications = 0, .seed = -1};
+    int c;
     optind = 2;
     while ((c = getopt_long(argc, argv, ":o:r:s:j:q", opts, NULL)) != -1) {
         int known = run_option(c, optarg, 2, &o);
         if (known < 0)
             return BS_ERR_INPUT;
-        if (known)
-            continue;
-        switch (c) {
-        case 'v': key = optarg; break;
-        case 'R': range = optarg; break;
-        case 'n': maximize = 0; break;
-        case 'x': maximize = 1; break;
-        case 't':
-            if (n_targets == 8 || parse_target(optarg, &targets[n_targets]))
-                return usage_error("--target: expected METRIC<=X or METRIC>=X with X a finite number (at most 8)");
-            n_targets++;
-            break;
-        case 'c': {
-            char *end;
-            confidence = strtod(optarg, &end);
-            if (*end || !(confidence > 0.5 && confidence < 1))
-                return usage_error("--confidence: expected a number in (0.5, 1), e.g. 0.95");
-            break;
-        }
-        default:
-            return bad_option("plan", c, argv);
-        }
+        int st = known ? 0 : plan_option(&pl, c, optarg, argv);
+        if (st)
+            return st;
     }
-    const char *out_path = o.out_path;
-    long threads = o.threads;
-    int quiet = o.quiet;
-    if (optind != argc - 1 || !key || !range || n_targets == 0)
-        return usage_error("plan takes one scenario file, --vary KEY, --range LO:HI[:STEP] and --target");
-    static char values[PLAN_VALUES_MAX][32];
-    size_t n_values;
-    if (parse_range(range, values, &n_values))
-        return usage_error("--range: expected LO:HI or LO:HI:STEP with LO <= HI, STEP > 0, at most 1000 values");
-    size_t n_metrics;
-    const struct bs_metric_def *metrics = bs_model_metrics(&n_metrics);
-    for (size_t t = 0; t < n_targets; t++) {
-        targets[t].index = n_metrics;
-        for (size_t m = 0; m < n_metrics; m++)
-            if (strcmp(metrics[m].name, targets[t].metric) == 0)
-                targets[t].index = m;
-        if (targets[t].index == n_metrics)
-            return unknown_metric(targets[t].metric, metrics, n_metrics);
-    }
+    int st = check_plan(&pl, optind != argc - 1);
+    if (st)
+        return st;
+    /* A plain metric can be checked before the scenario is read. */
+    for (size_t t = 0; t < pl.n_targets; t++)
+        if (!strchr(pl.targets[t].metric, '/') && resolve_plain(&pl.targets[t]))
+            return BS_ERR_INPUT;
     const char *scenario_file = argv[optind];
-    const char *texts[PLAN_VALUES_MAX];
-    for (size_t i = 0; i < n_values; i++)
-        texts[i] = values[i];
-    struct bs_loaded ld;
-    struct bs_error err = {0};
-    if (load_for_run(cl, &ld, scenario_file, key, texts, n_values, &o, &err)) {
-        bs_load_fini(&ld);
-        return fail(&err);
-    }
-    if (ld.replications < 2) {
-        bs_load_fini(&ld);
-        return usage_error("plan needs at least 2 replications for a confidence bound");
-    }
     char default_path[1024];
+    const char *out_path = o.out_path;
     if (!out_path) {
         default_output(scenario_file, default_path, sizeof default_path);
         size_t len = strlen(default_path);
         snprintf(default_path + len - 3, sizeof default_path - len + 3, "-plan.h5");
         out_path = default_path;
     }
-    struct bs_run run;
-    int st = execute(cl, &ld, scenario_file, out_path, (int)threads, 1, 0, &run, &err);
-    if (st) {
-        bs_runner_free(&run);
-        bs_load_fini(&ld);
-        return fail(&err);
-    }
-    /* One-sided bounds at the confidence level, from the replications of
-     * each value (the same customers at every value). */
-    const size_t R = run.n_replications;
-    double *x = malloc(R * sizeof *x), *scratch = malloc(R * sizeof *scratch);
-    long answer = -1;
-    if (!quiet) {
-        printf("%-12s", key);
-        for (size_t t = 0; t < n_targets; t++)
-            printf("  %s %s %g (%.0f %% bound)", targets[t].metric, targets[t].at_most ? "<=" : ">=", targets[t].bound,
-                   100 * confidence);
-        printf("\n");
-    }
-    for (size_t k = 0; k < n_values; k++) {
-        size_t p = maximize ? n_values - 1 - k : k;
-        int meets = 1;
-        if (!quiet)
-            printf("%-12s", values[p]);
-        for (size_t t = 0; t < n_targets; t++) {
-            double summary[BS_STAT_COUNT];
-            for (size_t r = 0; r < R; r++)
-                x[r] = run.values[(p * R + r) * run.layout.width + targets[t].index];
-            bs_stats_summary(x, 1, R, scratch, summary);
-            /* Over the days where the metric is defined (a wait needs a
-             * customer who waited), with their own degrees of freedom. */
-            double n = summary[BS_STAT_N];
-            double t_q = n >= 2 ? gsl_cdf_tdist_Pinv(confidence, n - 1) : NAN;
-            double half = t_q * summary[BS_STAT_SD] / sqrt(n);
-            double bound = targets[t].at_most ? summary[BS_STAT_MEAN] + half : summary[BS_STAT_MEAN] - half;
-            int ok = isfinite(bound) && (targets[t].at_most ? bound <= targets[t].bound : bound >= targets[t].bound);
-            meets = meets && ok;
-            if (!quiet) {
-                printf("  %11.4g (bound %.4g) %s", summary[BS_STAT_MEAN], bound, ok ? "meets" : "fails");
-                if (n < (double)R)
-                    printf(" [defined on %.0f of %zu days]", n, R);
-            }
-        }
-        if (!quiet)
-            printf("\n");
-        if (meets && answer < 0)
-            answer = (long)p;
-    }
-    free(x);
-    free(scratch);
-    bs_runner_free(&run);
-    char shown[1100]; /* the key and range were checked; the path was not */
-    bs_text_escape(shown, sizeof shown, out_path);
-    if (answer >= 0)
-        printf("answer: %s = %s is the %s value in %s meeting every target at %.0f %% confidence (wrote %s)\n", key,
-               values[answer], maximize ? "largest" : "smallest", range, 100 * confidence, shown);
-    else
-        printf("no value of %s in %s meets every target at %.0f %% confidence (wrote %s)\n", key, range,
-               100 * confidence, shown);
-    bs_load_fini(&ld);
-    return answer >= 0 ? 0 : BS_ERR_RUN;
+    if (pl.n_keys == 1 && !pl.cost_text && pl.search == PLAN_AUTO)
+        return plan_one_key(cl, &pl, scenario_file, out_path, &o);
+    return plan_search(cl, &pl, scenario_file, out_path, &o);
 }

@@ -1,0 +1,207 @@
+"""`branchsim plan` over several keys with a cost, targets on breakdown
+metrics, exact binomial bounds, and `--set KEY=VALUE` for run, check and
+plan. (The one-key plan's tests are in test_branch_output.py.)
+
+Run: BRANCHSIM=build/branchsim /usr/bin/python3 -m pytest -q tests/test_plan.py
+"""
+import math
+import re
+
+import h5py
+import numpy as np
+import pytest
+
+# Two roles, each serving only its own segment: two independent M/M/c
+# queues (lambda 2/min and 1.5/min, mu 1/min) over an 8-hour day.
+TWO_ROLES = """name: two-roles
+seed: 7
+replications: 20
+day: {hours: 8}
+demand: {customers_per_day: 1680}
+segments:
+  - {name: walkin, share: 0.5714285714285714}
+  - {name: business, share: 0.4285714285714286}
+transactions: [{service_min: {dist: exponential, mean: 1.0}}]
+roles:
+  - {name: ra, serves: [walkin]}
+  - {name: rb, serves: [business]}
+counters:
+  - {role: ra, count: 3}
+  - {role: rb, count: 3}
+"""
+KEYS = ["--vary", "counters.0.count", "--range", "1:6", "--vary", "counters.1.count", "--range", "1:6"]
+COST = "counters.0.count*1 + counters.1.count*1.2"
+TARGETS = ["--target", "segments/wait_mean_min[walkin]<=0.5", "--target", "segments/wait_mean_min[business]<=0.5"]
+# One-sided Student t quantile t(0.95, 19) = 1.729132812 (scipy.stats.t.ppf(0.95, 19)).
+T95_19 = 1.729132812
+
+
+@pytest.fixture
+def two_roles(tmp_path):
+    scenario = tmp_path / "two.yaml"
+    scenario.write_text(TWO_ROLES)
+    return scenario
+
+
+def answer_of(path):
+    with h5py.File(path) as f:
+        return str(f.attrs["plan_answer"]), int(f.attrs["plan_points_evaluated"])
+
+
+def grid_answer_from_file(path, metric_names, bound, cost):
+    """The cheapest point of a sweep file whose one-sided 95 % t bound
+    (mean + t(0.95, n-1) sd / sqrt(n)) meets every target; ties to the
+    first point in grid order."""
+    with h5py.File(path) as f:
+        a = f["scenarios/counters.0.count"][()]
+        b = f["scenarios/counters.1.count"][()]
+        segments = [s.decode() if isinstance(s, bytes) else s for s in f["segments"].attrs["segments"]]
+        waits = f["segments/wait_mean_min"][()]  # (points, replications, segments)
+    best = None
+    for p in range(len(a)):
+        ok = True
+        for name in metric_names:
+            x = waits[p, :, segments.index(name)]
+            upper = x.mean() + T95_19 * x.std(ddof=1) / math.sqrt(len(x))
+            ok = ok and upper <= bound
+        c = cost(a[p], b[p])
+        if ok and (best is None or c < best[0] - 1e-9):
+            best = (c, f"counters.0.count={a[p]:g}, counters.1.count={b[p]:g}")
+    return best[1]
+
+
+def test_monotone_search_finds_the_grid_answer_with_fewer_points(branchsim, two_roles, tmp_path):
+    """The staircase walk over the 6 x 6 grid evaluates at most 6 + 6 points
+    (10 here) and finds the cheapest point that the full grid finds; the
+    grid's answer is checked against the sweep file's own replications.
+    Every point the walk kept is bitwise the grid's point (common random
+    numbers: each point's days depend on the seed and the day alone)."""
+    walk, grid = tmp_path / "walk.h5", tmp_path / "grid.h5"
+    r = branchsim("plan", two_roles, *KEYS, "--cost", COST, *TARGETS, "-o", walk)
+    assert r.returncode == 0, r.stderr
+    g = branchsim("plan", two_roles, *KEYS, "--cost", COST, *TARGETS, "--search", "grid", "-o", grid, "-q")
+    assert g.returncode == 0, g.stderr
+    (walk_answer, walked), (grid_answer, gridded) = answer_of(walk), answer_of(grid)
+    assert gridded == 36 and walked < 36, (walked, gridded)
+    assert walked == 10
+    assert walk_answer == grid_answer
+    assert grid_answer == grid_answer_from_file(grid, ["walkin", "business"], 0.5, lambda a, b: a + 1.2 * b)
+    assert f"answer: {walk_answer} at cost" in r.stdout and "10 of 36 points evaluated" in r.stdout
+    # The printed table lists each evaluated point, the answer marked.
+    rows = [line for line in r.stdout.splitlines() if re.match(r"^\d", line)]
+    assert len(rows) == 10 and sum("<- answer" in line for line in rows) == 1
+    with h5py.File(walk) as w, h5py.File(grid) as f:
+        assert w.attrs["plan_search"] == "monotone search" and f.attrs["plan_search"] == "grid search"
+        assert w.attrs["plan_confidence"] == 0.95 and w.attrs["plan_cost"] == COST
+        assert w["replications/wait_mean_min"].shape == (10, 20)
+        pairs = list(zip(f["scenarios/counters.0.count"][()], f["scenarios/counters.1.count"][()]))
+        rows = [pairs.index(p) for p in zip(w["scenarios/counters.0.count"][()], w["scenarios/counters.1.count"][()])]
+        for name in ("replications/wait_mean_min", "segments/wait_mean_min", "timeseries/queue_length"):
+            assert np.array_equal(w[name][()], f[name][()][rows], equal_nan=True), name
+
+
+@pytest.mark.parametrize("cost, cheap", [("counters.0.count + 1.2*counters.1.count", 0),
+                                         ("1.2 * counters.0.count + counters.1.count", 1)])
+def test_the_cheaper_role_is_preferred_when_both_meet(branchsim, tmp_path, cost, cheap):
+    """Both roles serve everyone (others: true), so only the total number
+    of counters matters to the overall wait (one M/M/c line): the cheapest
+    point puts every counter but the range's least into the cheaper role."""
+    scenario = tmp_path / "pooled.yaml"
+    scenario.write_text(TWO_ROLES.replace("serves: [walkin]}", "serves: [walkin], others: true}")
+                        .replace("serves: [business]}", "serves: [business], others: true}"))
+    out = tmp_path / "p.h5"
+    r = branchsim("plan", scenario, *KEYS, "--cost", cost, "--target", "wait_mean_min<=0.5", "-o", out, "-q")
+    assert r.returncode == 0, r.stderr
+    answer, _ = answer_of(out)
+    counts = [int(v) for v in re.findall(r"=(\d+)", answer)]
+    assert counts[1 - cheap] == 1 and counts[cheap] > 1, answer
+    g = branchsim("plan", scenario, *KEYS, "--cost", cost, "--target", "wait_mean_min<=0.5", "--search", "grid",
+                  "-o", tmp_path / "g.h5", "-q")
+    assert g.returncode == 0 and answer_of(tmp_path / "g.h5")[0] == answer
+
+
+def test_exact_binomial_bound_for_a_metric_that_is_0_or_1_every_day(branchsim, tmp_path):
+    """With counters to spare nobody waits: share_waited is 0 on each of
+    the 20 days, and the one-sided 95 % Clopper-Pearson upper bound for 0
+    successes in n = 20 is 1 - 0.05^(1/20) = 0.1391 (the t bound would be 0)."""
+    scenario = tmp_path / "s.yaml"
+    scenario.write_text(TWO_ROLES.replace("customers_per_day: 1680", "customers_per_day: 20"))
+    args = ["plan", scenario, "--vary", "counters.0.count", "--range", "6:6", "--set", "counters.1.count=6"]
+    r = branchsim(*args, "--target", "share_waited<=0.14", "-o", tmp_path / "a.h5")
+    assert r.returncode == 0, r.stdout + r.stderr
+    assert "(bound 0.1391) meets [exact binomial]" in r.stdout, r.stdout
+    assert 1 - 0.05 ** (1 / 20) == pytest.approx(0.13911, abs=1e-5)
+    r = branchsim(*args, "--target", "share_waited<=0.13", "-o", tmp_path / "b.h5")
+    assert r.returncode == 1 and "fails [exact binomial]" in r.stdout
+
+
+@pytest.mark.parametrize("extra, message", [
+    (["--cost", "counters.0.count + counters.2.count*2"], "--cost: 'counters.2.count' is not a varied key"),
+    (["--cost", "counters.0.count + countrs.1.count"],
+     "--cost: 'countrs.1.count' is not a varied key; did you mean counters.1.count?"),
+    (["--cost", "counters.0.count ++ 2"], "--cost: expected terms"),
+    (["--cost", "2 counters.0.count"], "--cost: expected terms"),
+    (["--cost", COST, "--target", "segments/wait_mean_min[walkn]<=1"],
+     "--target: no segment 'walkn'; did you mean walkin?"),
+    (["--cost", COST, "--target", "segmnts/wait_mean_min[walkin]<=1"], "--target: no group 'segmnts'; did you mean segments?"),
+    (["--cost", COST, "--target", "segments/wait_man_min[walkin]<=1"],
+     "--target: no metric 'wait_man_min'; did you mean wait_mean_min?"),
+    ([], "plan over several keys needs --cost"),
+    (["--cost", COST, "--maximize"], "--maximize: with --cost or several keys"),
+    (["--cost", "counters.0.count - counters.1.count", "--search", "monotone"], "--search monotone needs a cost"),
+    (["--cost", COST, "--set", "counters.0.count=2"], "--set counters.0.count: --vary varies counters.0.count too"),
+    (["--cost", COST, "--set", "counters.0.cont=2"], "--set counters.0.cont=2: not a key this scenario reads; "
+                                                     "did you mean counters.0.count?"),
+])
+def test_bad_plan_input_is_named(branchsim, two_roles, tmp_path, extra, message):
+    out = tmp_path / "p.h5"
+    args = ["plan", two_roles, *KEYS, "--target", "wait_mean_min<=1", *extra, "-o", out]
+    r = branchsim(*args)
+    assert r.returncode == 2 and message in r.stderr, r.stderr
+    assert not out.exists()
+
+
+def test_a_one_key_plan_records_its_answer(branchsim, two_roles, tmp_path):
+    out = tmp_path / "p.h5"
+    r = branchsim("plan", two_roles, "--vary", "counters.0.count", "--range", "2:6",
+                  "--target", "segments/wait_mean_min[walkin]<=0.5", "-o", out, "-q")
+    assert r.returncode == 0, r.stderr
+    assert "counters.0.count = 4 is the smallest value" in r.stdout
+    with h5py.File(out) as f:
+        assert f.attrs["plan_answer"] == "counters.0.count=4"
+        assert f.attrs["plan_points_evaluated"] == 5
+
+
+def test_set_runs_what_the_file_would_and_says_so(branchsim, two_roles, tmp_path):
+    """--set counters.0.count=5 gives the datasets of a file that says 5,
+    and the output records it (attribute `set`, and the scenario text)."""
+    edited = tmp_path / "edited.yaml"
+    edited.write_text(TWO_ROLES.replace("{role: ra, count: 3}", "{role: ra, count: 5}"))
+    a, b = tmp_path / "a.h5", tmp_path / "b.h5"
+    assert branchsim("run", two_roles, "--set", "counters[0].count=5", "-r", 4, "-q", "-o", a).returncode == 0
+    assert branchsim("run", edited, "-r", 4, "-q", "-o", b).returncode == 0
+    with h5py.File(a) as f, h5py.File(b) as g:
+        assert list(f.attrs["set"]) == ["counters.0.count=5"] and "set" not in g.attrs
+        assert f.attrs["scenario_yaml"].endswith("# --set counters.0.count=5\n")
+        for name in ("replications/wait_mean_min", "segments/wait_mean_min", "roles/counter_utilization"):
+            assert np.array_equal(f[name][()], g[name][()], equal_nan=True), name
+    r = branchsim("check", two_roles, "--set", "demand.customers_per_day=100", "--set", "replications=3")
+    assert r.returncode == 0 and "1 point x 3 replications" in r.stdout and "--set demand.customers_per_day=100" in r.stdout
+
+
+@pytest.mark.parametrize("command", ["run", "check", "plan"])
+@pytest.mark.parametrize("setting, message", [
+    ("counters.0.cont=2", "--set counters.0.cont=2: not a key this scenario reads; did you mean counters.0.count?"),
+    ("demand.customers_pr_day=2", "did you mean demand.customers_per_day?"),
+    ("counters.0.count=x", "two.yaml: --set counters.0.count=x: counters.0.count: expected an integer in [0, 1000], got 'x'"),
+    ("counters.0.count=-1", "--set counters.0.count=-1: counters.0.count: must be in [0, 1000], got -1"),
+    ("counters.0.count", "--set 'counters.0.count': expected KEY=VALUE"),
+])
+def test_bad_set_is_named(branchsim, two_roles, tmp_path, command, setting, message):
+    out = tmp_path / "o.h5"
+    extra = {"run": ["-o", out], "check": [],
+             "plan": ["--vary", "demand.customers_per_day", "--range", "10:20:10", "--target", "wait_mean_min<=1",
+                      "-o", out]}[command]
+    r = branchsim(command, two_roles, "--set", setting, *extra)
+    assert r.returncode == 2 and message in r.stderr, r.stderr
+    assert not out.exists()
