@@ -191,7 +191,11 @@ def _hhmm(s):
 def day_open_minutes(yaml_text):
     """Opening time (minutes after midnight) from the scenario text: `day: {open: "09:00"}` or a
     block `day:` with an indented `open:` line; the documented default 09:00 when the file names
-    none; None when the text is not that simple."""
+    none; None when the text is not that simple. A `--set day.open=...` (recorded after the text as
+    a comment line) wins."""
+    sets = re.findall(r"^# --set day\.open=(.*)$", yaml_text, re.M)
+    if sets:
+        return _hhmm(sets[-1].strip().strip("'\""))
     lines = yaml_text.splitlines()
     for i, line in enumerate(lines):
         m = re.match(r"^day\s*:(.*)$", line)

@@ -150,6 +150,9 @@ def test_day_open_is_read_from_simple_yaml():
     assert report.day_open_minutes('day:\n  open: "08:30"   # early\n  hours: 8\n') == 8 * 60 + 30
     assert report.day_open_minutes("name: x\nday: {hours: 8, open: '10:15'}\n") == 10 * 60 + 15
     assert report.day_open_minutes("demand: {customers_per_day: 10}\n") == 9 * 60  # documented default
+    # branchsim run --set day.open=10:30 records the setting after the file's text.
+    assert report.day_open_minutes("day: {open: '09:00'}\n# branchsim --set, over the keys above:\n"
+                                   "# --set day.open=10:30\n") == 10 * 60 + 30
     assert report.day_open_minutes("{day: {open: '07:00'}}") is None  # flow style: not parsed
 
 
