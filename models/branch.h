@@ -299,6 +299,7 @@ struct bs_day {
     double *wait_sample_min; /* whole waits (outside + inside) counted in the statistics */
     double *wait_inside_sample_min; /* their inside parts; kept under an occupancy cap only */
     uint8_t *wait_sample_segment;
+    int32_t *wait_sample_customer; /* whose wait: the fold reads its service time */
     double *scratch;
     size_t n_wait_samples;
 
@@ -371,8 +372,7 @@ struct bs_day {
 
     /* counts */
     uint64_t served, balked, reneged, turned_away;
-    uint64_t service_over_10min, served_counted;
-    double service_sum_min, sojourn_sum_min;
+    double sojourn_sum_min;
     uint64_t seg_arrived[BS_SEGMENTS_MAX], seg_served[BS_SEGMENTS_MAX];
     uint64_t seg_balked[BS_SEGMENTS_MAX], seg_reneged[BS_SEGMENTS_MAX], seg_turned_away[BS_SEGMENTS_MAX];
 };

@@ -12,8 +12,6 @@
 #include "../sim/rng.h"
 #include "branch.h"
 
-#define BS_SERVICE_STANDARD_MIN 10.0
-
 /* The hot handlers are compiled twice (see bs_counters_run): `plain` is a
  * constant in each copy. A plain scenario has one line (so one segment) and
  * none of choices, exposure, the occupancy cap, balking or reneging, so in
@@ -163,15 +161,13 @@ SPECIALISED void start_service(struct bs_day *day, int32_t i, int32_t counter, c
     if (arrival >= sc->warmup_min) {
         size_t n = day->n_wait_samples++;
         day->wait_sample_min[n] = wait_min;
+        day->wait_sample_customer[n] = i; /* the fold reads its service time and more */
         if (!plain) { /* read when there are several segments, or a cap */
             day->wait_sample_segment[n] = day->segment[i];
             day->wait_outside_sum_min += day->outside_min[i];
             if (sc->ex.occupancy_cap > 0) /* else the inside part is the whole wait */
                 day->wait_inside_sample_min[n] = inside_wait(day, i, day->now_min);
         }
-        day->service_sum_min += service_min;
-        day->service_over_10min += service_min > BS_SERVICE_STANDARD_MIN;
-        day->served_counted++;
     }
     if (plain)
         bs_agenda_push(&day->agenda, day->now_min + service_min, counter);

@@ -39,7 +39,8 @@ void bs_day_free(struct bs_day *day)
                       day->sort_items, day->kiosk_service_min, day->outside_min, day->kiosk_line_min, day->join_min, day->counter_class,
                       day->needs_counter, day->wants_kiosk, day->patience_min, day->patience_outside_min, day->balk_u, day->start_min,
                       day->segment, day->class_id, day->state, day->counter_of, day->next_waiting,
-                      day->wait_sample_min, day->wait_inside_sample_min, day->wait_sample_segment, day->scratch, day->counter_state,
+                      day->wait_sample_min, day->wait_inside_sample_min, day->wait_sample_segment,
+                      day->wait_sample_customer, day->scratch, day->counter_state,
                       day->counter_present, day->counter_closing, day->counter_customer, day->counter_group, day->counter_role,
                       day->staff_infectious, day->staff_near_dose, day->infectious, day->flagged,
                       day->integral_at_entry, day->dose, day->enter_min,
@@ -175,8 +176,7 @@ static void reset(struct bs_day *day)
         day->open_counter_min[r] = day->busy_counter_min[r] = day->open_until_close_min[r] = 0;
     memset(day->series, 0, (BS_TS_COUNT + 1) * sc->n_bins * sizeof *day->series);
     day->served = day->balked = day->reneged = day->turned_away = 0;
-    day->service_over_10min = day->served_counted = 0;
-    day->service_sum_min = day->sojourn_sum_min = 0;
+    day->sojourn_sum_min = 0;
     day->n_wait_samples = 0;
     memset(day->seg_arrived, 0, sizeof day->seg_arrived);
     memset(day->seg_served, 0, sizeof day->seg_served);
@@ -278,6 +278,22 @@ static void fold_wait_parts(struct bs_day *day, double *row, double *seg_out, si
     row[BS_M_WAIT_INSIDE_MEAN_MIN] = w[0];
     row[BS_M_WAIT_INSIDE_P90_MIN] = w[2];
     row[BS_M_WAIT_INSIDE_P95_MIN] = w[3];
+}
+
+/* Service times of the customers counted in the wait statistics, summed in
+ * the order they started service (as the event loop once did): the loop
+ * keeps only who they were. */
+static void fold_service(const struct bs_day *day, double *row)
+{
+    double sum_min = 0;
+    size_t over = 0, n = day->n_wait_samples;
+    for (size_t k = 0; k < n; k++) {
+        double service_min = day->service_min[day->wait_sample_customer[k]];
+        sum_min += service_min;
+        over += service_min > 10.0;
+    }
+    row[BS_M_SERVICE_MEAN_MIN] = ratio(sum_min, (double)n);
+    row[BS_M_SHARE_SERVICE_OVER_10MIN] = ratio((double)over, (double)n);
 }
 
 /* Doses to risks, and close contacts from the stays' overlaps. */
@@ -409,8 +425,7 @@ static void fold(struct bs_day *day, const struct bs_day_out *out)
     row[BS_M_RENEGED] = (double)day->reneged;
     row[BS_M_ABANDONED] = (double)(day->balked + day->reneged);
     row[BS_M_TURNED_AWAY] = (double)day->turned_away;
-    row[BS_M_SERVICE_MEAN_MIN] = ratio(day->service_sum_min, (double)day->served_counted);
-    row[BS_M_SHARE_SERVICE_OVER_10MIN] = ratio((double)day->service_over_10min, (double)day->served_counted);
+    fold_service(day, row);
     row[BS_M_TIME_IN_BRANCH_MEAN_MIN] = ratio(day->sojourn_sum_min, (double)day->n_arrivals);
     row[BS_M_COUNTER_UTILIZATION] = ratio(busy_sum, open_sum);
     row[BS_M_COUNTERS_OPEN_MEAN] = open_close_sum / sc->close_min;

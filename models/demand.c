@@ -58,6 +58,7 @@ int bs_day_grow(struct bs_day *day)
     GROW(wait_sample_min);
     GROW(wait_inside_sample_min);
     GROW(wait_sample_segment);
+    GROW(wait_sample_customer);
     GROW(scratch);
     day->cap = cap;
     return 0;

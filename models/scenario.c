@@ -346,7 +346,7 @@ size_t bs_scenario_day_bytes(const struct bs_scenario *sc)
         CUSTOMER_BYTES(enter_min) + CUSTOMER_BYTES(leave_min) + CUSTOMER_BYTES(segment) + CUSTOMER_BYTES(class_id) +
         CUSTOMER_BYTES(state) + CUSTOMER_BYTES(counter_of) + CUSTOMER_BYTES(next_waiting) +
         CUSTOMER_BYTES(wait_sample_min) + CUSTOMER_BYTES(wait_inside_sample_min) +
-        CUSTOMER_BYTES(wait_sample_segment) + CUSTOMER_BYTES(scratch);
+        CUSTOMER_BYTES(wait_sample_segment) + CUSTOMER_BYTES(wait_sample_customer) + CUSTOMER_BYTES(scratch);
     double customers = sc->customers_per_day + 8 * sqrt(sc->customers_per_day) + 64, cap = 1024;
     while (cap < customers)
         cap *= 2;
