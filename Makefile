@@ -39,7 +39,7 @@ LIBS = $(HDF5_HL_LIBS) $(HDF5_LIBS) $(YAML_LIBS) $(GSL_LIBS) -lm
 CLI_SRC   = sim/main.c sim/plan.c sim/plan_search.c
 CORE_SRC  = $(filter-out $(CLI_SRC),$(wildcard sim/*.c)) $(wildcard models/*.c)
 CORE_OBJ  = $(CORE_SRC:%.c=$(BUILD)/%.o)
-TESTS     = test_unit test_erlang test_model test_choices test_exposure
+TESTS     = test_unit test_erlang test_model test_choices test_exposure test_standards
 TEST_BINS = $(TESTS:%=$(BUILD)/tests/%)
 BENCH_BINS = $(BUILD)/tests/bench/bench_mmc $(BUILD)/tests/bench/bench_rng
 

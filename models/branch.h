@@ -131,6 +131,22 @@ struct bs_exposure {
     long occupancy_cap; /* 0: none */
 };
 
+/* Service standards (standards.c): a customer counted in the wait
+ * statistics (served at a counter, arrived after output.warmup_min) is
+ * covered when its segment and transaction are, and meets the standard
+ * when its quantity is at most within_min. */
+#define BS_STANDARDS_MAX 16
+enum bs_standard_quantity { BS_SQ_WAIT, BS_SQ_SERVICE, BS_SQ_TIME_IN_BRANCH, BS_SQ_COUNT };
+
+struct bs_standard {
+    char name[BS_NAME_MAX];
+    int quantity; /* enum bs_standard_quantity */
+    double within_min;
+    double share; /* of the covered customers, for the day to meet it */
+    uint8_t segment[BS_SEGMENTS_MAX];         /* 1: the segment is covered */
+    uint8_t transaction[BS_TRANSACTIONS_MAX]; /* 1: the transaction is covered */
+};
+
 /* Derived from the schedules: the target number of open counters of a
  * group from time_min on, in time order (time 0 first). */
 struct bs_schedule_change {
@@ -177,6 +193,9 @@ struct bs_scenario {
 
     struct bs_choices ch;
     struct bs_exposure ex;
+    size_t n_standards;
+    struct bs_standard standards[BS_STANDARDS_MAX];
+    int standards_by_transaction; /* some standard names transactions: the day keeps them */
 
     double absence_probability;
     int balking;         /* in the lines inside: balking.threshold given */
@@ -262,7 +281,7 @@ struct bs_day {
     double *intent_min;
     int32_t *ticket;    /* arrival sequence number: FIFO order across classes */
     int16_t *slot;      /* booked slot, -1 if none; set only with choices */
-    uint8_t *transaction; /* set only with choices, their only reader */
+    uint8_t *transaction; /* set only with choices or standards by transaction, their readers */
     double *noshow_u, *shift_u, *offset_min; /* choice draws */
     double *kiosk_service_min;
     /* The parts of a customer's whole wait (arrival to service start) before
@@ -299,7 +318,7 @@ struct bs_day {
     double *wait_sample_min; /* whole waits (outside + inside) counted in the statistics */
     double *wait_inside_sample_min; /* their inside parts; kept under an occupancy cap only */
     uint8_t *wait_sample_segment;
-    int32_t *wait_sample_customer; /* whose wait: the fold reads its service time */
+    int32_t *wait_sample_customer; /* whose wait: the standards read its service and stay */
     double *scratch;
     size_t n_wait_samples;
 
@@ -398,6 +417,12 @@ void bs_exposure_start_service(struct bs_day *day, int32_t customer, int32_t cou
 void bs_exposure_end_service(struct bs_day *day, int32_t customer);
 void bs_exposure_leave(struct bs_day *day, int32_t customer);
 void bs_exposure_advance(struct bs_day *day, double now_min);
+
+/* standards.c: the standards section, or the defaults when it is absent;
+ * and, at the end of the day, each standard's share within, whether it was
+ * met, and per segment the share meeting every standard covering it. */
+int bs_standards_load(struct bs_cfg *cfg, struct bs_scenario *sc);
+void bs_standards_fold(struct bs_day *day, const struct bs_day_out *out);
 
 /* counters.c: waiting lines, counters, schedules, balking and reneging. */
 void bs_counters_reset(struct bs_day *day);

@@ -127,7 +127,7 @@ int bs_demand_generate(struct bs_day *day)
         if (sc->balking || sc->balk_outside) /* one draw: a customer meets one line on arriving */
             day->balk_u[i] = balk_u;
         day->segment[i] = (uint8_t)seg;
-        if (sc->ch.any) /* read by choices only */
+        if (sc->ch.any || sc->standards_by_transaction) /* their readers */
             day->transaction[i] = (uint8_t)tr;
         day->class_id[i] = (uint8_t)(tx->class_id >= 0 ? (size_t)tx->class_id : seg);
         day->service_min[i] = sc->segments[seg].service_factor * bs_dist_sample_fast(&tx->service_min, day->customer_rng);

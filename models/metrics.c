@@ -46,7 +46,7 @@ static const struct bs_metric_def metric_defs[BS_M_COUNT] = {
     [BS_M_WAIT_MAX_MIN] = {"wait_max_min", "min", "longest whole wait of a served customer"},
     [BS_M_SHARE_WAITED] = {"share_waited", "1", "share of served customers who waited at all (P(whole wait > 0))"},
     [BS_M_SHARE_WAIT_OVER_10MIN] = {"share_wait_over_10min", "1",
-                                    "share of served customers whose whole wait (outside included) was over 10 minutes"},
+                                    "share of served customers whose whole wait (outside included) was over 10 minutes (1 - share_within of the default standard wait_10min)"},
     [BS_M_WAIT_INSIDE_MEAN_MIN] = {"wait_inside_mean_min", "min",
                                    "inside part of wait_mean_min (kiosk line + counter line), same customers; wait_mean_min = wait_inside_mean_min + wait_outside_mean_min"},
     [BS_M_WAIT_INSIDE_P90_MIN] = {"wait_inside_p90_min", "min", "90th percentile of the inside part of the wait of served customers"},
@@ -55,7 +55,7 @@ static const struct bs_metric_def metric_defs[BS_M_COUNT] = {
                                     "outside part of wait_mean_min (the line outside under the cap; 0 for those who walked straight in), same customers"},
     [BS_M_SERVICE_MEAN_MIN] = {"service_mean_min", "min", "mean service time at the counter"},
     [BS_M_SHARE_SERVICE_OVER_10MIN] = {"share_service_over_10min", "1",
-                                       "share of served customers whose service took over 10 minutes (the service standard)"},
+                                       "share of served customers whose service took over 10 minutes (1 - share_within of the default standard service_10min)"},
     [BS_M_TIME_IN_BRANCH_MEAN_MIN] = {"time_in_branch_mean_min", "min",
                                       "mean time from coming in (after any wait outside under the cap) to leaving, over all arrivals (balkers and those never inside count 0)"},
     [BS_M_COUNTER_UTILIZATION] = {"counter_utilization", "1",
@@ -101,6 +101,8 @@ static const struct bs_metric_def segment_defs[BS_SM_COUNT] = {
                                      "share of the segment's served customers whose whole wait was over 10 minutes"},
     [BS_SM_WAIT_INSIDE_MEAN_MIN] = {"wait_inside_mean_min", "min",
                                     "inside part (kiosk line + counter line) of the segment's wait_mean_min"},
+    [BS_SM_SHARE_WITHIN_STANDARDS] = {"share_within_standards", "1",
+                                      "share of the segment's served customers covered by some standard who met every standard covering them"},
 };
 
 static const struct bs_metric_def role_defs[BS_RM_COUNT] = {
@@ -119,10 +121,20 @@ static const struct bs_metric_def slot_defs[BS_SL_COUNT] = {
     [BS_SL_DEMAND_RATIO] = {"demand_ratio", "1", "requested / the slot's capacity (NaN for a slot of capacity 0)"},
 };
 
+static const struct bs_metric_def standard_defs[BS_STM_COUNT] = {
+    [BS_STM_SHARE_WITHIN] = {"share_within", "1",
+                             "share of the standard's covered customers (served, arrived after output.warmup_min) within its threshold"},
+    [BS_STM_MET] = {"met", "1",
+                    "1 when share_within reached the standard's share that day, else 0 (mean over days: the share of days met)"},
+    [BS_STM_COVERED] = {"covered", "customers",
+                        "customers the standard covers: served, arrived after output.warmup_min, of its segments and transactions"},
+};
+
 static const struct bs_breakdown_def breakdowns[BS_BD_COUNT] = {
     [BS_BD_SEGMENTS] = {"segments", "segment", segment_defs, BS_SM_COUNT},
     [BS_BD_ROLES] = {"roles", "role", role_defs, BS_RM_COUNT},
     [BS_BD_SLOTS] = {"slots", "slot", slot_defs, BS_SL_COUNT},
+    [BS_BD_STANDARDS] = {"standards", "standard", standard_defs, BS_STM_COUNT},
 };
 
 static const struct bs_metric_def series_defs[BS_TS_COUNT] = {

@@ -78,6 +78,7 @@ enum bs_segment_metric {
     BS_SM_WAIT_P90_MIN,
     BS_SM_SHARE_WAIT_OVER_10MIN,
     BS_SM_WAIT_INSIDE_MEAN_MIN,
+    BS_SM_SHARE_WITHIN_STANDARDS,
     BS_SM_COUNT
 };
 
@@ -97,7 +98,15 @@ enum bs_slot_metric {
     BS_SL_COUNT
 };
 
-enum bs_breakdown_id { BS_BD_SEGMENTS, BS_BD_ROLES, BS_BD_SLOTS, BS_BD_COUNT };
+/* Per service standard (scenario key standards). */
+enum bs_standard_metric {
+    BS_STM_SHARE_WITHIN,
+    BS_STM_MET,
+    BS_STM_COVERED,
+    BS_STM_COUNT
+};
+
+enum bs_breakdown_id { BS_BD_SEGMENTS, BS_BD_ROLES, BS_BD_SLOTS, BS_BD_STANDARDS, BS_BD_COUNT };
 
 enum bs_series {
     BS_TS_ARRIVALS,

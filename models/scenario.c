@@ -289,6 +289,8 @@ struct bs_scenario *bs_scenario_load(struct bs_cfg *cfg)
         st = read_behaviour(cfg, sc);
     if (!st)
         st = bs_staffing_load(cfg, sc);
+    if (!st)
+        st = bs_standards_load(cfg, sc);
     if (st) {
         free(sc);
         return NULL;
@@ -307,13 +309,19 @@ size_t bs_scenario_entities(const struct bs_scenario *sc, size_t b)
     case BS_BD_SEGMENTS: return sc->n_segments;
     case BS_BD_ROLES: return sc->n_roles;
     case BS_BD_SLOTS: return sc->ch.appointments ? sc->ch.n_slots : 0; /* none: an empty breakdown */
+    case BS_BD_STANDARDS: return sc->n_standards;
     default: return 0;
     }
 }
 
 const char *bs_scenario_entity_name(const struct bs_scenario *sc, size_t b, size_t i)
 {
-    return b == BS_BD_SEGMENTS ? sc->segments[i].name : b == BS_BD_ROLES ? sc->roles[i].name : sc->ch.slot_names[i];
+    switch (b) {
+    case BS_BD_SEGMENTS: return sc->segments[i].name;
+    case BS_BD_ROLES: return sc->roles[i].name;
+    case BS_BD_SLOTS: return sc->ch.slot_names[i];
+    default: return sc->standards[i].name;
+    }
 }
 
 size_t bs_scenario_bins(const struct bs_scenario *sc, double *bin_min)
