@@ -205,3 +205,23 @@ def test_bad_set_is_named(branchsim, two_roles, tmp_path, command, setting, mess
     r = branchsim(command, two_roles, "--set", setting, *extra)
     assert r.returncode == 2 and message in r.stderr, r.stderr
     assert not out.exists()
+
+
+def test_a_plan_bounds_the_share_of_days_a_standard_is_met(branchsim, two_roles, tmp_path):
+    """standards/met is 0 or 1 per day, so its bound is the exact binomial
+    one: a point that met the default wait_10min standard on all 30 days
+    has the one-sided 95 % lower bound 0.05^(1/30) = 0.9050 for the share
+    of days met (Clopper-Pearson with 30 successes in 30). The walk's
+    answer is the grid's."""
+    assert 0.05 ** (1 / 30) == pytest.approx(0.90497, abs=1e-5)
+    args = ["plan", two_roles, "-r", 30, "--vary", "counters.0.count", "--range", "2:6", "--vary",
+            "counters.1.count", "--range", "1:6", "--cost", "counters.0.count + 1.2*counters.1.count",
+            "--target", "standards/met[wait_10min]>=0.8"]
+    r = branchsim(*args, "-o", tmp_path / "w.h5")
+    assert r.returncode == 0, r.stderr
+    assert "1 (bound 0.905) meets [exact binomial]  <- answer" in r.stdout, r.stdout
+    g = branchsim(*args, "--search", "grid", "-o", tmp_path / "g.h5", "-q")
+    assert g.returncode == 0 and answer_of(tmp_path / "g.h5")[0] == answer_of(tmp_path / "w.h5")[0]
+    bad = branchsim(*args[:-1], "standards/met[wait_10mn]>=0.8", "-o", tmp_path / "b.h5")
+    assert bad.returncode == 2 and "--target: no standard 'wait_10mn'; did you mean wait_10min?" in bad.stderr
+    assert not (tmp_path / "b.h5").exists()
