@@ -295,6 +295,14 @@ void bs_load_value(struct bs_loaded *ld, size_t p, size_t k, char *out, size_t c
     bs_cfg_render(&ld->cfg, yaml_document_get_node(&ld->cfg.doc, node), out, cap);
 }
 
+struct bs_scenario *bs_load_point(struct bs_loaded *ld, size_t p, struct bs_error *err)
+{
+    ld->cfg.err = err;
+    struct bs_scenario *sc = load_point(ld, p);
+    bs_cfg_clear_overrides(&ld->cfg);
+    return sc;
+}
+
 static void free_points(struct bs_loaded *ld)
 {
     for (size_t p = 0; p < ld->n_held; p++)

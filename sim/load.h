@@ -54,6 +54,10 @@ int bs_load(struct bs_loaded *ld, const char *file, struct bs_error *err);
 int bs_load_ex(struct bs_loaded *ld, const char *file, const struct bs_load_how *how, int hold,
                struct bs_error *err);
 int bs_load_points(struct bs_loaded *ld, struct bs_error *err);
+/* Point p read again into a scenario of its own (free it with
+ * bs_scenario_free): a pass over every point in one point's memory.
+ * NULL with err set on error. */
+struct bs_scenario *bs_load_point(struct bs_loaded *ld, size_t p, struct bs_error *err);
 /* The value of swept key k at point p, as text (what key_values holds). */
 void bs_load_value(struct bs_loaded *ld, size_t p, size_t k, char *out, size_t cap);
 

@@ -472,6 +472,26 @@ static void print_sweep_table(struct bs_loaded *ld)
 /* Validates every point, one at a time (a large sweep costs one point's
  * memory), and says what a run of it would need, and whether this machine
  * has that (a sweep checked here may run on a larger one). */
+/* Warnings on stderr about plans that cannot work, from every point in turn. */
+static int warn_plan(struct bs_loaded *ld, struct bs_error *err)
+{
+    struct bs_plan_check *pc = bs_plan_check_new();
+    if (!pc)
+        return bs_error_set(err, BS_ERR_RUN, "out of memory");
+    for (size_t p = 0; p < ld->n_points; p++) {
+        struct bs_scenario *sc = bs_load_point(ld, p, err);
+        if (!sc) {
+            bs_plan_check_free(pc);
+            return err->status;
+        }
+        bs_plan_check_point(pc, sc, p);
+        bs_scenario_free(sc);
+    }
+    bs_plan_check_report(pc, &ld->cfg, stderr);
+    bs_plan_check_free(pc);
+    return 0;
+}
+
 static int cmd_check(int argc, char **argv)
 {
     static const struct option opts[] = {{"set", required_argument, NULL, 'S'}, {NULL, 0, NULL, 0}};
@@ -512,8 +532,9 @@ static int cmd_check(int argc, char **argv)
         printf("  --set %s\n", bs_text_escape(shown, sizeof shown, ld.sets[i]));
     if (ld.sweep.n_keys > 0)
         print_sweep_table(&ld);
+    int st = warn_plan(&ld, &err);
     bs_load_fini(&ld);
-    return 0;
+    return st ? fail(&err) : 0;
 }
 
 static int cmd_run(const struct bs_cluster *cl, int argc, char **argv)

@@ -6,6 +6,7 @@
 
 #include <stddef.h>
 #include <stdint.h>
+#include <stdio.h>
 
 #include "cfg.h"
 #include "error.h"
@@ -69,5 +70,16 @@ void bs_day_free(struct bs_day *day);
  * `seed` into out. Returns 0, or BS_ERR_RUN with err set. */
 int bs_day_run(struct bs_day *day, const struct bs_scenario *sc, uint64_t seed,
                uint64_t replication, const struct bs_day_out *out, struct bs_error *err);
+
+/* `branchsim check`: plans that run but cannot work (a role offered more
+ * work than its counters can do, a swept count that a schedule caps, a
+ * service time that looks like seconds). Fed every point in order, then
+ * reported one warning a line to out, each naming file:line:column, the
+ * key and the figure; returns how many. new gives NULL when out of memory. */
+struct bs_plan_check;
+struct bs_plan_check *bs_plan_check_new(void);
+void bs_plan_check_point(struct bs_plan_check *pc, const struct bs_scenario *sc, size_t point);
+size_t bs_plan_check_report(struct bs_plan_check *pc, struct bs_cfg *cfg, FILE *out);
+void bs_plan_check_free(struct bs_plan_check *pc);
 
 #endif
