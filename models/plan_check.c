@@ -314,9 +314,16 @@ void bs_plan_check_point(struct bs_plan_check *pc, const struct bs_scenario *sc,
     check_service(pc, sc, point);
 }
 
-/* "FILE:LINE:COLUMN: key" of the key's value in the file (line 1 if absent). */
+/* "FILE:LINE:COLUMN: key" of the key's value in the file (line 1 if
+ * absent), or "--set key" when the command line gave it. */
 static const char *where(struct bs_cfg *cfg, const char *key, char *out, size_t cap)
 {
+    size_t len = strlen(key);
+    for (size_t i = 0; i < cfg->n_set; i++) /* the key, or a key below it */
+        if (strncmp(cfg->ov[i].key, key, len) == 0 && (!cfg->ov[i].key[len] || cfg->ov[i].key[len] == '.')) {
+            snprintf(out, cap, "--set %s", cfg->ov[i].key);
+            return out;
+        }
     int record = cfg->no_record;
     cfg->no_record = 1; /* a lookup for a message, not the model's */
     const yaml_node_t *n = bs_cfg_node(cfg, key);

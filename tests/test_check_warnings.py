@@ -106,3 +106,16 @@ def test_the_lunch_peak_of_the_default_day_is_warned_about(branchsim):
     assert r.returncode == 0
     assert "counters.0.schedule.1.open: roles 'priority', 'vip', 'general' are offered more work" in r.stderr
     assert "rho = 1.62 from 12:30 to 13:00" in r.stderr
+
+
+def test_a_key_set_on_the_command_line_is_named_so(branchsim, tmp_path):
+    scenario = tmp_path / "plan.yaml"
+    scenario.write_text(BASE + "counters: [{role: general, count: 4}]\n")
+    r = branchsim("check", scenario, "--set", "counters.0.count=2", "--set", "transactions.0.service_min.mean=75")
+    assert r.returncode == 0, r.stderr
+    assert r.stderr.splitlines() == [
+        "branchsim: warning: --set counters.0.count: role 'general' is offered more work than its counters can do: "
+        "rho = 37.5 from 09:00 to 17:00 (1 customers/min x 75 min mean service / 2 open counters); rho >= 1 for "
+        "480 min of the day, so the line grows all the while",
+        "branchsim: warning: --set transactions.0.service_min.mean: mean service 75 min, over an hour: seconds "
+        "typed as minutes?"]
