@@ -131,6 +131,20 @@ static int keep(struct search *S, const struct bs_run *run, size_t p, size_t g)
     return 0;
 }
 
+/* The points kept and the batch's together are the file's run at most
+ * (assemble frees each kept point as it copies it): refused, exit 2, when
+ * a run of that many points would not fit (as run refuses one). */
+static int check_memory(struct search *S, size_t n)
+{
+    const size_t points = S->n_evaluated + n, R = (size_t)S->ld.replications;
+    struct bs_layout L;
+    struct bs_need need;
+    bs_runner_layout_from(&L, S->ld.points[0], S->ld.max_bins);
+    int threads = bs_runner_threads((int)S->o->threads, n * ((R + BS_RUNNER_BLOCK - 1) / BS_RUNNER_BLOCK));
+    bs_runner_need(&L, points, R, threads, S->ld.scenario_bytes, S->ld.max_day_bytes, &need);
+    return bs_runner_check_memory(&need, points, R, threads, &S->err);
+}
+
 /* Runs grid points gs[0..n) (none evaluated yet) as one batch. */
 static int evaluate(struct search *S, const size_t *gs, size_t n)
 {
@@ -139,7 +153,7 @@ static int evaluate(struct search *S, const size_t *gs, size_t n)
         return bs_error_set(&S->err, BS_ERR_RUN, "out of memory");
     int st = load_batch(S, texts, n);
     free(texts);
-    if (st)
+    if (st || (st = check_memory(S, n)))
         return st;
     struct bs_run run;
     st = run_points(S->cl, &S->ld, (int)S->o->threads, &run, &S->err);
@@ -259,10 +273,12 @@ static int assemble(struct search *S, size_t *order, struct bs_run *run)
         return st;
     const size_t V = run->n_replications * run->layout.width, L = S->series_len;
     for (size_t p = 0; p < n; p++) {
-        const double *k = S->kept[order[p]];
+        double *k = S->kept[order[p]];
         memcpy(run->values + p * V, k, V * sizeof *k);
         memcpy(run->series_sum + p * L, k + V, L * sizeof *k);
         memcpy(run->series_count + p * L, k + V + L, L * sizeof *k);
+        free(k); /* so the results are held once, not twice */
+        S->kept[order[p]] = NULL;
     }
     memset(run->block_done, 1, n * run->blocks_per_point);
     return 0;
