@@ -441,22 +441,51 @@ static herr_t metric_attrs(hid_t d, const struct bs_metric_def *def)
     return 0;
 }
 
-/* /<group>/<metric> (n_points, n_replications, n_entities), attr <group> = entity names. */
-static herr_t write_breakdown(const struct bs_output *out, const struct bs_run *run, size_t b, double *buf,
-                              struct rows rows, const struct scales *sc)
+/* /breakdown_summary/<group>/<metric> (n_points, n_entities, 10): the
+ * statistics of /summary over replications, per entity, of the values in buf
+ * (laid out as /<group>/<metric>): e.g. the share of days a standard was
+ * met with its confidence interval. This process summarizes its rows. */
+static herr_t write_entity_summary(const struct bs_output *out, const struct bs_run *run, hid_t g, size_t b,
+                                   const struct bs_metric_def *def, const double *buf, double *scratch,
+                                   struct rows rows, const struct scales *sc)
+{
+    const size_t P = run->n_points, R = run->n_replications, E = run->layout.entities[b];
+    double *sum = calloc(P * E * BS_STAT_COUNT + 1, sizeof *sum);
+    if (!sum)
+        return -1;
+    for (size_t p = rows.first; p < rows.end; p++)
+        for (size_t e = 0; e < E; e++)
+            bs_stats_summary(buf + p * R * E + e, E, R, scratch, sum + (p * E + e) * BS_STAT_COUNT);
+    hsize_t dims[3] = {P, E, BS_STAT_COUNT};
+    hid_t d = write_doubles(out, g, def->name, 3, dims, rows, sum);
+    free(sum);
+    herr_t st = d < 0 ? -1 : bs_h5_attr_strings(d, "stats", bs_stat_names, BS_STAT_COUNT, 0);
+    if (st >= 0)
+        st = metric_attrs(d, def);
+    if (st >= 0)
+        st = attach(d, sc->point, sc->entity[b], sc->stat);
+    if (d >= 0)
+        H5Dclose(d);
+    return st;
+}
+
+/* /<group>/<metric> (n_points, n_replications, n_entities), attr <group> =
+ * entity names; and their summaries under g_sum (/breakdown_summary). */
+static herr_t write_breakdown(const struct bs_output *out, const struct bs_run *run, size_t b, hid_t g_sum,
+                              double *buf, double *scratch, struct rows rows, const struct scales *sc)
 {
     const struct bs_layout *L = &run->layout;
     const struct bs_breakdown_def *bd = &L->breakdowns[b];
     const size_t P = run->n_points, R = run->n_replications, E = L->entities[b];
-    hid_t g = make_group(out->file, bd->group);
-    if (g < 0)
-        return -1;
+    hid_t g = make_group(out->file, bd->group), gs = make_group(g_sum, bd->group);
     const char **names = malloc((E ? E : 1) * sizeof *names);
-    herr_t st = names ? 0 : -1;
+    herr_t st = names && g >= 0 && gs >= 0 ? 0 : -1;
     for (size_t e = 0; names && e < E; e++)
         names[e] = bs_scenario_entity_name(run->points[0], b, e);
     if (st >= 0)
         st = bs_h5_attr_strings(g, bd->group, names, E, 0);
+    if (st >= 0)
+        st = bs_h5_attr_strings(gs, bd->group, names, E, 0);
     free(names);
     for (size_t m = 0; st >= 0 && m < bd->n_metrics; m++) {
         for (size_t i = 0; i < P * R; i++)
@@ -469,8 +498,13 @@ static herr_t write_breakdown(const struct bs_output *out, const struct bs_run *
             st = attach(d, sc->point, sc->replication, sc->entity[b]);
         if (d >= 0)
             H5Dclose(d);
+        if (st >= 0)
+            st = write_entity_summary(out, run, gs, b, &bd->metrics[m], buf, scratch, rows, sc);
     }
-    H5Gclose(g);
+    if (gs >= 0)
+        H5Gclose(gs);
+    if (g >= 0)
+        H5Gclose(g);
     return st;
 }
 
@@ -560,7 +594,7 @@ int bs_output_write(struct bs_output *out, const struct bs_output_data *data, st
     for (size_t b = 0; b < L->n_breakdowns; b++)
         biggest = L->entities[b] * R > biggest ? L->entities[b] * R : biggest;
     biggest = R > biggest ? R : biggest;
-    hid_t g_rep = -1, g_sum = -1, g_sc = -1;
+    hid_t g_rep = -1, g_sum = -1, g_sc = -1, g_bsum = -1;
     struct scales scales = {-1, -1, -1, -1, {-1, -1, -1, -1}};
     double *col = malloc(P * biggest * sizeof *col);
     double *sum = malloc(P * BS_STAT_COUNT * sizeof *sum);
@@ -605,13 +639,15 @@ int bs_output_write(struct bs_output *out, const struct bs_output_data *data, st
         H5Dclose(d);
         CHECK(st, "write summary attributes");
     }
+    CHECK(g_bsum = make_group(out->file, "breakdown_summary"), "create /breakdown_summary");
     for (size_t b = 0; b < L->n_breakdowns; b++)
-        CHECK(write_breakdown(out, run, b, col, rows, &scales), "write a per-entity breakdown");
+        CHECK(write_breakdown(out, run, b, g_bsum, col, scratch, rows, &scales), "write a per-entity breakdown");
     CHECK(write_timeseries(out, run, col, rows, &scales), "write /timeseries");
     CHECK(write_compare(out, data, col, scratch, rows, &scales), "write /compare");
     H5Gclose(g_rep);
     H5Gclose(g_sum);
     H5Gclose(g_sc);
+    H5Gclose(g_bsum);
     close_scales(run, &scales);
     free(col);
     free(sum);
@@ -625,6 +661,8 @@ fail:
         H5Gclose(g_sum);
     if (g_sc >= 0)
         H5Gclose(g_sc);
+    if (g_bsum >= 0)
+        H5Gclose(g_bsum);
     free(col);
     free(sum);
     free(scratch);

@@ -9,6 +9,8 @@
 #include <sys/resource.h>
 #include <unistd.h>
 
+#include "stats.h"
+
 void bs_runner_layout_from(struct bs_layout *L, const struct bs_scenario *first, size_t n_bins)
 {
     L->metrics = bs_model_metrics(&L->n_metrics);
@@ -249,9 +251,10 @@ void bs_runner_need(const struct bs_layout *L, size_t n_points, size_t n_replica
     need->series = P * B * ((double)L->series_width * 16 + 9);
     need->points = P * (double)point_bytes;
     need->threads = (double)threads * ((double)day_bytes + (double)L->series_width * 8);
-    /* Writing the file gathers one column of every point at a time (output.c). */
+    /* Writing the file gathers one column of every point at a time (output.c),
+     * and a breakdown metric's statistics per point and entity. */
     double column = R * most_entities > (double)L->n_bins ? R * most_entities : (double)L->n_bins;
-    need->output = P * column * 8 + R * 8;
+    need->output = P * column * 8 + R * 8 + (P * most_entities * BS_STAT_COUNT + 1) * 8;
     need->total = need->results + need->series + need->points + need->threads + need->output;
 }
 

@@ -81,6 +81,30 @@ def test_met_is_zero_or_one_and_its_mean_is_the_share_of_days_met(sweep_run):
         assert 0 < days_met[0, 0] < days_met[1, 0] <= 1 and days_met[0, 1] < days_met[1, 1]
 
 
+def test_breakdown_summary_gives_the_share_of_days_met_with_its_ci(sweep_run):
+    """/breakdown_summary/<group>/<metric> holds /summary's statistics over
+    replications per entity: for met, the share of days met and its CI."""
+    with h5py.File(sweep_run) as f:
+        g = f["breakdown_summary/standards"]
+        assert names(g.attrs["standards"]) == ["elderly_wait", "ordinary"]
+        s, met = g["met"][()], f["standards/met"][()]
+        stats = names(g["met"].attrs["stats"])
+        assert stats == names(f["summary/served"].attrs["stats"]) and s.shape == (2, 2, len(stats))
+        assert g["met"].attrs["unit"] == "1"
+        assert [dim[0].name for dim in g["met"].dims] == ["/point", "/standard", "/stat"]
+        col = {k: s[:, :, i] for i, k in enumerate(stats)}
+        assert np.allclose(col["mean"], np.nanmean(met, axis=1), rtol=0, atol=1e-15)
+        assert np.allclose(col["sd"], np.nanstd(met, axis=1, ddof=1), rtol=0, atol=1e-12)
+        assert np.array_equal(col["n"], (~np.isnan(met)).sum(axis=1))
+        assert np.array_equal(col["min"], np.nanmin(met, axis=1)) and np.array_equal(col["max"], np.nanmax(met, axis=1))
+        # The Student-t interval of /summary: the same t for the same n (served is defined on every day).
+        t = (f["summary/served"][0, stats.index("ci95_high")] - f["summary/served"][0, 0]) / (
+            f["summary/served"][0, 1] / np.sqrt(60))
+        assert np.allclose(col["ci95_high"] - col["mean"], t * col["sd"] / np.sqrt(col["n"]), rtol=1e-12, atol=1e-15)
+        # Every breakdown gets its summary: per segment too.
+        assert f["breakdown_summary/segments/share_within_standards"].shape == (2, 2, len(stats))
+
+
 def test_covered_customers_follow_the_segments_and_transactions(sweep_run):
     with h5py.File(sweep_run) as f:
         covered = f["standards/covered"][()]
