@@ -10,7 +10,8 @@
  * most n_a + n_b points of the n_a x n_b grid (one walk per value of any
  * keys before those two, walked side by side). With costs >= 0 the
  * cheapest point that meets lies on the frontier, and every frontier point
- * that could be cheapest is one the walk evaluated (plan_search_cheapest).
+ * that could be cheapest is one the walk evaluated (cheapest()). One key
+ * alone is bisected.
  *
  * Points are evaluated in batches; each batch is a run with the same seed,
  * so every point sees the same customers (common random numbers), and
@@ -221,6 +222,23 @@ static int search_monotone(struct search *S)
     return st;
 }
 
+/* One key: where the values that meet are an upper set of the range, the
+ * least of them by bisection, in at most ceil(log2(n + 1)) points. */
+static int search_bisect(struct search *S)
+{
+    size_t lo = 0, hi = S->space; /* the least that meets is in [lo, hi]; hi == space: none yet */
+    int st = 0;
+    while (!st && lo < hi) {
+        size_t mid = lo + (hi - lo) / 2;
+        st = evaluate(S, &mid, 1);
+        if (S->state[mid] == 1)
+            hi = mid;
+        else
+            lo = mid + 1;
+    }
+    return st;
+}
+
 /* Costs this close are equal (sums of products of decimal values). */
 static int cheaper(double a, double b)
 {
@@ -394,7 +412,7 @@ int plan_search(const struct bs_cluster *cl, struct plan *pl, const char *scenar
     if (!S.state || !S.kept)
         st = bs_error_set(&S.err, BS_ERR_RUN, "out of memory");
     if (!st)
-        st = pl->search == PLAN_GRID ? search_grid(&S) : search_monotone(&S);
+        st = pl->search == PLAN_GRID ? search_grid(&S) : pl->n_keys == 1 ? search_bisect(&S) : search_monotone(&S);
     if (st && S.err.status)
         fail(&S.err);
     const char *name = pl->search == PLAN_GRID ? "grid search" : "monotone search";

@@ -225,3 +225,17 @@ def test_a_plan_bounds_the_share_of_days_a_standard_is_met(branchsim, two_roles,
     bad = branchsim(*args[:-1], "standards/met[wait_10mn]>=0.8", "-o", tmp_path / "b.h5")
     assert bad.returncode == 2 and "--target: no standard 'wait_10mn'; did you mean wait_10min?" in bad.stderr
     assert not (tmp_path / "b.h5").exists()
+
+
+def test_one_key_with_a_cost_is_bisected(branchsim, two_roles, tmp_path):
+    """The monotone search on one key bisects: at most ceil(log2(17)) = 5
+    of the 16 values, and the least value that meets, as the plain one-key
+    plan (every value) finds it."""
+    one = ["plan", two_roles, "--vary", "counters.0.count", "--range", "1:16", "--set", "counters.1.count=6",
+           "--target", "segments/wait_mean_min[walkin]<=0.5"]
+    plain = branchsim(*one, "-o", tmp_path / "a.h5", "-q")
+    assert plain.returncode == 0, plain.stderr
+    r = branchsim(*one, "--cost", "counters.0.count*2", "--search", "monotone", "-o", tmp_path / "b.h5", "-q")
+    assert r.returncode == 0, r.stderr
+    (want, all_values), (got, evaluated) = answer_of(tmp_path / "a.h5"), answer_of(tmp_path / "b.h5")
+    assert all_values == 16 and evaluated <= 5 and got == want == "counters.0.count=4", (got, want, evaluated)
