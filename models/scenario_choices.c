@@ -293,20 +293,34 @@ static int read_self_service(struct bs_cfg *cfg, struct bs_scenario *sc)
     return add_class(cfg, sc, "self_service", "kiosk", &ch->kiosk_class);
 }
 
+/* A choice section is on when present and not null (`~`, `null` or
+ * nothing): null lets a sweep switch it off at some points. */
+static int section_on(struct bs_cfg *cfg, const char *key)
+{
+    const yaml_node_t *n = bs_cfg_node(cfg, key);
+    if (!n || n->type != YAML_SCALAR_NODE || n->data.scalar.style != YAML_PLAIN_SCALAR_STYLE)
+        return n != NULL;
+    static const char *const nulls[] = {"", "~", "null", "Null", "NULL"};
+    for (size_t i = 0; i < sizeof nulls / sizeof nulls[0]; i++)
+        if (strcmp((const char *)n->data.scalar.value, nulls[i]) == 0)
+            return 0;
+    return 1;
+}
+
 int bs_choices_load(struct bs_cfg *cfg, struct bs_scenario *sc)
 {
     struct bs_choices *ch = &sc->ch;
     memset(ch, 0, sizeof *ch);
-    ch->online = bs_cfg_has(cfg, "online");
+    ch->online = section_on(cfg, "online");
     if (ch->online && read_per_segment(cfg, "online.probability", sc, ch->online_probability))
         return cfg->err->status;
-    ch->appointments = bs_cfg_has(cfg, "appointments");
+    ch->appointments = section_on(cfg, "appointments");
     if (ch->appointments && read_appointments(cfg, sc))
         return cfg->err->status;
-    ch->peak_shift = bs_cfg_has(cfg, "peak_shift");
+    ch->peak_shift = section_on(cfg, "peak_shift");
     if (ch->peak_shift && read_peak_shift(cfg, sc))
         return cfg->err->status;
-    ch->self_service = bs_cfg_has(cfg, "self_service");
+    ch->self_service = section_on(cfg, "self_service");
     if (ch->self_service && read_self_service(cfg, sc))
         return cfg->err->status;
     ch->any = ch->online || ch->appointments || ch->peak_shift || ch->self_service;

@@ -156,6 +156,21 @@ def test_slots_breakdown_names_every_slot_by_clock_time(tmp_path):
         assert (m["bookings_refused_left"] > 0).all()
 
 
+def test_a_null_choice_section_is_off(tmp_path):
+    """`appointments: ~` (or null) is the same day as no appointments section."""
+    base = "day: {hours: 2}\ndemand: {customers_per_day: 60}\ntransactions: [{service_min: 2}]\ncounters: [{count: 2}]\n"
+    outs = []
+    for i, extra in enumerate(("", "appointments: ~\nonline: null\n")):
+        (tmp_path / f"{i}.yaml").write_text(base + extra)
+        outs.append(tmp_path / f"{i}.h5")
+        r = run("run", tmp_path / f"{i}.yaml", "-r", 8, "-q", "-o", outs[-1])
+        assert r.returncode == 0, r.stderr
+    a, b = datasets(outs[0]), datasets(outs[1])
+    assert a.keys() == b.keys()
+    for name in a:
+        assert a[name].tobytes() == b[name].tobytes() if a[name].dtype != object else a[name].tolist() == b[name].tolist()
+
+
 def test_larger_incentive_never_adds_peak_arrivals(tmp_path):
     out = tmp_path / "ps.h5"
     assert run("run", ROOT / "scenarios" / "peak-shift.yaml", "-r", 30, "-q", "-o", out).returncode == 0
