@@ -130,11 +130,14 @@ static const struct bs_metric_def standard_defs[BS_STM_COUNT] = {
                         "customers the standard covers: served, arrived after output.warmup_min, of its segments and transactions"},
 };
 
+static const struct bs_metric_def slot_start = {
+    "start_min", "min", "start of the point's slot, minutes after opening (NaN beyond the point's slots)"};
+
 static const struct bs_breakdown_def breakdowns[BS_BD_COUNT] = {
-    [BS_BD_SEGMENTS] = {"segments", "segment", segment_defs, BS_SM_COUNT},
-    [BS_BD_ROLES] = {"roles", "role", role_defs, BS_RM_COUNT},
-    [BS_BD_SLOTS] = {"slots", "slot", slot_defs, BS_SL_COUNT},
-    [BS_BD_STANDARDS] = {"standards", "standard", standard_defs, BS_STM_COUNT},
+    [BS_BD_SEGMENTS] = {"segments", "segment", segment_defs, BS_SM_COUNT, NULL},
+    [BS_BD_ROLES] = {"roles", "role", role_defs, BS_RM_COUNT, NULL},
+    [BS_BD_SLOTS] = {"slots", "slot", slot_defs, BS_SL_COUNT, &slot_start},
+    [BS_BD_STANDARDS] = {"standards", "standard", standard_defs, BS_STM_COUNT, NULL},
 };
 
 static const struct bs_metric_def series_defs[BS_TS_COUNT] = {

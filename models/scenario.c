@@ -324,6 +324,11 @@ const char *bs_scenario_entity_name(const struct bs_scenario *sc, size_t b, size
     }
 }
 
+double bs_scenario_entity_position(const struct bs_scenario *sc, size_t b, size_t i)
+{
+    return b == BS_BD_SLOTS ? (double)i * sc->ch.slot_min : NAN;
+}
+
 size_t bs_scenario_bins(const struct bs_scenario *sc, double *bin_min)
 {
     *bin_min = sc->bin_min;

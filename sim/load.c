@@ -180,22 +180,26 @@ static struct bs_scenario *load_point(struct bs_loaded *ld, size_t p)
 }
 
 /* 0 when point sc has point 0's bin width and entity names (one file holds
- * one set), else 1 + the breakdown that differs (0: the bins). */
-static size_t differs(const struct bs_scenario *first, const struct bs_scenario *sc)
+ * one set), else 1 + the breakdown that differs (0: the bins). A breakdown
+ * whose entities may vary by point is only noted in ld. */
+static size_t differs(struct bs_loaded *ld, const struct bs_scenario *sc)
 {
+    const struct bs_scenario *first = ld->points[0];
     double bin0, bin;
     bs_scenario_bins(first, &bin0);
     bs_scenario_bins(sc, &bin);
     if (bin != bin0)
         return 1;
     size_t n_breakdowns;
-    bs_model_breakdowns(&n_breakdowns);
+    const struct bs_breakdown_def *bd = bs_model_breakdowns(&n_breakdowns);
     for (size_t b = 0; b < n_breakdowns; b++) {
         size_t e = bs_scenario_entities(sc, b);
         int same = e == bs_scenario_entities(first, b);
         for (size_t i = 0; same && i < e; i++)
             same = strcmp(bs_scenario_entity_name(sc, b, i), bs_scenario_entity_name(first, b, i)) == 0;
-        if (!same)
+        if (!same && bd[b].position)
+            ld->entities_differ[b] = 1;
+        else if (!same)
             return 2 + b;
     }
     return 0;
@@ -238,12 +242,18 @@ static int check_points(struct bs_loaded *ld)
         ld->max_bins = bins > ld->max_bins ? bins : ld->max_bins;
         ld->max_day_bytes = day > ld->max_day_bytes ? day : ld->max_day_bytes;
         ld->scenario_bytes = bs_scenario_bytes(sc);
+        size_t n_breakdowns;
+        bs_model_breakdowns(&n_breakdowns);
+        for (size_t b = 0; b < n_breakdowns; b++) {
+            size_t e = bs_scenario_entities(sc, b);
+            ld->max_entities[b] = e > ld->max_entities[b] ? e : ld->max_entities[b];
+        }
         if (p == 0) {
             ld->points[0] = sc;
             ld->n_held = 1;
             continue;
         }
-        size_t d = differs(ld->points[0], sc);
+        size_t d = differs(ld, sc);
         if (d && !bad)
             bad = d, bad_point = p;
         bs_scenario_free(sc);
@@ -316,6 +326,8 @@ static void free_points(struct bs_loaded *ld)
     ld->key_values = NULL;
     ld->n_held = ld->n_points = 0;
     ld->max_bins = ld->max_day_bytes = ld->scenario_bytes = 0;
+    memset(ld->max_entities, 0, sizeof ld->max_entities);
+    memset(ld->entities_differ, 0, sizeof ld->entities_differ);
 }
 
 int bs_load_repoint(struct bs_loaded *ld, const char *const *values, size_t n_points, struct bs_error *err)

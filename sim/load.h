@@ -7,6 +7,7 @@
 #include <stdint.h>
 
 #include "cfg.h"
+#include "model.h"
 #include "sweep.h"
 
 struct bs_scenario;
@@ -28,6 +29,10 @@ struct bs_loaded {
     char *recorded_text;
     /* Over every point, so that a run's memory can be told before it holds them all. */
     size_t max_bins, max_day_bytes, scenario_bytes;
+    size_t max_entities[BS_BREAKDOWNS_MAX];
+    /* Per breakdown whose entities may vary (its def's position): 1 when
+     * some point's entities differ from point 0's. */
+    unsigned char entities_differ[BS_BREAKDOWNS_MAX];
 };
 
 /* What the command line adds to the file. */

@@ -200,7 +200,7 @@ static size_t run_blocks(const struct bs_loaded *ld)
 static void run_need(const struct bs_loaded *ld, int threads, struct bs_need *need)
 {
     struct bs_layout L;
-    bs_runner_layout_from(&L, ld->points[0], ld->max_bins);
+    bs_runner_layout_from(&L, ld->points[0], ld->max_bins, ld->max_entities);
     bs_runner_need(&L, ld->n_points, (size_t)ld->replications, threads, ld->scenario_bytes, ld->max_day_bytes,
                    need);
 }

@@ -27,6 +27,11 @@ struct bs_breakdown_def {
     const char *dim; /* name of the entity dimension (an HDF5 dimension scale) */
     const struct bs_metric_def *metrics;
     size_t n_metrics;
+    /* Non-NULL: the entities may differ between sweep points (the slots of
+     * a sweep over slot_min). Where they do, the file names them by
+     * position ("slot 0", ...) and /<group>/<position->name> (n_points,
+     * n_entities) holds each point's bs_scenario_entity_position. */
+    const struct bs_metric_def *position;
 };
 
 #define BS_BREAKDOWNS_MAX 4
@@ -43,6 +48,9 @@ void bs_scenario_free(struct bs_scenario *sc);
 /* Number of entities of breakdown b at this point, and their names. */
 size_t bs_scenario_entities(const struct bs_scenario *sc, size_t b);
 const char *bs_scenario_entity_name(const struct bs_scenario *sc, size_t b, size_t i);
+/* Where entity i of breakdown b lies at this point (its def's position,
+ * e.g. a slot's start in minutes after opening). */
+double bs_scenario_entity_position(const struct bs_scenario *sc, size_t b, size_t i);
 /* Time-series bins of this point; *bin_min receives their width. */
 size_t bs_scenario_bins(const struct bs_scenario *sc, double *bin_min);
 /* Memory, for an estimate before a run allocates: the point itself, and

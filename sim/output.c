@@ -259,6 +259,44 @@ static hid_t write_strings(const struct bs_output *out, hid_t parent, const char
     return d;
 }
 
+/* 1 when every point has point 0's entities of breakdown b. */
+static int entities_agree(const struct bs_run *run, size_t b)
+{
+    const struct bs_scenario *first = run->points[0];
+    size_t n = bs_scenario_entities(first, b);
+    for (size_t p = 1; p < run->n_points; p++) {
+        if (bs_scenario_entities(run->points[p], b) != n)
+            return 0;
+        for (size_t e = 0; e < n; e++)
+            if (strcmp(bs_scenario_entity_name(run->points[p], b, e), bs_scenario_entity_name(first, b, e)))
+                return 0;
+    }
+    return 1;
+}
+
+#define LABEL_MAX 48
+
+/* Breakdown b's entity names as the file gives them, in one allocation to
+ * free: the model's where every point has the same entities, else by
+ * position ("slot 0", ...), what each is at a point being then in the
+ * breakdown's position dataset. NULL when out of memory. */
+static const char **entity_labels(const struct bs_run *run, size_t b)
+{
+    const size_t E = run->layout.entities[b];
+    const int agree = entities_agree(run, b);
+    const char **labels = malloc((E ? E : 1) * (sizeof *labels + (agree ? 0 : LABEL_MAX)));
+    char *own = (char *)(labels + E);
+    for (size_t e = 0; labels && e < E; e++) {
+        if (agree) {
+            labels[e] = bs_scenario_entity_name(run->points[0], b, e);
+            continue;
+        }
+        snprintf(own + e * LABEL_MAX, LABEL_MAX, "%s %zu", run->layout.breakdowns[b].dim, e);
+        labels[e] = own + e * LABEL_MAX;
+    }
+    return labels;
+}
+
 /* The dimensions every dataset is laid out on, as HDF5 dimension scales at
  * the root, so h5py, xarray and netCDF readers label the axes themselves. */
 struct scales {
@@ -287,12 +325,8 @@ static herr_t make_scales(const struct bs_output *out, const struct bs_run *run,
     const struct bs_layout *L = &run->layout;
     size_t most = run->n_points > run->n_replications ? run->n_points : run->n_replications;
     most = L->n_bins > most ? L->n_bins : most;
-    size_t most_entities = 1; /* e.g. 288 appointment slots */
-    for (size_t b = 0; b < L->n_breakdowns; b++)
-        most_entities = L->entities[b] > most_entities ? L->entities[b] : most_entities;
     double *v = malloc((most ? most : 1) * sizeof *v);
-    const char **labels = malloc(most_entities * sizeof *labels);
-    herr_t st = v && labels ? 0 : -1;
+    herr_t st = v ? 0 : -1;
     for (size_t i = 0; v && i < most; i++)
         v[i] = (double)i;
     sc->point = st < 0 ? -1 : make_scale(out, "point", run->n_points, v, NULL, "1",
@@ -309,13 +343,14 @@ static herr_t make_scales(const struct bs_output *out, const struct bs_run *run,
         sc->entity[b] = -1;
         if (st < 0)
             continue;
-        for (size_t e = 0; e < L->entities[b]; e++)
-            labels[e] = bs_scenario_entity_name(run->points[0], b, e);
-        sc->entity[b] = make_scale(out, L->breakdowns[b].dim, L->entities[b], NULL, labels, "",
-                                   "entity of the breakdown, by name");
+        const char **labels = entity_labels(run, b);
+        if (labels)
+            sc->entity[b] = make_scale(out, L->breakdowns[b].dim, L->entities[b], NULL, labels, "",
+                                       entities_agree(run, b) ? "entity of the breakdown, by name"
+                                       : "entity of the breakdown, by position (the points' entities differ)");
+        free(labels);
     }
     free(v);
-    free(labels);
     if (sc->point < 0 || sc->replication < 0 || sc->stat < 0 || sc->bin < 0)
         return -1;
     for (size_t b = 0; b < L->n_breakdowns; b++)
@@ -469,6 +504,27 @@ static herr_t write_entity_summary(const struct bs_output *out, const struct bs_
     return st;
 }
 
+/* /<group>/<position> (n_points, n_entities): what each entity named by
+ * position is at each point (NaN beyond the point's own entities). */
+static herr_t write_positions(const struct bs_output *out, const struct bs_run *run, size_t b, hid_t g,
+                              double *buf, struct rows rows, const struct scales *sc)
+{
+    const size_t P = run->n_points, E = run->layout.entities[b];
+    for (size_t p = 0; p < P; p++) {
+        size_t own = bs_scenario_entities(run->points[p], b);
+        for (size_t e = 0; e < E; e++)
+            buf[p * E + e] = e < own ? bs_scenario_entity_position(run->points[p], b, e) : NAN;
+    }
+    hsize_t dims[2] = {P, E};
+    hid_t d = write_doubles(out, g, run->layout.breakdowns[b].position->name, 2, dims, rows, buf);
+    herr_t st = d < 0 ? -1 : metric_attrs(d, run->layout.breakdowns[b].position);
+    if (st >= 0)
+        st = attach(d, sc->point, sc->entity[b], -1);
+    if (d >= 0)
+        H5Dclose(d);
+    return st;
+}
+
 /* /<group>/<metric> (n_points, n_replications, n_entities), attr <group> =
  * entity names; and their summaries under g_sum (/breakdown_summary). */
 static herr_t write_breakdown(const struct bs_output *out, const struct bs_run *run, size_t b, hid_t g_sum,
@@ -478,10 +534,8 @@ static herr_t write_breakdown(const struct bs_output *out, const struct bs_run *
     const struct bs_breakdown_def *bd = &L->breakdowns[b];
     const size_t P = run->n_points, R = run->n_replications, E = L->entities[b];
     hid_t g = make_group(out->file, bd->group), gs = make_group(g_sum, bd->group);
-    const char **names = malloc((E ? E : 1) * sizeof *names);
+    const char **names = entity_labels(run, b);
     herr_t st = names && g >= 0 && gs >= 0 ? 0 : -1;
-    for (size_t e = 0; names && e < E; e++)
-        names[e] = bs_scenario_entity_name(run->points[0], b, e);
     if (st >= 0)
         st = bs_h5_attr_strings(g, bd->group, names, E, 0);
     if (st >= 0)
@@ -501,6 +555,8 @@ static herr_t write_breakdown(const struct bs_output *out, const struct bs_run *
         if (st >= 0)
             st = write_entity_summary(out, run, gs, b, &bd->metrics[m], buf, scratch, rows, sc);
     }
+    if (st >= 0 && bd->position && !entities_agree(run, b))
+        st = write_positions(out, run, b, g, buf, rows, sc);
     if (gs >= 0)
         H5Gclose(gs);
     if (g >= 0)

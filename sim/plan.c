@@ -136,9 +136,11 @@ static int resolve_plain(struct target *t)
 }
 
 /* GROUP/METRIC[ENTITY]: the breakdown's metric for one of the scenario's
- * entities (sc: point 0), at its place in L's slab; -1 after an error. */
-static int resolve_breakdown(struct target *t, const struct bs_scenario *sc, const struct bs_layout *L)
+ * entities (those of point 0, which every point has), at its place in L's
+ * slab; -1 after an error. */
+static int resolve_breakdown(struct target *t, const struct bs_loaded *ld, const struct bs_layout *L)
 {
+    const struct bs_scenario *sc = ld->points[0];
     char group[128], metric[128], entity[128];
     const char *slash = strchr(t->metric, '/'), *open = strchr(t->metric, '[');
     size_t len = strlen(t->metric);
@@ -157,6 +159,12 @@ static int resolve_breakdown(struct target *t, const struct bs_scenario *sc, con
     if (b == L->n_breakdowns)
         return unknown_name("group", group, names, L->n_breakdowns, "the groups of branchsim describe"), -1;
     const struct bs_breakdown_def *bd = &L->breakdowns[b];
+    if (ld->entities_differ[b]) {
+        struct bs_error err = {0};
+        bs_error_set(&err, BS_ERR_INPUT, "--target %s: the plan's points have different %s (a varied key "
+                     "changes them), so no %s is the same in every point", t->metric, bd->group, bd->dim);
+        return fail(&err);
+    }
     for (m = 0; m < bd->n_metrics && strcmp(bd->metrics[m].name, metric); m++)
         names[m < 512 ? m : 511] = bd->metrics[m].name;
     if (m == bd->n_metrics)
@@ -177,9 +185,9 @@ static int resolve_breakdown(struct target *t, const struct bs_scenario *sc, con
 int plan_resolve_targets(struct plan *pl, const struct bs_loaded *ld)
 {
     struct bs_layout L;
-    bs_runner_layout_from(&L, ld->points[0], ld->max_bins);
+    bs_runner_layout_from(&L, ld->points[0], ld->max_bins, ld->max_entities);
     for (size_t i = 0; i < pl->n_targets; i++)
-        if (strchr(pl->targets[i].metric, '/') ? resolve_breakdown(&pl->targets[i], ld->points[0], &L)
+        if (strchr(pl->targets[i].metric, '/') ? resolve_breakdown(&pl->targets[i], ld, &L)
                                                : resolve_plain(&pl->targets[i]))
             return BS_ERR_INPUT;
     return 0;

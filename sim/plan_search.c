@@ -140,7 +140,7 @@ static int check_memory(struct search *S, size_t n)
     const size_t points = S->n_evaluated + n, R = (size_t)S->ld.replications;
     struct bs_layout L;
     struct bs_need need;
-    bs_runner_layout_from(&L, S->ld.points[0], S->ld.max_bins);
+    bs_runner_layout_from(&L, S->ld.points[0], S->ld.max_bins, S->ld.max_entities);
     int threads = bs_runner_threads((int)S->o->threads, n * ((R + BS_RUNNER_BLOCK - 1) / BS_RUNNER_BLOCK));
     bs_runner_need(&L, points, R, threads, S->ld.scenario_bytes, S->ld.max_day_bytes, &need);
     return bs_runner_check_memory(&need, points, R, threads, &S->err);

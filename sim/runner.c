@@ -11,14 +11,15 @@
 
 #include "stats.h"
 
-void bs_runner_layout_from(struct bs_layout *L, const struct bs_scenario *first, size_t n_bins)
+void bs_runner_layout_from(struct bs_layout *L, const struct bs_scenario *first, size_t n_bins,
+                           const size_t *entities)
 {
     L->metrics = bs_model_metrics(&L->n_metrics);
     L->breakdowns = bs_model_breakdowns(&L->n_breakdowns);
     L->series = bs_model_series(&L->n_series);
     size_t off = L->n_metrics;
     for (size_t b = 0; b < L->n_breakdowns; b++) {
-        L->entities[b] = bs_scenario_entities(first, b);
+        L->entities[b] = entities[b];
         L->breakdown_offset[b] = off;
         off += L->breakdowns[b].n_metrics * L->entities[b];
     }
@@ -30,16 +31,22 @@ void bs_runner_layout_from(struct bs_layout *L, const struct bs_scenario *first,
 
 void bs_runner_layout(struct bs_run *run)
 {
-    /* Every point has the same entities and bin width (bs_load checks);
-     * days of different lengths have different numbers of bins. */
-    size_t n_bins = 0;
+    /* Every point has the same bin width (bs_load checks); days of
+     * different lengths have different numbers of bins, and a breakdown
+     * whose entities vary by point (e.g. slots) its most entities. */
+    size_t n_bins = 0, entities[BS_BREAKDOWNS_MAX] = {0}, n_breakdowns;
     double bin_min;
+    bs_model_breakdowns(&n_breakdowns);
     for (size_t p = 0; p < run->n_points; p++) {
         size_t n = bs_scenario_bins(run->points[p], &bin_min);
         n_bins = n > n_bins ? n : n_bins;
+        for (size_t b = 0; b < n_breakdowns; b++) {
+            size_t e = bs_scenario_entities(run->points[p], b);
+            entities[b] = e > entities[b] ? e : entities[b];
+        }
     }
     if (run->n_points > 0)
-        bs_runner_layout_from(&run->layout, run->points[0], n_bins);
+        bs_runner_layout_from(&run->layout, run->points[0], n_bins, entities);
 }
 
 static long block_replications(const struct bs_run *run, long block)

@@ -71,9 +71,10 @@ enum bs_progress {
 
 /* Fills run->layout from the model's registries and the points. */
 void bs_runner_layout(struct bs_run *run);
-/* The same from the first point (every point has its entities) and the
- * most bins of any point: the layout before every point is held. */
-void bs_runner_layout_from(struct bs_layout *L, const struct bs_scenario *first, size_t n_bins);
+/* The same from the first point and the most bins and entities (per
+ * breakdown) of any point: the layout before every point is held. */
+void bs_runner_layout_from(struct bs_layout *L, const struct bs_scenario *first, size_t n_bins,
+                           const size_t *entities);
 
 /* Memory a run needs (an upper bound, in bytes), by what holds it. */
 struct bs_need {

@@ -2,6 +2,7 @@
 determinism across thread counts, and branch-specific input errors at the CLI."""
 import os
 import subprocess
+import sys
 from pathlib import Path
 
 import h5py
@@ -171,6 +172,106 @@ def test_a_null_choice_section_is_off(tmp_path):
         assert a[name].tobytes() == b[name].tobytes() if a[name].dtype != object else a[name].tolist() == b[name].tolist()
 
 
+SLOT_SWEEP = ("day: {hours: 2}\ndemand: {customers_per_day: 60}\ntransactions: [{service_min: 2}]\n"
+              "counters: [{count: 2}]\n"
+              "appointments: {slot_min: 15, capacity_per_slot: 2, window_slots: 0, booking_probability: 0.5}\n")
+
+
+def _slot_sweep_checks(f, own_slots, starts):
+    """Points with different slots: the columns are named by position, each
+    point's slots hold numbers and the columns beyond them NaN, start_min
+    gives each slot's start, and every point's slots add up to its day."""
+    n = max(own_slots)
+    assert [s.decode() for s in f["slot"][()]] == [f"slot {i}" for i in range(n)]
+    assert [s.decode() if isinstance(s, bytes) else s for s in f["slots"].attrs["slots"]] == [
+        f"slot {i}" for i in range(n)]
+    start = f["slots/start_min"]
+    assert start.shape == (len(own_slots), n) and start.attrs["unit"] == "min"
+    assert start.dims[0][0].name == "/point" and start.dims[1][0].name == "/slot"
+    for p, (k, want) in enumerate(zip(own_slots, starts)):
+        assert np.array_equal(start[p, :k], want) and np.isnan(start[p, k:]).all()
+    req, booked, refused, moved = (f[f"slots/{m}"][()] for m in ("requested", "booked", "refused", "moved"))
+    day = {m: f[f"replications/{m}"][()] for m in ("bookings_requested", "booked", "bookings_refused")}
+    for p, k in enumerate(own_slots):
+        for a in (req, booked, refused, moved):
+            assert np.isfinite(a[p, :, :k]).all() and np.isnan(a[p, :, k:]).all()
+        # window_slots 0: nobody moves, so requested = booked + refused per slot (conservation).
+        assert np.array_equal(req[p, :, :k], booked[p, :, :k] + refused[p, :, :k])
+        assert (moved[p, :, :k] == 0).all()
+        assert np.array_equal(req[p, :, :k].sum(axis=1), day["bookings_requested"][p])
+        assert np.array_equal(booked[p, :, :k].sum(axis=1), day["booked"][p])
+        assert np.array_equal(refused[p, :, :k].sum(axis=1), day["bookings_refused"][p])
+    summary = f["breakdown_summary/slots/requested"]
+    n_days = summary[:, :, [s.decode() if isinstance(s, bytes) else s for s in summary.attrs["stats"]].index("n")]
+    for p, k in enumerate(own_slots):  # summarized over every day where the point has the slot, else over none
+        assert (n_days[p, :k] == req.shape[1]).all() and (n_days[p, k:] == 0).all()
+
+
+@pytest.mark.parametrize("sweep, own_slots, starts", [
+    ("{appointments.slot_min: [15, 30, 60]}", [8, 4, 2], [np.arange(8) * 15, np.arange(4) * 30, [0, 60]]),
+    ("{day.hours: [2, 3]}", [8, 12], [np.arange(8) * 15, np.arange(12) * 15]),
+    ("{day.open: ['09:00', '10:00']}", [8, 8], [np.arange(8) * 15] * 2),
+])
+def test_sweep_changing_the_slots_names_them_by_position(tmp_path, sweep, own_slots, starts):
+    """A sweep that changes the slots (it was refused: 'point 1 changes the
+    slots') runs; the file says which slot is which at each point, and
+    describe, check and the analysis scripts read it."""
+    scenario = tmp_path / "slots.yaml"
+    scenario.write_text(SLOT_SWEEP + f"sweep: {sweep}\n")
+    out = tmp_path / "slots.h5"
+    r = run("run", scenario, "-r", 16, "-q", "-o", out)
+    assert r.returncode == 0, r.stderr
+    with h5py.File(out) as f:
+        _slot_sweep_checks(f, own_slots, starts)
+        # The same customers ask at every point (common random numbers), whatever the slots.
+        req = f["slots/requested"][()]
+        assert (np.nansum(req, axis=2) == np.nansum(req[0], axis=1)).all()
+    assert run("describe", out).returncode == 0
+    assert run("check", scenario).returncode == 0
+    for script, extra in (("report.py", ["-o", tmp_path / "report"]), ("compare.py", ["--points", 0, 1])):
+        r = subprocess.run([sys.executable, ROOT / "analysis" / script, out, *map(str, extra)], capture_output=True,
+                           text=True)
+        assert r.returncode == 0, r.stderr
+
+
+def test_sweep_turns_appointments_on_and_off(tmp_path):
+    """appointments: null switches the section off at a point; that point
+    books nothing and has no slots (all NaN), the others keep theirs."""
+    scenario = tmp_path / "onoff.yaml"
+    scenario.write_text(SLOT_SWEEP + "sweep: {appointments: [null, {slot_min: 30, capacity_per_slot: 2, "
+                        "window_slots: 0, booking_probability: 0.5}, ~]}\n")
+    out = tmp_path / "onoff.h5"
+    r = run("run", scenario, "-r", 16, "-q", "-o", out)
+    assert r.returncode == 0, r.stderr
+    with h5py.File(out) as f:
+        _slot_sweep_checks(f, [0, 4, 0], [[], np.arange(4) * 30, []])
+        assert (f["replications/bookings_requested"][0] == 0).all() and (f["replications/booked"][2] == 0).all()
+        assert (f["replications/booked"][1] > 0).any()
+
+
+def test_sweep_keeping_the_slots_names_them_by_clock_time(tmp_path):
+    """Points that agree on their slots keep the clock-time names and no
+    start_min (the file is as before slots could vary)."""
+    scenario = tmp_path / "same.yaml"
+    scenario.write_text(SLOT_SWEEP + "sweep: {appointments.capacity_per_slot: [1, 2]}\n")
+    out = tmp_path / "same.h5"
+    assert run("run", scenario, "-r", 8, "-q", "-o", out).returncode == 0
+    with h5py.File(out) as f:
+        assert [s.decode() for s in f["slot"][()]][:3] == ["09:00", "09:15", "09:30"]
+        assert "start_min" not in f["slots"]
+        assert f["slot"].attrs["description"] == "entity of the breakdown, by name"
+
+
+def test_plan_target_on_a_slot_is_refused_when_the_slots_vary(tmp_path):
+    scenario = tmp_path / "plan.yaml"
+    scenario.write_text(SLOT_SWEEP)
+    r = run("plan", scenario, "--vary", "appointments.slot_min", "--range", "15:30:15", "-r", 4,
+            "--target", "slots/refused[09:00]<=1", "-o", tmp_path / "p.h5")
+    assert r.returncode == 2, r.stderr
+    assert "slots/refused[09:00]: the plan's points have different slots" in r.stderr
+    assert not (tmp_path / "p.h5").exists()
+
+
 def test_larger_incentive_never_adds_peak_arrivals(tmp_path):
     out = tmp_path / "ps.h5"
     assert run("run", ROOT / "scenarios" / "peak-shift.yaml", "-r", 30, "-q", "-o", out).returncode == 0
@@ -207,10 +308,10 @@ def test_bad_choice_input_exits_2_and_writes_nothing(tmp_path, text, where):
     assert sorted(p.name for p in tmp_path.iterdir()) == ["bad.yaml"]
 
 
-def _start_and_terminate(tmp_path, out, *extra):
+def _start_and_terminate(tmp_path, out, *extra, scenario=DEFAULT, reps=20000):
     import signal
     import time
-    proc = subprocess.Popen([BRANCHSIM, "run", str(DEFAULT), "-r", "20000", "-q", "-o", str(out), *map(str, extra)],
+    proc = subprocess.Popen([BRANCHSIM, "run", str(scenario), "-r", str(reps), "-q", "-o", str(out), *map(str, extra)],
                             stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
     deadline = time.time() + 30
     while not (tmp_path / (out.name + ".partial")).exists() and time.time() < deadline:
@@ -242,6 +343,31 @@ def test_interrupted_run_resumes_to_the_same_file(tmp_path):
     assert run("run", DEFAULT, "-r", 20000, "-q", "-o", whole, "-j", 1).returncode == 0
     a, b = datasets(out), datasets(whole)
     assert a.keys() == b.keys()
+    for name in a:
+        if a[name].dtype == object:
+            assert a[name].tolist() == b[name].tolist(), name
+        else:
+            assert a[name].tobytes() == b[name].tobytes(), name
+
+
+def test_a_sweep_changing_the_slots_resumes_and_refuses_another_layout(tmp_path):
+    """A checkpoint of points with different slots (NaN beyond the shorter
+    ones) resumes bitwise; one whose layout differs (--set day.hours: more
+    slots and bins) is another run's and is refused."""
+    scenario = tmp_path / "ck.yaml"
+    scenario.write_text(DEFAULT.read_text() + "appointments: {slot_min: 30, capacity_per_slot: 4, "
+                        "booking_probability: 0.3}\nsweep: {appointments.slot_min: [15, 30]}\n")
+    out = tmp_path / "a.h5"
+    rc, err = _start_and_terminate(tmp_path, out, scenario=scenario, reps=8000)
+    assert rc == 1, err
+    other = run("run", scenario, "-r", 8000, "-q", "-o", out, "--resume", "--set", "day.hours=9")
+    assert other.returncode == 2 and "belongs to another run" in other.stderr, other.stderr
+    r = run("run", scenario, "-r", 8000, "-q", "-o", out, "--resume")
+    assert r.returncode == 0, r.stderr
+    whole = tmp_path / "whole.h5"
+    assert run("run", scenario, "-r", 8000, "-q", "-o", whole, "-j", 1).returncode == 0
+    a, b = datasets(out), datasets(whole)
+    assert a.keys() == b.keys() and "slots/start_min" in a
     for name in a:
         if a[name].dtype == object:
             assert a[name].tolist() == b[name].tolist(), name
