@@ -145,6 +145,7 @@ struct bs_standard {
     double share; /* of the covered customers, for the day to meet it */
     uint8_t segment[BS_SEGMENTS_MAX];         /* 1: the segment is covered */
     uint8_t transaction[BS_TRANSACTIONS_MAX]; /* 1: the transaction is covered */
+    int restricted;                           /* some segment or transaction is not */
 };
 
 /* Derived from the schedules: the target number of open counters of a

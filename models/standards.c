@@ -38,6 +38,7 @@ static void defaults(struct bs_scenario *sc)
         s->share = BS_STANDARD_SHARE_DEFAULT;
         memset(s->segment, 1, sizeof s->segment);
         memset(s->transaction, 1, sizeof s->transaction);
+        s->restricted = 0;
     }
 }
 
@@ -163,8 +164,11 @@ static int read_standard(struct bs_cfg *cfg, struct bs_scenario *sc, size_t j)
         names[i] = sc->transactions[i].name;
     if (read_cover(cfg, j, "transactions", "transaction", names, sc->n_transactions, s->transaction))
         return cfg->err->status;
+    s->restricted = 0;
+    for (size_t i = 0; i < sc->n_segments; i++)
+        s->restricted |= !s->segment[i];
     for (size_t i = 0; i < sc->n_transactions; i++)
-        sc->standards_by_transaction |= !s->transaction[i];
+        s->restricted |= !s->transaction[i], sc->standards_by_transaction |= !s->transaction[i];
     return 0;
 }
 
@@ -195,43 +199,103 @@ static double ratio(uint64_t num, uint64_t den)
     return den > 0 ? (double)num / (double)den : NAN;
 }
 
-/* Reads the wait samples (whole waits, outside included) in their order,
- * so before wait_stats reorders them. A customer's time in branch runs from
- * arriving at the door (a line outside counts, as in the whole wait) to
- * leaving the counter. */
+#ifdef __GNUC__
+#define SPECIALISED static inline __attribute__((always_inline))
+#else
+#define SPECIALISED static inline
+#endif
+
+/* Customer i's quantity; sample k is its wait. A constant in each caller. */
+SPECIALISED double quantity_of(const struct bs_day *day, int quantity, size_t k, int32_t i)
+{
+    switch (quantity) {
+    case BS_SQ_WAIT:
+        return day->wait_sample_min[k];
+    case BS_SQ_SERVICE:
+        return day->service_min[i];
+    default:
+        return day->leave_min[i] - day->arrival_min[i];
+    }
+}
+
+/* One standard over the samples: *within of *covered customers met it;
+ * cov[k] and miss[k] note sample k covered, and missing a standard. With
+ * quantity and restricted constants, the loop of a standard covering
+ * everyone on its wait is a compare and two adds. */
+SPECIALISED void count_standard(const struct bs_day *day, const struct bs_standard *s, int quantity, int restricted,
+                                uint8_t *cov, uint8_t *miss, uint64_t *covered, uint64_t *within)
+{
+    const size_t n = day->n_wait_samples;
+    const int32_t *who = day->wait_sample_customer;
+    const int by_tr = day->sc->standards_by_transaction;
+    const double threshold_min = s->within_min;
+    uint64_t c = 0, w = 0;
+    for (size_t k = 0; k < n; k++) {
+        int32_t i = quantity == BS_SQ_WAIT && !restricted ? 0 : who[k];
+        if (restricted && !(s->segment[day->segment[i]] && s->transaction[by_tr ? day->transaction[i] : 0]))
+            continue;
+        int ok = quantity_of(day, quantity, k, i) <= threshold_min;
+        c++;
+        w += (uint64_t)ok;
+        cov[k] = 1;
+        miss[k] |= (uint8_t)!ok;
+    }
+    *covered = c;
+    *within = w;
+}
+
+static void fold_standard(const struct bs_day *day, const struct bs_standard *s, uint8_t *cov, uint8_t *miss,
+                          uint64_t *covered, uint64_t *within)
+{
+    switch (s->quantity * 2 + s->restricted) {
+    case BS_SQ_WAIT * 2:
+        count_standard(day, s, BS_SQ_WAIT, 0, cov, miss, covered, within);
+        break;
+    case BS_SQ_WAIT * 2 + 1:
+        count_standard(day, s, BS_SQ_WAIT, 1, cov, miss, covered, within);
+        break;
+    case BS_SQ_SERVICE * 2:
+        count_standard(day, s, BS_SQ_SERVICE, 0, cov, miss, covered, within);
+        break;
+    case BS_SQ_SERVICE * 2 + 1:
+        count_standard(day, s, BS_SQ_SERVICE, 1, cov, miss, covered, within);
+        break;
+    case BS_SQ_TIME_IN_BRANCH * 2:
+        count_standard(day, s, BS_SQ_TIME_IN_BRANCH, 0, cov, miss, covered, within);
+        break;
+    default:
+        count_standard(day, s, BS_SQ_TIME_IN_BRANCH, 1, cov, miss, covered, within);
+        break;
+    }
+}
+
+/* Reads the wait samples (whole waits, outside included) before wait_stats
+ * reorders them, one standard at a time; scratch, free until the segments'
+ * wait statistics, holds each sample's cov and miss flags. A customer's
+ * time in branch runs from arriving at the door (a line outside counts, as
+ * in the whole wait) to leaving the counter. */
 void bs_standards_fold(struct bs_day *day, const struct bs_day_out *out)
 {
     const struct bs_scenario *sc = day->sc;
-    uint64_t covered[BS_STANDARDS_MAX] = {0}, within[BS_STANDARDS_MAX] = {0};
-    uint64_t seg_covered[BS_SEGMENTS_MAX] = {0}, seg_within[BS_SEGMENTS_MAX] = {0};
-    for (size_t k = 0; k < day->n_wait_samples; k++) {
-        int32_t i = day->wait_sample_customer[k];
-        double q[BS_SQ_COUNT];
-        q[BS_SQ_WAIT] = day->wait_sample_min[k];
-        q[BS_SQ_SERVICE] = day->service_min[i];
-        q[BS_SQ_TIME_IN_BRANCH] = day->leave_min[i] - day->arrival_min[i];
-        size_t seg = day->segment[i], tr = sc->standards_by_transaction ? day->transaction[i] : 0;
-        int any = 0, all = 1;
-        for (size_t j = 0; j < sc->n_standards; j++) {
-            const struct bs_standard *s = &sc->standards[j];
-            if (!s->segment[seg] || !s->transaction[tr])
-                continue;
-            int ok = q[s->quantity] <= s->within_min;
-            covered[j]++;
-            within[j] += (uint64_t)ok;
-            any = 1;
-            all &= ok;
-        }
-        seg_covered[seg] += (uint64_t)any;
-        seg_within[seg] += (uint64_t)(any && all);
-    }
+    const size_t n = day->n_wait_samples;
+    uint8_t *cov = (uint8_t *)day->scratch, *miss = cov + n; /* 2n bytes of the n doubles */
+    memset(cov, 0, 2 * n);
     double *std_out = out->breakdown[BS_BD_STANDARDS];
     size_t es = out->entity_stride[BS_BD_STANDARDS];
     for (size_t j = 0; j < sc->n_standards; j++) {
-        double share = ratio(within[j], covered[j]);
+        uint64_t covered, within;
+        fold_standard(day, &sc->standards[j], cov, miss, &covered, &within);
+        double share = ratio(within, covered);
         std_out[BS_STM_SHARE_WITHIN * es + j] = share;
         std_out[BS_STM_MET * es + j] = share == share ? (double)(share >= sc->standards[j].share) : NAN;
-        std_out[BS_STM_COVERED * es + j] = (double)covered[j];
+        std_out[BS_STM_COVERED * es + j] = (double)covered;
+    }
+    /* Per segment: wait_sample_segment is kept when there are several. */
+    uint64_t seg_covered[BS_SEGMENTS_MAX] = {0}, seg_within[BS_SEGMENTS_MAX] = {0};
+    for (size_t k = 0; k < n; k++) {
+        size_t seg = sc->n_segments > 1 ? day->wait_sample_segment[k] : 0;
+        seg_covered[seg] += cov[k];
+        seg_within[seg] += (uint64_t)(cov[k] & !miss[k]);
     }
     double *seg_out = out->breakdown[BS_BD_SEGMENTS];
     size_t ss = out->entity_stride[BS_BD_SEGMENTS];
