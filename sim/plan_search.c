@@ -26,6 +26,14 @@
 #include "plan.h"
 #include "text.h"
 
+/* A point's results, kept in its batch's layout (batches whose points
+ * have different slots or day lengths differ): values, then series sums
+ * and series counts. */
+struct kept {
+    struct bs_layout layout;
+    double data[];
+};
+
 struct search {
     const struct bs_cluster *cl;
     struct plan *pl;
@@ -35,9 +43,8 @@ struct search {
     int loaded;
     size_t space;          /* points in the grid */
     unsigned char *state;  /* per grid point: 0 not evaluated, 1 meets, 2 fails */
-    double **kept;         /* per grid point evaluated: its values, series sums, series counts */
+    struct kept **kept;    /* per grid point evaluated */
     size_t n_evaluated, n_batches;
-    size_t width, series_len; /* of a point's values, of its series sums */
     struct bs_error err;
 };
 
@@ -82,8 +89,9 @@ static const char **point_texts(const struct plan *pl, const size_t *gs, size_t 
 /* Reads the scenario (first batch) or points it at the next batch. */
 static int load_batch(struct search *S, const char **texts, size_t n)
 {
-    if (S->loaded)
-        return bs_load_repoint(&S->ld, texts, n, &S->err);
+    if (S->loaded) /* the targets' places in this batch's layout */
+        return bs_load_repoint(&S->ld, texts, n, &S->err) ? S->err.status
+               : plan_resolve_targets(S->pl, &S->ld) ? (S->err.status = BS_ERR_INPUT) : 0;
     struct bs_load_how how = {
         .sets = S->o->sets, .n_sets = S->o->n_sets, .vary_keys = S->pl->keys, .n_vary = S->pl->n_keys,
         .values = texts, .n_points = n, .explicit = 1,
@@ -108,18 +116,13 @@ static int keep(struct search *S, const struct bs_run *run, size_t p, size_t g)
 {
     const size_t R = run->n_replications, V = R * run->layout.width;
     const size_t L = run->blocks_per_point * run->layout.series_width;
-    if (S->n_evaluated == 0) {
-        S->width = run->layout.width;
-        S->series_len = L;
-    } else if (run->layout.width != S->width || L != S->series_len) {
-        return bs_error_set(&S->err, BS_ERR_INPUT, "plan: the points differ in their results' layout");
-    }
-    double *k = malloc((V + 2 * L + 1) * sizeof *k);
+    struct kept *k = malloc(sizeof *k + (V + 2 * L + 1) * sizeof *k->data);
     if (!k)
         return bs_error_set(&S->err, BS_ERR_RUN, "out of memory keeping the results of %zu points", S->n_evaluated);
-    memcpy(k, run->values + p * V, V * sizeof *k);
-    memcpy(k + V, run->series_sum + p * L, L * sizeof *k);
-    memcpy(k + V + L, run->series_count + p * L, L * sizeof *k);
+    k->layout = run->layout;
+    memcpy(k->data, run->values + p * V, V * sizeof *k->data);
+    memcpy(k->data + V, run->series_sum + p * L, L * sizeof *k->data);
+    memcpy(k->data + V + L, run->series_count + p * L, L * sizeof *k->data);
     S->kept[g] = k;
     int meets = 1;
     for (size_t t = 0; t < S->pl->n_targets; t++) {
@@ -264,6 +267,29 @@ static long cheapest(const struct search *S, double *cost)
     return best;
 }
 
+/* Point p of run from its kept results, whose layout has at most run's
+ * entities and bins (the rest stay NaN, and 0 in the series sums). */
+static void place(struct bs_run *run, size_t p, const struct kept *k)
+{
+    const struct bs_layout *K = &k->layout, *L = &run->layout;
+    const size_t R = run->n_replications, B = run->blocks_per_point;
+    const double *src = k->data;
+    for (size_t r = 0; r < R; r++, src += K->width) {
+        double *dst = run->values + (p * R + r) * L->width;
+        memcpy(dst, src, K->n_metrics * sizeof *dst);
+        for (size_t b = 0; b < L->n_breakdowns; b++)
+            for (size_t m = 0; m < L->breakdowns[b].n_metrics; m++)
+                memcpy(dst + L->breakdown_offset[b] + m * L->entities[b],
+                       src + K->breakdown_offset[b] + m * K->entities[b], K->entities[b] * sizeof *dst);
+    }
+    for (int c = 0; c < 2; c++) { /* sums, then counts */
+        double *to = (c ? run->series_count : run->series_sum) + p * B * L->series_width;
+        for (size_t blk = 0; blk < B; blk++, src += K->series_width)
+            for (size_t s = 0; s < L->n_series; s++)
+                memcpy(to + blk * L->series_width + s * L->n_bins, src + s * K->n_bins, K->n_bins * sizeof *to);
+    }
+}
+
 /* The file's run: every evaluated point, in grid order, from what was kept. */
 static int assemble(struct search *S, size_t *order, struct bs_run *run)
 {
@@ -287,14 +313,13 @@ static int assemble(struct search *S, size_t *order, struct bs_run *run)
     if (st)
         return st;
     bs_runner_layout(run);
+    if (plan_resolve_targets(S->pl, &S->ld)) /* their places in the file's layout */
+        return S->err.status = BS_ERR_INPUT;
     if ((st = bs_runner_alloc(run, &S->err)))
         return st;
-    const size_t V = run->n_replications * run->layout.width, L = S->series_len;
     for (size_t p = 0; p < n; p++) {
-        double *k = S->kept[order[p]];
-        memcpy(run->values + p * V, k, V * sizeof *k);
-        memcpy(run->series_sum + p * L, k + V, L * sizeof *k);
-        memcpy(run->series_count + p * L, k + V + L, L * sizeof *k);
+        struct kept *k = S->kept[order[p]];
+        place(run, p, k);
         free(k); /* so the results are held once, not twice */
         S->kept[order[p]] = NULL;
     }

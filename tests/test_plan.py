@@ -239,3 +239,31 @@ def test_one_key_with_a_cost_is_bisected(branchsim, two_roles, tmp_path):
     assert r.returncode == 0, r.stderr
     (want, all_values), (got, evaluated) = answer_of(tmp_path / "a.h5"), answer_of(tmp_path / "b.h5")
     assert all_values == 16 and evaluated <= 5 and got == want == "counters.0.count=4", (got, want, evaluated)
+
+
+def test_a_search_over_days_with_different_slots_writes_what_a_sweep_would(branchsim, tmp_path):
+    """Bisecting day.hours runs 3 h and 4 h in separate batches whose
+    results differ in layout (12 and 16 slots, 6 and 8 bins); the file holds
+    bitwise what a sweep over those two points writes (NaN beyond the
+    shorter day's slots and bins). It used to stop: 'the points differ in
+    their results' layout'."""
+    base = ("day: {hours: 2}\ndemand: {customers_per_day: 60}\ntransactions: [{service_min: 2}]\n"
+            "counters: [{count: 2}]\n"
+            "appointments: {slot_min: 15, capacity_per_slot: 2, window_slots: 0, booking_probability: 0.5}\n")
+    (tmp_path / "p.yaml").write_text(base)
+    (tmp_path / "s.yaml").write_text(base + "sweep: {day.hours: [3, 4]}\n")
+    r = branchsim("plan", tmp_path / "p.yaml", "--vary", "day.hours", "--range", "1:4", "--cost", "day.hours*1",
+                  "--search", "monotone", "-r", 8, "--target", "bookings_refused<=11", "-q", "-o", tmp_path / "p.h5")
+    assert r.returncode == 0, r.stderr
+    assert answer_of(tmp_path / "p.h5") == ("day.hours=4", 2)
+    assert branchsim("run", tmp_path / "s.yaml", "-r", 8, "-q", "-o", tmp_path / "s.h5").returncode == 0
+
+    def datasets(path):
+        out = {}
+        with h5py.File(path) as f:
+            f.visititems(lambda name, d: out.__setitem__(name, d[()].tolist() if d.dtype.kind in "OS" else
+                                                         d[()].tobytes()) if isinstance(d, h5py.Dataset) else None)
+        return out
+    plan, sweep = datasets(tmp_path / "p.h5"), datasets(tmp_path / "s.h5")
+    assert plan.keys() == sweep.keys() and "slots/start_min" in plan
+    assert [n for n in plan if plan[n] != sweep[n]] == []
