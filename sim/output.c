@@ -172,6 +172,12 @@ static herr_t select_rows(hid_t space, int rank, const hsize_t *dims, struct row
 static herr_t write_rows(const struct bs_output *out, hid_t d, hid_t mem_type, int rank, const hsize_t *dims,
                          struct rows rows, const void *data)
 {
+    /* An empty dataset (a breakdown without entities: slots without
+     * appointments) has nothing to write; parallel HDF5 fails the write of
+     * a zero-sized dataspace. Every rank sees the same dims. */
+    for (int i = 0; i < rank; i++)
+        if (dims[i] == 0)
+            return 0;
     hid_t fs = H5Dget_space(d), ms = H5Screate_simple(rank, dims, NULL);
     herr_t st = fs >= 0 && ms >= 0 ? 0 : -1;
     if (st >= 0)
