@@ -114,7 +114,8 @@ void catch_interrupts(void)
 
 int fail(const struct bs_error *err)
 {
-    fprintf(stderr, "branchsim: %s\n", err->msg);
+    if (err->msg[0]) /* empty: already said where it was found */
+        fprintf(stderr, "branchsim: %s\n", err->msg);
     return err->status ? err->status : BS_ERR_RUN;
 }
 

@@ -267,3 +267,9 @@ def test_a_search_over_days_with_different_slots_writes_what_a_sweep_would(branc
     plan, sweep = datasets(tmp_path / "p.h5"), datasets(tmp_path / "s.h5")
     assert plan.keys() == sweep.keys() and "slots/start_min" in plan
     assert [n for n in plan if plan[n] != sweep[n]] == []
+    # A target on one slot has no meaning across those points: refused, said once, no file.
+    r = branchsim("plan", tmp_path / "p.yaml", "--vary", "day.hours", "--range", "1:4", "--cost", "day.hours*1",
+                  "--search", "monotone", "-r", 8, "--target", "slots/refused[09:00]<=5", "-q", "-o", tmp_path / "t.h5")
+    assert r.returncode == 2 and r.stderr.count("branchsim:") == 1, r.stderr
+    assert "slots/refused[09:00]: the plan's points have different slots" in r.stderr
+    assert not (tmp_path / "t.h5").exists()
