@@ -381,8 +381,24 @@ static void fold_slots(const struct bs_day *day, const struct bs_day_out *out)
     }
 }
 
+/* Every counted customer's wait, service and time in the branch into the
+ * pooled sums and histograms, in the order the waits were taken. */
+static void fold_pooled(const struct bs_day *day, const struct bs_pool_out *pool)
+{
+    if (!pool->hist)
+        return;
+    for (size_t n = 0; n < day->n_wait_samples; n++) {
+        int32_t i = day->wait_sample_customer[n];
+        size_t seg = day->segment[i];
+        bs_pool_add(pool, BS_P_WAIT_MIN, seg, day->wait_sample_min[n]);
+        bs_pool_add(pool, BS_P_SERVICE_MIN, seg, day->service_min[i]);
+        bs_pool_add(pool, BS_P_TIME_IN_BRANCH_MIN, seg, day->leave_min[i] - day->arrival_min[i]);
+    }
+}
+
 static void fold(struct bs_day *day, const struct bs_day_out *out)
 {
+    fold_pooled(day, &out->pool); /* before wait_stats reorders the samples */
     const struct bs_scenario *sc = day->sc;
     double *row = out->row;
     double day_end_min = day->now_min > sc->close_min ? day->now_min : sc->close_min;

@@ -149,6 +149,26 @@ static const struct bs_metric_def series_defs[BS_TS_COUNT] = {
     [BS_TS_WAIT_MEAN_MIN] = {"wait_mean_min", "min", "mean whole wait (as wait_mean_min) of customers who arrived in the bin and were served at a counter"},
 };
 
+/* The same customers as the wait metrics: served at a counter, arrived
+ * after the warm-up. */
+static const struct bs_metric_def pooled_defs[BS_P_COUNT] = {
+    [BS_P_WAIT_MIN] = {"wait_min", "min",
+                       "per customer: wait of a served customer, as in wait_mean_min, pooled over every customer "
+                       "of every day"},
+    [BS_P_SERVICE_MIN] = {"service_min", "min",
+                          "per customer: counter service time of the same customers, pooled over every day"},
+    [BS_P_TIME_IN_BRANCH_MIN] = {"time_in_branch_min", "min",
+                                 "per customer: from arriving at the branch (outside line included) to leaving "
+                                 "after service, of the same customers, pooled over every day"},
+};
+
+const struct bs_metric_def *bs_model_pooled(size_t *count, size_t *breakdown)
+{
+    *count = BS_P_COUNT;
+    *breakdown = BS_BD_SEGMENTS;
+    return pooled_defs;
+}
+
 const struct bs_metric_def *bs_model_metrics(size_t *count)
 {
     *count = BS_M_COUNT;

@@ -106,6 +106,14 @@ enum bs_standard_metric {
     BS_STM_COUNT
 };
 
+/* Per-customer quantities pooled over days (sim/pooled.h), per segment. */
+enum bs_pooled {
+    BS_P_WAIT_MIN,
+    BS_P_SERVICE_MIN,
+    BS_P_TIME_IN_BRANCH_MIN,
+    BS_P_COUNT
+};
+
 enum bs_breakdown_id { BS_BD_SEGMENTS, BS_BD_ROLES, BS_BD_SLOTS, BS_BD_STANDARDS, BS_BD_COUNT };
 
 enum bs_series {

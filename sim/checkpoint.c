@@ -20,13 +20,14 @@
 
 static void close_h5(struct bs_checkpoint *ck)
 {
-    hid_t ids[] = {ck->values, ck->sum, ck->count, ck->checksum, ck->done};
+    hid_t ids[] = {ck->values, ck->sum, ck->count, ck->checksum, ck->done, ck->snap, ck->snap_in, ck->snap_meta};
     for (size_t i = 0; i < sizeof ids / sizeof ids[0]; i++)
         if (ids[i] >= 0)
             H5Dclose(ids[i]);
     if (ck->file >= 0)
         H5Fclose(ck->file);
     ck->values = ck->sum = ck->count = ck->checksum = ck->done = ck->file = H5I_INVALID_HID;
+    ck->snap = ck->snap_in = ck->snap_meta = H5I_INVALID_HID;
 }
 
 /* The HDF5 ids, then the descriptor (and with it the lock). */
@@ -42,6 +43,7 @@ static void init(struct bs_checkpoint *ck, const struct bs_cluster *cl, const ch
 {
     H5Eset_auto2(H5E_DEFAULT, NULL, NULL);
     ck->file = ck->values = ck->sum = ck->count = ck->checksum = ck->done = H5I_INVALID_HID;
+    ck->snap = ck->snap_in = ck->snap_meta = H5I_INVALID_HID;
     ck->fd = -1;
     ck->locked = 0;
     ck->cluster = cl;
@@ -299,9 +301,18 @@ int bs_checkpoint_create(struct bs_checkpoint *ck, const struct bs_cluster *cl, 
         ck->count = make_2d(ck->file, "series_count", blocks, run->layout.series_width, H5T_IEEE_F64LE);
         ck->checksum = make_2d(ck->file, "checksum", blocks, 1, H5T_STD_U64LE);
         ck->done = make_2d(ck->file, "done", blocks, 1, H5T_STD_U8LE);
+        ck->slots = (unsigned long long)cl->size;
+        const hsize_t rows = ck->slots * run->n_points * 2;
+        const size_t bpp = (run->n_replications + BS_RUNNER_BLOCK - 1) / BS_RUNNER_BLOCK;
+        ck->snap = make_2d(ck->file, "pooled_sums", rows, run->layout.pool_hist_width, H5T_STD_U64LE);
+        ck->snap_in = make_2d(ck->file, "pooled_blocks", rows, bpp, H5T_STD_U8LE);
+        ck->snap_meta = make_2d(ck->file, "pooled_meta", rows, 2, H5T_STD_U64LE);
+        if (bs_h5_attr_number(ck->file, "pooled_slots", H5T_NATIVE_ULLONG, &ck->slots) < 0)
+            ck->snap_meta = -1;
     }
     int failed = ck->file < 0 || ck->values < 0 || ck->sum < 0 || ck->count < 0 || ck->checksum < 0 ||
-                 ck->done < 0 || H5Fflush(ck->file, H5F_SCOPE_GLOBAL) < 0;
+                 ck->done < 0 || ck->snap < 0 || ck->snap_in < 0 || ck->snap_meta < 0 ||
+                 H5Fflush(ck->file, H5F_SCOPE_GLOBAL) < 0;
     if (bs_cluster_agree(cl, failed)) {
         bs_checkpoint_remove(ck);
         return bs_error_set(err, BS_ERR_RUN, "%s: cannot create an HDF5 file there (is the disk full?)", ck->path);
@@ -334,6 +345,56 @@ static void block_rows(const struct bs_run *run, long block, size_t *first_item,
     *n_items = last - first;
 }
 
+/* ---- the pooled sums: written per point, read back per slot ---- */
+
+static hsize_t pool_row(const struct bs_run *run, unsigned long long slot, size_t point, uint64_t gen)
+{
+    return (slot * run->n_points + point) * 2 + (gen & 1);
+}
+
+static uint64_t pool_checksum(const struct bs_run *run, const uint64_t *counts, const uint8_t *in, uint64_t gen)
+{
+    uint32_t crc = 0xFFFFFFFFu;
+    crc = crc_add(crc, counts, run->layout.pool_hist_width * sizeof *counts);
+    crc = crc_add(crc, in, run->blocks_per_point);
+    crc = crc_add(crc, &gen, sizeof gen);
+    return (uint64_t)1 << 32 | (crc ^ 0xFFFFFFFFu);
+}
+
+/* Writes counts and the blocks they hold (in) of point p as write gen of
+ * slot, over the older of the slot's two. */
+static int write_pool(struct bs_checkpoint *ck, const struct bs_run *run, unsigned long long slot, size_t p,
+                      const uint64_t *counts, const uint8_t *in, uint64_t gen)
+{
+    const hsize_t row = pool_row(run, slot, p, gen);
+    uint64_t meta[2] = {gen, pool_checksum(run, counts, in, gen)};
+    if (rows_io(ck->snap, H5T_NATIVE_UINT64, row, 1, run->layout.pool_hist_width, (void *)counts, 1) < 0 ||
+        rows_io(ck->snap_in, H5T_NATIVE_UINT8, row, 1, run->blocks_per_point, (void *)in, 1) < 0 ||
+        rows_io(ck->snap_meta, H5T_NATIVE_UINT64, row, 1, 2, meta, 1) < 0)
+        return -1;
+    return 0;
+}
+
+/* This process's sums of every point the blocks just done belong to (in
+ * ascending order, so a point's blocks are together). */
+static int write_pools(struct bs_checkpoint *ck, struct bs_run *run, const long *blocks, size_t n)
+{
+    const size_t hw = run->layout.pool_hist_width, bpp = run->blocks_per_point;
+    if ((unsigned long long)ck->cluster->rank >= ck->slots)
+        return 0;
+    size_t last = SIZE_MAX;
+    for (size_t k = 0; k < n; k++) {
+        size_t p = (size_t)blocks[k] / bpp;
+        if (p == last)
+            continue;
+        last = p;
+        if (write_pool(ck, run, (unsigned long long)ck->cluster->rank, p, run->pool_hist + p * hw,
+                       run->pool_in + p * bpp, ++run->pool_gen[p]) < 0)
+            return -1;
+    }
+    return 0;
+}
+
 int bs_checkpoint_write(struct bs_run *run, const long *blocks, size_t n, void *ctx)
 {
     struct bs_checkpoint *ck = ctx;
@@ -348,7 +409,7 @@ int bs_checkpoint_write(struct bs_run *run, const long *blocks, size_t n, void *
             rows_io(ck->checksum, H5T_NATIVE_UINT64, (hsize_t)blocks[k], 1, 1, &sum, 1) < 0)
             return -1;
     }
-    if (fsync(ck->fd) != 0)
+    if (write_pools(ck, run, blocks, n) < 0 || fsync(ck->fd) != 0)
         return -1;
     for (size_t k = 0; k < n; k++) {
         uint8_t one = 1;
@@ -382,8 +443,8 @@ static int open_locked(struct bs_checkpoint *ck)
     return sb.st_size == 0 ? CK_EMPTY : 0;
 }
 
-/* Forgets block b read from a damaged checkpoint, so the run makes it again. */
-static void forget_block(const struct bs_checkpoint *ck, struct bs_run *run, size_t b)
+/* Clears block b, so the run makes it again. */
+static void clear_block(struct bs_run *run, size_t b)
 {
     const size_t width = run->layout.width, sw = run->layout.series_width;
     size_t first, count;
@@ -393,6 +454,14 @@ static void forget_block(const struct bs_checkpoint *ck, struct bs_run *run, siz
     memset(run->series_sum + b * sw, 0, sw * sizeof(double));
     memset(run->series_count + b * sw, 0, sw * sizeof(double));
     run->block_done[b] = 0;
+}
+
+/* Forgets block b read from a damaged checkpoint, so the run makes it again. */
+static void forget_block(const struct bs_checkpoint *ck, struct bs_run *run, size_t b)
+{
+    size_t first, count;
+    block_rows(run, (long)b, &first, &count);
+    clear_block(run, b);
     size_t rep = first % run->n_replications;
     fprintf(ck->cluster->log,
             "branchsim: %s: block %zu (point %zu, replications %zu to %zu) does not match its checksum (damaged): "
@@ -424,6 +493,148 @@ static int read_blocks(struct bs_checkpoint *ck, struct bs_run *run)
     return 0;
 }
 
+/* Buffers of one point's sums as read back. */
+struct pool_read {
+    uint64_t *counts, *best;
+    uint8_t *in, *best_in, *taken;
+};
+
+/* The newest write of slot's sums of point p that is intact and holds only
+ * blocks done: into r->best and r->best_in; its generation, or 0. *newest:
+ * the slot's newest generation, usable or not. */
+static uint64_t pick_pool(struct bs_checkpoint *ck, const struct bs_run *run, unsigned long long slot, size_t p,
+                          struct pool_read *r, uint64_t *newest)
+{
+    const size_t hw = run->layout.pool_hist_width, bpp = run->blocks_per_point;
+    uint64_t best = 0;
+    for (uint64_t parity = 0; parity < 2; parity++) {
+        uint64_t meta[2];
+        hsize_t row = pool_row(run, slot, p, parity);
+        if (rows_io(ck->snap_meta, H5T_NATIVE_UINT64, row, 1, 2, meta, 0) < 0 || meta[0] == 0 ||
+            (meta[0] & 1) != parity)
+            continue;
+        *newest = meta[0] > *newest ? meta[0] : *newest;
+        if (meta[0] <= best || rows_io(ck->snap, H5T_NATIVE_UINT64, row, 1, hw, r->counts, 0) < 0 ||
+            rows_io(ck->snap_in, H5T_NATIVE_UINT8, row, 1, bpp, r->in, 0) < 0 ||
+            meta[1] != pool_checksum(run, r->counts, r->in, meta[0]))
+            continue;
+        int cut = 0;
+        for (size_t j = 0; j < bpp; j++)
+            cut |= r->in[j] && !run->block_done[p * bpp + j];
+        if (cut)
+            continue;
+        best = meta[0];
+        memcpy(r->best, r->counts, hw * sizeof *r->counts);
+        memcpy(r->best_in, r->in, bpp);
+    }
+    return best;
+}
+
+/* On rank 0: point p's sums from every slot into the run's (and pool_in);
+ * forget[b]: a done block none of them holds. Two slots holding one block
+ * (a resume cut off while merging them): none is taken. Slot 0's newest
+ * generation goes to pool_gen. */
+static void load_pool(struct bs_checkpoint *ck, struct bs_run *run, size_t p, struct pool_read *r, uint8_t *forget)
+{
+    const size_t hw = run->layout.pool_hist_width, bpp = run->blocks_per_point;
+    uint64_t *acc = run->pool_hist + p * hw;
+    memset(r->taken, 0, bpp);
+    int overlap = 0;
+    for (unsigned long long slot = 0; slot < ck->slots && !overlap; slot++) {
+        uint64_t newest = 0, got = pick_pool(ck, run, slot, p, r, &newest);
+        if (slot == 0)
+            run->pool_gen[p] = newest;
+        if (!got)
+            continue;
+        for (size_t j = 0; j < bpp; j++) {
+            overlap |= r->best_in[j] && r->taken[j];
+            r->taken[j] |= r->best_in[j];
+        }
+        for (size_t j = 0; j < hw; j++)
+            acc[j] += r->best[j];
+    }
+    if (overlap) {
+        memset(acc, 0, hw * sizeof *acc);
+        memset(r->taken, 0, bpp);
+    }
+    for (size_t j = 0; j < bpp; j++) {
+        run->pool_in[p * bpp + j] = r->taken[j];
+        forget[p * bpp + j] = run->block_done[p * bpp + j] && !r->taken[j];
+    }
+}
+
+/* On rank 0, after load_pool of every point: the sums now held go to slot
+ * 0 as its next write; the other slots' are dropped (their processes start
+ * afresh). Cut off half way, the next resume finds two slots holding the
+ * same blocks and runs them again. */
+static int merge_pools(struct bs_checkpoint *ck, struct bs_run *run)
+{
+    const size_t hw = run->layout.pool_hist_width, bpp = run->blocks_per_point;
+    static const uint64_t none[2] = {0, 0};
+    for (size_t p = 0; p < run->n_points; p++) {
+        int held = 0;
+        for (size_t j = 0; j < bpp; j++)
+            held |= run->pool_in[p * bpp + j];
+        if (held && write_pool(ck, run, 0, p, run->pool_hist + p * hw, run->pool_in + p * bpp, ++run->pool_gen[p]) < 0)
+            return -1;
+        for (unsigned long long slot = 1; slot < ck->slots; slot++)
+            for (uint64_t parity = 0; parity < 2; parity++)
+                if (rows_io(ck->snap_meta, H5T_NATIVE_UINT64, pool_row(run, slot, p, parity), 1, 2, (void *)none,
+                            1) < 0)
+                    return -1;
+    }
+    return fsync(ck->fd) == 0 ? 0 : -1;
+}
+
+/* Says which points' done blocks run again for want of their sums. */
+static void report_pool(const struct bs_checkpoint *ck, const struct bs_run *run, const uint8_t *forget)
+{
+    for (size_t p = 0; p < run->n_points; p++) {
+        size_t n = 0;
+        for (size_t j = 0; j < run->blocks_per_point; j++)
+            n += forget[p * run->blocks_per_point + j];
+        if (n)
+            fprintf(ck->cluster->log,
+                    "branchsim: %s: point %zu: no intact pooled counts hold %zu finished block%s (damaged, cut off, "
+                    "or held with a damaged block): simulating %s again\n",
+                    ck->path, p, n, n == 1 ? "" : "s", n == 1 ? "it" : "them");
+    }
+}
+
+/* After read_blocks on every rank: which done blocks every rank found
+ * intact; then rank 0 takes the sums that hold only those, and every rank
+ * forgets the done blocks no sums hold. 0, or -1 on every rank. */
+static int resume_pools(struct bs_checkpoint *ck, struct bs_run *run)
+{
+    const struct bs_cluster *cl = ck->cluster;
+    const size_t hw = run->layout.pool_hist_width, bpp = run->blocks_per_point, blocks = run->n_points * bpp;
+    bs_cluster_all_flags(cl, run->block_done, blocks);
+    uint8_t *forget = calloc(blocks + 1, 1);
+    struct pool_read r = {malloc((hw + 1) * sizeof *r.counts), malloc((hw + 1) * sizeof *r.best), malloc(bpp + 1),
+                          malloc(bpp + 1), malloc(bpp + 1)};
+    int st = forget && r.counts && r.best && r.in && r.best_in && r.taken ? 0 : -1;
+    for (size_t p = 0; cl->rank == 0 && st == 0 && p < run->n_points; p++)
+        load_pool(ck, run, p, &r, forget);
+    if (cl->rank == 0 && st == 0)
+        st = merge_pools(ck, run);
+    st = bs_cluster_agree(cl, st ? 1 : 0) ? -1 : 0;
+    if (st == 0) {
+        bs_cluster_broadcast(cl, forget, blocks);
+        if (cl->rank == 0)
+            report_pool(ck, run, forget);
+        for (size_t b = 0; b < blocks; b++)
+            if (forget[b])
+                clear_block(run, b);
+    }
+    free(forget);
+    free(r.counts);
+    free(r.best);
+    free(r.in);
+    free(r.best_in);
+    free(r.taken);
+    return st;
+}
+
 /* The child of probe_damage: reads what a resume reads of the file's
  * structure (attributes, dataset headers), then ends; a crash, a sanitizer's
  * report or the alarm is what the parent looks for. */
@@ -447,7 +658,8 @@ _Noreturn static void probe_child(const struct bs_checkpoint *ck, const struct b
         same_identity(f, ck->path, run, text, &ignored);
         bs_h5_get_string(f, "revision", 256, &revision, why, sizeof why);
         free(revision);
-        static const char *const names[] = {"values", "series_sum", "series_count", "checksum", "done"};
+        static const char *const names[] = {"values",      "series_sum",    "series_count", "checksum",
+                                            "done",        "pooled_sums",   "pooled_blocks", "pooled_meta"};
         for (size_t i = 0; i < sizeof names / sizeof names[0]; i++) {
             hid_t d = H5Dopen2(f, names[i], H5P_DEFAULT);
             if (d >= 0)
@@ -547,11 +759,23 @@ int bs_checkpoint_resume(struct bs_checkpoint *ck, const struct bs_cluster *cl, 
     ck->count = H5Dopen2(ck->file, "series_count", H5P_DEFAULT);
     ck->checksum = H5Dopen2(ck->file, "checksum", H5P_DEFAULT);
     ck->done = H5Dopen2(ck->file, "done", H5P_DEFAULT);
+    ck->snap = H5Dopen2(ck->file, "pooled_sums", H5P_DEFAULT);
+    ck->snap_in = H5Dopen2(ck->file, "pooled_blocks", H5P_DEFAULT);
+    ck->snap_meta = H5Dopen2(ck->file, "pooled_meta", H5P_DEFAULT);
+    char bad_slots[BS_H5_WHY_MAX];
     int ok = ck->values >= 0 && ck->sum >= 0 && ck->count >= 0 && ck->checksum >= 0 && ck->done >= 0 &&
-             read_blocks(ck, run) == 0;
+             ck->snap >= 0 && ck->snap_in >= 0 && ck->snap_meta >= 0 &&
+             bs_h5_get_uint(ck->file, "pooled_slots", &ck->slots, bad_slots, sizeof bad_slots) == BS_H5_READ &&
+             ck->slots >= 1 && ck->slots <= (unsigned long long)INT32_MAX && read_blocks(ck, run) == 0;
     if (bs_cluster_agree(cl, !ok)) {
         close_ids(ck);
         return bs_error_set(err, BS_ERR_INPUT, "%s: the checkpoint cannot be read; remove it and run without --resume",
+                            ck->path);
+    }
+    if (resume_pools(ck, run) < 0) {
+        close_ids(ck);
+        return bs_error_set(err, BS_ERR_INPUT,
+                            "%s: the checkpoint's pooled sums cannot be read; remove it and run without --resume",
                             ck->path);
     }
     return 0;

@@ -6,6 +6,13 @@
  * file records the scenario text, seed and sizes; a resume with anything
  * else is refused. Each block's data carries a checksum, written before its
  * done flag: a resume runs a block whose data does not match it again.
+ * The pooled histograms (runner.h) are summed per point, so they are kept
+ * per point and process ("slot"), twice (the last two writes, with the
+ * blocks each holds and a checksum): a resume takes, per slot, the newest
+ * that holds only blocks done and intact, and runs again the done blocks
+ * that no such write holds (counts cannot be taken apart). A process of
+ * rank >= the slots of the run that made the file writes none: its blocks
+ * are run again after a further interruption.
  * The file is created anew (never through a symbolic link) and locked for
  * the whole run, the final write included, so that a second run with the
  * same -o is told that another run holds it. */
@@ -25,6 +32,8 @@
 struct bs_checkpoint {
     char path[1100];
     hid_t file, values, sum, count, checksum, done;
+    hid_t snap, snap_in, snap_meta; /* pooled sums: [slot][point][2] rows */
+    unsigned long long slots;
     /* The file as this process opened it, to fsync blocks' data before their
      * done flags; on rank 0 the descriptor that made it and holds its lock. */
     int fd;

@@ -77,6 +77,14 @@ void bs_cluster_broadcast(const struct bs_cluster *cl, void *buf, size_t bytes)
         MPI_Bcast(buf, (int)bytes, MPI_BYTE, 0, MPI_COMM_WORLD);
 }
 
+void bs_cluster_all_flags(const struct bs_cluster *cl, unsigned char *flags, size_t n)
+{
+    for (size_t at = 0; cl->size > 1 && at < n; at += (size_t)1 << 30) {
+        size_t k = n - at < (size_t)1 << 30 ? n - at : (size_t)1 << 30;
+        MPI_Allreduce(MPI_IN_PLACE, flags + at, (int)k, MPI_UNSIGNED_CHAR, MPI_MIN, MPI_COMM_WORLD);
+    }
+}
+
 /* Blocks per broadcast: keeps each message far below MPI's 2 GB limits
  * (a block is 8 replications of at most a few hundred doubles). */
 #define BLOCKS_PER_BROADCAST 4096
@@ -136,6 +144,13 @@ int bs_cluster_share_results(const struct bs_cluster *cl, struct bs_run *run, st
         free(series_at);
         free(values_len);
         free(series_len);
+        /* Each rank counted its own blocks: the sum is the same for any ranks. */
+        const size_t total = run->n_points * run->layout.pool_hist_width;
+        for (size_t at = 0; st == 0 && at < total; at += (size_t)1 << 27) {
+            size_t n = total - at < (size_t)1 << 27 ? total - at : (size_t)1 << 27;
+            st = MPI_Allreduce(MPI_IN_PLACE, run->pool_hist + at, (int)n, MPI_UINT64_T, MPI_SUM, MPI_COMM_WORLD) ==
+                         MPI_SUCCESS ? 0 : -1;
+        }
         if (bs_cluster_agree(cl, st ? 1 : 0))
             return bs_error_set(err, BS_ERR_RUN, "could not gather the results of every rank (out of memory?)");
     }
@@ -236,6 +251,13 @@ void bs_cluster_broadcast(const struct bs_cluster *cl, void *buf, size_t bytes)
     (void)cl;
     (void)buf;
     (void)bytes;
+}
+
+void bs_cluster_all_flags(const struct bs_cluster *cl, unsigned char *flags, size_t n)
+{
+    (void)cl;
+    (void)flags;
+    (void)n;
 }
 
 int bs_cluster_share_results(const struct bs_cluster *cl, struct bs_run *run, struct bs_error *err)

@@ -36,6 +36,8 @@ int bs_cluster_agree(const struct bs_cluster *cl, int status);
 void bs_cluster_fail_alone(const struct bs_cluster *cl, const struct bs_error *err, const char *next_step);
 /* The least and the most of every rank's value (a collective call). */
 void bs_cluster_min_max(const struct bs_cluster *cl, double value, double *min, double *max);
+/* Every rank's flags[i] becomes the least of every rank's (a collective call). */
+void bs_cluster_all_flags(const struct bs_cluster *cl, unsigned char *flags, size_t n);
 /* Rank 0's bytes to every rank. */
 void bs_cluster_broadcast(const struct bs_cluster *cl, void *buf, size_t bytes);
 /* Whether this rank runs block b (of run's blocks, point-major). */
@@ -44,7 +46,8 @@ static inline int bs_cluster_owns(int rank, int size, size_t block)
     return size <= 1 || block % (size_t)size == (size_t)rank;
 }
 /* After every rank ran its blocks: copies each block's values and series
- * sums to every rank, so each holds the whole run. 0 or -1. */
+ * sums to every rank and sums the ranks' pooled histograms, so each holds
+ * the whole run. 0 or -1. */
 int bs_cluster_share_results(const struct bs_cluster *cl, struct bs_run *run, struct bs_error *err);
 /* A file-access property list for a file every rank opens together (MPI-IO
  * under MPI); the caller closes it. */

@@ -10,6 +10,7 @@
 
 #include "cfg.h"
 #include "error.h"
+#include "pooled.h"
 
 struct bs_scenario; /* one scenario point, read-only once loaded */
 struct bs_day;      /* one thread's replication state, reused */
@@ -40,6 +41,9 @@ struct bs_breakdown_def {
 const struct bs_metric_def *bs_model_metrics(size_t *count);
 const struct bs_breakdown_def *bs_model_breakdowns(size_t *count);
 const struct bs_metric_def *bs_model_series(size_t *count);
+/* Per-customer quantities pooled over every customer of every day
+ * (pooled.h), reported overall and per entity of breakdown *breakdown. */
+const struct bs_metric_def *bs_model_pooled(size_t *count, size_t *breakdown);
 
 /* Reads the model's keys for the config's current sweep point. NULL on
  * error, with cfg->err set. */
@@ -68,6 +72,8 @@ struct bs_day_out {
     size_t entity_stride[BS_BREAKDOWNS_MAX];
     double *series;
     size_t bin_stride;
+    /* Pooled quantity q of a customer of entity e: bs_pool_add(&pool, q, e, value). */
+    struct bs_pool_out pool;
 };
 
 /* NULL when out of memory. */

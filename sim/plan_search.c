@@ -29,6 +29,8 @@
 /* A point's results, kept in its batch's layout (batches whose points
  * have different slots or day lengths differ): values, then series sums
  * and series counts. */
+/* A point's results: its replications' slabs, its blocks' series sums and
+ * counts, then its pooled histogram counts (uint64, copied bytewise). */
 struct kept {
     struct bs_layout layout;
     double data[];
@@ -115,14 +117,15 @@ static int load_batch(struct search *S, const char **texts, size_t n)
 static int keep(struct search *S, const struct bs_run *run, size_t p, size_t g)
 {
     const size_t R = run->n_replications, V = R * run->layout.width;
-    const size_t L = run->blocks_per_point * run->layout.series_width;
-    struct kept *k = malloc(sizeof *k + (V + 2 * L + 1) * sizeof *k->data);
+    const size_t L = run->blocks_per_point * run->layout.series_width, H = run->layout.pool_hist_width;
+    struct kept *k = malloc(sizeof *k + (V + 2 * L + H + 1) * sizeof *k->data);
     if (!k)
         return bs_error_set(&S->err, BS_ERR_RUN, "out of memory keeping the results of %zu points", S->n_evaluated);
     k->layout = run->layout;
     memcpy(k->data, run->values + p * V, V * sizeof *k->data);
     memcpy(k->data + V, run->series_sum + p * L, L * sizeof *k->data);
     memcpy(k->data + V + L, run->series_count + p * L, L * sizeof *k->data);
+    memcpy(k->data + V + 2 * L, run->pool_hist + p * H, H * sizeof *run->pool_hist);
     S->kept[g] = k;
     int meets = 1;
     for (size_t t = 0; t < S->pl->n_targets; t++) {
@@ -267,6 +270,25 @@ static long cheapest(const struct search *S, double *cost)
     return best;
 }
 
+/* Point p's pooled sums per replication (none for entities beyond the
+ * kept layout's, as a run leaves them) and histogram counts (from hist). */
+static void place_pooled(struct bs_run *run, size_t p, const struct kept *k, const double *hist)
+{
+    const struct bs_layout *K = &k->layout, *L = &run->layout;
+    const size_t R = run->n_replications, Q = L->n_pooled, E = L->pool_entities, KE = K->pool_entities;
+    for (size_t r = 0; r < R; r++) {
+        double *dst = run->values + (p * R + r) * L->width + L->pool_offset;
+        const double *src = k->data + r * K->width + K->pool_offset;
+        bs_pool_sums_clear(dst, L->pool_hists);
+        for (size_t q = 0; q < Q; q++)
+            memcpy(dst + q * E * BS_POOL_PER_ENTITY, src + q * KE * BS_POOL_PER_ENTITY,
+                   KE * BS_POOL_PER_ENTITY * sizeof *dst);
+    }
+    for (size_t q = 0; q < Q; q++)
+        memcpy(run->pool_hist + p * L->pool_hist_width + q * E * BS_POOL_BINS, hist + q * KE * BS_POOL_BINS,
+               KE * BS_POOL_BINS * sizeof *run->pool_hist);
+}
+
 /* Point p of run from its kept results, whose layout has at most run's
  * entities and bins (the rest stay NaN, and 0 in the series sums). */
 static void place(struct bs_run *run, size_t p, const struct kept *k)
@@ -288,6 +310,7 @@ static void place(struct bs_run *run, size_t p, const struct kept *k)
             for (size_t s = 0; s < L->n_series; s++)
                 memcpy(to + blk * L->series_width + s * L->n_bins, src + s * K->n_bins, K->n_bins * sizeof *to);
     }
+    place_pooled(run, p, k, src);
 }
 
 /* The file's run: every evaluated point, in grid order, from what was kept. */

@@ -26,7 +26,12 @@ void bs_runner_layout_from(struct bs_layout *L, const struct bs_scenario *first,
     bs_scenario_bins(first, &L->bin_min);
     L->n_bins = n_bins;
     L->series_width = L->n_series * L->n_bins;
-    L->width = off;
+    L->pooled = bs_model_pooled(&L->n_pooled, &L->pool_breakdown);
+    L->pool_entities = L->pool_breakdown < L->n_breakdowns ? L->entities[L->pool_breakdown] : 1;
+    L->pool_offset = off;
+    L->pool_hists = L->n_pooled * L->pool_entities;
+    L->pool_hist_width = L->pool_hists * BS_POOL_BINS;
+    L->width = off + L->pool_hists * BS_POOL_PER_ENTITY;
 }
 
 void bs_runner_layout(struct bs_run *run)
@@ -93,7 +98,11 @@ int bs_runner_alloc(struct bs_run *run, struct bs_error *err)
     run->series_sum = calloc(n_blocks * L->series_width + 1, sizeof *run->series_sum);
     run->series_count = calloc(n_blocks * L->series_width + 1, sizeof *run->series_count);
     run->block_done = calloc(n_blocks + 1, 1);
-    if (!run->values || !run->series_sum || !run->series_count || !run->block_done)
+    run->pool_hist = calloc(run->n_points * L->pool_hist_width + 1, sizeof *run->pool_hist);
+    run->pool_in = calloc(n_blocks + 1, 1);
+    run->pool_gen = calloc(run->n_points + 1, sizeof *run->pool_gen);
+    if (!run->values || !run->series_sum || !run->series_count || !run->block_done || !run->pool_hist ||
+        !run->pool_in || !run->pool_gen)
         return bs_error_set(err, BS_ERR_RUN, "out of memory for %zu x %zu result slabs", run->n_points,
                             run->n_replications);
     for (size_t i = 0; i < n_items * L->width; i++)
@@ -101,9 +110,30 @@ int bs_runner_alloc(struct bs_run *run, struct bs_error *err)
     return 0;
 }
 
-/* Runs one block: its replications in order, their series summed in order. */
-static void run_block(struct bs_run *run, struct bs_day *day, double *series, long block, long *first_failed,
-                      struct bs_error *first_err)
+/* Adds a thread's histogram counts of point's blocks to the point's (in
+ * any order: integers), one thread at a time, and zeroes them. A thread
+ * counts the blocks of one point together until it takes another point's
+ * or the wave ends: one merge per point and wave, not per block. */
+static void merge_hist(struct bs_run *run, long point, uint32_t *restrict hist)
+{
+    const size_t w = run->layout.pool_hist_width;
+    if (point < 0)
+        return;
+    uint64_t *restrict acc = run->pool_hist + (size_t)point * w;
+#pragma omp critical(bs_runner_pool)
+    {
+#pragma omp simd
+        for (size_t j = 0; j < w; j++) {
+            acc[j] += hist[j];
+            hist[j] = 0;
+        }
+    }
+}
+
+/* Runs one block: its replications in order, their series summed in order,
+ * their customers counted into hist (the block's histograms). */
+static void run_block(struct bs_run *run, struct bs_day *day, double *series, uint32_t *hist, long block,
+                      long *first_failed, struct bs_error *first_err)
 {
     const struct bs_layout *L = &run->layout;
     size_t point = (size_t)block / run->blocks_per_point;
@@ -117,6 +147,10 @@ static void run_block(struct bs_run *run, struct bs_day *day, double *series, lo
         for (size_t j = 0; j < L->series_width; j++)
             series[j] = NAN;
         struct bs_day_out out = {.row = slab, .series = series, .bin_stride = L->n_bins};
+        if (L->pool_hists > 0) {
+            out.pool = (struct bs_pool_out){hist, slab + L->pool_offset, L->pool_entities};
+            bs_pool_sums_clear(out.pool.sums, L->pool_hists);
+        }
         for (size_t b = 0; b < L->n_breakdowns; b++) {
             out.breakdown[b] = slab + L->breakdown_offset[b];
             out.entity_stride[b] = L->entities[b];
@@ -186,7 +220,9 @@ int bs_runner_run(struct bs_run *run, int threads, struct bs_error *err)
         {
             struct bs_day *day = bs_day_alloc();
             double *series = malloc((L->series_width ? L->series_width : 1) * sizeof *series);
-            if (!series) {
+            uint32_t *hist = calloc(L->pool_hist_width + 1, sizeof *hist);
+            long hist_point = -1; /* the point whose blocks hist counts */
+            if (!series || !hist) {
                 bs_day_free(day);
                 day = NULL;
             }
@@ -198,8 +234,11 @@ int bs_runner_run(struct bs_run *run, int threads, struct bs_error *err)
             for (long k = w0; k < w1; k++) {
                 if (!day)
                     continue;
-                long block = pending[k];
-                run_block(run, day, series, block, &first_failed, &first_err);
+                long block = pending[k], point = block / (long)run->blocks_per_point;
+                if (point != hist_point)
+                    merge_hist(run, hist_point, hist);
+                hist_point = point;
+                run_block(run, day, series, hist, block, &first_failed, &first_err);
                 if (run->progress != BS_PROGRESS_NONE) {
 #pragma omp critical(bs_runner_progress)
                     {
@@ -208,13 +247,15 @@ int bs_runner_run(struct bs_run *run, int threads, struct bs_error *err)
                     }
                 }
             }
+            merge_hist(run, hist_point, hist);
             bs_day_free(day);
             free(series);
+            free(hist);
         }
         if (alloc_failed || first_failed < n_items)
             break;
         for (long k = w0; k < w1; k++)
-            run->block_done[pending[k]] = 1;
+            run->block_done[pending[k]] = run->pool_in[pending[k]] = 1;
         if (run->after_wave && run->after_wave(run, pending + w0, (size_t)(w1 - w0), run->after_wave_ctx)) {
             free(pending);
             run->after_wave_failed = 1;
@@ -240,8 +281,12 @@ void bs_runner_free(struct bs_run *run)
     free(run->series_sum);
     free(run->series_count);
     free(run->block_done);
+    free(run->pool_hist);
+    free(run->pool_in);
+    free(run->pool_gen);
     run->values = run->series_sum = run->series_count = NULL;
-    run->block_done = NULL;
+    run->block_done = run->pool_in = NULL;
+    run->pool_hist = run->pool_gen = NULL;
 }
 
 /* ---- memory: told before anything large is allocated ---- */
@@ -254,14 +299,21 @@ void bs_runner_need(const struct bs_layout *L, size_t n_points, size_t n_replica
     for (size_t b = 0; b < L->n_breakdowns; b++)
         most_entities = (double)L->entities[b] > most_entities ? (double)L->entities[b] : most_entities;
     need->results = P * R * (double)L->width * 8;
-    /* Sums and counts per block, the done flags and the list of blocks to do. */
-    need->series = P * B * ((double)L->series_width * 16 + 9);
+    /* Sums and counts per block, the done flags and the list of blocks to
+     * do; the pooled histograms of each point. */
+    need->series = P * B * ((double)L->series_width * 16 + 10) + P * ((double)L->pool_hist_width * 8 + 8);
     need->points = P * (double)point_bytes;
-    need->threads = (double)threads * ((double)day_bytes + (double)L->series_width * 8);
+    /* A thread's day, series and block histograms; a checkpoint's buffers
+     * for one point's histograms. */
+    need->threads = (double)threads * ((double)day_bytes + (double)L->series_width * 8 +
+                                       (double)L->pool_hist_width * 4) +
+                    (double)L->pool_hist_width * 12;
     /* Writing the file gathers one column of every point at a time (output.c),
-     * and a breakdown metric's statistics per point and entity. */
+     * a breakdown metric's statistics per point and entity, and the pooled
+     * figures' per-replication sums and tables. */
     double column = R * most_entities > (double)L->n_bins ? R * most_entities : (double)L->n_bins;
-    need->output = P * column * 8 + R * 8 + (P * most_entities * BS_STAT_COUNT + 1) * 8;
+    need->output = P * column * 8 + R * 8 + (P * most_entities * BS_STAT_COUNT + 1) * 8 +
+                   R * BS_POOL_PER_ENTITY * 8 + P * (double)(L->pool_entities + 1) * BS_PSTAT_COUNT * 8;
     need->total = need->results + need->series + need->points + need->threads + need->output;
 }
 

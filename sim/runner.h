@@ -30,7 +30,14 @@ struct bs_layout {
     size_t n_bins; /* largest over the points; shorter days leave NaN */
     double bin_min;
     size_t series_width; /* n_series * n_bins */
-    size_t width;        /* per-replication slab: metrics and breakdowns */
+    /* Pooled quantities (pooled.h): per replication, n_pooled x
+     * pool_entities x BS_POOL_PER_ENTITY doubles at pool_offset of the slab
+     * (not written to the file as such); per block, pool_hists histograms. */
+    const struct bs_metric_def *pooled;
+    size_t n_pooled, pool_breakdown, pool_entities, pool_offset;
+    size_t pool_hists;      /* n_pooled * pool_entities */
+    size_t pool_hist_width; /* pool_hists * BS_POOL_BINS counts */
+    size_t width;           /* per-replication slab: metrics, breakdowns, pooled sums */
 };
 
 struct bs_run {
@@ -46,6 +53,14 @@ struct bs_run {
     size_t blocks_per_point;
     double *series_sum;
     double *series_count; /* finite values summed */
+    /* Pooled histograms, summed over the blocks of a point as they finish
+     * (integer counts: the same for any order): [point][pool_hist_width];
+     * pool_in[block]: the block's counts are in this process's sums (what
+     * a checkpoint of the sums says it holds); pool_gen[point]: how many
+     * times the checkpoint wrote the point's sums. */
+    uint64_t *pool_hist;
+    uint8_t *pool_in;
+    uint64_t *pool_gen;
     int progress;   /* BS_PROGRESS_*: what bs_runner_run reports on stderr */
 
     /* Checkpoints: blocks already done are skipped (a resumed run fills

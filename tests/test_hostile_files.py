@@ -332,6 +332,39 @@ def test_damaged_blocks_of_a_checkpoint_are_run_again(tmp_path):
     assert names(tmp_path) == ["a.h5", "whole.h5"]
 
 
+def test_damaged_pooled_counts_fall_back_to_the_write_before(tmp_path):
+    """The pooled counts of a point are summed over its blocks, so the
+    checkpoint keeps the last two writes of them. A flipped byte in the
+    newest: the one before is taken, the done blocks it does not hold are
+    named and simulated again, and the result is bitwise identical."""
+    out = tmp_path / "a.h5"
+    proc = subprocess.Popen([BRANCHSIM, "run", str(DEFAULT), "-r", "4000", "-j", "1", "-o", str(out)],
+                            stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
+    for line in proc.stderr:
+        if "30 %" in line:
+            proc.send_signal(signal.SIGTERM)
+            break
+    proc.stderr.read()
+    assert proc.wait(timeout=120) == 1
+    partial = tmp_path / "a.h5.partial"
+    with h5py.File(partial, "r") as f:
+        meta, held = f["pooled_meta"][()], f["pooled_blocks"][()]
+        done = int(f["done"][:, 0].sum())
+        newest = int(np.argmax(meta[:, 0]))
+        assert meta[newest, 0] >= 2 and meta[1 - newest, 0] == meta[newest, 0] - 1, meta
+        assert int(held[newest].sum()) == done
+        before = int(held[1 - newest].sum())
+        sums_at, width = f["pooled_sums"].id.get_offset(), f["pooled_sums"].shape[1]
+    flip_byte(partial, sums_at + (newest * width + 5) * 8)
+    r = run("run", DEFAULT, "-r", 4000, "-j", 1, "-q", "-o", out, "--resume")
+    assert r.returncode == 0, r.stderr
+    assert f"point 0: no intact pooled counts hold {done - before} finished blocks" in r.stderr, r.stderr
+    assert "does not match its checksum" not in r.stderr
+    whole = tmp_path / "whole.h5"
+    assert run("run", DEFAULT, "-r", 4000, "-j", 1, "-q", "-o", whole).returncode == 0
+    assert_same_file(out, whole)
+
+
 def test_an_empty_checkpoint_is_called_damaged(tmp_path):
     scenario = small(tmp_path)
     (tmp_path / "o.h5.partial").write_bytes(b"")

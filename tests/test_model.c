@@ -12,7 +12,9 @@
  *    customer and day, and with cap = counters = 1 the M/D/1 wait
  *    (Pollaczek-Khinchine), all of it outside;
  *  - balking at the door on the line outside the cap: the share who balk is
- *    that of a birth-death chain (M/M/1/2 when all balk).
+ *    that of a birth-death chain (M/M/1/2 when all balk);
+ *  - pooled (per-customer) percentiles within one histogram bin of the
+ *    exact order statistics of every customer's value, sums exact.
  * Tolerances are 4 standard errors of ratio estimators over independent
  * replications (see test_erlang.c). */
 #include <math.h>
@@ -504,6 +506,109 @@ static void door_balking_matches_birth_death_chain(void **state)
     }
 }
 
+/* Exact values of pooled quantity q (of entity e, or every entity when e < 0)
+ * over the days run, sorted, against the histogram's percentiles. */
+struct exact {
+    double *v;
+    size_t n, cap;
+};
+
+static void exact_add(struct exact *x, double v)
+{
+    if (x->n == x->cap) {
+        x->cap = x->cap ? 2 * x->cap : 4096;
+        x->v = realloc(x->v, x->cap * sizeof *x->v);
+        assert_non_null(x->v);
+    }
+    x->v[x->n++] = v;
+}
+
+/* The pooled p-quantile is within one bin width (1/16 min below 64 min) of
+ * the exact order statistic x_(ceil(p n)), and the sum, count and maximum
+ * are those of the exact values. */
+static void check_pooled(const char *what, struct exact *x, const uint32_t *hist, const double *sums)
+{
+    qsort(x->v, x->n, sizeof *x->v, by_value);
+    uint64_t counts[BS_POOL_BINS], n = 0;
+    double sum = 0;
+    for (size_t b = 0; b < BS_POOL_BINS; b++)
+        n += counts[b] = hist[b];
+    for (size_t i = 0; i < x->n; i++)
+        sum += x->v[i];
+    assert_true(n == x->n && sums[BS_POOL_N] == (double)x->n);
+    assert_true(fabs(sums[BS_POOL_SUM] - sum) <= 1e-9 * sum);
+    assert_true(sums[BS_POOL_MAX] == x->v[x->n - 1]);
+    static const double q[] = {0.5, 0.9, 0.95, 0.99};
+    for (size_t k = 0; k < sizeof q / sizeof q[0]; k++) {
+        double exact = x->v[(size_t)ceil(q[k] * (double)x->n - 1e-9) - 1];
+        double got = bs_pool_quantile(counts, q[k], sums[BS_POOL_MAX]);
+        print_message("  %-26s p%-4g pooled %8.4f exact %8.4f (n %zu)\n", what, 100 * q[k], got, exact, x->n);
+        assert_true(exact < 64 && fabs(got - exact) <= 1.0 / BS_POOL_BINS_PER_MIN);
+    }
+}
+
+static void pooled_percentiles_match_exact_order_statistics(void **state)
+{
+    (void)state;
+    struct harness h;
+    char *yaml = calloc(1, 1 << 16);
+    FILE *f = fopen("scenarios/default.yaml", "rb");
+    assert_non_null(f);
+    assert_non_null(yaml);
+    assert_int_not_equal(fread(yaml, 1, (1 << 16) - 1, f), 0);
+    fclose(f);
+    harness_load_ok(&h, yaml);
+    free(yaml);
+    const struct bs_layout *L = &h.run.layout;
+    const size_t E = L->pool_entities;
+    assert_int_equal(L->n_pooled, BS_P_COUNT);
+    assert_int_equal(E, h.ld.points[0]->n_segments);
+    uint32_t *hist = calloc(L->pool_hist_width, sizeof *hist);
+    double *sums = malloc(L->pool_hists * BS_POOL_PER_ENTITY * sizeof *sums);
+    assert_true(hist && sums);
+    bs_pool_sums_clear(sums, L->pool_hists);
+    h.out.pool = (struct bs_pool_out){hist, sums, E};
+    struct exact all[BS_P_COUNT] = {{0}}, seg[BS_P_COUNT][8] = {{{0}}};
+    for (int r = 0; r < 100; r++) {
+        assert_int_equal(harness_day(&h, 0, 5, (uint64_t)r), 0);
+        const struct bs_day *d = h.day;
+        for (size_t n = 0; n < d->n_wait_samples; n++) { /* the waits reordered, their customers not */
+            int32_t i = d->wait_sample_customer[n];
+            double service = d->service_min[i], in_branch = d->leave_min[i] - d->arrival_min[i];
+            exact_add(&all[BS_P_WAIT_MIN], d->wait_sample_min[n]);
+            exact_add(&all[BS_P_SERVICE_MIN], service);
+            exact_add(&all[BS_P_TIME_IN_BRANCH_MIN], in_branch);
+            exact_add(&seg[BS_P_SERVICE_MIN][d->segment[i]], service);
+            exact_add(&seg[BS_P_TIME_IN_BRANCH_MIN][d->segment[i]], in_branch);
+        }
+    }
+    for (size_t q = 0; q < BS_P_COUNT; q++) {
+        /* every entity together, as /pooled/<quantity> merges them */
+        uint32_t merged[BS_POOL_BINS] = {0};
+        double msums[BS_POOL_PER_ENTITY] = {0, 0, -INFINITY};
+        for (size_t e = 0; e < E; e++) {
+            const double *s = sums + (q * E + e) * BS_POOL_PER_ENTITY;
+            for (size_t b = 0; b < BS_POOL_BINS; b++)
+                merged[b] += hist[(q * E + e) * BS_POOL_BINS + b];
+            msums[BS_POOL_SUM] += s[BS_POOL_SUM];
+            msums[BS_POOL_N] += s[BS_POOL_N];
+            msums[BS_POOL_MAX] = fmax(msums[BS_POOL_MAX], s[BS_POOL_MAX]);
+        }
+        check_pooled(L->pooled[q].name, &all[q], merged, msums);
+        for (size_t e = 0; q != BS_P_WAIT_MIN && e < E; e++)
+            check_pooled(bs_scenario_entity_name(h.ld.points[0], BS_BD_SEGMENTS, e), &seg[q][e],
+                         hist + (q * E + e) * BS_POOL_BINS, sums + (q * E + e) * BS_POOL_PER_ENTITY);
+    }
+    for (size_t q = 0; q < BS_P_COUNT; q++) {
+        free(all[q].v);
+        for (size_t e = 0; e < 8; e++)
+            free(seg[q][e].v);
+    }
+    free(hist);
+    free(sums);
+    harness_fini(&h);
+}
+
 #define BASE "demand: {customers_per_day: 100}\ntransactions: [{service_min: 2}]\n"
 
 static void bad_branch_input_names_line_column_and_key(void **state)
@@ -545,6 +650,7 @@ int main(void)
         cmocka_unit_test(whole_wait_under_cap_is_md1_wait_outside),
         cmocka_unit_test(whole_wait_is_outside_plus_inside),
         cmocka_unit_test(door_balking_matches_birth_death_chain),
+        cmocka_unit_test(pooled_percentiles_match_exact_order_statistics),
         cmocka_unit_test(bad_branch_input_names_line_column_and_key),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

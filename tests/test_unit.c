@@ -11,6 +11,8 @@
 #include <unistd.h>
 
 #include <cmocka.h>
+
+#include "../sim/pooled.h"
 #include <gsl/gsl_randist.h>
 #include <gsl/gsl_sort.h>
 #include <gsl/gsl_statistics_double.h>
@@ -630,9 +632,63 @@ static void sweep_grid_points_last_key_fastest(void **state)
     bs_load_fini(&ld);
 }
 
+/* Every value lies in its bin's [lo, hi); bins grow with the value; a bin
+ * is 1/16 min wide below 64 min and at most 1/512 of its start below 1024;
+ * above, one bin up to the maximum. */
+static void pooled_bins_hold_their_values(void **state)
+{
+    (void)state;
+    assert_int_equal(bs_pool_bin(0), 0);
+    assert_int_equal(bs_pool_bin(-1), 0);
+    assert_int_equal(bs_pool_bin(2000), BS_POOL_BINS - 1);
+    size_t last = 0;
+    for (double v = 1e-9; v < 1100; v = v * 1.0003 + 1e-6) {
+        size_t b = bs_pool_bin(v);
+        double lo, hi;
+        bs_pool_bin_edges(b, 5000, &lo, &hi);
+        if (!(lo <= v && v < hi))
+            print_error("%.17g in bin %zu [%.17g, %.17g)\n", v, b, lo, hi);
+        assert_true(lo <= v && v < hi);
+        assert_true(b >= last);
+        last = b;
+        if (v < 64)
+            assert_true(hi - lo == 1.0 / BS_POOL_BINS_PER_MIN);
+        else if (v < BS_POOL_TOP_MIN)
+            assert_true(hi - lo <= lo / 512);
+    }
+    /* bins meet: each ends where the next starts */
+    for (size_t b = 1; b + 2 < BS_POOL_BINS; b++) {
+        double lo, hi, lo2, hi2;
+        bs_pool_bin_edges(b, 0, &lo, &hi);
+        bs_pool_bin_edges(b + 1, 0, &lo2, &hi2);
+        assert_true(hi == lo2);
+    }
+}
+
+/* Percentiles fall in the bin of order statistic ceil(q n): 0 where it is a
+ * zero wait; the maximum bounds the last. */
+static void pooled_quantiles_find_the_order_statistic(void **state)
+{
+    (void)state;
+    uint64_t counts[BS_POOL_BINS] = {0};
+    counts[0] = 50;                 /* 50 zero waits */
+    counts[bs_pool_bin(3.01)] = 40; /* 40 in [3, 3.0625) */
+    counts[bs_pool_bin(1500)] = 10; /* 10 beyond 1024 min, the largest 1500 */
+    assert_true(bs_pool_quantile(counts, 0.5, 1500) == 0);
+    double q = bs_pool_quantile(counts, 0.9, 1500);
+    assert_true(q >= 3 && q < 3.0625);
+    q = bs_pool_quantile(counts, 0.95, 1500);
+    assert_true(q > 1024 && q <= 1500);
+    assert_true(bs_pool_quantile(counts, 1, 1500) <= 1500);
+    uint64_t none[BS_POOL_BINS] = {0};
+    assert_true(isnan(bs_pool_quantile(none, 0.5, NAN)));
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
+        cmocka_unit_test(pooled_bins_hold_their_values),
+        cmocka_unit_test(pooled_quantiles_find_the_order_statistic),
         cmocka_unit_test(escape_makes_control_characters_visible),
         cmocka_unit_test(nearest_name_within_two_edits),
         cmocka_unit_test(heap_pops_in_time_order),
