@@ -17,6 +17,7 @@
 #include "cfg.h"
 #include "h5attr.h"
 #include "output.h"
+#include "pooled.h"
 #include "stats.h"
 #include "text.h"
 
@@ -30,11 +31,11 @@
 /* What describe reads of a file, once checked. */
 struct view {
     const char *path;
-    hid_t f, sum, sc, rep, cmp;
+    hid_t f, sum, sc, rep, cmp, pool;
     unsigned long long points, reps, seed, baseline;
     char *version, *name;
-    long n_metrics, n_keys;
-    char (*metrics)[NAME_MAX_LEN], (*keys)[NAME_MAX_LEN];
+    long n_metrics, n_keys, n_pooled;
+    char (*metrics)[NAME_MAX_LEN], (*keys)[NAME_MAX_LEN], (*pooled)[NAME_MAX_LEN];
     int compare;
 };
 
@@ -211,6 +212,24 @@ static int check_stats(const struct view *v, hid_t d, const char *where, struct 
     return 0;
 }
 
+/* The attribute stats of a /pooled table must name its columns. */
+static int check_pooled_stats(const struct view *v, hid_t d, const char *where, struct bs_error *err)
+{
+    char *names[BS_PSTAT_COUNT], why[BS_H5_WHY_MAX];
+    int got = bs_h5_get_strings(d, "stats", BS_PSTAT_COUNT, NAME_MAX_LEN, names, why, sizeof why);
+    int same = got == BS_H5_READ;
+    for (int i = 0; got == BS_H5_READ && i < BS_PSTAT_COUNT; i++) {
+        same = same && strcmp(names[i], bs_pooled_stat_names[i]) == 0;
+        free(names[i]);
+    }
+    if (got == BS_H5_BAD)
+        return bs_error_set(err, BS_ERR_INPUT, "%s: attribute %sstats %s", v->path, where, why);
+    if (!same)
+        return bs_error_set(err, BS_ERR_INPUT, "%s: attribute %sstats does not name mean, ci95_low, ... n", v->path,
+                            where);
+    return 0;
+}
+
 /* Checks /<ppath>/<name> is a (points, cols) float table (and its stats
  * when a summary); with table, reads it there (and its unit). */
 static int table(const struct view *v, hid_t g, const char *ppath, const char *name, hsize_t cols, double *table,
@@ -222,13 +241,48 @@ static int table(const struct view *v, hid_t g, const char *ppath, const char *n
         return err->status;
     char where[NAME_MAX_LEN + 32];
     snprintf(where, sizeof where, "%s/%s ", ppath, name);
-    int st = cols == BS_STAT_COUNT ? check_stats(v, d, where, err) : 0;
+    int st = cols == BS_STAT_COUNT    ? check_stats(v, d, where, err)
+             : cols == BS_PSTAT_COUNT ? check_pooled_stats(v, d, where, err)
+                                      : 0;
     if (!st && table && H5Dread(d, H5T_NATIVE_DOUBLE, H5S_ALL, H5S_ALL, H5P_DEFAULT, table) < 0)
         st = bs_error_set(err, BS_ERR_INPUT, "%s: %s/%s cannot be read (a damaged file?)", v->path, ppath, name);
     if (!st && unit)
         st = opt_text(v, d, where, "unit", unit, err);
     H5Dclose(d);
     return st;
+}
+
+/* /pooled (files before it lack it): the names of its datasets; its
+ * groups (per entity) are not shown. */
+static int open_pooled(struct view *v, struct bs_error *err)
+{
+    htri_t has = H5Lexists(v->f, "pooled", H5P_DEFAULT);
+    if (has < 0)
+        return bs_error_set(err, BS_ERR_INPUT, "%s: the root group cannot be read (a damaged file?)", v->path);
+    if (has == 0)
+        return 0;
+    char (*names)[NAME_MAX_LEN] = NULL;
+    if ((v->pool = open_member(v, v->f, "", "pooled", H5I_GROUP, err)) < 0 ||
+        (v->n_pooled = member_names(v, v->pool, "/pooled", METRICS_MAX, &names, err)) < 0) {
+        free(names);
+        v->n_pooled = 0;
+        return err->status;
+    }
+    long kept = 0;
+    for (long i = 0; i < v->n_pooled; i++) {
+        H5L_info_t link;
+        if (H5Lget_info(v->pool, names[i], &link, H5P_DEFAULT) < 0 || link.type != H5L_TYPE_HARD)
+            continue; /* open_member says why, below */
+        hid_t id = H5Oopen(v->pool, names[i], H5P_DEFAULT);
+        int group = id >= 0 && H5Iget_type(id) == H5I_GROUP;
+        if (id >= 0)
+            H5Oclose(id);
+        if (!group)
+            memmove(names[kept++], names[i], NAME_MAX_LEN);
+    }
+    v->pooled = names;
+    v->n_pooled = kept;
+    return 0;
 }
 
 /* Opens the file's groups and reads its attributes: every check that
@@ -266,7 +320,7 @@ static int open_view(struct view *v, struct bs_error *err)
         return bs_error_set(err, BS_ERR_INPUT, "%s: attribute /compare baseline is %llu, not a point (0 to %llu)",
                             v->path, v->baseline, v->points - 1);
     v->compare = v->cmp >= 0 && v->points > 1;
-    return 0;
+    return open_pooled(v, err);
 }
 
 /* Every dataset describe may read has the shape n_points gives it, and
@@ -283,6 +337,8 @@ static int check_shapes(const struct view *v, struct bs_error *err)
         if (table(v, v->rep, "/replications", reps[m], v->reps, NULL, NULL, err))
             break;
     free(reps);
+    for (long q = 0; !err->status && q < v->n_pooled; q++)
+        table(v, v->pool, "/pooled", v->pooled[q], BS_PSTAT_COUNT, NULL, NULL, err);
     const hsize_t dims[1] = {v->points};
     for (long k = 0; !err->status && k < v->n_keys; k++) {
         hid_t d = open_dataset(v, v->sc, "/scenarios", v->keys[k], 1, dims, 1, err);
@@ -374,6 +430,8 @@ struct tables {
     unsigned char *wanted, *shown;
     double **sums, **diffs;
     char **units;
+    double *pooled; /* [quantity][point][BS_PSTAT_COUNT], without --metric */
+    char **pooled_units;
     char *key_text;
 };
 
@@ -391,7 +449,8 @@ static int alloc_tables(const struct view *v, struct tables *t, struct bs_error 
     long n_wanted = 0;
     for (long m = 0; m < v->n_metrics; m++)
         n_wanted += t->wanted[m];
-    double need = (double)n_wanted * (v->compare ? 2 : 1) * (double)row + (v->n_keys + 1.0) * P * VALUE_WIDTH;
+    double need = (double)n_wanted * (v->compare ? 2 : 1) * (double)row + (v->n_keys + 1.0) * P * VALUE_WIDTH +
+                  (double)v->n_pooled * (double)P * BS_PSTAT_COUNT * sizeof(double);
     long pages = sysconf(_SC_PHYS_PAGES), page = sysconf(_SC_PAGESIZE);
     if (pages > 0 && page > 0 && need > (double)pages * (double)page)
         return bs_error_set(err, BS_ERR_INPUT,
@@ -402,7 +461,9 @@ static int alloc_tables(const struct view *v, struct tables *t, struct bs_error 
     t->diffs = calloc((size_t)v->n_metrics, sizeof *t->diffs);
     t->units = calloc((size_t)v->n_metrics, sizeof *t->units);
     t->key_text = malloc(mul(mul(v->n_keys > 0 ? (size_t)v->n_keys : 1, P), VALUE_WIDTH));
-    int ok = t->sums && t->diffs && t->units && t->key_text;
+    t->pooled = malloc(mul(mul((size_t)v->n_pooled + 1, P), BS_PSTAT_COUNT * sizeof(double)));
+    t->pooled_units = calloc((size_t)v->n_pooled + 1, sizeof *t->pooled_units);
+    int ok = t->sums && t->diffs && t->units && t->key_text && t->pooled && t->pooled_units;
     for (long m = 0; ok && m < v->n_metrics; m++) {
         if (!t->wanted[m])
             continue;
@@ -422,6 +483,10 @@ static void free_tables(const struct view *v, struct tables *t)
     free(t->diffs);
     free(t->units);
     free(t->key_text);
+    for (long q = 0; t->pooled_units && q < v->n_pooled; q++)
+        free(t->pooled_units[q]);
+    free(t->pooled_units);
+    free(t->pooled);
 }
 
 /* Reads every table shown, once, so describe stays linear in points x metrics. */
@@ -434,6 +499,10 @@ static int read_tables(const struct view *v, struct tables *t, struct bs_error *
             (v->compare && table(v, v->cmp, "/compare", v->metrics[m], BS_STAT_COUNT, t->diffs[m], NULL, err)))
             return err->status;
     }
+    for (long q = 0; q < v->n_pooled; q++)
+        if (table(v, v->pool, "/pooled", v->pooled[q], BS_PSTAT_COUNT,
+                  t->pooled + (size_t)q * v->points * BS_PSTAT_COUNT, &t->pooled_units[q], err))
+            return err->status;
     const hsize_t dims[1] = {v->points};
     for (long k = 0; k < v->n_keys; k++) {
         hid_t d = open_dataset(v, v->sc, "/scenarios", v->keys[k], 1, dims, 1, err);
@@ -561,6 +630,24 @@ static long choose_shown(const struct view *v, struct tables *t, const struct bs
     return hidden;
 }
 
+/* The pooled figures of point p: every customer of every day counts once. */
+static void print_pooled(const struct view *v, const struct tables *t, size_t p, FILE *to)
+{
+    if (v->n_pooled == 0)
+        return;
+    fprintf(to, "per customer (pooled over every customer of every day, not a mean of daily values):\n");
+    fprintf(to, "%-28s %-10s %11s %11s %11s %9s %9s %9s %9s\n", "quantity", "unit", "mean", "ci95_low", "ci95_high",
+            "p50", "p90", "p95", "p99");
+    for (long q = 0; q < v->n_pooled; q++) {
+        const double *r = t->pooled + ((size_t)q * v->points + p) * BS_PSTAT_COUNT;
+        char name[2 * sizeof(escaped_name)], unit[ESCAPED(SHORT_TEXT_MAX) * 2];
+        fprintf(to, "%-28s %-10s %11.4g %11.4g %11.4g %9.4g %9.4g %9.4g %9.4g\n",
+                shown_text(name, sizeof name, v->pooled[q], 0), shown_text(unit, sizeof unit, t->pooled_units[q], 0),
+                r[BS_PSTAT_MEAN], r[BS_PSTAT_CI95_LOW], r[BS_PSTAT_CI95_HIGH], r[BS_PSTAT_P50], r[BS_PSTAT_P90],
+                r[BS_PSTAT_P95], r[BS_PSTAT_P99]);
+    }
+}
+
 static void print_tables(const struct view *v, struct tables *t, const struct bs_describe_opts *opts, FILE *to)
 {
     long hidden = choose_shown(v, t, opts);
@@ -577,6 +664,8 @@ static void print_tables(const struct view *v, struct tables *t, const struct bs
         for (long m = 0; m < v->n_metrics; m++)
             if (t->shown[m])
                 print_row(v, t, m, p, values, opts->csv, to);
+        if (!opts->csv && !opts->metrics)
+            print_pooled(v, t, p, to);
     }
     if (hidden > 0)
         fprintf(to, "(%ld metric%s undefined at every point, for features this scenario does not use, not shown; "
@@ -598,7 +687,7 @@ static int check_path(const char *path, struct bs_error *err)
 
 static void close_view(struct view *v)
 {
-    hid_t groups[] = {v->sum, v->sc, v->rep, v->cmp};
+    hid_t groups[] = {v->sum, v->sc, v->rep, v->cmp, v->pool};
     for (size_t i = 0; i < sizeof groups / sizeof groups[0]; i++)
         if (groups[i] >= 0)
             H5Gclose(groups[i]);
@@ -606,6 +695,7 @@ static void close_view(struct view *v)
         H5Fclose(v->f);
     free(v->metrics);
     free(v->keys);
+    free(v->pooled);
     free(v->version);
     free(v->name);
 }
@@ -613,7 +703,7 @@ static void close_view(struct view *v)
 static int describe_here(const char *path, FILE *to, const struct bs_describe_opts *opts, struct bs_error *err)
 {
     H5Eset_auto2(H5E_DEFAULT, NULL, NULL);
-    struct view v = {.path = path, .f = -1, .sum = -1, .sc = -1, .rep = -1, .cmp = -1};
+    struct view v = {.path = path, .f = -1, .sum = -1, .sc = -1, .rep = -1, .cmp = -1, .pool = -1};
     struct tables t = {0};
     if (!check_path(path, err) && !open_view(&v, err) && !check_shapes(&v, err)) {
         t.wanted = calloc((size_t)v.n_metrics, 1);

@@ -867,3 +867,19 @@ def test_pooled_mean_wait_matches_the_transient_mm4_reference(tmp_path):
     assert not d_low <= reference <= d_high, (d_mean, d_low, d_high)
     assert d_mean < mean
 
+
+def test_describe_shows_the_pooled_figures_as_per_customer(default_runs):
+    r = run("describe", default_runs[0])
+    assert r.returncode == 0, r.stderr
+    head = "per customer (pooled over every customer of every day, not a mean of daily values):"
+    assert head in r.stdout
+    rows = r.stdout.split(head, 1)[1].splitlines()
+    assert rows[1].split() == ["quantity", "unit", "mean", "ci95_low", "ci95_high", "p50", "p90", "p95", "p99"]
+    with h5py.File(default_runs[0]) as f:
+        for line, q in zip(rows[2:5], ("wait_min", "service_min", "time_in_branch_min")):
+            fields = line.split()
+            assert fields[:2] == [q, "min"]
+            want = f["pooled"][q][0]
+            shown = [float(x) for x in fields[2:]]
+            for got, idx in zip(shown, (0, 1, 2, 3, 4, 5, 6)):
+                assert abs(got - want[idx]) <= 1e-3 * max(1, abs(want[idx])), (q, got, want[idx])
