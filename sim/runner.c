@@ -122,7 +122,6 @@ static void merge_hist(struct bs_run *run, long point, uint32_t *restrict hist)
     uint64_t *restrict acc = run->pool_hist + (size_t)point * w;
 #pragma omp critical(bs_runner_pool)
     {
-#pragma omp simd
         for (size_t j = 0; j < w; j++) {
             acc[j] += hist[j];
             hist[j] = 0;
