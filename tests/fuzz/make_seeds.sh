@@ -11,7 +11,7 @@ PYTHON=${PYTHON:-/usr/bin/python3}
 seeds=tests/fuzz/seeds
 ops="$PYTHON tests/fuzz/h5_to_ops.py"
 # Scales, breakdowns and time series are not read by describe: left out.
-skip=point,replication,stat,bin,segment,role,segments,roles,timeseries
+skip=point,replication,stat,bin,segment,role,segments,roles,timeseries,slot,slots,standard,standards,breakdown_summary
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
 
