@@ -13,6 +13,7 @@
 #include <cmocka.h>
 
 #include "harness.h"
+#include "queueing.h"
 
 static void share_check(const char *what, double hits, double trials, double p)
 {
@@ -178,17 +179,6 @@ static void peak_shift_follows_the_incentive_curve(void **state)
     for (int k = 1; k < 4; k++)
         for (int r = 0; r < R; r++)
             assert_true(peak[k][r] <= peak[k - 1][r]);
-}
-
-static double erlang_c(int c, double a)
-{
-    double term = 1.0, sum = 0.0;
-    for (int k = 0; k < c; k++) {
-        sum += term;
-        term *= a / (k + 1);
-    }
-    double tail = term / (1.0 - a / c);
-    return tail / (sum + tail);
 }
 
 /* Everyone uses a kiosk and nobody needs a counter: the kiosks are an M/M/3

@@ -25,20 +25,10 @@
 
 #include "../sim/stats.h"
 #include "harness.h"
+#include "queueing.h"
 
 #define REPLICATIONS 2000
 #define TOLERANCE_SE 4.0
-
-static double erlang_c(int c, double a)
-{
-    double term = 1.0, sum = 0.0; /* term = a^k / k! */
-    for (int k = 0; k < c; k++) {
-        sum += term;
-        term *= a / (k + 1);
-    }
-    double tail = term / (1.0 - a / c);
-    return tail / (sum + tail);
-}
 
 struct mean_se {
     double mean, se;

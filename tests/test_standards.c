@@ -14,23 +14,13 @@
 #include <cmocka.h>
 
 #include "harness.h"
+#include "queueing.h"
 
 #define TOLERANCE_SE 4.0
 
 static double std_figure(const struct harness *h, enum bs_standard_metric m, size_t j)
 {
     return harness_breakdown(h, BS_BD_STANDARDS, m, j);
-}
-
-static double erlang_c(int c, double a)
-{
-    double term = 1.0, sum = 0.0; /* term = a^k / k! */
-    for (int k = 0; k < c; k++) {
-        sum += term;
-        term *= a / (k + 1);
-    }
-    double tail = term / (1.0 - a / c);
-    return tail / (sum + tail);
 }
 
 /* Pooled ratio sum(y)/sum(n) over independent days and its standard error
