@@ -381,12 +381,51 @@ static void fold_slots(const struct bs_day *day, const struct bs_day_out *out)
     }
 }
 
+/* Quantity q of sample k: its wait, or customer i's service or stay. */
+static inline __attribute__((always_inline)) double pooled_value(const struct bs_day *day, int q, size_t k,
+                                                                   int32_t i)
+{
+    if (q == BS_P_WAIT_MIN)
+        return day->wait_sample_min[k];
+    return q == BS_P_SERVICE_MIN ? day->service_min[i] : day->leave_min[i] - day->arrival_min[i];
+}
+
+/* bs_pool_add of quantity q (a constant) for every sample of a day with one
+ * entity, the sums kept in registers: the same additions in the same order,
+ * so the same sums. One quantity a loop: three in one loop spill. */
+static inline __attribute__((always_inline)) void pool_one_entity(const struct bs_day *day,
+                                                                    const struct bs_pool_out *p, int q)
+{
+    uint32_t *hist = p->hist + (size_t)q * BS_POOL_BINS;
+    double *s = p->sums + (size_t)q * BS_POOL_PER_ENTITY;
+    double sum = s[BS_POOL_SUM], max = s[BS_POOL_MAX];
+    size_t counted = 0;
+    for (size_t k = 0; k < day->n_wait_samples; k++) {
+        double v_min = pooled_value(day, q, k, q == BS_P_WAIT_MIN ? 0 : day->wait_sample_customer[k]);
+        if (!(v_min == v_min))
+            continue;
+        hist[bs_pool_bin(v_min)]++;
+        sum += v_min;
+        counted++;
+        max = v_min > max ? v_min : max;
+    }
+    s[BS_POOL_SUM] = sum;
+    s[BS_POOL_N] += (double)counted; /* exact: the same as adding 1 counted times */
+    s[BS_POOL_MAX] = max;
+}
+
 /* Every counted customer's wait, service and time in the branch into the
  * pooled sums and histograms, in the order the waits were taken. */
 static void fold_pooled(const struct bs_day *day, const struct bs_pool_out *pool)
 {
     if (!pool->hist)
         return;
+    if (pool->entities == 1) {
+        pool_one_entity(day, pool, BS_P_WAIT_MIN);
+        pool_one_entity(day, pool, BS_P_SERVICE_MIN);
+        pool_one_entity(day, pool, BS_P_TIME_IN_BRANCH_MIN);
+        return;
+    }
     for (size_t n = 0; n < day->n_wait_samples; n++) {
         int32_t i = day->wait_sample_customer[n];
         size_t seg = day->segment[i];
