@@ -219,9 +219,10 @@ SPECIALISED double quantity_of(const struct bs_day *day, int quantity, size_t k,
 }
 
 /* One standard over the samples: *within of *covered customers met it;
- * cov[k] and miss[k] note sample k covered, and missing a standard. With
- * quantity and restricted constants, the loop of a standard covering
- * everyone on its wait is a compare and two adds. */
+ * cov[k] and miss[k] note sample k covered, and missing a standard (cov is
+ * all ones already when a standard covers everyone). With quantity and
+ * restricted constants, the loop of a standard covering everyone on its
+ * wait is a compare, an add and an or. */
 SPECIALISED void count_standard(const struct bs_day *day, const struct bs_standard *s, int quantity, int restricted,
                                 uint8_t *cov, uint8_t *miss, uint64_t *covered, uint64_t *within)
 {
@@ -237,7 +238,8 @@ SPECIALISED void count_standard(const struct bs_day *day, const struct bs_standa
         int ok = quantity_of(day, quantity, k, i) <= threshold_min;
         c++;
         w += (uint64_t)ok;
-        cov[k] = 1;
+        if (restricted)
+            cov[k] = 1;
         miss[k] |= (uint8_t)!ok;
     }
     *covered = c;
@@ -269,6 +271,43 @@ static void fold_standard(const struct bs_day *day, const struct bs_standard *s,
     }
 }
 
+/* How many k < n have a[k] & (b[k] ^ flip) set, for flags a, b of 0 or 1:
+ * eight bytes a word, summed by a multiply (each byte at most 1, eight of
+ * them at most 8: no carry between bytes). */
+static uint64_t count_ones(const uint8_t *a, const uint8_t *b, size_t n, uint64_t flip)
+{
+    const uint64_t ones = 0x0101010101010101u;
+    uint64_t count = 0;
+    size_t k = 0;
+    for (; k + 8 <= n; k += 8) {
+        uint64_t x, y;
+        memcpy(&x, a + k, 8);
+        memcpy(&y, b + k, 8);
+        count += ((x & (y ^ flip) & ones) * ones) >> 56;
+    }
+    for (; k < n; k++)
+        count += (uint64_t)(a[k] & (b[k] ^ (uint8_t)flip) & 1);
+    return count;
+}
+
+/* Per segment, the samples covered by a standard and those meeting every
+ * standard covering them; wait_sample_segment is kept when there are several. */
+static void count_segments(const struct bs_day *day, const uint8_t *cov, const uint8_t *miss, uint64_t *covered,
+                           uint64_t *within)
+{
+    const size_t n = day->n_wait_samples;
+    if (day->sc->n_segments == 1) {
+        covered[0] = count_ones(cov, cov, n, 0);
+        within[0] = count_ones(cov, miss, n, ~(uint64_t)0);
+        return;
+    }
+    for (size_t k = 0; k < n; k++) {
+        size_t seg = day->wait_sample_segment[k];
+        covered[seg] += cov[k];
+        within[seg] += (uint64_t)(cov[k] & !miss[k]);
+    }
+}
+
 /* Reads the wait samples (whole waits, outside included) before wait_stats
  * reorders them, one standard at a time; scratch, free until the segments'
  * wait statistics, holds each sample's cov and miss flags. A customer's
@@ -279,7 +318,11 @@ void bs_standards_fold(struct bs_day *day, const struct bs_day_out *out)
     const struct bs_scenario *sc = day->sc;
     const size_t n = day->n_wait_samples;
     uint8_t *cov = (uint8_t *)day->scratch, *miss = cov + n; /* 2n bytes of the n doubles */
-    memset(cov, 0, 2 * n);
+    int everyone = 0; /* a standard covers every sample */
+    for (size_t j = 0; j < sc->n_standards; j++)
+        everyone |= !sc->standards[j].restricted;
+    memset(cov, everyone, n);
+    memset(miss, 0, n);
     double *std_out = out->breakdown[BS_BD_STANDARDS];
     size_t es = out->entity_stride[BS_BD_STANDARDS];
     for (size_t j = 0; j < sc->n_standards; j++) {
@@ -290,13 +333,8 @@ void bs_standards_fold(struct bs_day *day, const struct bs_day_out *out)
         std_out[BS_STM_MET * es + j] = share == share ? (double)(share >= sc->standards[j].share) : NAN;
         std_out[BS_STM_COVERED * es + j] = (double)covered;
     }
-    /* Per segment: wait_sample_segment is kept when there are several. */
     uint64_t seg_covered[BS_SEGMENTS_MAX] = {0}, seg_within[BS_SEGMENTS_MAX] = {0};
-    for (size_t k = 0; k < n; k++) {
-        size_t seg = sc->n_segments > 1 ? day->wait_sample_segment[k] : 0;
-        seg_covered[seg] += cov[k];
-        seg_within[seg] += (uint64_t)(cov[k] & !miss[k]);
-    }
+    count_segments(day, cov, miss, seg_covered, seg_within);
     double *seg_out = out->breakdown[BS_BD_SEGMENTS];
     size_t ss = out->entity_stride[BS_BD_SEGMENTS];
     for (size_t s = 0; s < sc->n_segments; s++)
