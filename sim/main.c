@@ -252,30 +252,61 @@ void default_output(const char *scenario, char *out, size_t cap)
     snprintf(out, cap, "%.*s.h5", (int)len, base);
 }
 
-/* The command that resumes this run. */
-static void resume_command(char *buf, size_t cap, const char *scenario_file, const char *out_path)
+/* Appends text to buf (len bytes used of cap, always terminated). */
+static size_t append(char *buf, size_t cap, size_t len, const char *text)
+{
+    while (*text && len + 1 < cap)
+        buf[len++] = *text++;
+    buf[len] = '\0';
+    return len;
+}
+
+/* Appends arg as one shell word: bare when plain, else in single quotes. */
+static size_t append_shell_word(char *buf, size_t cap, size_t len, const char *arg)
+{
+    static const char plain[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789_.,:/=+-@%";
+    if (*arg && arg[strspn(arg, plain)] == '\0')
+        return append(buf, cap, len, arg);
+    len = append(buf, cap, len, "'");
+    for (const char *p = arg; *p; p++) {
+        char one[2] = {*p, '\0'};
+        len = append(buf, cap, len, *p == '\'' ? "'\"'\"'" : one); /* no backslash: the message escapes it */
+    }
+    return append(buf, cap, len, "'");
+}
+
+/* The command that resumes this run: every --set too, since they are part
+ * of the scenario the checkpoint belongs to. */
+static void resume_command(char *buf, size_t cap, const struct bs_loaded *ld, const char *scenario_file,
+                           const char *out_path)
 {
 #ifdef BS_MPI
-    snprintf(buf, cap, "mpirun|srun branchsim-mpi run %s -o %s --resume (any number of ranks", scenario_file,
-             out_path);
+    size_t len = (size_t)snprintf(buf, cap, "mpirun|srun branchsim-mpi run %s -o %s", scenario_file, out_path);
 #else
-    snprintf(buf, cap, "branchsim run %s -o %s --resume (", scenario_file, out_path);
+    size_t len = (size_t)snprintf(buf, cap, "branchsim run %s -o %s", scenario_file, out_path);
 #endif
-    size_t len = strlen(buf);
-    snprintf(buf + len, cap - len, "%sthe same -r and -s, if any)", buf[len - 1] == '(' ? "" : "; ");
+    for (size_t i = 0; i < ld->n_sets; i++) {
+        len = append(buf, cap, len, " --set ");
+        len = append_shell_word(buf, cap, len, ld->sets[i]);
+    }
+#ifdef BS_MPI
+    append(buf, cap, len, " --resume (any number of ranks; the same -r and -s, if any)");
+#else
+    append(buf, cap, len, " --resume (the same -r and -s, if any)");
+#endif
 }
 
 /* After the run on every rank: 0 to go on and write the file, else the
  * status (the checkpoint closed, or removed after a real failure). */
 static int after_run(const struct bs_cluster *cl, const struct bs_run *run, int st, struct bs_checkpoint *ck,
-                     const char *scenario_file, const char *out_path, struct bs_error *err)
+                     const struct bs_loaded *ld, const char *scenario_file, const char *out_path, struct bs_error *err)
 {
     int failed_here = st && !interrupted;
     if (failed_here && cl->rank != 0)
         fprintf(cl->log, "branchsim (rank %d): %s\n", cl->rank, err->msg); /* only rank 0 prints otherwise */
     int failed = bs_cluster_agree(cl, failed_here), stopped = bs_cluster_agree(cl, st != 0);
     char resume[2600];
-    resume_command(resume, sizeof resume, scenario_file, out_path);
+    resume_command(resume, sizeof resume, ld, scenario_file, out_path);
     if (failed) {
         /* A failed checkpoint write leaves what it wrote before valid (each
          * block's flag follows its data): kept, for --resume. */
@@ -351,7 +382,7 @@ int execute(const struct bs_cluster *cl, struct bs_loaded *ld, const char *scena
     double started_s = omp_get_wtime();
     st = bs_runner_run(run, threads, err);
     double busy_s = omp_get_wtime() - started_s, least_s, most_s;
-    if (after_run(cl, run, st, &ck, scenario_file, out_path, err))
+    if (after_run(cl, run, st, &ck, ld, scenario_file, out_path, err))
         return err->status;
     /* How evenly the blocks spread: what decides whether static shares do. */
     bs_cluster_min_max(cl, busy_s, &least_s, &most_s);

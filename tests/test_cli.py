@@ -1013,3 +1013,47 @@ def test_output_path_is_a_directory(branchsim, tmp_path):
     assert str(target) in r.stderr
     assert target.is_dir()
     assert listing(tmp_path) == ["results", "scen.yaml"]
+
+
+def _all_datasets(path):
+    out = {}
+    with h5py.File(path) as f:
+        f.visititems(lambda name, obj: out.__setitem__(name, obj[()]) if isinstance(obj, h5py.Dataset) else None)
+        attrs = {k: f.attrs[k] for k in ("scenario_yaml",) if k in f.attrs}
+    return out, attrs
+
+
+def test_the_resume_hint_repeats_every_set(repo, tmp_path):
+    """The hint after an interrupted run left out --set, so following it was
+    refused ("belongs to another run"): it now repeats every --set, shell-
+    quoted, and the printed command finishes a file whose datasets are
+    bitwise those of an uninterrupted run."""
+    import shlex
+    import signal
+    sets = ["--set", "demand.customers_per_day=500", "--set", "name=it's a test"]
+    out = tmp_path / "res.h5"
+    proc = subprocess.Popen([str(branchsim_path()), "run", "scenarios/mmc.yaml", "-r", "30000", "-j", "1", "-q",
+                             "-o", out, *sets], cwd=repo, stderr=subprocess.PIPE, text=True)
+    try:
+        wait_for_file(tmp_path / "res.h5.partial", proc)
+        proc.send_signal(signal.SIGINT)
+        assert proc.wait(timeout=60) == 1
+        err = proc.stderr.read()
+    finally:
+        proc.kill()
+        proc.wait()
+    hint = re.search(r"Resume with: (.*) \(the same -r and -s, if any\)", err)
+    assert hint, err
+    words = shlex.split(hint.group(1))
+    assert words[0] == "branchsim" and words.count("--set") == 2
+    r = subprocess.run([str(branchsim_path()), *words[1:], "-r", "30000", "-q"], cwd=repo, capture_output=True,
+                       text=True)
+    assert r.returncode == 0, r.stderr
+    whole = tmp_path / "whole.h5"
+    r = subprocess.run([str(branchsim_path()), "run", "scenarios/mmc.yaml", "-r", "30000", "-q", "-o", whole, *sets],
+                       cwd=repo, capture_output=True, text=True)
+    assert r.returncode == 0, r.stderr
+    (a, a_attrs), (b, b_attrs) = _all_datasets(out), _all_datasets(whole)
+    assert a.keys() == b.keys() and a_attrs == b_attrs
+    for name in a:
+        assert np.asarray(a[name]).tobytes() == np.asarray(b[name]).tobytes(), name
