@@ -56,6 +56,15 @@ const char *bs_load_text(const struct bs_loaded *ld)
     return ld->recorded_text ? ld->recorded_text : ld->cfg.text;
 }
 
+/* Whether text up to end (NULL: its end) holds a byte below 0x20 or 0x7f. */
+static int has_control(const char *text, const char *end)
+{
+    for (const unsigned char *p = (const unsigned char *)text; *p && (!end || p < (const unsigned char *)end); p++)
+        if (*p < 0x20 || *p == 0x7f)
+            return 1;
+    return 0;
+}
+
 /* --set KEY=VALUE, each before anything reads the file, so it applies to
  * the run keys too; recorded after the file's text as comment lines. */
 static int apply_sets(struct bs_loaded *ld, const struct bs_load_how *how, struct bs_error *err)
@@ -68,6 +77,12 @@ static int apply_sets(struct bs_loaded *ld, const struct bs_load_how *how, struc
         if (!eq || eq == how->sets[i] || (size_t)(eq - how->sets[i]) >= sizeof raw)
             return bs_error_set(err, BS_ERR_INPUT, "--set '%s': expected KEY=VALUE, e.g. counters.0.count=3",
                                 how->sets[i]);
+        /* A newline would end the comment line recording it in
+         * scenario_yaml and forge a key there; no YAML value needs one. */
+        if (has_control(how->sets[i], eq))
+            return bs_error_set(err, BS_ERR_INPUT, "--set: control character in the key");
+        if (has_control(eq + 1, NULL))
+            return bs_error_set(err, BS_ERR_INPUT, "--set: control character in the value");
         snprintf(raw, sizeof raw, "%.*s", (int)(eq - how->sets[i]), how->sets[i]);
         if (bs_sweep_normalize_key(raw, key))
             return bs_error_set(err, BS_ERR_INPUT, "--set: key too long");

@@ -1057,3 +1057,20 @@ def test_the_resume_hint_repeats_every_set(repo, tmp_path):
     assert a.keys() == b.keys() and a_attrs == b_attrs
     for name in a:
         assert np.asarray(a[name]).tobytes() == np.asarray(b[name]).tobytes(), name
+
+
+@pytest.mark.parametrize("setting, where", [
+    ("name=a\nseed: 5", "value"), ("name=a\rb", "value"), ("name=a\tb", "value"), ("name=a\x7fb", "value"),
+    ("na\nme=a", "key"), ("name\x1b=a", "key"),
+])
+def test_a_control_character_in_set_is_refused(repo, tmp_path, setting, where):
+    """`--set $'name=a\\nseed: 5'` exited 0 with an uncommented `seed: 5`
+    line in scenario_yaml (the recorded --set comment line was ended by
+    the newline): a byte below 0x20 or 0x7f in a --set is exit 2, before
+    anything is written."""
+    out = tmp_path / "out.h5"
+    r = subprocess.run([str(branchsim_path()), "run", "scenarios/mmc.yaml", "-r", "8", "-q", "-o", out,
+                        "--set", setting], cwd=repo, capture_output=True, text=True)
+    assert r.returncode == 2
+    assert r.stderr == f"branchsim: --set: control character in the {where}\n"
+    assert list(tmp_path.iterdir()) == []
