@@ -19,6 +19,9 @@ struct bs_metric_def {
     const char *name;
     const char *unit;
     const char *description;
+    /* 1: the metric is 0 or 1 per day (an event that happened or not), so
+     * plan bounds its mean with the exact binomial; else Student t. */
+    int day_indicator;
 };
 
 /* Metrics reported per entity of a kind (e.g. per customer segment),

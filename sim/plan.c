@@ -128,6 +128,7 @@ static int resolve_plain(struct target *t)
         names[m] = metrics[m].name;
         if (strcmp(metrics[m].name, t->metric) == 0) {
             t->index = m;
+            t->day_indicator = metrics[m].day_indicator;
             return 0;
         }
     }
@@ -178,6 +179,7 @@ static int resolve_breakdown(struct target *t, const struct bs_loaded *ld, const
         return unknown_name(bd->dim, entity, names, e < 512 ? e : 512, where), -1;
     }
     t->index = L->breakdown_offset[b] + m * L->entities[b] + e;
+    t->day_indicator = bd->metrics[m].day_indicator;
     return 0;
 }
 
@@ -224,7 +226,9 @@ void plan_judge(const struct plan *pl, const struct target *t, const struct bs_r
     double n = summary[BS_STAT_N];
     v->n = (size_t)n;
     v->mean = summary[BS_STAT_MEAN];
-    v->exact = n > 0 && (double)binary == n;
+    /* Only a metric 0 or 1 by definition: a share or a wait that merely
+     * came out 0 on every day sampled is a mean like any other. */
+    v->exact = t->day_indicator && n > 0 && (double)binary == n;
     if (v->exact) {
         v->bound = binomial_bound(s, n, pl->confidence, t->at_most);
     } else {

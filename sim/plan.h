@@ -18,6 +18,7 @@ struct target {
     int at_most;       /* METRIC<=X; else METRIC>=X */
     double bound;
     size_t index;      /* in a replication's slab of results */
+    int day_indicator; /* the metric's: 0 or 1 per day by definition */
 };
 
 /* One target at one point: the mean over the days where the metric is
@@ -25,7 +26,7 @@ struct target {
 struct verdict {
     double mean, bound;
     size_t n;  /* days with a value */
-    int exact; /* every value 0 or 1: Clopper-Pearson, not Student t */
+    int exact; /* a per-day indicator: Clopper-Pearson, not Student t */
     int ok;
 };
 

@@ -120,19 +120,35 @@ def test_the_cheaper_role_is_preferred_when_both_meet(branchsim, tmp_path, cost,
     assert g.returncode == 0 and answer_of(tmp_path / "g.h5")[0] == answer
 
 
-def test_exact_binomial_bound_for_a_metric_that_is_0_or_1_every_day(branchsim, tmp_path):
-    """With counters to spare nobody waits: share_waited is 0 on each of
-    the 20 days, and the one-sided 95 % Clopper-Pearson upper bound for 0
-    successes in n = 20 is 1 - 0.05^(1/20) = 0.1391 (the t bound would be 0)."""
+def test_a_share_that_came_out_0_every_day_gets_the_t_bound(branchsim, tmp_path):
+    """Only a per-day indicator (standards/met) gets the exact binomial
+    bound. With counters to spare nobody waits: share_waited is 0 on each
+    of the 20 days, a mean with standard deviation 0, so its Student t
+    bound is 0 + t(0.95, 19) * 0 / sqrt(20) = 0 (Clopper-Pearson would
+    wrongly give 1 - 0.05^(1/20) = 0.1391 for a share of customers)."""
     scenario = tmp_path / "s.yaml"
     scenario.write_text(TWO_ROLES.replace("customers_per_day: 1680", "customers_per_day: 20"))
     args = ["plan", scenario, "--vary", "counters.0.count", "--range", "6:6", "--set", "counters.1.count=6"]
-    r = branchsim(*args, "--target", "share_waited<=0.14", "-o", tmp_path / "a.h5")
+    r = branchsim(*args, "--target", "share_waited<=0.01", "-o", tmp_path / "a.h5")
     assert r.returncode == 0, r.stdout + r.stderr
-    assert "(bound 0.1391) meets [exact binomial]" in r.stdout, r.stdout
-    assert 1 - 0.05 ** (1 / 20) == pytest.approx(0.13911, abs=1e-5)
-    r = branchsim(*args, "--target", "share_waited<=0.13", "-o", tmp_path / "b.h5")
-    assert r.returncode == 1 and "fails [exact binomial]" in r.stdout
+    assert "0 (bound 0) meets" in r.stdout and "[exact binomial]" not in r.stdout, r.stdout
+
+
+def test_mmc_shares_and_waits_get_the_t_bound(branchsim, repo, tmp_path):
+    """scenarios/mmc.yaml (M/M/c, 200 days): from 5 counters no customer
+    waits over 10 min on any day, so the share's t bound is 0 and 5..8
+    meet <=0.01 (the binomial bound 1 - 0.05^(1/200) = 0.01487 failed
+    them); the median wait in minutes is never given a binomial bound."""
+    scenario = repo / "scenarios" / "mmc.yaml"
+    args = ["plan", scenario, "--vary", "counters.0.count", "--range", "4:8"]
+    r = branchsim(*args, "--target", "share_wait_over_10min<=0.01", "-o", tmp_path / "a.h5")
+    assert r.returncode == 0, r.stdout + r.stderr
+    assert "[exact binomial]" not in r.stdout, r.stdout
+    rows = {line.split()[0]: line for line in r.stdout.splitlines() if line[:1].isdigit()}
+    for count in "5678":
+        assert rows[count].endswith("meets"), r.stdout
+    r = branchsim(*args, "--target", "wait_p50_min<=0.05", "-o", tmp_path / "b.h5")
+    assert r.returncode in (0, 1) and "[exact binomial]" not in r.stdout, r.stdout
 
 
 @pytest.mark.parametrize("extra, message", [
