@@ -538,8 +538,10 @@ static int check_plan(struct plan *pl, int extra_args)
         }
     if (pl->cost_text && parse_cost(pl))
         return BS_ERR_INPUT;
-    if (pl->maximize && (pl->cost_text || pl->n_keys > 1))
-        return usage_error("--maximize: with --cost or several keys, the cost decides (make it negative)");
+    /* A search minimizes a cost; with no cost every point costs the same. */
+    if (pl->maximize && (pl->cost_text || pl->n_keys > 1 || pl->search != PLAN_AUTO))
+        return usage_error("--maximize applies to one key without --cost or --search (with a cost, make it "
+                           "negative)");
     if (pl->n_keys > 1 && !pl->cost_text)
         return usage_error("plan over several keys needs --cost, e.g. --cost 'counters.0.count + "
                            "counters.1.count*1.2'");

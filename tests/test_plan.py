@@ -163,7 +163,7 @@ def test_mmc_shares_and_waits_get_the_t_bound(branchsim, repo, tmp_path):
     (["--cost", COST, "--target", "segments/wait_man_min[walkin]<=1"],
      "--target: no metric 'wait_man_min'; did you mean wait_mean_min?"),
     ([], "plan over several keys needs --cost"),
-    (["--cost", COST, "--maximize"], "--maximize: with --cost or several keys"),
+    (["--cost", COST, "--maximize"], "--maximize applies to one key without --cost or --search"),
     (["--cost", "counters.0.count - counters.1.count", "--search", "monotone"], "--search monotone needs a cost"),
     (["--cost", COST, "--set", "counters.0.count=2"], "--set counters.0.count: --vary varies counters.0.count too"),
     (["--cost", COST, "--set", "counters.0.cont=2"], "--set counters.0.cont=2: not a key this scenario reads; "
@@ -175,6 +175,19 @@ def test_bad_plan_input_is_named(branchsim, two_roles, tmp_path, extra, message)
     r = branchsim(*args)
     assert r.returncode == 2 and message in r.stderr, r.stderr
     assert not out.exists()
+
+
+def test_maximize_with_a_search_is_refused(branchsim, repo, tmp_path):
+    """A search minimizes a cost, and with one key and no cost every point
+    costs the same, so --maximize with --search would be ignored (it
+    answered 1 where the largest value meeting the target is 6)."""
+    out = tmp_path / "p.h5"
+    for search in ("grid", "monotone"):
+        r = branchsim("plan", repo / "scenarios" / "mmc.yaml", "-r", 12, "--vary", "counters.0.count", "--range",
+                      "1:10", "--target", "counter_utilization>=0.5", "--maximize", "--search", search, "-o", out)
+        assert r.returncode == 2, r.stdout + r.stderr
+        assert "--maximize applies to one key without --cost or --search" in r.stderr, r.stderr
+        assert not out.exists()
 
 
 def test_a_one_key_plan_records_its_answer(branchsim, two_roles, tmp_path):
