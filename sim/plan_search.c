@@ -425,6 +425,30 @@ static int conclude(struct search *S, const char *search_name)
     return answer >= 0 ? 0 : BS_ERR_RUN;
 }
 
+/* Every point's cost is a finite number: one that overflows (inf, or
+ * inf - inf = NaN) would order the points wrongly. Checked before any
+ * simulation; 0, or the exit status after naming the first such point. */
+static int check_costs(const struct plan *pl, size_t space)
+{
+    for (size_t g = 0; g < space; g++) {
+        size_t idx[PLAN_KEYS_MAX];
+        index_of(pl, g, idx);
+        double cost = plan_cost(pl, idx);
+        if (isfinite(cost))
+            continue;
+        char at[PLAN_KEYS_MAX * (BS_CFG_PATH_MAX + 40)] = "";
+        for (size_t k = 0; k < pl->n_keys; k++) {
+            size_t len = strlen(at);
+            snprintf(at + len, sizeof at - len, "%s%s=%s", k ? ", " : "", pl->keys[k], pl->values[k][idx[k]]);
+        }
+        struct bs_error err = {0};
+        bs_error_set(&err, BS_ERR_INPUT, "--cost '%s' is %s at %s, not a finite number (smaller coefficients)",
+                     pl->cost_text, isnan(cost) ? "NaN" : cost > 0 ? "inf" : "-inf", at);
+        return fail(&err);
+    }
+    return 0;
+}
+
 /* Which search: grid when asked, or by default over a small space or a
  * cost that falls as some key grows (the frontier argument needs costs
  * >= 0); else the monotone walk. 0, or the exit status. */
@@ -448,7 +472,9 @@ int plan_search(const struct bs_cluster *cl, struct plan *pl, const char *scenar
         space *= (double)pl->n_values[k];
     if (space > PLAN_SPACE_MAX)
         return usage_error("plan: the ranges make more than 1000000 points");
-    int st = choose(pl, (size_t)space);
+    int st = check_costs(pl, (size_t)space);
+    if (!st)
+        st = choose(pl, (size_t)space);
     if (st)
         return st;
     static struct search S;

@@ -190,6 +190,22 @@ def test_maximize_with_a_search_is_refused(branchsim, repo, tmp_path):
         assert not out.exists()
 
 
+@pytest.mark.parametrize("keys, cost, message", [
+    (KEYS[:4], "-counters.0.count*1e308", "--cost '-counters.0.count*1e308' is -inf at counters.0.count=2,"),
+    (["--vary", "counters.0.count", "--range", "2:6", "--vary", "counters.1.count", "--range", "2:6"],
+     "counters.0.count*1e308 - counters.1.count*1e308",
+     "is NaN at counters.0.count=2, counters.1.count=2, not a finite number"),
+])
+def test_a_cost_that_overflows_is_refused(branchsim, two_roles, tmp_path, keys, cost, message):
+    """1 * -1e308 is finite but 2 * -1e308 overflows to -inf (every later
+    point ties), and 2e308 - 2e308 is inf - inf = NaN: every point's cost
+    is checked before anything is simulated."""
+    out = tmp_path / "p.h5"
+    r = branchsim("plan", two_roles, *keys, "--cost", cost, "--target", "wait_mean_min<=1", "-o", out)
+    assert r.returncode == 2 and message in r.stderr, r.stderr
+    assert not out.exists()
+
+
 def test_a_one_key_plan_records_its_answer(branchsim, two_roles, tmp_path):
     out = tmp_path / "p.h5"
     r = branchsim("plan", two_roles, "--vary", "counters.0.count", "--range", "2:6",
