@@ -125,14 +125,13 @@ static const struct bs_metric_def standard_defs[BS_STM_COUNT] = {
     [BS_STM_SHARE_WITHIN] = {"share_within", "1",
                              "share of the standard's covered customers (served, arrived after output.warmup_min) within its threshold"},
     [BS_STM_MET] = {"met", "1",
-                    "1 when share_within reached the standard's share that day, else 0 (mean over days: the share of days met)",
-                    .day_indicator = 1},
+                    "1 when share_within reached the standard's share that day, else 0 (mean over days: the share of days met)"},
     [BS_STM_COVERED] = {"covered", "customers",
                         "customers the standard covers: served, arrived after output.warmup_min, of its segments and transactions"},
 };
 
 static const struct bs_metric_def slot_start = {
-    "start_min", "min", "start of the point's slot, minutes after opening (NaN beyond the point's slots)", 0};
+    "start_min", "min", "start of the point's slot, minutes after opening (NaN beyond the point's slots)"};
 
 static const struct bs_breakdown_def breakdowns[BS_BD_COUNT] = {
     [BS_BD_SEGMENTS] = {"segments", "segment", segment_defs, BS_SM_COUNT, NULL},
@@ -186,4 +185,9 @@ const struct bs_metric_def *bs_model_series(size_t *count)
 {
     *count = BS_TS_COUNT;
     return series_defs;
+}
+
+int bs_model_day_indicator(const struct bs_metric_def *def)
+{
+    return def == &standard_defs[BS_STM_MET];
 }

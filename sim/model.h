@@ -19,9 +19,6 @@ struct bs_metric_def {
     const char *name;
     const char *unit;
     const char *description;
-    /* 1: the metric is 0 or 1 per day (an event that happened or not), so
-     * plan bounds its mean with the exact binomial; else Student t. */
-    int day_indicator;
 };
 
 /* Metrics reported per entity of a kind (e.g. per customer segment),
@@ -44,6 +41,10 @@ struct bs_breakdown_def {
 const struct bs_metric_def *bs_model_metrics(size_t *count);
 const struct bs_breakdown_def *bs_model_breakdowns(size_t *count);
 const struct bs_metric_def *bs_model_series(size_t *count);
+/* 1 when metric def (an entry of a registry) is 0 or 1 per day by
+ * definition (an event that happened or not): plan bounds its mean with
+ * the exact binomial, not Student t. */
+int bs_model_day_indicator(const struct bs_metric_def *def);
 /* Per-customer quantities pooled over every customer of every day
  * (pooled.h), reported overall and per entity of breakdown *breakdown. */
 const struct bs_metric_def *bs_model_pooled(size_t *count, size_t *breakdown);

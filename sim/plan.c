@@ -128,7 +128,7 @@ static int resolve_plain(struct target *t)
         names[m] = metrics[m].name;
         if (strcmp(metrics[m].name, t->metric) == 0) {
             t->index = m;
-            t->day_indicator = metrics[m].day_indicator;
+            t->day_indicator = bs_model_day_indicator(&metrics[m]);
             return 0;
         }
     }
@@ -179,7 +179,7 @@ static int resolve_breakdown(struct target *t, const struct bs_loaded *ld, const
         return unknown_name(bd->dim, entity, names, e < 512 ? e : 512, where), -1;
     }
     t->index = L->breakdown_offset[b] + m * L->entities[b] + e;
-    t->day_indicator = bd->metrics[m].day_indicator;
+    t->day_indicator = bs_model_day_indicator(&bd->metrics[m]);
     return 0;
 }
 
