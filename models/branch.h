@@ -13,7 +13,6 @@
 
 #include <gsl/gsl_rng.h>
 
-#include "../sim/agenda.h"
 #include "../sim/dist.h"
 #include "../sim/heap.h"
 #include "../sim/model.h"
@@ -266,10 +265,6 @@ struct bs_day {
     gsl_rng *customer_rng;
     gsl_rng *staff_rng;
     struct bs_calendar cal;
-    /* A plain day's calendar instead (see counters.c): the departures, at
-     * most one per counter (arg: the counter), and the next schedule change
-     * (arg: n_counters + its index). */
-    struct bs_agenda agenda;
     double now_min;
     uint64_t events;
     int calendar_full; /* a push failed: a broken capacity invariant, the day is void */
@@ -286,12 +281,10 @@ struct bs_day {
     double *noshow_u, *shift_u, *offset_min; /* choice draws */
     double *kiosk_service_min;
     /* The parts of a customer's whole wait (arrival to service start) before
-     * the current line; set on arriving in a day that is not plain, where
-     * both stay 0 (the whole wait is then now - arrival). */
+     * the current line; 0 when it came straight in (set on arriving). */
     double *outside_min;    /* in the line outside under the occupancy cap */
     double *kiosk_line_min; /* in the kiosk line, for a kiosk user going on to a counter */
-    double *join_min;      /* when the customer joined its current line; not kept in a
-                            * plain day, where everyone joins on arriving */
+    double *join_min;       /* when the customer joined its current line */
     uint8_t *counter_class; /* class at the counters after a kiosk */
     uint8_t *needs_counter; /* a kiosk user who goes on to a counter */
     uint8_t *wants_kiosk;
@@ -427,16 +420,9 @@ void bs_standards_fold(struct bs_day *day, const struct bs_day_out *out);
 
 /* counters.c: waiting lines, counters, schedules, balking and reneging. */
 void bs_counters_reset(struct bs_day *day);
-/* Whether sc's days run plain: one line, none of choices, exposure, the
- * occupancy cap, balking or reneging (see counters.c). */
-int bs_counters_plain(const struct bs_scenario *sc);
 /* Runs the day's events (the arrivals, and the calendar) until none is
- * left. A plain day also adds its customers to the arrival and wait series
- * as they come and start service (fold_customer_series otherwise). */
+ * left. */
 void bs_counters_run(struct bs_day *day);
-/* Customer i's whole wait (outside + kiosk line + counter line) up to its
- * service start at a counter, in a day that is not plain. */
-double bs_counters_whole_wait(const struct bs_day *day, int32_t i);
 /* At the end of the day: customers still waiting are sent away. */
 void bs_counters_close_day(struct bs_day *day);
 
@@ -444,11 +430,28 @@ void bs_counters_close_day(struct bs_day *day);
 void bs_day_track_open(struct bs_day *day, double now_min);
 
 /* The k-th customer to come. Without choices everyone comes, in the order
- * drawn, and `order` is neither written nor read: a plain day streams
+ * drawn, and `order` is neither written nor read: such a day streams
  * through fewer arrays. */
 static inline int32_t bs_day_arrival(const struct bs_day *day, size_t k)
 {
     return day->sc->ch.any ? day->order[k] : (int32_t)k;
+}
+
+/* Customer i's wait in the line it leaves at start_min: the inside part
+ * counts the kiosk line as well as the counter line. */
+static inline double bs_day_inside_wait(const struct bs_day *day, int32_t i, double start_min)
+{
+    return (start_min - day->join_min[i]) + day->kiosk_line_min[i];
+}
+
+/* The whole wait, from arrival at the branch (the door, or the line outside
+ * under the cap) to service start at start_min. The event loop samples it
+ * and fold_customer_series recomputes it from the same parts in the same
+ * order: bitwise the sampled value. Without a cap or a kiosk both extra
+ * parts are 0 and this is start - arrival. */
+static inline double bs_day_whole_wait(const struct bs_day *day, int32_t i, double start_min)
+{
+    return bs_day_inside_wait(day, i, start_min) + day->outside_min[i];
 }
 
 /* The time-series bin of an arrival at arrival_min; the last bin for any

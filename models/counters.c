@@ -7,26 +7,21 @@
  * gave up stay in their list, marked, and are skipped when reached.
  * Invariant: no counter is idle while a customer it may serve is waiting. */
 #include <math.h>
-#include <stdbool.h>
 
 #include "../sim/rng.h"
 #include "branch.h"
 
-/* The hot handlers are compiled twice (see bs_counters_run): `plain` is a
- * constant in each copy. A plain scenario has one line (so one segment) and
- * none of choices, exposure, the occupancy cap, balking or reneging, so in
- * its copy the compiler drops those features' branches. What remains is the
- * same arithmetic in the same order: both copies give bitwise the same
- * results. */
+/* The event handlers are inlined into the event loop: the calls they save
+ * are a good part of an M/M/c day's time. */
 #ifdef __GNUC__
-#define SPECIALISED static inline __attribute__((always_inline))
+#define HOT static inline __attribute__((always_inline))
 #else
-#define SPECIALISED static inline
+#define HOT static inline
 #endif
 
-SPECIALISED void enqueue(struct bs_day *day, int32_t i, const bool plain)
+HOT void enqueue(struct bs_day *day, int32_t i)
 {
-    int c = plain ? 0 : day->class_id[i];
+    int c = day->class_id[i];
     day->next_waiting[i] = -1;
     if (day->tail[c] >= 0)
         day->next_waiting[day->tail[c]] = i;
@@ -47,10 +42,9 @@ static inline void clean_head(struct bs_day *day, int c)
         day->tail[c] = -1;
 }
 
-SPECIALISED int32_t dequeue(struct bs_day *day, int c, const bool plain)
+HOT int32_t dequeue(struct bs_day *day, int c)
 {
-    if (!plain) /* in a plain day nobody leaves a line but through its head */
-        clean_head(day, c);
+    clean_head(day, c);
     int32_t i = day->head[c];
     day->head[c] = day->next_waiting[i];
     if (day->head[c] < 0)
@@ -61,7 +55,7 @@ SPECIALISED int32_t dequeue(struct bs_day *day, int c, const bool plain)
 }
 
 /* The next customer for a counter of group g, or -1. */
-SPECIALISED int32_t pick_for_group(struct bs_day *day, int g, const bool plain)
+HOT int32_t pick_for_group(struct bs_day *day, int g)
 {
     if (day->waiting_total == 0)
         return -1;
@@ -69,11 +63,11 @@ SPECIALISED int32_t pick_for_group(struct bs_day *day, int g, const bool plain)
     const struct bs_role *r = &sc->roles[sc->counter_groups[g].role];
     for (int k = 0; k < r->n_serves; k++)
         if (day->waiting[r->serves[k]] > 0)
-            return dequeue(day, r->serves[k], plain);
+            return dequeue(day, r->serves[k]);
     if (!r->serves_others)
         return -1;
-    if (plain || sc->n_classes == 1) /* one line for everyone */
-        return dequeue(day, 0, plain);
+    if (sc->n_classes == 1) /* one line for everyone */
+        return dequeue(day, 0);
     int best = -1;
     for (size_t c = 0; c < sc->n_classes; c++) {
         if (r->serves_class[c] || day->waiting[c] == 0 || (sc->ch.self_service && (int)c == sc->ch.kiosk_class))
@@ -82,33 +76,12 @@ SPECIALISED int32_t pick_for_group(struct bs_day *day, int g, const bool plain)
         if (best < 0 || day->ticket[day->head[c]] < day->ticket[day->head[best]])
             best = (int)c;
     }
-    return best < 0 ? -1 : dequeue(day, best, plain);
+    return best < 0 ? -1 : dequeue(day, best);
 }
 
-SPECIALISED int at_kiosk(const struct bs_day *day, int32_t i, const bool plain)
+HOT int at_kiosk(const struct bs_day *day, int32_t i)
 {
-    return !plain && day->sc->ch.self_service && day->class_id[i] == day->sc->ch.kiosk_class;
-}
-
-/* A customer's wait in the line it leaves now (not in a plain day): the
- * inside part counts the kiosk line as well as the counter line. */
-static inline double inside_wait(const struct bs_day *day, int32_t i, double start_min)
-{
-    return (start_min - day->join_min[i]) + day->kiosk_line_min[i];
-}
-
-/* The whole wait, from arrival at the branch (the door, or the line outside
- * under the cap) to service start. fold_customer_series recomputes it from
- * the same parts in the same order: bitwise the sampled value. Without a
- * cap or a kiosk both extra parts are 0 and this is start - arrival. */
-static inline double whole_wait(const struct bs_day *day, int32_t i, double start_min)
-{
-    return inside_wait(day, i, start_min) + day->outside_min[i];
-}
-
-double bs_counters_whole_wait(const struct bs_day *day, int32_t i)
-{
-    return whole_wait(day, i, day->start_min[i]);
+    return day->sc->ch.self_service && day->class_id[i] == day->sc->ch.kiosk_class;
 }
 
 static void start_kiosk(struct bs_day *day, int32_t i, int32_t kiosk)
@@ -126,15 +99,15 @@ static void start_kiosk(struct bs_day *day, int32_t i, int32_t kiosk)
     day->calendar_full |= bs_cal_push(&day->cal, day->now_min + service_min, BS_EV_DEPARTURE, kiosk);
 }
 
-SPECIALISED void start_service(struct bs_day *day, int32_t i, int32_t counter, const bool plain)
+HOT void start_service(struct bs_day *day, int32_t i, int32_t counter)
 {
     const struct bs_scenario *sc = day->sc;
-    if (at_kiosk(day, i, plain)) {
+    if (at_kiosk(day, i)) {
         start_kiosk(day, i, counter);
         return;
     }
     double arrival = day->arrival_min[i];
-    double wait_min = plain ? day->now_min - arrival : whole_wait(day, i, day->now_min);
+    double wait_min = bs_day_whole_wait(day, i, day->now_min);
     double service_min = day->service_min[i];
     int role = day->counter_role[counter];
     day->state[i] = BS_CUST_IN_SERVICE;
@@ -143,36 +116,26 @@ SPECIALISED void start_service(struct bs_day *day, int32_t i, int32_t counter, c
     day->counter_customer[counter] = i;
     day->counter_state[counter] = BS_COUNTER_BUSY;
     day->busy_counter_min[role] += service_min; /* every service ends before the day does */
-    if (!plain && sc->ex.on) {
+    if (sc->ex.on) {
         day->counter_contacts += day->infectious[i] != day->staff_infectious[counter];
         bs_exposure_start_service(day, i, counter, service_min);
     }
     /* Minutes past the slot start before service; slots exist only with appointments. */
-    if (!plain && sc->ch.appointments && day->slot[i] >= 0 && arrival >= sc->warmup_min) {
+    if (sc->ch.appointments && day->slot[i] >= 0 && arrival >= sc->warmup_min) {
         double late_min = day->now_min - day->slot[i] * sc->ch.slot_min;
         day->appointment_wait_sum_min += late_min > 0 ? late_min : 0;
         day->appointment_waits++;
-    }
-    if (plain) { /* fold_customer_series's sums, in its order: one line serves in arrival order */
-        size_t b = bs_day_arrival_bin(sc, arrival);
-        day->series[BS_TS_WAIT_MEAN_MIN * sc->n_bins + b] += wait_min;
-        day->series[BS_TS_COUNT * sc->n_bins + b] += 1;
     }
     if (arrival >= sc->warmup_min) {
         size_t n = day->n_wait_samples++;
         day->wait_sample_min[n] = wait_min;
         day->wait_sample_customer[n] = i; /* the fold reads its service time and more */
-        if (!plain) { /* read when there are several segments, or a cap */
-            day->wait_sample_segment[n] = day->segment[i];
-            day->wait_outside_sum_min += day->outside_min[i];
-            if (sc->ex.occupancy_cap > 0) /* else the inside part is the whole wait */
-                day->wait_inside_sample_min[n] = inside_wait(day, i, day->now_min);
-        }
+        day->wait_sample_segment[n] = day->segment[i];
+        day->wait_outside_sum_min += day->outside_min[i];
+        if (sc->ex.occupancy_cap > 0) /* else the inside part is the whole wait */
+            day->wait_inside_sample_min[n] = bs_day_inside_wait(day, i, day->now_min);
     }
-    if (plain)
-        bs_agenda_push(&day->agenda, day->now_min + service_min, counter);
-    else
-        day->calendar_full |= bs_cal_push(&day->cal, day->now_min + service_min, BS_EV_DEPARTURE, counter);
+    day->calendar_full |= bs_cal_push(&day->cal, day->now_min + service_min, BS_EV_DEPARTURE, counter);
 }
 
 static void admit_from_outside(struct bs_day *day);
@@ -197,15 +160,15 @@ static inline double line_deadline(const struct bs_day *day, int32_t i)
     return day->join_min[i] + patience;
 }
 
-SPECIALISED void leave(struct bs_day *day, int32_t i, enum bs_customer_state how, const bool plain)
+HOT void leave(struct bs_day *day, int32_t i, enum bs_customer_state how)
 {
-    if (!plain && day->sc->ex.on && day->enter_min[i] == day->enter_min[i]) /* was inside */
+    if (day->sc->ex.on && day->enter_min[i] == day->enter_min[i]) /* was inside */
         bs_exposure_leave(day, i);
     day->state[i] = (uint8_t)how;
     day->leave_min[i] = day->now_min;
     day->inside--;
     day->sojourn_sum_min += day->now_min - day->arrival_min[i];
-    if (!plain && day->outside > 0)
+    if (day->outside > 0)
         admit_from_outside(day);
 }
 
@@ -232,44 +195,42 @@ static void balk_at_door(struct bs_day *day, int32_t i)
 
 /* A customer takes a ticket for its class's line: straight to an idle
  * counter that may serve it, else (unless it balks) into the line. */
-SPECIALISED void join_line(struct bs_day *day, int32_t i, int may_balk, const bool plain)
+HOT void join_line(struct bs_day *day, int32_t i, int may_balk)
 {
     const struct bs_scenario *sc = day->sc;
-    int seg = day->segment[i], c = plain ? 0 : day->class_id[i];
-    if (!plain) { /* orders the lines of several classes; a plain day joins on arriving */
-        day->ticket[i] = day->next_ticket++;
-        day->join_min[i] = day->now_min;
-    }
+    int seg = day->segment[i], c = day->class_id[i];
+    day->ticket[i] = day->next_ticket++; /* orders the lines of several classes */
+    day->join_min[i] = day->now_min;
     for (int k = 0; k < sc->n_class_groups[c]; k++) {
         int g = sc->class_groups[c][k];
         if (day->n_idle[g] > 0) {
-            start_service(day, i, day->idle[sc->counter_groups[g].first_counter + --day->n_idle[g]], plain);
+            start_service(day, i, day->idle[sc->counter_groups[g].first_counter + --day->n_idle[g]]);
             return;
         }
     }
     long tickets_ahead = day->waiting_total - (sc->ch.self_service ? day->waiting[sc->ch.kiosk_class] : 0);
-    if (!plain && may_balk && sc->balking && tickets_ahead >= sc->balk_threshold &&
+    if (may_balk && sc->balking && tickets_ahead >= sc->balk_threshold &&
         day->balk_u[i] < sc->balk_probability) {
         day->balked++;
         day->seg_balked[seg]++;
-        leave(day, i, BS_CUST_BALKED, plain);
+        leave(day, i, BS_CUST_BALKED);
         return;
     }
-    enqueue(day, i, plain);
+    enqueue(day, i);
     /* Patience runs in the counter line; kiosk lines are short and keep everyone. */
-    if (!plain && sc->reneging && day->patience_min[i] < INFINITY && !at_kiosk(day, i, plain))
+    if (sc->reneging && day->patience_min[i] < INFINITY && !at_kiosk(day, i))
         day->calendar_full |= bs_cal_push(&day->cal, line_deadline(day, i), BS_EV_RENEGE, i);
 }
 
 /* Inside at last: exposure starts, and the customer joins its line. */
-SPECIALISED void come_in(struct bs_day *day, int32_t i, int may_balk, const bool plain)
+HOT void come_in(struct bs_day *day, int32_t i, int may_balk)
 {
     day->inside++;
     if (day->inside > day->peak_inside)
         day->peak_inside = day->inside;
-    if (!plain && day->sc->ex.on)
+    if (day->sc->ex.on)
         bs_exposure_enter(day, i);
-    join_line(day, i, may_balk && !at_kiosk(day, i, plain), plain);
+    join_line(day, i, may_balk && !at_kiosk(day, i));
 }
 
 /* The occupancy cap: customers beyond it wait outside, first come first in. */
@@ -309,30 +270,28 @@ static void admit_from_outside(struct bs_day *day)
         day->outside_wait_sum_min += outside_min;
         day->outside_admitted++;
         day->sojourn_sum_min -= outside_min; /* time in the branch counts from coming in */
-        come_in(day, i, 0, false);
+        come_in(day, i, 0);
     }
 }
 
-SPECIALISED void on_arrival(struct bs_day *day, int32_t i, const bool plain)
+HOT void on_arrival(struct bs_day *day, int32_t i)
 {
     const struct bs_scenario *sc = day->sc;
     day->start_min[i] = NAN; /* stays NaN unless served */
     day->counter_of[i] = -1;
-    if (!plain) /* the whole wait's parts before the current line (see whole_wait) */
-        day->outside_min[i] = day->kiosk_line_min[i] = 0;
-    day->seg_arrived[plain ? 0 : day->segment[i]]++;
-    if (plain) /* as fold_customer_series would */
-        day->series[BS_TS_ARRIVALS * sc->n_bins + bs_day_arrival_bin(sc, day->arrival_min[i])] += 1;
+    /* the whole wait's parts before the current line (see bs_day_whole_wait) */
+    day->outside_min[i] = day->kiosk_line_min[i] = 0;
+    day->seg_arrived[day->segment[i]]++;
     if (day->now_min >= sc->close_min) { /* came after closing (a late appointment): doors shut */
         turn_away_at_door(day, i);
         return;
     }
-    if (!plain && sc->ex.on && day->flagged[i]) { /* screened at the door: sent to online service */
+    if (sc->ex.on && day->flagged[i]) { /* screened at the door: sent to online service */
         day->flagged_count++;
         turn_away_at_door(day, i);
         return;
     }
-    if (!plain && sc->ex.occupancy_cap > 0 && (day->inside >= sc->ex.occupancy_cap || day->outside > 0)) {
+    if (sc->ex.occupancy_cap > 0 && (day->inside >= sc->ex.occupancy_cap || day->outside > 0)) {
         if (sc->balk_outside && day->outside >= sc->balk_outside_threshold &&
             day->balk_u[i] < sc->balk_outside_probability) {
             balk_at_door(day, i);
@@ -341,7 +300,7 @@ SPECIALISED void on_arrival(struct bs_day *day, int32_t i, const bool plain)
         wait_outside(day, i);
         return;
     }
-    come_in(day, i, 1, plain);
+    come_in(day, i, 1);
 }
 
 /* Whether a patience timer at t_min is the customer's current one. */
@@ -351,7 +310,7 @@ static int renege_due(const struct bs_day *day, int32_t i, double t_min)
      * joining it; a timer from an earlier stage is stale. */
     if (day->state[i] == BS_CUST_OUTSIDE)
         return t_min == outside_deadline(day, i);
-    return day->state[i] == BS_CUST_WAITING && !at_kiosk(day, i, false) && t_min == line_deadline(day, i);
+    return day->state[i] == BS_CUST_WAITING && !at_kiosk(day, i) && t_min == line_deadline(day, i);
 }
 
 static void on_renege(struct bs_day *day, int32_t i)
@@ -371,7 +330,7 @@ static void on_renege(struct bs_day *day, int32_t i)
     day->waiting_total--;
     day->reneged++;
     day->seg_reneged[day->segment[i]]++;
-    leave(day, i, BS_CUST_RENEGED, false);
+    leave(day, i, BS_CUST_RENEGED);
 }
 
 static void set_open(struct bs_day *day, int32_t k, int open)
@@ -388,39 +347,39 @@ static void set_open(struct bs_day *day, int32_t k, int open)
 }
 
 /* A counter with nothing to do waits idle, or takes the next customer. */
-SPECIALISED void serve_next_or_idle(struct bs_day *day, int32_t k, const bool plain)
+HOT void serve_next_or_idle(struct bs_day *day, int32_t k)
 {
     int g = day->counter_group[k];
-    int32_t next = pick_for_group(day, g, plain);
+    int32_t next = pick_for_group(day, g);
     if (next >= 0) {
-        start_service(day, next, k, plain);
+        start_service(day, next, k);
         return;
     }
     day->counter_state[k] = BS_COUNTER_IDLE;
     day->idle[day->sc->counter_groups[g].first_counter + day->n_idle[g]++] = k;
 }
 
-SPECIALISED void on_departure(struct bs_day *day, int32_t k, const bool plain)
+HOT void on_departure(struct bs_day *day, int32_t k)
 {
     int32_t i = day->counter_customer[k];
     int g = day->counter_group[k];
     day->counter_customer[k] = -1;
-    if (at_kiosk(day, i, plain)) {
+    if (at_kiosk(day, i)) {
         day->kiosk_served++;
         if (day->needs_counter[i]) { /* on to the counters, at the back of their line */
             day->class_id[i] = day->counter_class[i];
-            join_line(day, i, 0, plain);
+            join_line(day, i, 0);
         } else {
             day->served++;
             day->seg_served[day->segment[i]]++;
-            leave(day, i, BS_CUST_SERVED, plain);
+            leave(day, i, BS_CUST_SERVED);
         }
     } else {
-        if (!plain && day->sc->ex.on)
+        if (day->sc->ex.on)
             bs_exposure_end_service(day, i);
         day->served++;
-        day->seg_served[plain ? 0 : day->segment[i]]++;
-        leave(day, i, BS_CUST_SERVED, plain);
+        day->seg_served[day->segment[i]]++;
+        leave(day, i, BS_CUST_SERVED);
     }
     if (day->counter_closing[k]) { /* its staff member leaves after this customer */
         day->counter_closing[k] = 0;
@@ -428,10 +387,10 @@ SPECIALISED void on_departure(struct bs_day *day, int32_t k, const bool plain)
         set_open(day, k, 0);
         return;
     }
-    serve_next_or_idle(day, k, plain);
+    serve_next_or_idle(day, k);
 }
 
-SPECIALISED void on_schedule(struct bs_day *day, int32_t change, const bool plain)
+HOT void on_schedule(struct bs_day *day, int32_t change)
 {
     const struct bs_scenario *sc = day->sc;
     const struct bs_schedule_change *ch = &sc->changes[change];
@@ -451,7 +410,7 @@ SPECIALISED void on_schedule(struct bs_day *day, int32_t change, const bool plai
     for (long k = first; k < last && effective < target; k++) {
         if (day->counter_state[k] == BS_COUNTER_CLOSED && day->counter_present[k]) {
             set_open(day, (int32_t)k, 1);
-            serve_next_or_idle(day, (int32_t)k, plain);
+            serve_next_or_idle(day, (int32_t)k);
             effective++;
         }
     }
@@ -469,20 +428,6 @@ SPECIALISED void on_schedule(struct bs_day *day, int32_t change, const bool plai
     }
 }
 
-/* A plain day's calendar: its only events are departures, at most one per
- * counter, and the schedule changes, which come in time order: so a short
- * agenda replaces the heap, holding the departures and the next change. It
- * fires events in the heap's order: the heap numbers the changes first, so
- * a change goes before the departures pending at its time, and a departure
- * after every event scheduled before it. */
-static void start_agenda(struct bs_day *day)
-{
-    const struct bs_scenario *sc = day->sc;
-    bs_agenda_reset(&day->agenda);
-    if (sc->n_changes > 0)
-        bs_agenda_push_first(&day->agenda, sc->changes[0].time_min, (int32_t)sc->n_counters);
-}
-
 /* Every event is counted, the time integrals advance to it, and the clock. */
 static inline void begin_event(struct bs_day *day, double time_min)
 {
@@ -491,45 +436,14 @@ static inline void begin_event(struct bs_day *day, double time_min)
     day->now_min = time_min;
 }
 
-/* The event loops. Arrivals are already in time order: they are merged with
+/* The event loop. Arrivals are already in time order: they are merged with
  * the calendar here instead of passing through it. At equal times calendar
- * events (a schedule change, a departure) come first. Dispatch is a switch
- * or a test, not a table of function pointers: arrivals and departures
- * alternate irregularly, and the indirect call mispredicted on about half of
- * all events (cachegrind --branch-sim). The next arrival's time is kept at
- * hand, read again only when that customer comes. A plain day has no
- * choices: its customers come in the order drawn (bs_day_arrival). */
-static void run_plain(struct bs_day *day)
-{
-    const struct bs_scenario *sc = day->sc;
-    const size_t n_arrivals = day->n_arrivals;
-    size_t next_arrival = 0;
-    double arrival_min = n_arrivals > 0 ? day->arrival_min[0] : INFINITY;
-    for (;;) {
-        double calendar_min = bs_agenda_first_min(&day->agenda);
-        if (arrival_min < calendar_min) {
-            int32_t who = (int32_t)next_arrival++;
-            begin_event(day, arrival_min);
-            arrival_min = next_arrival < n_arrivals ? day->arrival_min[next_arrival] : INFINITY;
-            on_arrival(day, who, true);
-        } else if (calendar_min < INFINITY) {
-            struct bs_agenda_event e = bs_agenda_pop(&day->agenda);
-            begin_event(day, e.time_min);
-            if (e.arg < sc->n_counters) {
-                on_departure(day, e.arg, true);
-            } else { /* a schedule change: the next one takes its place */
-                int32_t c = e.arg - (int32_t)sc->n_counters;
-                if ((size_t)c + 1 < sc->n_changes)
-                    bs_agenda_push_first(&day->agenda, sc->changes[c + 1].time_min, e.arg + 1);
-                on_schedule(day, c, true);
-            }
-        } else {
-            break;
-        }
-    }
-}
-
-static void run_general(struct bs_day *day)
+ * events (a schedule change, a departure) come first. Dispatch is a switch,
+ * not a table of function pointers: arrivals and departures alternate
+ * irregularly, and the indirect call mispredicted on about half of all
+ * events (cachegrind --branch-sim). The next arrival's time is kept at
+ * hand, read again only when that customer comes. */
+static void run_events(struct bs_day *day)
 {
     const size_t n_arrivals = day->n_arrivals;
     size_t next_arrival = 0;
@@ -553,16 +467,16 @@ static void run_general(struct bs_day *day)
         begin_event(day, ev.time_min);
         switch ((enum bs_event_kind)ev.kind) {
         case BS_EV_ARRIVAL:
-            on_arrival(day, ev.arg, false);
+            on_arrival(day, ev.arg);
             break;
         case BS_EV_DEPARTURE:
-            on_departure(day, ev.arg, false);
+            on_departure(day, ev.arg);
             break;
         case BS_EV_RENEGE:
             on_renege(day, ev.arg);
             break;
         case BS_EV_SCHEDULE:
-            on_schedule(day, ev.arg, false);
+            on_schedule(day, ev.arg);
             break;
         case BS_EV_COUNT:
             break;
@@ -570,23 +484,12 @@ static void run_general(struct bs_day *day)
     }
 }
 
-int bs_counters_plain(const struct bs_scenario *sc)
-{
-    return sc->n_classes == 1 && !sc->ch.any && !sc->ex.on && sc->ex.occupancy_cap == 0 && !sc->balking &&
-           !sc->reneging;
-}
-
 void bs_counters_run(struct bs_day *day)
 {
     const struct bs_scenario *sc = day->sc;
-    if (bs_counters_plain(sc)) {
-        start_agenda(day);
-        run_plain(day);
-    } else {
-        for (size_t c = 0; c < sc->n_changes; c++)
-            day->calendar_full |= bs_cal_push(&day->cal, sc->changes[c].time_min, BS_EV_SCHEDULE, (int32_t)c);
-        run_general(day);
-    }
+    for (size_t c = 0; c < sc->n_changes; c++)
+        day->calendar_full |= bs_cal_push(&day->cal, sc->changes[c].time_min, BS_EV_SCHEDULE, (int32_t)c);
+    run_events(day);
 }
 
 void bs_counters_close_day(struct bs_day *day)
@@ -595,10 +498,10 @@ void bs_counters_close_day(struct bs_day *day)
         turn_away_at_door(day, pop_outside(day));
     for (size_t c = 0; c < day->sc->n_classes; c++) {
         while (day->waiting[c] > 0) {
-            int32_t i = dequeue(day, (int)c, false);
+            int32_t i = dequeue(day, (int)c);
             day->turned_away++;
             day->seg_turned_away[day->segment[i]]++;
-            leave(day, i, BS_CUST_TURNED_AWAY, false);
+            leave(day, i, BS_CUST_TURNED_AWAY);
         }
     }
 }

@@ -17,7 +17,7 @@ struct bs_day *bs_day_alloc(void)
         return NULL;
     day->customer_rng = bs_rng_alloc();
     day->staff_rng = bs_rng_alloc();
-    if (!day->customer_rng || !day->staff_rng || bs_cal_init(&day->cal, 64) || bs_agenda_init(&day->agenda, 1)) {
+    if (!day->customer_rng || !day->staff_rng || bs_cal_init(&day->cal, 64)) {
         bs_day_free(day);
         return NULL;
     }
@@ -33,7 +33,6 @@ void bs_day_free(struct bs_day *day)
         if (rngs[i])
             gsl_rng_free(rngs[i]);
     bs_cal_fini(&day->cal);
-    bs_agenda_fini(&day->agenda);
     void *arrays[] = {day->arrival_min, day->leave_min, day->service_min, day->order, day->intent_min,
                       day->ticket, day->slot, day->transaction, day->noshow_u, day->shift_u, day->offset_min,
                       day->sort_items, day->kiosk_service_min, day->outside_min, day->kiosk_line_min, day->join_min, day->counter_class,
@@ -71,9 +70,6 @@ static int fit(struct bs_day *day, const struct bs_scenario *sc)
         FIT(staff_infectious, sc->n_counters);
         FIT(staff_near_dose, sc->n_counters);
         FIT(idle, sc->n_counters);
-        bs_agenda_fini(&day->agenda);
-        if (bs_agenda_init(&day->agenda, (size_t)sc->n_counters + 1))
-            return -1;
         day->counters_cap = sc->n_counters;
     }
     size_t series_needed = (BS_TS_COUNT + 1) * sc->n_bins;
@@ -143,7 +139,7 @@ void bs_day_track_open(struct bs_day *day, double now_min)
 }
 
 /* Arrivals and waits per bin of arrival, from the customers' times, in
- * arrival order (a plain day has added them during the day instead). */
+ * arrival order. */
 static void fold_customer_series(struct bs_day *day)
 {
     const struct bs_scenario *sc = day->sc;
@@ -156,7 +152,7 @@ static void fold_customer_series(struct bs_day *day)
         size_t b = bs_day_arrival_bin(sc, a);
         arrivals[b] += 1;
         if (start == start) { /* served at a counter; the whole wait, as sampled */
-            wait_sum[b] += bs_counters_whole_wait(day, i);
+            wait_sum[b] += bs_day_whole_wait(day, i, start);
             wait_count[b] += 1;
         }
     }
@@ -541,8 +537,7 @@ static void fold(struct bs_day *day, const struct bs_day_out *out)
     }
 
     fold_exposure(day, row, day_end_min);
-    if (!bs_counters_plain(sc))
-        fold_customer_series(day);
+    fold_customer_series(day);
     const size_t nb = sc->n_bins, bs = out->bin_stride;
     const double *series = day->series, *wait_count = day->series + BS_TS_COUNT * nb;
     for (size_t b = 0; b < nb; b++) {

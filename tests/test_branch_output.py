@@ -773,10 +773,9 @@ output: {bin_min: 10}
 """
 
 
-def test_plain_event_loop_matches_the_general_one(tmp_path):
-    """A plain day (one line, no optional feature) runs its own copy of the
-    event loop with a short agenda for a calendar; balking that never happens
-    sends the same day through the general loop and the heap. Constant
+def test_balking_that_never_happens_changes_nothing(tmp_path):
+    """A day with balking at probability 0 is bitwise the day without it:
+    the balking draws and checks leave the event order alone. Constant
     service times and counters opening together make many ties."""
     outs = []
     for name, extra in (("plain", ""), ("general", "balking: {threshold: 1, probability: 0}\n")):

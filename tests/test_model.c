@@ -441,7 +441,7 @@ static void whole_wait_is_outside_plus_inside(void **state)
             double whole = start - d->arrival_min[i] - (via_kiosk ? d->kiosk_service_min[i] : 0);
             double outside = d->outside_min[i], inside = whole - outside;
             assert_true(outside >= 0 && inside >= -1e-9);
-            assert_true(fabs(bs_counters_whole_wait(d, (int32_t)i) - whole) <= 1e-9 * (1 + whole));
+            assert_true(fabs(bs_day_whole_wait(d, (int32_t)i, d->start_min[i]) - whole) <= 1e-9 * (1 + whole));
             sum += whole;
             n += 1;
             outside_total += outside;

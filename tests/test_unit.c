@@ -17,7 +17,6 @@
 #include <gsl/gsl_sort.h>
 #include <gsl/gsl_statistics_double.h>
 
-#include "../sim/agenda.h"
 #include "../sim/cfg.h"
 #include "../sim/dist.h"
 #include "../sim/heap.h"
@@ -115,63 +114,6 @@ static void heap_ties_fire_in_insertion_order(void **state)
     bs_cal_reset(&cal);
     assert_int_equal(bs_cal_size(&cal), 0);
     bs_cal_fini(&cal);
-}
-
-/* The agenda fires events in the calendar's order, ties included: times on
- * a coarse grid so that many coincide, pops interleaved with pushes. */
-static void agenda_fires_in_calendar_order(void **state)
-{
-    (void)state;
-    struct bs_calendar cal;
-    struct bs_agenda ag;
-    assert_int_equal(bs_cal_init(&cal, 16), 0);
-    assert_int_equal(bs_agenda_init(&ag, 16), 0);
-    gsl_rng *r = bs_rng_alloc();
-    bs_stream_set(bs_rng_stream(r), 11, 0, 1, 0);
-    double now = 0;
-    int pops = 0;
-    for (int32_t i = 0; i < 20000; i++) {
-        if (bs_agenda_size(&ag) < 16 && (bs_agenda_size(&ag) == 0 || gsl_rng_uniform(r) < 0.5)) {
-            double t = now + 0.5 * (double)gsl_rng_uniform_int(r, 6);
-            assert_int_equal(bs_cal_push(&cal, t, 0, i), 0);
-            bs_agenda_push(&ag, t, i);
-            continue;
-        }
-        struct bs_event ev;
-        assert_int_equal(bs_cal_pop(&cal, &ev), 0);
-        assert_true(bs_agenda_first_min(&ag) == ev.time_min);
-        struct bs_agenda_event e = bs_agenda_pop(&ag);
-        assert_true(e.time_min == ev.time_min);
-        assert_int_equal(e.arg, ev.arg);
-        now = ev.time_min;
-        pops++;
-    }
-    assert_true(pops > 5000);
-    bs_agenda_reset(&ag);
-    assert_int_equal(bs_agenda_size(&ag), 0);
-    assert_true(isinf(bs_agenda_first_min(&ag))); /* empty */
-    gsl_rng_free(r);
-    bs_agenda_fini(&ag);
-    bs_cal_fini(&cal);
-}
-
-/* An event scheduled first fires before pending ones at its time only. */
-static void agenda_push_first_goes_before_equal_times(void **state)
-{
-    (void)state;
-    struct bs_agenda ag;
-    assert_int_equal(bs_agenda_init(&ag, 8), 0);
-    bs_agenda_push(&ag, 3.0, 1);
-    bs_agenda_push(&ag, 3.0, 2);
-    bs_agenda_push_first(&ag, 3.0, 3);
-    bs_agenda_push(&ag, 2.0, 4);
-    bs_agenda_push_first(&ag, 4.0, 5);
-    bs_agenda_push(&ag, 3.0, 6);
-    static const int32_t order[] = {4, 3, 1, 2, 6, 5};
-    for (size_t k = 0; k < sizeof order / sizeof order[0]; k++)
-        assert_int_equal(bs_agenda_pop(&ag).arg, order[k]);
-    assert_int_equal(bs_agenda_size(&ag), 0);
-    bs_agenda_fini(&ag);
 }
 
 /* ---- random streams ---- */
@@ -693,8 +635,6 @@ int main(void)
         cmocka_unit_test(nearest_name_within_two_edits),
         cmocka_unit_test(heap_pops_in_time_order),
         cmocka_unit_test(heap_ties_fire_in_insertion_order),
-        cmocka_unit_test(agenda_fires_in_calendar_order),
-        cmocka_unit_test(agenda_push_first_goes_before_equal_times),
         cmocka_unit_test(streams_same_key_same_numbers),
         cmocka_unit_test(streams_differ_by_purpose_entity_replication_seed),
         cmocka_unit_test(uniforms_open_interval_and_moments),
