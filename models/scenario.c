@@ -28,41 +28,6 @@ static const struct scalar_key scalar_keys[] = {
     {"staffing.absence_probability", 0, 1, 0, 0, offsetof(struct bs_scenario, absence_probability)},
 };
 
-int bs_scenario_clock(struct bs_cfg *cfg, const char *key, const char *dflt, double *min_of_day)
-{
-    char text[16];
-    if (bs_cfg_string(cfg, key, dflt, text, sizeof text))
-        return cfg->err->status;
-    /* H:MM or HH:MM, digits only: sscanf's %d took "+9:-0", " 9:00" and
-     * "4294967305:00" (which overflows int, and wrapped to 09:00). */
-    size_t len = strlen(text), colon = len >= 4 ? len - 3 : 0;
-    int digits = colon > 0 && colon <= 2 && text[colon] == ':';
-    for (size_t i = 0; digits && i < len; i++)
-        digits = i == colon || (text[i] >= '0' && text[i] <= '9');
-    int hh = digits ? atoi(text) : -1, mm = digits ? atoi(text + colon + 1) : -1;
-    if (!digits || hh > 24 || mm > 59 || (hh == 24 && mm > 0))
-        return bs_cfg_fail(cfg, key, "expected a time \"HH:MM\" (00:00 to 24:00), got '%s'", text);
-    *min_of_day = hh * 60.0 + mm;
-    return 0;
-}
-
-int bs_scenario_name(struct bs_cfg *cfg, const char *key, const char *dflt, char *out)
-{
-    if (bs_cfg_string(cfg, key, dflt, out, BS_NAME_MAX))
-        return cfg->err->status;
-    if (out[0] == '\0' || strchr(out, '.'))
-        return bs_cfg_fail(cfg, key, "'%s': a name must be non-empty and without '.' (names appear in dotted keys)", out);
-    return 0;
-}
-
-int bs_scenario_find(const char (*names)[BS_NAME_MAX], size_t n, const char *name)
-{
-    for (size_t i = 0; i < n; i++)
-        if (strcmp(names[i], name) == 0)
-            return (int)i;
-    return -1;
-}
-
 static int read_profile(struct bs_cfg *cfg, struct bs_scenario *sc)
 {
     long n = bs_cfg_list_len(cfg, "demand.profile");
@@ -119,9 +84,9 @@ static int read_segments(struct bs_cfg *cfg, struct bs_scenario *sc)
     for (long i = 0; i < n; i++) {
         struct bs_segment *s = &sc->segments[i];
         snprintf(key, sizeof key, "segments.%ld.name", i);
-        if (bs_scenario_name(cfg, key, NULL, s->name))
+        if (bs_cfg_name(cfg, key, NULL, s->name, sizeof s->name))
             return cfg->err->status;
-        if (bs_scenario_find(sc->class_names, (size_t)i, s->name) >= 0)
+        if (bs_class_find(sc, (size_t)i, s->name) >= 0)
             return bs_cfg_fail(cfg, key, "segment '%s' is named twice", s->name);
         memcpy(sc->class_names[i], s->name, sizeof s->name); /* both BS_NAME_MAX */
         snprintf(key, sizeof key, "segments.%ld.share", i);
@@ -159,7 +124,7 @@ static int read_transactions(struct bs_cfg *cfg, struct bs_scenario *sc)
         snprintf(key, sizeof key, "transactions.%ld.name", i);
         char dflt[BS_NAME_MAX];
         snprintf(dflt, sizeof dflt, "transaction%ld", i);
-        if (bs_scenario_name(cfg, key, dflt, t->name))
+        if (bs_cfg_name(cfg, key, dflt, t->name, sizeof t->name))
             return cfg->err->status;
         double share;
         snprintf(key, sizeof key, "transactions.%ld.share", i);
@@ -176,7 +141,7 @@ static int read_transactions(struct bs_cfg *cfg, struct bs_scenario *sc)
         for (long j = 0; j < k; j++) {
             char sub[2 * BS_CFG_PATH_MAX];
             snprintf(sub, sizeof sub, "%s.%s", key, names[j]);
-            int s = bs_scenario_find(sc->class_names, sc->n_segments, names[j]);
+            int s = bs_class_find(sc, sc->n_segments, names[j]);
             if (s < 0)
                 return bs_cfg_fail(cfg, sub, "'%s' is not a segment", names[j]);
             if (bs_cfg_number(cfg, sub, 0, 1, 0, 1, &t->share_by_segment[s]))
@@ -194,7 +159,7 @@ static int read_transactions(struct bs_cfg *cfg, struct bs_scenario *sc)
             char cls[BS_NAME_MAX];
             if (bs_cfg_string(cfg, key, NULL, cls, sizeof cls))
                 return cfg->err->status;
-            int c = bs_scenario_find(sc->class_names, sc->n_classes, cls);
+            int c = bs_class_find(sc, sc->n_classes, cls);
             if (c < 0) {
                 if (sc->n_classes == BS_CLASSES_MAX)
                     return bs_cfg_fail(cfg, key, "at most %d classes", BS_CLASSES_MAX);
@@ -264,7 +229,7 @@ struct bs_scenario *bs_scenario_load(struct bs_cfg *cfg)
     }
     sc->close_min = sc->hours * 60.0;
     if (!st)
-        st = bs_scenario_clock(cfg, "day.open", "09:00", &sc->open_min_of_day);
+        st = bs_cfg_clock(cfg, "day.open", "09:00", &sc->open_min_of_day);
     if (!st && sc->warmup_min >= sc->close_min)
         st = bs_cfg_fail(cfg, "output.warmup_min", "must be shorter than the day (%s min)", bs_cfg_num((char[32]){0}, sc->close_min));
     if (!st) {

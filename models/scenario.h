@@ -1,16 +1,22 @@
-/* Helpers shared by the scenario readers (scenario.c, staffing.c). */
+/* What the scenario readers share (scenario.c, staffing.c,
+ * scenario_choices.c): the class names, and the loaders scenario.c calls. */
 #ifndef BS_SCENARIO_H
 #define BS_SCENARIO_H
 
+#include <string.h>
+
 #include "branch.h"
 
-/* Reads "HH:MM" at key into minutes after midnight. */
-int bs_scenario_clock(struct bs_cfg *cfg, const char *key, const char *dflt, double *min_of_day);
-/* Reads a name at key (a segment, transaction or role): no dots, since
- * names appear in dotted keys. dflt NULL: required. */
-int bs_scenario_name(struct bs_cfg *cfg, const char *key, const char *dflt, char *out);
-/* Index of name among names[0..n), or -1. */
-int bs_scenario_find(const char (*names)[BS_NAME_MAX], size_t n, const char *name);
+/* Index of name among the first n class names (segments, then
+ * transaction classes, then those choices add), or -1. */
+static inline int bs_class_find(const struct bs_scenario *sc, size_t n, const char *name)
+{
+    for (size_t i = 0; i < n; i++)
+        if (strcmp(sc->class_names[i], name) == 0)
+            return (int)i;
+    return -1;
+}
+
 /* Online shift, appointments, peak shifting; needs segments and
  * transactions, and adds the appointment class (so before staffing). */
 int bs_choices_load(struct bs_cfg *cfg, struct bs_scenario *sc);

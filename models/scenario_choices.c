@@ -34,7 +34,7 @@ static int read_per_segment(struct bs_cfg *cfg, const char *key, const struct bs
     for (long j = 0; j < n; j++) {
         char sub[2 * BS_CFG_PATH_MAX];
         snprintf(sub, sizeof sub, "%s.%s", key, names[j]);
-        int s = bs_scenario_find(sc->class_names, sc->n_segments, names[j]);
+        int s = bs_class_find(sc, sc->n_segments, names[j]);
         if (s < 0)
             return bs_cfg_fail(cfg, sub, "'%s' is not a segment", names[j]);
         if (bs_cfg_number(cfg, sub, 0, 1, 0, 1, &out[s]))
@@ -192,7 +192,7 @@ static int read_windows(struct bs_cfg *cfg, struct bs_scenario *sc)
         char sub[2 * BS_CFG_PATH_MAX];
         double from, to;
         snprintf(sub, sizeof sub, "%s.%ld.from", key, w);
-        if (bs_scenario_clock(cfg, sub, NULL, &from))
+        if (bs_cfg_clock(cfg, sub, NULL, &from))
             return cfg->err->status;
         from -= sc->open_min_of_day;
         if (from < 0 || from >= sc->close_min)
@@ -200,7 +200,7 @@ static int read_windows(struct bs_cfg *cfg, struct bs_scenario *sc)
         if (w > 0 && from < ch->windows[w - 1].to_min)
             return bs_cfg_fail(cfg, sub, "windows must be in time order and not overlap");
         snprintf(sub, sizeof sub, "%s.%ld.to", key, w);
-        if (bs_scenario_clock(cfg, sub, NULL, &to))
+        if (bs_cfg_clock(cfg, sub, NULL, &to))
             return cfg->err->status;
         to -= sc->open_min_of_day;
         if (to <= from)
@@ -270,7 +270,7 @@ static int read_peak_shift(struct bs_cfg *cfg, struct bs_scenario *sc)
 
 static int add_class(struct bs_cfg *cfg, struct bs_scenario *sc, const char *key, const char *name, int *out)
 {
-    if (bs_scenario_find(sc->class_names, sc->n_classes, name) >= 0)
+    if (bs_class_find(sc, sc->n_classes, name) >= 0)
         return bs_cfg_fail(cfg, key, "needs the class name '%s', already a segment or transaction class", name);
     if (sc->n_classes == BS_CLASSES_MAX)
         return bs_cfg_fail(cfg, key, "at most %d classes", BS_CLASSES_MAX);

@@ -26,7 +26,7 @@ static int read_roles(struct bs_cfg *cfg, struct bs_scenario *sc)
     for (long i = 0; i < n; i++) {
         struct bs_role *r = &sc->roles[i];
         snprintf(key, sizeof key, "roles.%ld.name", i);
-        if (bs_scenario_name(cfg, key, NULL, r->name))
+        if (bs_cfg_name(cfg, key, NULL, r->name, sizeof r->name))
             return cfg->err->status;
         if (find_role(sc, r->name) >= 0)
             return bs_cfg_fail(cfg, key, "role '%s' is defined twice", r->name);
@@ -41,7 +41,7 @@ static int read_roles(struct bs_cfg *cfg, struct bs_scenario *sc)
             snprintf(sub, sizeof sub, "%s.%ld", key, j);
             if (bs_cfg_string(cfg, sub, NULL, cls, sizeof cls))
                 return cfg->err->status;
-            int c = bs_scenario_find(sc->class_names, sc->n_classes, cls);
+            int c = bs_class_find(sc, sc->n_classes, cls);
             if (c < 0) {
                 char known[400] = "";
                 for (size_t m = 0; m < sc->n_classes; m++) {
@@ -81,7 +81,7 @@ static int read_schedule(struct bs_cfg *cfg, struct bs_scenario *sc, const char 
         struct bs_schedule_block *blk = &g->blocks[b];
         double from_clock, to_clock;
         snprintf(sub, sizeof sub, "%s.%ld.from", key, b);
-        if (bs_scenario_clock(cfg, sub, NULL, &from_clock))
+        if (bs_cfg_clock(cfg, sub, NULL, &from_clock))
             return cfg->err->status;
         blk->from_min = from_clock - sc->open_min_of_day;
         if (blk->from_min < 0 || blk->from_min >= sc->close_min)
@@ -90,7 +90,7 @@ static int read_schedule(struct bs_cfg *cfg, struct bs_scenario *sc, const char 
         if (b > 0 && blk->from_min < g->blocks[b - 1].to_min)
             return bs_cfg_fail(cfg, sub, "blocks must be in time order and not overlap");
         snprintf(sub, sizeof sub, "%s.%ld.to", key, b);
-        if (bs_scenario_clock(cfg, sub, NULL, &to_clock))
+        if (bs_cfg_clock(cfg, sub, NULL, &to_clock))
             return cfg->err->status;
         blk->to_min = to_clock - sc->open_min_of_day;
         if (blk->to_min <= blk->from_min)

@@ -8,7 +8,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "../sim/text.h"
 #include "scenario.h"
 
 #define BS_STANDARD_SHARE_DEFAULT 0.95
@@ -65,30 +64,6 @@ static int read_name(struct bs_cfg *cfg, struct bs_scenario *sc, size_t j)
     return 0;
 }
 
-/* One of names[0..n) at key, with the list and the nearest on a miss. */
-static int read_one_of(struct bs_cfg *cfg, const char *key, const char *what, const char *const *names, size_t n,
-                       int *out)
-{
-    char allowed[BS_TRANSACTIONS_MAX * (BS_NAME_MAX + 2)] = "", text[BS_NAME_MAX];
-    for (size_t i = 0; i < n; i++) {
-        size_t used = strlen(allowed);
-        snprintf(allowed + used, sizeof allowed - used, "%s%s", i ? ", " : "", names[i]);
-    }
-    if (!bs_cfg_has(cfg, key))
-        return bs_cfg_fail(cfg, key, "required: %s (%s)", what, allowed);
-    if (bs_cfg_string(cfg, key, NULL, text, sizeof text))
-        return cfg->err->status;
-    for (size_t i = 0; i < n; i++) {
-        if (strcmp(text, names[i]) == 0) {
-            *out = (int)i;
-            return 0;
-        }
-    }
-    const char *near = bs_text_nearest(text, names, n);
-    return bs_cfg_fail(cfg, key, "'%s' is not %s (%s)%s%s%s", text, what, allowed, near ? "; did you mean " : "",
-                       near ? near : "", near ? "?" : "");
-}
-
 /* An optional list of names into flags; absent: all n are covered. */
 static int read_cover(struct bs_cfg *cfg, size_t j, const char *list, const char *what,
                       const char *const *names, size_t n, uint8_t *flags)
@@ -108,7 +83,7 @@ static int read_cover(struct bs_cfg *cfg, size_t j, const char *list, const char
         snprintf(sub, sizeof sub, "%s.%ld", key, k);
         char article[64];
         snprintf(article, sizeof article, "a %s", what);
-        if (read_one_of(cfg, sub, article, names, n, &found))
+        if (bs_cfg_one_of(cfg, sub, article, names, n, BS_NAME_MAX, &found))
             return cfg->err->status;
         flags[found] = 1;
     }
@@ -147,7 +122,7 @@ static int read_standard(struct bs_cfg *cfg, struct bs_scenario *sc, size_t j)
     if (read_name(cfg, sc, j))
         return cfg->err->status;
     snprintf(key, sizeof key, "standards.%zu.quantity", j);
-    if (read_one_of(cfg, key, "a quantity", quantity_names, BS_SQ_COUNT, &s->quantity))
+    if (bs_cfg_one_of(cfg, key, "a quantity", quantity_names, BS_SQ_COUNT, BS_NAME_MAX, &s->quantity))
         return cfg->err->status;
     snprintf(key, sizeof key, "standards.%zu.within_min", j);
     if (read_positive(cfg, key, 1e6, 1, 0, &s->within_min))

@@ -78,6 +78,20 @@ long bs_cfg_list_len(struct bs_cfg *cfg, const char *key);
  * Marks them used. keys_out[i] points into the document. */
 long bs_cfg_map_keys(struct bs_cfg *cfg, const char *key, const char **keys_out, long cap);
 
+/* Values several sections share (cfg_read.c), with the getters' contract.
+ * A clock time "H:MM" or "HH:MM" (00:00 to 24:00) at key, in minutes
+ * after midnight. */
+int bs_cfg_clock(struct bs_cfg *cfg, const char *key, const char *dflt, double *min_of_day);
+/* A name (of a segment, transaction or role) of at most cap - 1
+ * characters: non-empty and without dots, since names appear in dotted
+ * keys. dflt NULL: required. */
+int bs_cfg_name(struct bs_cfg *cfg, const char *key, const char *dflt, char *out, size_t cap);
+/* A required text of at most cap - 1 characters that is one of
+ * names[0..n): its index out. A miss names `what` ("a quantity"), the
+ * list, and the nearest name. */
+int bs_cfg_one_of(struct bs_cfg *cfg, const char *key, const char *what, const char *const *names, size_t n,
+                  size_t cap, int *out);
+
 /* Reports an input error located at key (or at its nearest present parent). */
 int bs_cfg_fail(struct bs_cfg *cfg, const char *key, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));
