@@ -47,3 +47,41 @@ def test_long_functions_counts_from_the_name_to_the_closing_brace(tmp_path):
     r = long_functions(tmp_path, text, "--max", "10")
     assert r.returncode == 1 and r.stdout.strip().endswith("x.c:8: too_long (11 lines)"), r.stdout
     assert long_functions(tmp_path, text, "--max", "11").returncode == 0
+
+
+def call_cycles(*args, cwd=ROOT):
+    return subprocess.run([sys.executable, str(ROOT / "tools" / "call_cycles.py"), *args],
+                          capture_output=True, text=True, cwd=cwd)
+
+
+def test_call_cycles_finds_two_files_calling_each_other(tmp_path):
+    (tmp_path / "a.c").write_text("int f(void)\n{\n    return g(); /* h() */\n}\n")
+    (tmp_path / "b.c").write_text("int g(void)\n{\n    return f() + h();\n}\n\nint h(void)\n{\n    return 1;\n}\n")
+    # A static f of its own and a call in a string are not calls into a.c.
+    (tmp_path / "c.c").write_text("static int f(void)\n{\n    return 2;\n}\n\n"
+                                  "int k(void)\n{\n    puts(\"g()\");\n    return f() + h();\n}\n")
+    r = call_cycles("a.c", "b.c", "c.c", cwd=tmp_path)
+    assert r.returncode == 1, r.stdout
+    assert r.stdout.split("\n")[:3] == ["circle: a.c, b.c", "  a.c -> b.c (g)", "  b.c -> a.c (f)"], r.stdout
+    assert "c.c" not in r.stdout
+    assert call_cycles("--except", "b.c", "a.c", "a.c", "b.c", "c.c", cwd=tmp_path).returncode == 0
+
+
+# Circles still being removed, each by its own change; nothing else may be
+# excepted. models/day.c <-> counters.c (bs_day_track_open): the models
+# runtime rework removes it. The command line (sim/cli.h: main.c's shared
+# helpers called back by plan.c and plan_search.c): its helpers want a
+# file of their own. Delete a line here when its circle is gone.
+KNOWN_CIRCLES = [
+    ("models/day.c", "models/counters.c"),
+    ("sim/main.c", "sim/plan.c"),
+    ("sim/main.c", "sim/plan_search.c"),
+    ("sim/plan.c", "sim/plan_search.c"),
+]
+
+
+def test_no_call_cycles_between_the_files_of_sim_and_models():
+    files = sorted(str(p.relative_to(ROOT)) for d in ("sim", "models") for p in (ROOT / d).glob("*.c"))
+    excepted = [arg for pair in KNOWN_CIRCLES for arg in ("--except", *pair)]
+    r = call_cycles(*excepted, *files)
+    assert r.returncode == 0, r.stdout
