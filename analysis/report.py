@@ -46,7 +46,7 @@ import numpy as np
 MAIN_METRICS = ["wait_mean_min", "wait_p90_min", "share_wait_over_10min", "counter_utilization", "abandoned"]
 EXPOSURE_METRICS = ["expected_infections_customers", "expected_infections_staff"]
 TIMESERIES = ["arrivals", "occupancy", "queue_length", "counters_open"]
-DEFAULT_DAY_OPEN = "09:00"  # scenarios/README.md: the default of day.open
+DEFAULT_DAY_OPEN = "09:00"  # docs/scenario-keys.md: the default of day.open
 # A row of the forest plot is 0.28 in: at 600 dpi, 120 rows stay under matplotlib's
 # 2^16-pixel limit (a 2000-point sweep ended in a traceback).
 FOREST_MAX_ROWS = 120

@@ -1,4 +1,4 @@
-/* The customers' choices: what each intent becomes, in order (README.md):
+/* The customers' choices: what each intent becomes, in order (docs/model.md):
  * online shift, appointment booking (in random booking order, into the
  * intent's slot; when full, as appointments.when_full says), no-show and punctuality, and
  * peak shifting of walk-ins, self-service at a kiosk. Then the day's

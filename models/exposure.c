@@ -19,7 +19,7 @@ struct mask_kind {
     double in, out; /* filtration efficiency, inhaled and exhaled */
 };
 
-/* Typical filtration of aerosols around 1 um, rounded; scenarios/README.md
+/* Typical filtration of aerosols around 1 um, rounded; docs/model.md (Masks)
  * gives the sources. */
 static const struct mask_kind mask_kinds[] = {
     {"none", 0.0, 0.0}, {"cloth", 0.3, 0.5}, {"surgical", 0.5, 0.7}, {"ffp2", 0.9, 0.9},

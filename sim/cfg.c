@@ -611,7 +611,7 @@ static void hint_unknown(struct bs_cfg *cfg, const yaml_node_t *map, const char 
     const char *asked[HINT_NAMES_MAX];
     size_t n = bs_cfg_asked_at(cfg, node_index(cfg, map), asked, HINT_NAMES_MAX), len = 0;
     if (n == 0) {
-        snprintf(out, cap, " (check its spelling and section in scenarios/README.md)");
+        snprintf(out, cap, " (check its spelling and section in docs/scenario-keys.md)");
         return;
     }
     for (size_t i = 0; i < n && len < cap; i++) {
@@ -619,7 +619,7 @@ static void hint_unknown(struct bs_cfg *cfg, const yaml_node_t *map, const char 
         len += w > 0 ? (size_t)w : 0;
     }
     if (len < cap)
-        snprintf(out + len, cap - len, " (scenarios/README.md)");
+        snprintf(out + len, cap - len, " (docs/scenario-keys.md)");
 }
 
 struct key_ref {

@@ -471,7 +471,7 @@ static herr_t write_scenarios(const struct bs_output *out, hid_t group, const st
         if (st >= 0)
             st = bs_h5_attr_string(d, "unit", "as in the scenario");
         if (st >= 0)
-            st = bs_h5_attr_string(d, "description", "the swept key's value at each point (scenarios/README.md gives its unit)");
+            st = bs_h5_attr_string(d, "description", "the swept key's value at each point (docs/scenario-keys.md gives its unit)");
         H5Dclose(d);
         if (st < 0)
             return -1;
