@@ -67,6 +67,9 @@ def probe(branchsim, doc, path, tmp_path):
     assert r.returncode == 2 and len(errors) == 1 and PROBE in errors[0], (
         f"probing {dotted(path) or 'the top level'} gave no error about the probe key: {r.stderr}")
     m = UNKNOWN.search(errors[0]) or OPTIONS.search(errors[0])
+    # An unknown-key error whose list did not parse (cut short, or worded
+    # otherwise) must not pass for a mapping of data.
+    assert m or "unknown key" not in errors[0], f"cannot read the names asked for: {errors[0]}"
     return ("keys", m.group(1).split(", ")) if m else ("data", None)
 
 
