@@ -1,6 +1,9 @@
 # branchsim: build, test, bench, install. Libraries are found with
 # pkg-config; override the *_CFLAGS / *_LIBS variables on a cluster (module
-# systems), e.g. make HDF5_CFLAGS=-I$HDF5_DIR/include HDF5_LIBS="-L$HDF5_DIR/lib -lhdf5".
+# systems), e.g. make HDF5_CFLAGS=-I$HDF5_DIR/include HDF5_LIBS="-L$HDF5_DIR/lib -lhdf5":
+# then neither the build nor its check asks pkg-config for that library.
+# make builds and never installs: what is missing, tools/deps.sh names with
+# its Debian package; make deps installs it (apt-get).
 
 PREFIX      ?= /usr/local
 BUILD       ?= build
@@ -21,6 +24,8 @@ YAML_LIBS     ?= $(shell $(PKG_CONFIG) --libs yaml-0.1 2>/dev/null)
 CMOCKA_CFLAGS ?= $(shell $(PKG_CONFIG) --cflags cmocka 2>/dev/null)
 CMOCKA_LIBS   ?= $(shell $(PKG_CONFIG) --libs cmocka 2>/dev/null)
 RANDOM123_CFLAGS ?=
+FUZZ_CC       ?= clang-14
+FUZZ_LLVM     ?= 14
 
 OPT      ?= -O2 -g
 WERROR   ?= -Werror
@@ -51,16 +56,32 @@ BENCH_BINS = $(BUILD)/tests/bench/bench_mmc $(BUILD)/tests/bench/bench_rng
 
 all: $(BUILD)/branchsim
 
-# Installs missing libraries with apt-get (Debian/Ubuntu), else says what to install.
-deps:
-	@tools/deps.sh --install
+# tools/deps.sh GROUP... says what the build (GROUP build) or a make target
+# lacks and which Debian packages provide it, and fails; --install installs
+# them. It gets the tools this make uses and the *_CFLAGS / *_LIBS a user set
+# (on the command line or in the environment), and checks those libraries
+# with them instead of pkg-config.
+user_set = $(filter command environment override,$(origin $1))
+DEPS = env CC='$(CC)' PKG_CONFIG='$(PKG_CONFIG)' HDF5_PKG='$(HDF5_PKG)' HDF5_HL_LIBS='$(HDF5_HL_LIBS)' \
+       PYTHON='$(PYTHON)' MPICC='$(MPICC)' MPIRUN='$(MPIRUN)' FUZZ_CC='$(FUZZ_CC)' FUZZ_LLVM='$(FUZZ_LLVM)' \
+       RANDOM123_CFLAGS='$(RANDOM123_CFLAGS)' \
+       $(foreach l,GSL HDF5 YAML CMOCKA,$(if $(call user_set,$l_CFLAGS)$(call user_set,$l_LIBS),\
+       $l_CFLAGS='$($l_CFLAGS)' $l_LIBS='$($l_LIBS)')) tools/deps.sh
 
-# A plain make only checks (and says what is missing); make run and make
-# deps install. DEPS_INSTALL=--install lets any target install.
-DEPS_INSTALL ?=
-$(BUILD)/.deps-ok: tools/deps.sh tools/debian-packages.txt
-	@tools/deps.sh $(DEPS_INSTALL)
+# Installs with apt-get (through sudo when not root) what the build and every
+# test suite lack; elsewhere says what to install.
+deps:
+	@$(DEPS) --install all
+
+# A plain make checks the build's own libraries once per build folder (not
+# what only the tests need) and stops when one is missing; it installs nothing.
+$(BUILD)/.deps-ok: tools/deps.sh
+	@$(DEPS) build
 	@mkdir -p $(@D) && touch $@
+
+# make check-deps-GROUP: what a target needs (test-c, test-mpi, fuzz, ...).
+check-deps-%:
+	@$(DEPS) $*
 
 $(BUILD)/%.o: %.c | $(BUILD)/.deps-ok
 	@mkdir -p $(@D)
@@ -75,6 +96,8 @@ $(BUILD)/sim/main.o $(BUILD)/sim/output.o $(BUILD)/sim/checkpoint.o: $(REVISION_
 $(BUILD)/branchsim: $(CLI_SRC:%.c=$(BUILD)/%.o) $(CORE_OBJ)
 	$(CC) $(ALL_LDFLAGS) $^ $(LIBS) -o $@
 
+$(BUILD)/tests/%.o: ALL_CFLAGS += $(CMOCKA_CFLAGS)
+
 $(BUILD)/tests/%: $(BUILD)/tests/%.o $(CORE_OBJ)
 	$(CC) $(ALL_LDFLAGS) $^ $(CMOCKA_LIBS) $(LIBS) -o $@
 
@@ -83,38 +106,39 @@ $(BUILD)/tests/bench/%: $(BUILD)/tests/bench/%.o $(CORE_OBJ)
 
 # The cluster build: OpenMPI and parallel HDF5 (named explicitly: once it is
 # installed, plain `hdf5` means it), objects in $(BUILD)/mpi.
-$(BUILD)/.deps-cluster-ok: tools/deps.sh tools/debian-packages.txt
-	@tools/deps.sh $(DEPS_INSTALL) --cluster
-	@mkdir -p $(@D) && touch $@
-
-mpi: | $(BUILD)/.deps-ok $(BUILD)/.deps-cluster-ok
+mpi: | check-deps-mpi
 	$(MAKE) BUILD=$(BUILD)/mpi CC=$(MPICC) HDF5_PKG=hdf5-openmpi BUILD_DEFS=-DBS_MPI $(BUILD)/mpi/branchsim
 	ln -f $(BUILD)/mpi/branchsim $(BUILD)/branchsim-mpi
 
-# Quick start: install what is missing, build, run the default scenario.
-run:
-	@tools/deps.sh --install
+# Quick start: install what is missing (make deps), build, run the default scenario.
+run: deps
 	$(MAKE) $(BUILD)/branchsim
 	$(BUILD)/branchsim run scenarios/default.yaml -o default.h5
 
-test-c: $(TEST_BINS)
+test-c: check-deps-test-c $(TEST_BINS)
 	@for t in $(TEST_BINS); do echo "== $$t"; $$t || exit 1; done
 
-test-py: $(BUILD)/branchsim
+test-py: check-deps-test-py $(BUILD)/branchsim
 	BRANCHSIM=$(BUILD)/branchsim $(PYTHON) -m pytest -q tests
 
 # The same C and CLI tests under AddressSanitizer and UndefinedBehaviorSanitizer.
-test-asan:
+test-asan: check-deps-test-asan
 	$(MAKE) BUILD=build/asan OPT="-O1 -g -fno-omit-frame-pointer" \
 	    SANITIZE="-fsanitize=address,undefined -fno-sanitize-recover=all" test-c test-py
 
 # MPI runs against the serial build, bitwise (tests/test_mpi.py), and a
 # sweep submitted to a SLURM started on this machine (needs root).
-test-mpi: all mpi
+test-mpi: check-deps-test-mpi all mpi
 	BRANCHSIM=$(BUILD)/branchsim BRANCHSIM_MPI=$(BUILD)/branchsim-mpi MPIRUN=$(MPIRUN) \
 	    $(PYTHON) -m pytest -q tests/mpi
 
-test: all
+# Every suite. What any of them lacks is named first, and make test fails
+# before running one: a suite skipped for a missing package would pass unseen.
+TEST_GROUPS = build test-c test-py test-mpi test-fuzz
+test:
+	@$(DEPS) $(TEST_GROUPS) || { echo "make test runs every suite and none while one lacks something" \
+	    "(each also runs alone: make test-c, test-py, test-mpi, test-asan, test-fuzz)." >&2; exit 1; }
+	$(MAKE) all
 	$(MAKE) test-c test-py
 	$(MAKE) test-mpi
 	$(MAKE) test-asan
@@ -126,7 +150,6 @@ test: all
 # from the committed seeds in tests/fuzz/seeds/NAME (and the shipped
 # scenarios, for load); findings (inputs that crashed, leaked, hung or ran
 # out of memory) go to $(FUZZ_BUILD)/findings.
-FUZZ_CC            ?= clang-14
 FUZZ_BUILD         ?= build/fuzz
 FUZZ_SECONDS       ?= 600
 FUZZ_SMOKE_SECONDS ?= 20
@@ -144,12 +167,8 @@ $(BUILD)/tests/fuzz/fuzz_%: $(BUILD)/tests/fuzz/fuzz_%.o $(FUZZ_SUPPORT) $(CORE_
 
 fuzz-bins: $(FUZZ_TARGETS:%=$(BUILD)/tests/fuzz/fuzz_%)
 
-$(BUILD)/.deps-fuzz-ok: tools/deps.sh tools/debian-packages.txt
-	@FUZZ_CC=$(FUZZ_CC) tools/deps.sh $(DEPS_INSTALL) --fuzz
-	@mkdir -p $(@D) && touch $@
-
 # The revision is fixed so that checkpoint seeds match every commit's build.
-fuzz-build: | $(BUILD)/.deps-ok $(BUILD)/.deps-fuzz-ok
+fuzz-build: | check-deps-fuzz
 	$(MAKE) BUILD=$(FUZZ_BUILD) CC=$(FUZZ_CC) REVISION=fuzz OPT="-O1 -g -fno-omit-frame-pointer" \
 	    SANITIZE="-fsanitize=fuzzer-no-link,address,undefined -fno-sanitize-recover=all" fuzz-bins
 
@@ -166,8 +185,7 @@ fuzz: $(FUZZ_TARGETS:%=fuzz-run-%)
 # Line coverage of the corpora so far (llvm-cov), per source file:
 # a build with clang's source-based coverage in $(FUZZ_BUILD)-cov runs
 # every corpus input once. make fuzz-coverage [FUZZ_TARGETS=...]
-FUZZ_LLVM ?= 14
-fuzz-coverage: | $(BUILD)/.deps-ok $(BUILD)/.deps-fuzz-ok
+fuzz-coverage: | check-deps-fuzz-coverage
 	$(MAKE) BUILD=$(FUZZ_BUILD)-cov CC=$(FUZZ_CC) REVISION=fuzz OPT="-O1 -g" \
 	    SANITIZE="-fsanitize=fuzzer-no-link -fprofile-instr-generate -fcoverage-mapping" fuzz-bins
 	rm -f $(FUZZ_BUILD)-cov/*.profraw
@@ -183,7 +201,7 @@ fuzz-coverage: | $(BUILD)/.deps-ok $(BUILD)/.deps-fuzz-ok
 test-fuzz:
 	$(MAKE) FUZZ_SECONDS=$(FUZZ_SMOKE_SECONDS) $(FUZZ_SMOKE_TARGETS:%=fuzz-run-%)
 
-bench: $(BENCH_BINS) all mpi
+bench: check-deps-bench $(BENCH_BINS) all mpi
 	$(BUILD)/tests/bench/bench_rng
 	$(BUILD)/tests/bench/bench_mmc
 	$(PYTHON) tests/bench/mmc_simpy.py --replications 20 --compare $(BUILD)/bench_mmc.txt

@@ -1,20 +1,31 @@
-"""make install, make report and tools/deps.sh as a careless user meets them: a PREFIX
-with a space is one directory, an empty or relative PREFIX is refused, and
-deps.sh --install does not report success while something is still missing."""
+"""The Makefile and tools/deps.sh as a careless user meets them: make install takes a
+PREFIX with a space as one directory and refuses an empty or relative one; a plain
+make checks only the build's own libraries and installs nothing, and honours
+*_CFLAGS/*_LIBS without pkg-config; make test names what each suite lacks."""
 import os
+import shutil
 import stat
 import subprocess
 from pathlib import Path
 
+import pytest
+
 ROOT = Path(__file__).resolve().parent.parent
 BRANCHSIM = (ROOT / os.environ.get("BRANCHSIM", "build/branchsim")).resolve()
+# A make run by make test-asan passes its variables (BUILD, INVARIANTS,
+# SANITIZE) down in MAKEFLAGS: the makes here start from a clean slate.
+CLEAN_ENV = {k: v for k, v in os.environ.items() if k not in ("MAKEFLAGS", "MFLAGS", "MAKELEVEL", "MAKEOVERRIDES")}
+
+
+def make(*args, env=None, cwd=ROOT):
+    return subprocess.run(["make", "-C", str(cwd), *args], capture_output=True, text=True,
+                          env=dict(CLEAN_ENV, **(env or {})))
 
 
 def make_install(*args):
     # -o: never rebuild the binary under test (an ASan build stays one).
     build = BRANCHSIM.parent
-    return subprocess.run(["make", "-s", "-C", str(ROOT), "-o", f"{build}/branchsim", f"BUILD={build}",
-                           "install", *args], capture_output=True, text=True)
+    return make("-s", "-o", f"{build}/branchsim", f"BUILD={build}", "install", *args)
 
 
 def test_install_takes_a_prefix_with_a_space_as_one_directory(tmp_path):
@@ -57,19 +68,107 @@ def test_make_report_takes_names_with_spaces(tmp_path):
     assert (tmp_path / "my report" / "report.md").is_file()
 
 
-def test_a_plain_make_checks_dependencies_and_installs_nothing(tmp_path):
-    """make only builds: with a library missing it says what is missing and
-    how to install it, and never runs apt-get (make run and make deps do)."""
+def fake_tools(tmp_path, missing_pkg_config=()):
+    """A PATH whose apt-get and sudo only record that they were called, and a
+    pkg-config that logs each call and knows none of missing_pkg_config."""
     fake = tmp_path / "bin"
     fake.mkdir()
     called = tmp_path / "apt-get-called"
     for name in ("apt-get", "sudo"):
         (fake / name).write_text(f"#!/bin/sh\ntouch {called}\nexit 0\n")
         (fake / name).chmod(stat.S_IRWXU)
-    env = dict(os.environ, PATH=f"{fake}:{os.environ['PATH']}", PKG_CONFIG="false")
-    r = subprocess.run(["make", "-s", "-C", str(ROOT), f"BUILD={tmp_path / 'build'}"], capture_output=True,
-                       text=True, env=env)
+    log = tmp_path / "pkg-config.log"
+    real = shutil.which("pkg-config") or "false"
+    hidden = "|".join(f'*" {name} "*' for name in missing_pkg_config) or "/"
+    (fake / "pkg-config").write_text(f"#!/bin/sh\necho \"$*\" >> {log}\n"
+                                     f"case \" $* \" in {hidden}) exit 1 ;; esac\nexec {real} \"$@\"\n")
+    (fake / "pkg-config").chmod(stat.S_IRWXU)
+    env = dict(PATH=f"{fake}:{os.environ['PATH']}", PKG_CONFIG=str(fake / "pkg-config"))
+    return env, called, log
+
+
+def test_a_plain_make_checks_dependencies_and_installs_nothing(tmp_path):
+    """make only builds: with a library missing it names it and its Debian
+    package, says make deps installs it, and never runs apt-get."""
+    env, called, _ = fake_tools(tmp_path)
+    env["PKG_CONFIG"] = "false"
+    r = make("-s", f"BUILD={tmp_path / 'build'}", env=env)
     assert r.returncode != 0
-    assert "missing: gsl" in r.stderr and "make deps or make run installs them" in r.stderr, r.stderr
+    assert "make (the build) needs: gsl hdf5-serial yaml-0.1 (Debian packages: libgsl-dev libhdf5-dev " \
+           "libyaml-dev)" in r.stderr and "make deps installs them" in r.stderr, r.stderr
     assert not called.exists()
     assert not (tmp_path / "build" / "branchsim").exists()
+
+
+def test_a_plain_make_ignores_what_only_the_tests_need(tmp_path):
+    """No cmocka, pytest, OpenMPI, SLURM or clang: the build's check passes
+    (it is what a plain make runs before compiling), and the suites' checks
+    name what they lack."""
+    env, called, _ = fake_tools(tmp_path, missing_pkg_config=("cmocka", "hdf5-openmpi"))
+    env.update(PYTHON="/no/such/python3", MPICC="/no/such/mpicc", MPIRUN="/no/such/mpirun",
+               FUZZ_CC="/no/such/clang-14")
+    build = tmp_path / "build"
+    r = make("-s", f"BUILD={build}", f"{build}/.deps-ok", env=env)
+    assert r.returncode == 0 and r.stderr == "", r.stderr
+    for suite, lacks in (("test-c", "cmocka (Debian packages: libcmocka-dev)"),
+                         ("test-py", "/no/such/python3 (Debian packages: python3)"),
+                         ("mpi", "/no/such/mpicc hdf5-openmpi (Debian packages: openmpi-bin libopenmpi-dev "
+                                 "libhdf5-openmpi-dev)"),
+                         ("test-fuzz", "/no/such/clang-14 libclang_rt.fuzzer omp.h")):
+        r = make("-s", f"BUILD={build}", f"check-deps-{suite}", env=env)
+        assert r.returncode != 0 and f"make {suite} needs: {lacks}" in r.stderr, r.stderr
+    assert not called.exists()
+
+
+def pkg_config(*args):
+    if not shutil.which("pkg-config"):
+        pytest.skip("needs pkg-config to find the flags it then passes by hand")
+    return subprocess.run(["pkg-config", *args], capture_output=True, text=True, check=True).stdout.strip()
+
+
+def test_make_honours_library_flags_without_pkg_config(tmp_path):
+    """A cluster's module system gives *_CFLAGS/*_LIBS and no .pc file: the
+    check and the build use those, and ask pkg-config nothing."""
+    overrides = [f"GSL_CFLAGS={pkg_config('--cflags', 'gsl')}", f"GSL_LIBS={pkg_config('--libs', 'gsl')}",
+                 f"HDF5_CFLAGS={pkg_config('--cflags', 'hdf5-serial')}",
+                 f"HDF5_LIBS={pkg_config('--libs', 'hdf5-serial')}",
+                 f"YAML_CFLAGS={pkg_config('--cflags', 'yaml-0.1')}", f"YAML_LIBS={pkg_config('--libs', 'yaml-0.1')}"]
+    env, called, log = fake_tools(tmp_path, missing_pkg_config=("gsl", "hdf5-serial", "yaml-0.1"))
+    build = tmp_path / "build"
+    r = make("-s", f"BUILD={build}", *overrides, f"{build}/.deps-ok", env=env)
+    assert r.returncode == 0 and r.stderr == "", r.stderr
+    r = make("-n", f"BUILD={build}", *overrides, env=env)
+    assert r.returncode == 0, r.stderr
+    link = [line for line in r.stdout.splitlines() if line.endswith(f"-o {build}/branchsim")]
+    assert len(link) == 1 and pkg_config("--libs", "hdf5-serial") in link[0], r.stdout
+    assert not log.exists(), log.read_text()
+    # A wrong override is named, not installed over.
+    r = make("-s", f"BUILD={tmp_path / 'wrong'}", *overrides, "GSL_LIBS=-lno_such_gsl", f"{tmp_path}/wrong/.deps-ok",
+             env=env)
+    assert r.returncode != 0 and "needs: gsl(GSL_CFLAGS/GSL_LIBS)" in r.stderr, r.stderr
+    assert not called.exists()
+
+
+def test_make_test_names_what_each_suite_lacks_and_runs_none(tmp_path):
+    """make test fails before running a suite when one cannot run, naming
+    what each lacks; a suite is never skipped quietly. (CC is missing too:
+    were the check to pass, the build would stop at once.)"""
+    env, called, _ = fake_tools(tmp_path, missing_pkg_config=("cmocka",))
+    env.update(PYTHON="/no/such/python3", MPICC="/no/such/mpicc", FUZZ_CC="/no/such/clang-14")
+    r = make("-s", f"BUILD={tmp_path / 'build'}", "CC=/no/such/cc", "test", env=env)
+    assert r.returncode != 0
+    for needs in ("make (the build) needs: /no/such/cc", "make test-c needs: cmocka",
+                  "make test-py needs: /no/such/python3", "make test-mpi needs: /no/such/mpicc",
+                  "make test-fuzz needs: /no/such/clang-14", "make deps installs them",
+                  "make test runs every suite and none"):
+        assert needs in r.stderr, r.stderr
+    assert not (tmp_path / "build" / "sim").exists() and not called.exists()
+
+
+def test_the_debian_package_list_is_what_deps_sh_checks():
+    listed = [line for line in (ROOT / "tools" / "debian-packages.txt").read_text().splitlines()
+              if line and not line.startswith("#")]
+    r = subprocess.run([str(ROOT / "tools" / "deps.sh"), "--list", "all"], capture_output=True, text=True,
+                       env=CLEAN_ENV)
+    assert r.returncode == 0, r.stderr
+    assert sorted(r.stdout.split()) == sorted(listed)
