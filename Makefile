@@ -7,6 +7,10 @@
 
 PREFIX      ?= /usr/local
 BUILD       ?= build
+# make clean removes BUILD, and the build writes into it: never the sources.
+ifneq ($(filter $(patsubst %/,%,$(abspath $(BUILD)))/%,$(CURDIR)/),)
+$(error BUILD='$(BUILD)' is the source tree or a folder above it)
+endif
 CC          ?= cc
 PKG_CONFIG  ?= pkg-config
 HDF5_PKG    ?= hdf5-serial
@@ -123,7 +127,7 @@ test-py: check-deps-test-py $(BUILD)/branchsim
 
 # The same C and CLI tests under AddressSanitizer and UndefinedBehaviorSanitizer.
 test-asan: check-deps-test-asan
-	$(MAKE) BUILD=build/asan OPT="-O1 -g -fno-omit-frame-pointer" \
+	$(MAKE) BUILD=$(BUILD)/asan OPT="-O1 -g -fno-omit-frame-pointer" \
 	    SANITIZE="-fsanitize=address,undefined -fno-sanitize-recover=all" test-c test-py
 
 # MPI runs against the serial build, bitwise (tests/test_mpi.py), and a
@@ -150,7 +154,7 @@ test:
 # from the committed seeds in tests/fuzz/seeds/NAME (and the shipped
 # scenarios, for load); findings (inputs that crashed, leaked, hung or ran
 # out of memory) go to $(FUZZ_BUILD)/findings.
-FUZZ_BUILD         ?= build/fuzz
+FUZZ_BUILD         ?= $(BUILD)/fuzz
 FUZZ_SECONDS       ?= 600
 FUZZ_SMOKE_SECONDS ?= 20
 FUZZ_TARGETS       ?= load describe resume describe_raw resume_raw
@@ -225,7 +229,8 @@ install: $(BUILD)/branchsim
 	if [ -x $(BUILD)/branchsim-mpi ]; then install -m 755 $(BUILD)/branchsim-mpi "$(DESTDIR)$(PREFIX)/bin/"; fi
 	install -m 644 analysis/*.py "$(DESTDIR)$(PREFIX)/share/branchsim/analysis/"
 
+# Removes $(BUILD), and so the ASan, fuzz and MPI builds inside it.
 clean:
-	rm -rf build
+	rm -rf -- '$(BUILD)'
 
 -include $(shell find $(BUILD) -name '*.d' 2>/dev/null)

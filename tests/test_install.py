@@ -1,8 +1,10 @@
 """The Makefile and tools/deps.sh as a careless user meets them: make install takes a
 PREFIX with a space as one directory and refuses an empty or relative one; a plain
 make checks only the build's own libraries and installs nothing, and honours
-*_CFLAGS/*_LIBS without pkg-config; make test names what each suite lacks."""
+*_CFLAGS/*_LIBS without pkg-config; make test names what each suite lacks; the
+builds (ASan, fuzz, MPI) and make clean stay inside BUILD."""
 import os
+import re
 import shutil
 import stat
 import subprocess
@@ -172,3 +174,35 @@ def test_the_debian_package_list_is_what_deps_sh_checks():
                        env=CLEAN_ENV)
     assert r.returncode == 0, r.stderr
     assert sorted(r.stdout.split()) == sorted(listed)
+
+
+def compiles(dry_run):
+    """The (object, flags) of each compile in a make -n output."""
+    return [(m.group(2), m.group(1)) for m in re.finditer(r"^\S*(?:cc|clang-14|mpicc) (.*) -c \S+ -o (\S+)$", dry_run,
+                                                           re.MULTILINE)]
+
+
+@pytest.mark.parametrize("target", ["test-c", "test-asan", "fuzz-build", "mpi"])
+def test_every_build_stays_inside_build(tmp_path, target):
+    build = tmp_path / "build"
+    r = make("-n", f"BUILD={build}", target)
+    objects = compiles(r.stdout)
+    assert objects and all(o.startswith(f"{build}/") for o, _ in objects), r.stdout + r.stderr
+
+
+def test_make_clean_removes_build_and_refuses_the_source_tree(tmp_path):
+    # On a copy of the Makefile: were BUILD ignored or the guard to fail,
+    # the copy is what would go.
+    src = tmp_path / "src"
+    (src / "build").mkdir(parents=True)
+    shutil.copy(ROOT / "Makefile", src)
+    (src / "build" / "keep").write_text("")
+    build = tmp_path / "elsewhere"
+    (build / "sim").mkdir(parents=True)
+    (build / "sim" / "x.o").write_text("")
+    r = make("-s", f"BUILD={build}", "clean", cwd=src)
+    assert r.returncode == 0 and not build.exists() and (src / "build" / "keep").exists(), r.stderr
+    for bad in (".", "", "./", str(tmp_path)):
+        r = make("-s", f"BUILD={bad}", "clean", cwd=src)
+        assert r.returncode != 0 and "is the source tree or a folder above it" in r.stderr, r.stderr
+        assert (src / "Makefile").exists()
