@@ -39,8 +39,11 @@ ifneq ($(REVISION),unknown)
 REVISION := $(REVISION)$(shell git diff --quiet HEAD -- 2>/dev/null || echo -dirty)
 endif
 
+# INVARIANTS: -DBS_CHECK_INVARIANTS in the C tests' and the ASan build
+# (sim/invariant.h), never in the release build.
+INVARIANTS ?=
 ALL_CFLAGS = -std=c11 -D_DEFAULT_SOURCE -fopenmp $(OPT) -Wall -Wextra $(WERROR) $(SANITIZE) \
-             -DBS_REVISION='"$(REVISION)"' $(BUILD_DEFS) $(GSL_CFLAGS) $(HDF5_CFLAGS) $(YAML_CFLAGS) $(RANDOM123_CFLAGS) \
+             -DBS_REVISION='"$(REVISION)"' $(BUILD_DEFS) $(INVARIANTS) $(GSL_CFLAGS) $(HDF5_CFLAGS) $(YAML_CFLAGS) $(RANDOM123_CFLAGS) \
              -MMD -MP $(CFLAGS)
 ALL_LDFLAGS = -fopenmp $(SANITIZE) $(LDFLAGS)
 LIBS = $(HDF5_HL_LIBS) $(HDF5_LIBS) $(YAML_LIBS) $(GSL_LIBS) -lm
@@ -55,8 +58,8 @@ BENCH_BINS = $(BUILD)/tests/bench/bench_mmc $(BUILD)/tests/bench/bench_rng
 # Keep test and bench objects between runs.
 .SECONDARY:
 
-.PHONY: all deps run mpi test test-c test-py test-asan test-mpi test-fuzz fuzz fuzz-build fuzz-bins bench report \
-        fuzz-coverage install clean
+.PHONY: all deps run mpi test test-c run-test-c test-py test-asan test-mpi test-fuzz fuzz fuzz-build fuzz-bins \
+        bench report fuzz-coverage install clean
 
 all: $(BUILD)/branchsim
 
@@ -119,16 +122,24 @@ run: deps
 	$(MAKE) $(BUILD)/branchsim
 	$(BUILD)/branchsim run scenarios/default.yaml -o default.h5
 
-test-c: check-deps-test-c $(TEST_BINS)
+# The C tests link their own objects, built with the invariants checked, in
+# $(CHECK_BUILD); the release objects in $(BUILD) never have them.
+CHECK_BUILD ?= $(BUILD)/check
+test-c: check-deps-test-c
+	@$(MAKE) --no-print-directory BUILD=$(CHECK_BUILD) INVARIANTS=-DBS_CHECK_INVARIANTS run-test-c
+
+run-test-c: $(TEST_BINS)
 	@for t in $(TEST_BINS); do echo "== $$t"; $$t || exit 1; done
 
 test-py: check-deps-test-py $(BUILD)/branchsim
 	BRANCHSIM=$(BUILD)/branchsim $(PYTHON) -m pytest -q tests
 
-# The same C and CLI tests under AddressSanitizer and UndefinedBehaviorSanitizer.
+# The same C and CLI tests under AddressSanitizer and UndefinedBehaviorSanitizer,
+# invariants checked: one set of objects in $(BUILD)/asan, for both.
 test-asan: check-deps-test-asan
-	$(MAKE) BUILD=$(BUILD)/asan OPT="-O1 -g -fno-omit-frame-pointer" \
-	    SANITIZE="-fsanitize=address,undefined -fno-sanitize-recover=all" test-c test-py
+	$(MAKE) BUILD=$(BUILD)/asan CHECK_BUILD=$(BUILD)/asan INVARIANTS=-DBS_CHECK_INVARIANTS \
+	    OPT="-O1 -g -fno-omit-frame-pointer" SANITIZE="-fsanitize=address,undefined -fno-sanitize-recover=all" \
+	    test-c test-py
 
 # MPI runs against the serial build, bitwise (tests/test_mpi.py), and a
 # sweep submitted to a SLURM started on this machine (needs root).
@@ -229,7 +240,7 @@ install: $(BUILD)/branchsim
 	if [ -x $(BUILD)/branchsim-mpi ]; then install -m 755 $(BUILD)/branchsim-mpi "$(DESTDIR)$(PREFIX)/bin/"; fi
 	install -m 644 analysis/*.py "$(DESTDIR)$(PREFIX)/share/branchsim/analysis/"
 
-# Removes $(BUILD), and so the ASan, fuzz and MPI builds inside it.
+# Removes $(BUILD), and so the check, ASan, fuzz and MPI builds inside it.
 clean:
 	rm -rf -- '$(BUILD)'
 

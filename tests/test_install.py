@@ -2,7 +2,8 @@
 PREFIX with a space as one directory and refuses an empty or relative one; a plain
 make checks only the build's own libraries and installs nothing, and honours
 *_CFLAGS/*_LIBS without pkg-config; make test names what each suite lacks; the
-builds (ASan, fuzz, MPI) and make clean stay inside BUILD."""
+builds (check, ASan, fuzz, MPI) and make clean stay inside BUILD; the invariants
+are compiled into the C tests' and the ASan build, never into the release build."""
 import os
 import re
 import shutil
@@ -180,6 +181,19 @@ def compiles(dry_run):
     """The (object, flags) of each compile in a make -n output."""
     return [(m.group(2), m.group(1)) for m in re.finditer(r"^\S*(?:cc|clang-14|mpicc) (.*) -c \S+ -o (\S+)$", dry_run,
                                                            re.MULTILINE)]
+
+
+def test_invariants_are_checked_in_the_test_builds_only(tmp_path):
+    """BS_CHECK_INVARIANTS (sim/invariant.h) is in every object of the C
+    tests' and the ASan build, and in none of the release build."""
+    build = tmp_path / "build"
+    release = compiles(make("-n", f"BUILD={build}").stdout)
+    assert len(release) > 20 and not [o for o, flags in release if "BS_CHECK_INVARIANTS" in flags]
+    for target, where in (("test-c", build / "check"), ("test-asan", build / "asan")):
+        r = make("-n", f"BUILD={build}", target)
+        objects = compiles(r.stdout)
+        assert len(objects) > 20, r.stdout + r.stderr
+        assert all(o.startswith(f"{where}/") and "-DBS_CHECK_INVARIANTS" in flags for o, flags in objects), r.stdout
 
 
 @pytest.mark.parametrize("target", ["test-c", "test-asan", "fuzz-build", "mpi"])
