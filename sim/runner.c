@@ -1,4 +1,4 @@
-/* OpenMP over work items; one day state per thread, allocated once. */
+/* OpenMP over work items; one day state per thread, allocated once per run. */
 #include "runner.h"
 
 #include <math.h>
@@ -181,96 +181,154 @@ int bs_runner_threads(int requested, size_t n_blocks)
     return threads > 0 ? (int)threads : 1;
 }
 
-int bs_runner_run(struct bs_run *run, int threads, struct bs_error *err)
+/* A thread's day state, one replication's time series and its blocks'
+ * histograms: allocated by the thread itself at its first block (so the
+ * memory is near it), reused for every block of every wave of the run. */
+struct worker {
+    struct bs_day *day;
+    double *series;
+    uint32_t *hist;
+};
+
+static void worker_free(struct worker *w)
 {
-    const struct bs_layout *L = &run->layout;
-    const long n_items = (long)(run->n_points * run->n_replications);
-    /* Work items are blocks of a point's replications, handed out
-     * dynamically: points of very different cost keep every thread busy. */
-    if (!run->values && bs_runner_alloc(run, err))
-        return err->status;
+    bs_day_free(w->day);
+    free(w->series);
+    free(w->hist);
+    *w = (struct worker){NULL, NULL, NULL};
+}
+
+/* 0 when w holds what a block needs (allocating it the first time). */
+static int worker_ready(struct worker *w, const struct bs_layout *L)
+{
+    if (w->day)
+        return 0;
+    w->day = bs_day_alloc();
+    w->series = malloc((L->series_width ? L->series_width : 1) * sizeof *w->series);
+    w->hist = calloc(L->pool_hist_width + 1, sizeof *w->hist);
+    if (w->day && w->series && w->hist)
+        return 0;
+    worker_free(w);
+    return -1;
+}
+
+/* What the threads of a run share: the first failure in (point,
+ * replication) order and the progress counts. */
+struct shared {
+    long first_failed; /* the item, or n_items when none failed */
+    struct bs_error first_err;
+    int alloc_failed, interrupted;
+    long done, n_own; /* replications */
+    int last_decile;
+    double started, last_print;
+};
+
+/* Runs blocks[0..n) on the threads, each taking the next block as it
+ * finishes one: points of very different cost keep every thread busy. */
+static void run_wave(struct bs_run *run, struct worker *workers, int threads, const long *blocks, long n,
+                     struct shared *sh)
+{
+#pragma omp parallel num_threads(threads)
+    {
+        struct worker *me = &workers[omp_get_thread_num()];
+        const int ready = worker_ready(me, &run->layout) == 0;
+        long hist_point = -1; /* the point whose blocks me->hist counts */
+        if (!ready) {
+#pragma omp atomic write
+            sh->alloc_failed = 1;
+        }
+#pragma omp for schedule(dynamic, 1)
+        for (long k = 0; k < n; k++) {
+            if (!ready)
+                continue;
+            long block = blocks[k], point = block / (long)run->blocks_per_point;
+            if (point != hist_point)
+                merge_hist(run, hist_point, me->hist);
+            hist_point = point;
+            run_block(run, me->day, me->series, me->hist, block, &sh->first_failed, &sh->first_err);
+            if (run->progress != BS_PROGRESS_NONE) {
+#pragma omp critical(bs_runner_progress)
+                {
+                    sh->done += block_replications(run, block);
+                    report_progress(run, sh->done, sh->n_own, sh->started, &sh->last_decile, &sh->last_print);
+                }
+            }
+        }
+        merge_hist(run, hist_point, me->hist);
+    }
+}
+
+/* The blocks this process owns and has not done yet, in order, into
+ * pending; their count. Counts the replications owned and done. */
+static long pending_blocks(const struct bs_run *run, long *pending, struct shared *sh)
+{
     const long n_blocks = (long)(run->n_points * run->blocks_per_point);
-    long first_failed = n_items, done = 0;
-    int last_decile = 0;
-    double started = omp_get_wtime(), last_print = 0;
-    struct bs_error first_err = {0};
-    int alloc_failed = 0;
-    long *pending = malloc(((size_t)n_blocks + 1) * sizeof *pending);
-    if (!pending)
-        return bs_error_set(err, BS_ERR_RUN, "out of memory");
-    long n_pending = 0, n_own = 0;
+    long n_pending = 0;
     for (long b = 0; b < n_blocks; b++) {
         if (!bs_cluster_owns(run->rank, run->n_ranks, (size_t)b))
             continue;
-        n_own += block_replications(run, b);
+        sh->n_own += block_replications(run, b);
         if (run->block_done[b])
-            done += block_replications(run, b);
+            sh->done += block_replications(run, b);
         else
             pending[n_pending++] = b;
     }
-    threads = bs_runner_threads(threads, (size_t)n_pending);
-    /* Waves of blocks: between them the calling thread may checkpoint and
-     * stop; within one, threads take blocks dynamically. */
+    return n_pending;
+}
+
+/* Waves of blocks: between them the calling thread may checkpoint and
+ * stop; within one, threads take blocks dynamically. Stops at the first
+ * wave with a failure; 0, or the status of a failed checkpoint write. */
+static int run_waves(struct bs_run *run, struct worker *workers, int threads, const long *pending, long n_pending,
+                     struct shared *sh, struct bs_error *err)
+{
+    const long n_items = (long)(run->n_points * run->n_replications);
     const long wave = run->after_wave ? 64L * threads : n_pending;
-    int interrupted = run->stop && *run->stop; /* a signal while setting up */
-    for (long w0 = 0; w0 < n_pending && !interrupted && !alloc_failed; w0 += wave) {
+    sh->interrupted = run->stop && *run->stop; /* a signal while setting up */
+    for (long w0 = 0; w0 < n_pending && !sh->interrupted; w0 += wave) {
         long w1 = w0 + wave < n_pending ? w0 + wave : n_pending;
-#pragma omp parallel num_threads(threads)
-        {
-            struct bs_day *day = bs_day_alloc();
-            double *series = malloc((L->series_width ? L->series_width : 1) * sizeof *series);
-            uint32_t *hist = calloc(L->pool_hist_width + 1, sizeof *hist);
-            long hist_point = -1; /* the point whose blocks hist counts */
-            if (!series || !hist) {
-                bs_day_free(day);
-                day = NULL;
-            }
-            if (!day) {
-#pragma omp atomic write
-                alloc_failed = 1;
-            }
-#pragma omp for schedule(dynamic, 1)
-            for (long k = w0; k < w1; k++) {
-                if (!day)
-                    continue;
-                long block = pending[k], point = block / (long)run->blocks_per_point;
-                if (point != hist_point)
-                    merge_hist(run, hist_point, hist);
-                hist_point = point;
-                run_block(run, day, series, hist, block, &first_failed, &first_err);
-                if (run->progress != BS_PROGRESS_NONE) {
-#pragma omp critical(bs_runner_progress)
-                    {
-                        done += block_replications(run, block);
-                        report_progress(run, done, n_own, started, &last_decile, &last_print);
-                    }
-                }
-            }
-            merge_hist(run, hist_point, hist);
-            bs_day_free(day);
-            free(series);
-            free(hist);
-        }
-        if (alloc_failed || first_failed < n_items)
-            break;
+        run_wave(run, workers, threads, pending + w0, w1 - w0, sh);
+        if (sh->alloc_failed || sh->first_failed < n_items)
+            return 0;
         for (long k = w0; k < w1; k++)
             run->block_done[pending[k]] = run->pool_in[pending[k]] = 1;
         if (run->after_wave && run->after_wave(run, pending + w0, (size_t)(w1 - w0), run->after_wave_ctx)) {
-            free(pending);
             run->after_wave_failed = 1;
             return bs_error_set(err, BS_ERR_RUN, "could not write the checkpoint (is the disk full?)");
         }
-        interrupted = run->stop && *run->stop;
+        sh->interrupted = run->stop && *run->stop;
     }
+    return 0;
+}
+
+int bs_runner_run(struct bs_run *run, int threads, struct bs_error *err)
+{
+    const long n_items = (long)(run->n_points * run->n_replications);
+    if (!run->values && bs_runner_alloc(run, err))
+        return err->status;
+    struct shared sh = {.first_failed = n_items, .started = omp_get_wtime()};
+    long *pending = malloc((run->n_points * run->blocks_per_point + 1) * sizeof *pending);
+    if (!pending)
+        return bs_error_set(err, BS_ERR_RUN, "out of memory");
+    const long n_pending = pending_blocks(run, pending, &sh);
+    threads = bs_runner_threads(threads, (size_t)n_pending);
+    struct worker *workers = calloc((size_t)threads, sizeof *workers);
+    int st = workers ? run_waves(run, workers, threads, pending, n_pending, &sh, err)
+                     : bs_error_set(err, BS_ERR_RUN, "out of memory");
+    for (int t = 0; workers && t < threads; t++)
+        worker_free(&workers[t]);
+    free(workers);
     free(pending);
-    if (interrupted && !alloc_failed && first_failed == n_items)
-        return bs_error_set(err, BS_ERR_RUN, "interrupted");
-    if (alloc_failed)
+    if (st)
+        return st;
+    if (sh.alloc_failed)
         return bs_error_set(err, BS_ERR_RUN, "out of memory allocating a day state");
-    if (first_failed < n_items)
+    if (sh.first_failed < n_items)
         return bs_error_set(err, BS_ERR_RUN, "scenario point %ld, replication %ld failed: %s",
-                            first_failed / (long)run->n_replications,
-                            first_failed % (long)run->n_replications, first_err.msg);
+                            sh.first_failed / (long)run->n_replications,
+                            sh.first_failed % (long)run->n_replications, sh.first_err.msg);
+    if (sh.interrupted)
+        return bs_error_set(err, BS_ERR_RUN, "interrupted");
     return 0;
 }
 
