@@ -19,20 +19,11 @@
 #include "stats.h"
 #include "version.h"
 
-/* Under MPI the other ranks may be inside collective calls: a failure
- * stops them all (the checkpoint keeps every replication). */
+/* What a failure to write the file tells: the checkpoint keeps every
+ * replication. */
 #define RESUME_HINT                                                                    \
     "The checkpoint keeps every replication: run again with --resume to write the file " \
     "(on a full disk, first free as much space as the checkpoint takes: the result needs no more)."
-#define CHECK(expr, what)                                                              \
-    do {                                                                               \
-        if ((expr) < 0) {                                                              \
-            bs_error_set(err, BS_ERR_RUN, "%s: HDF5 failed to %s (is the disk full?). "  \
-                         RESUME_HINT, out->path, what);                                \
-            bs_cluster_fail_alone(out->cluster, err, "");                              \
-            goto fail;                                                                 \
-        }                                                                              \
-    } while (0)
 
 /* On rank 0: creates the partial file (out->fd). 0 or an errno. */
 static int create_partial(struct bs_output *out)
@@ -745,87 +736,153 @@ static herr_t write_compare(const struct bs_output *out, const struct bs_output_
     return st;
 }
 
-int bs_output_write(struct bs_output *out, const struct bs_output_data *data, struct bs_error *err)
+/* What bs_output_write works with: the buffers it reuses from dataset to
+ * dataset, this rank's rows, the scales, and where a failure goes. */
+struct writing {
+    const struct bs_output *out;
+    const struct bs_output_data *data;
+    double *col;     /* one metric of every point: the most of n_bins, R and R x entities per point */
+    double *sum;     /* a metric's statistics per point */
+    double *scratch; /* one point's replications */
+    struct rows rows;
+    struct scales sc;
+    struct bs_error *err;
+};
+
+static int buffers_alloc(struct writing *w)
 {
-    const struct bs_run *run = data->run;
+    const struct bs_run *run = w->data->run;
     const struct bs_layout *L = &run->layout;
     const size_t P = run->n_points, R = run->n_replications;
     size_t biggest = L->n_bins > 1 ? L->n_bins : 1;
     for (size_t b = 0; b < L->n_breakdowns; b++)
         biggest = L->entities[b] * R > biggest ? L->entities[b] * R : biggest;
     biggest = R > biggest ? R : biggest;
-    hid_t g_rep = -1, g_sum = -1, g_sc = -1, g_bsum = -1;
-    struct scales scales = {-1, -1, -1, -1, -1, {-1, -1, -1, -1}};
-    double *col = malloc(P * biggest * sizeof *col);
-    double *sum = malloc(P * BS_STAT_COUNT * sizeof *sum);
-    double *scratch = malloc((R ? R : 1) * sizeof *scratch);
-    size_t first_point, end_point; /* this rank's points: their rows and summaries */
-    bs_cluster_rows(out->cluster, P, &first_point, &end_point);
-    const struct rows rows = {first_point, end_point};
-    if (!col || !sum || !scratch) {
-        bs_error_set(err, BS_ERR_RUN, "%s: out of memory", out->path);
-        bs_cluster_fail_alone(out->cluster, err, RESUME_HINT);
-        goto fail;
-    }
-    CHECK(write_root_attrs(out, data), "write the root attributes");
-    CHECK(make_scales(out, run, &scales), "write the dimension scales");
-    CHECK(g_sc = make_group(out->file, "scenarios"), "create /scenarios");
-    CHECK(write_scenarios(out, g_sc, data, col, &scales), "write /scenarios");
-    CHECK(g_rep = make_group(out->file, "replications"), "create /replications");
-    CHECK(g_sum = make_group(out->file, "summary"), "create /summary");
-    for (size_t m = 0; m < L->n_metrics; m++) {
-        const struct bs_metric_def *def = &L->metrics[m];
-        for (size_t i = 0; i < P * R; i++)
-            col[i] = run->values[i * L->width + m];
-        for (size_t p = rows.first; p < rows.end; p++)
-            bs_stats_summary(col + p * R, 1, R, scratch, sum + p * BS_STAT_COUNT);
-        hsize_t rep_dims[2] = {P, R}, sum_dims[2] = {P, BS_STAT_COUNT};
-        hid_t d = write_doubles(out, g_rep, def->name, 2, rep_dims, rows, col);
-        CHECK(d, "write /replications");
-        herr_t st = metric_attrs(d, def);
-        if (st >= 0)
-            st = attach(d, scales.point, scales.replication, -1);
-        H5Dclose(d);
-        CHECK(st, "write metric attributes");
-        d = write_doubles(out, g_sum, def->name, 2, sum_dims, rows, sum);
-        CHECK(d, "write /summary");
-        st = bs_h5_attr_strings(d, "stats", bs_stat_names, BS_STAT_COUNT, 0);
-        if (st >= 0)
-            st = bs_h5_attr_string(d, "unit", def->unit);
-        if (st >= 0)
-            st = bs_h5_attr_string(d, "description", def->description);
-        if (st >= 0)
-            st = attach(d, scales.point, scales.stat, -1);
-        H5Dclose(d);
-        CHECK(st, "write summary attributes");
-    }
-    CHECK(g_bsum = make_group(out->file, "breakdown_summary"), "create /breakdown_summary");
-    for (size_t b = 0; b < L->n_breakdowns; b++)
-        CHECK(write_breakdown(out, run, b, g_bsum, col, scratch, rows, &scales), "write a per-entity breakdown");
-    CHECK(write_timeseries(out, run, col, rows, &scales), "write /timeseries");
-    CHECK(write_pooled(out, run, rows, &scales), "write /pooled");
-    CHECK(write_compare(out, data, col, scratch, rows, &scales), "write /compare");
-    H5Gclose(g_rep);
-    H5Gclose(g_sum);
-    H5Gclose(g_sc);
-    H5Gclose(g_bsum);
-    close_scales(run, &scales);
-    free(col);
-    free(sum);
-    free(scratch);
-    return 0;
-fail:
-    close_scales(run, &scales);
-    if (g_rep >= 0)
-        H5Gclose(g_rep);
-    if (g_sum >= 0)
-        H5Gclose(g_sum);
-    if (g_sc >= 0)
-        H5Gclose(g_sc);
+    w->col = malloc(P * biggest * sizeof *w->col);
+    w->sum = malloc(P * BS_STAT_COUNT * sizeof *w->sum);
+    w->scratch = malloc((R ? R : 1) * sizeof *w->scratch);
+    return w->col && w->sum && w->scratch ? 0 : -1;
+}
+
+/* st; when it is a failure, says that HDF5 failed at `doing`. Under MPI
+ * the other ranks may be inside collective calls: the failure stops them
+ * all, before anything is closed. */
+static herr_t step(struct writing *w, herr_t st, const char *doing)
+{
+    if (st >= 0)
+        return st;
+    bs_error_set(w->err, BS_ERR_RUN, "%s: HDF5 failed to %s (is the disk full?). " RESUME_HINT, w->out->path,
+                 doing);
+    bs_cluster_fail_alone(w->out->cluster, w->err, "");
+    return -1;
+}
+
+/* /replications/<metric m> (n_points, n_replications) and /summary/<metric
+ * m> (n_points, n_stats), its statistics over replications. */
+static herr_t write_metric(struct writing *w, size_t m, hid_t g_rep, hid_t g_sum)
+{
+    const struct bs_run *run = w->data->run;
+    const struct bs_layout *L = &run->layout;
+    const struct bs_metric_def *def = &L->metrics[m];
+    const size_t P = run->n_points, R = run->n_replications;
+    for (size_t i = 0; i < P * R; i++)
+        w->col[i] = run->values[i * L->width + m];
+    for (size_t p = w->rows.first; p < w->rows.end; p++)
+        bs_stats_summary(w->col + p * R, 1, R, w->scratch, w->sum + p * BS_STAT_COUNT);
+    hsize_t rep_dims[2] = {P, R}, sum_dims[2] = {P, BS_STAT_COUNT};
+    hid_t d = write_doubles(w->out, g_rep, def->name, 2, rep_dims, w->rows, w->col);
+    if (d < 0)
+        return step(w, -1, "write /replications");
+    herr_t st = metric_attrs(d, def);
+    if (st >= 0)
+        st = attach(d, w->sc.point, w->sc.replication, -1);
+    H5Dclose(d);
+    if (step(w, st, "write metric attributes") < 0)
+        return -1;
+    d = write_doubles(w->out, g_sum, def->name, 2, sum_dims, w->rows, w->sum);
+    if (d < 0)
+        return step(w, -1, "write /summary");
+    st = bs_h5_attr_strings(d, "stats", bs_stat_names, BS_STAT_COUNT, 0);
+    if (st >= 0)
+        st = bs_h5_attr_string(d, "unit", def->unit);
+    if (st >= 0)
+        st = bs_h5_attr_string(d, "description", def->description);
+    if (st >= 0)
+        st = attach(d, w->sc.point, w->sc.stat, -1);
+    H5Dclose(d);
+    return step(w, st, "write summary attributes");
+}
+
+/* A group at the root, or -1 after saying it could not be made. */
+static hid_t root_group(struct writing *w, const char *name, const char *doing)
+{
+    hid_t g = make_group(w->out->file, name);
+    step(w, g < 0 ? -1 : 0, doing);
+    return g;
+}
+
+/* /scenarios, then /replications and /summary of every metric. */
+static herr_t write_points_and_metrics(struct writing *w)
+{
+    hid_t g_sc = root_group(w, "scenarios", "create /scenarios"), g_rep = -1, g_sum = -1;
+    herr_t st = g_sc < 0 ? -1 : step(w, write_scenarios(w->out, g_sc, w->data, w->col, &w->sc), "write /scenarios");
+    if (st >= 0 && (g_rep = root_group(w, "replications", "create /replications")) < 0)
+        st = -1;
+    if (st >= 0 && (g_sum = root_group(w, "summary", "create /summary")) < 0)
+        st = -1;
+    for (size_t m = 0; st >= 0 && m < w->data->run->layout.n_metrics; m++)
+        st = write_metric(w, m, g_rep, g_sum);
+    hid_t groups[] = {g_sc, g_rep, g_sum};
+    for (size_t i = 0; i < sizeof groups / sizeof groups[0]; i++)
+        if (groups[i] >= 0)
+            H5Gclose(groups[i]);
+    return st;
+}
+
+/* Every dataset after the root attributes and the scales, in the file's
+ * order (links keep their creation order). */
+static herr_t write_datasets(struct writing *w)
+{
+    const struct bs_run *run = w->data->run;
+    herr_t st = write_points_and_metrics(w);
+    hid_t g_bsum = st < 0 ? -1 : root_group(w, "breakdown_summary", "create /breakdown_summary");
+    if (g_bsum < 0)
+        st = -1;
+    for (size_t b = 0; st >= 0 && b < run->layout.n_breakdowns; b++)
+        st = step(w, write_breakdown(w->out, run, b, g_bsum, w->col, w->scratch, w->rows, &w->sc),
+                  "write a per-entity breakdown");
     if (g_bsum >= 0)
         H5Gclose(g_bsum);
-    free(col);
-    free(sum);
-    free(scratch);
-    return err->status;
+    if (st >= 0)
+        st = step(w, write_timeseries(w->out, run, w->col, w->rows, &w->sc), "write /timeseries");
+    if (st >= 0)
+        st = step(w, write_pooled(w->out, run, w->rows, &w->sc), "write /pooled");
+    if (st >= 0)
+        st = step(w, write_compare(w->out, w->data, w->col, w->scratch, w->rows, &w->sc), "write /compare");
+    return st;
+}
+
+int bs_output_write(struct bs_output *out, const struct bs_output_data *data, struct bs_error *err)
+{
+    struct writing w = {.out = out, .data = data, .sc = {-1, -1, -1, -1, -1, {-1, -1, -1, -1}}, .err = err};
+    size_t first_point, end_point; /* this rank's points: their rows and summaries */
+    bs_cluster_rows(out->cluster, data->run->n_points, &first_point, &end_point);
+    w.rows = (struct rows){first_point, end_point};
+    herr_t st = 0;
+    if (buffers_alloc(&w) != 0) {
+        bs_error_set(err, BS_ERR_RUN, "%s: out of memory", out->path);
+        bs_cluster_fail_alone(out->cluster, err, RESUME_HINT);
+        st = -1;
+    }
+    if (st >= 0)
+        st = step(&w, write_root_attrs(out, data), "write the root attributes");
+    if (st >= 0)
+        st = step(&w, make_scales(out, data->run, &w.sc), "write the dimension scales");
+    if (st >= 0)
+        st = write_datasets(&w);
+    close_scales(data->run, &w.sc);
+    free(w.col);
+    free(w.sum);
+    free(w.scratch);
+    return st < 0 ? err->status : 0;
 }

@@ -1,4 +1,4 @@
-/* HDF5 output (layout in README.md, "Output (HDF5)"). A run writes into
+/* HDF5 output (the layout: docs/output.md). A run writes into
  * "OUT.partial-PID", created anew (never through a symbolic link), synced
  * and renamed to OUT only when everything is written: a file named OUT is
  * always complete. The path is checked before the run (bs_files_check_output). */
