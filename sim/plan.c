@@ -11,7 +11,6 @@
  * every point evaluated, as a sweep over them. */
 #include <errno.h>
 #include <getopt.h>
-#include <gsl/gsl_cdf.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -195,47 +194,28 @@ int plan_resolve_targets(struct plan *pl, const struct bs_loaded *ld)
     return 0;
 }
 
-/* One-sided bound for a 0/1 outcome: s successes in n days, exact
- * (Clopper-Pearson, from the beta quantiles). */
-static double binomial_bound(double s, double n, double confidence, int upper)
-{
-    if (upper)
-        return s >= n ? 1.0 : gsl_cdf_beta_Pinv(confidence, s + 1, n - s);
-    return s <= 0 ? 0.0 : gsl_cdf_beta_Pinv(1 - confidence, s, n - s + 1);
-}
-
 void plan_judge(const struct plan *pl, const struct target *t, const struct bs_run *run, size_t p,
                 struct verdict *v)
 {
     const size_t R = run->n_replications, W = run->layout.width;
     const double *x = run->values + p * R * W + t->index;
-    double summary[BS_STAT_COUNT], s = 0, *scratch = malloc(R * sizeof *scratch);
+    /* Over the days where the metric is defined (a wait needs a customer
+     * who waited), with their own degrees of freedom. */
+    struct bs_moments m;
+    bs_stats_moments(x, W, R, &m);
+    double s = 0;
     size_t binary = 0;
-    if (!scratch) {
-        *v = (struct verdict){NAN, NAN, 0, 0, 0};
-        return;
-    }
-    bs_stats_summary(x, W, R, scratch, summary);
-    free(scratch);
     for (size_t r = 0; r < R; r++) {
         binary += x[r * W] == 0 || x[r * W] == 1;
         s += x[r * W] == 1;
     }
-    /* Over the days where the metric is defined (a wait needs a customer
-     * who waited), with their own degrees of freedom. */
-    double n = summary[BS_STAT_N];
-    v->n = (size_t)n;
-    v->mean = summary[BS_STAT_MEAN];
+    v->n = (size_t)m.n;
+    v->mean = m.mean;
     /* Only a metric 0 or 1 by definition: a share or a wait that merely
      * came out 0 on every day sampled is a mean like any other. */
-    v->exact = t->day_indicator && n > 0 && (double)binary == n;
-    if (v->exact) {
-        v->bound = binomial_bound(s, n, pl->confidence, t->at_most);
-    } else {
-        double t_q = n >= 2 ? gsl_cdf_tdist_Pinv(pl->confidence, n - 1) : NAN;
-        double half = t_q * summary[BS_STAT_SD] / sqrt(n);
-        v->bound = t->at_most ? v->mean + half : v->mean - half;
-    }
+    v->exact = t->day_indicator && m.n > 0 && (double)binary == m.n;
+    v->bound = v->exact ? bs_stats_binomial_bound(s, m.n, pl->confidence, t->at_most)
+                        : bs_stats_mean_bound(&m, pl->confidence, t->at_most);
     v->ok = isfinite(v->bound) && (t->at_most ? v->bound <= t->bound : v->bound >= t->bound);
 }
 

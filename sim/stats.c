@@ -1,4 +1,5 @@
-/* Replication summaries (Student t intervals) and selection quantiles. */
+/* Replication summaries (Student t intervals), one-sided bounds (plan)
+ * and selection quantiles. */
 #include "stats.h"
 
 #include <math.h>
@@ -10,7 +11,12 @@ const char *const bs_stat_names[BS_STAT_COUNT] = {
     "mean", "sd", "ci95_low", "ci95_high", "p05", "p50", "p95", "min", "max", "n",
 };
 
-void bs_stats_summary(const double *x, size_t stride, size_t n, double *scratch, double out[BS_STAT_COUNT])
+/* The finite values among x[0], x[stride], ... (n of them) by Welford's
+ * recurrence (stable for large counts): their count, mean and sum of
+ * squared deviations m2, and their least and largest; copied to scratch
+ * when it is not NULL. */
+static size_t welford(const double *x, size_t stride, size_t n, double *scratch, double *mean_out, double *m2_out,
+                      double *lo_out, double *hi_out)
 {
     double mean = 0, m2 = 0, lo = INFINITY, hi = -INFINITY;
     size_t k = 0;
@@ -18,14 +24,26 @@ void bs_stats_summary(const double *x, size_t stride, size_t n, double *scratch,
         double v = x[i * stride];
         if (!isfinite(v))
             continue;
-        scratch[k] = v;
+        if (scratch)
+            scratch[k] = v;
         k++;
-        double d = v - mean; /* Welford: stable for large counts */
+        double d = v - mean;
         mean += d / (double)k;
         m2 += d * (v - mean);
         lo = v < lo ? v : lo;
         hi = v > hi ? v : hi;
     }
+    *mean_out = mean;
+    *m2_out = m2;
+    *lo_out = lo;
+    *hi_out = hi;
+    return k;
+}
+
+void bs_stats_summary(const double *x, size_t stride, size_t n, double *scratch, double out[BS_STAT_COUNT])
+{
+    double mean, m2, lo, hi;
+    size_t k = welford(x, stride, n, scratch, &mean, &m2, &lo, &hi);
     for (int s = 0; s < BS_STAT_COUNT; s++)
         out[s] = NAN;
     out[BS_STAT_N] = (double)k;
@@ -43,6 +61,29 @@ void bs_stats_summary(const double *x, size_t stride, size_t n, double *scratch,
     out[BS_STAT_SD] = sd;
     out[BS_STAT_CI95_LOW] = mean - half;
     out[BS_STAT_CI95_HIGH] = mean + half;
+}
+
+void bs_stats_moments(const double *x, size_t stride, size_t n, struct bs_moments *m)
+{
+    double mean, m2, lo, hi;
+    size_t k = welford(x, stride, n, NULL, &mean, &m2, &lo, &hi);
+    m->n = (double)k;
+    m->mean = k > 0 ? mean : NAN;
+    m->sd = k > 1 ? sqrt(m2 / (double)(k - 1)) : NAN;
+}
+
+double bs_stats_mean_bound(const struct bs_moments *m, double confidence, int upper)
+{
+    double t_q = m->n >= 2 ? gsl_cdf_tdist_Pinv(confidence, m->n - 1) : NAN;
+    double half = t_q * m->sd / sqrt(m->n);
+    return upper ? m->mean + half : m->mean - half;
+}
+
+double bs_stats_binomial_bound(double successes, double n, double confidence, int upper)
+{
+    if (upper)
+        return successes >= n ? 1.0 : gsl_cdf_beta_Pinv(confidence, successes + 1, n - successes);
+    return successes <= 0 ? 0.0 : gsl_cdf_beta_Pinv(1 - confidence, successes, n - successes + 1);
 }
 
 /* Order statistic k of x[0..n) (0-based), leaving x partitioned around

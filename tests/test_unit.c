@@ -312,6 +312,48 @@ static void summary_mean_sd_and_t_interval(void **state)
     assert_true(s[BS_STAT_MEAN] == 7 && isnan(s[BS_STAT_SD]) && isnan(s[BS_STAT_CI95_LOW]));
 }
 
+/* plan's one-sided bounds. Known values: with no success in n trials the
+ * exact upper bound solves (1 - p)^n = 1 - c, so p = 1 - (1 - c)^(1/n); with
+ * n of n the lower bound solves p^n = 1 - c, so p = (1 - c)^(1/n). For
+ * n = 10, c = 0.95: 1 - 0.05^0.1 = 0.25886555089305230 and 0.05^0.1 =
+ * 0.74113444910694770. 3 of 10 at c = 0.975 gives the textbook two-sided
+ * 95 % Clopper-Pearson interval (0.0667, 0.6525); scipy 1.10 under
+ * /usr/bin/python3: beta.ppf(0.975, 4, 7) = 0.6524528500599973,
+ * beta.ppf(0.025, 3, 8) = 0.06673951117773447. The t bound of n = 16
+ * values of mean 10, sd 2 at 0.95: t.ppf(0.95, 15) = 1.7530503556925547,
+ * so 10 +- 1.7530503556925547 * 2 / 4. */
+static void plan_bounds_match_known_values(void **state)
+{
+    (void)state;
+    assert_true(fabs(bs_stats_binomial_bound(0, 10, 0.95, 1) - (1 - pow(0.05, 0.1))) < 1e-12);
+    assert_true(fabs(bs_stats_binomial_bound(0, 10, 0.95, 1) - 0.2588655508930523) < 1e-12);
+    assert_true(fabs(bs_stats_binomial_bound(10, 10, 0.95, 0) - pow(0.05, 0.1)) < 1e-12);
+    assert_true(fabs(bs_stats_binomial_bound(10, 10, 0.95, 0) - 0.7411344491069477) < 1e-12);
+    assert_true(bs_stats_binomial_bound(10, 10, 0.95, 1) == 1.0 && bs_stats_binomial_bound(0, 10, 0.95, 0) == 0.0);
+    assert_true(fabs(bs_stats_binomial_bound(3, 10, 0.975, 1) - 0.6524528500599973) < 1e-10);
+    assert_true(fabs(bs_stats_binomial_bound(3, 10, 0.975, 0) - 0.06673951117773447) < 1e-10);
+    struct bs_moments m = {16, 10, 2};
+    assert_true(fabs(bs_stats_mean_bound(&m, 0.95, 1) - (10 + 1.7530503556925547 * 2 / 4)) < 1e-10);
+    assert_true(fabs(bs_stats_mean_bound(&m, 0.95, 0) - (10 - 1.7530503556925547 * 2 / 4)) < 1e-10);
+    m = (struct bs_moments){1, 10, NAN};
+    assert_true(isnan(bs_stats_mean_bound(&m, 0.95, 1)));
+}
+
+/* The moments are bs_stats_summary's, bitwise, NaNs left out. */
+static void moments_are_the_summary_figures(void **state)
+{
+    (void)state;
+    double x[] = {0.1, 2.7, NAN, 3.3, 1e-3, INFINITY, 5.9, 0.7}, s[BS_STAT_COUNT], scratch[8];
+    struct bs_moments m;
+    bs_stats_summary(x, 1, 8, scratch, s);
+    bs_stats_moments(x, 1, 8, &m);
+    assert_true(m.n == 6 && m.n == s[BS_STAT_N] && m.mean == s[BS_STAT_MEAN] && m.sd == s[BS_STAT_SD]);
+    bs_stats_moments(x + 2, 1, 1, &m);
+    assert_true(m.n == 0 && isnan(m.mean) && isnan(m.sd));
+    bs_stats_moments(x, 1, 1, &m);
+    assert_true(m.n == 1 && m.mean == 0.1 && isnan(m.sd));
+}
+
 /* ---- scenario reader ---- */
 
 static char *write_temp(const char *text)
@@ -642,6 +684,8 @@ int main(void)
         cmocka_unit_test(truncated_normal_matches_truncated_moments),
         cmocka_unit_test(quantile_by_selection_matches_sorting),
         cmocka_unit_test(summary_mean_sd_and_t_interval),
+        cmocka_unit_test(plan_bounds_match_known_values),
+        cmocka_unit_test(moments_are_the_summary_figures),
         cmocka_unit_test(scenario_errors_name_line_column_and_key),
         cmocka_unit_test(sweep_grid_points_last_key_fastest),
         cmocka_unit_test(alias_cycles_are_refused_where_the_alias_is),
