@@ -7,6 +7,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "invariant.h"
+
 struct bs_event {
     double time_min;
     uint64_t seq;
@@ -33,7 +35,9 @@ static inline int bs_cal_before(const struct bs_event *a, const struct bs_event 
     return a->time_min < b->time_min || (a->time_min == b->time_min && a->seq < b->seq);
 }
 
-/* Returns 0, or -1 when the calendar is full (capacity is a model invariant). */
+/* Returns 0, or -1 when the calendar is full: the model sizes it for
+ * every event that can be pending, so a refusal is a broken invariant the
+ * model reports (the day is void), never an overrun. */
 static inline int bs_cal_push(struct bs_calendar *cal, double time_min, int32_t kind, int32_t arg)
 {
     if (cal->n == cal->cap)
@@ -48,6 +52,8 @@ static inline int bs_cal_push(struct bs_calendar *cal, double time_min, int32_t 
         i = parent;
     }
     cal->ev[i] = e;
+    /* Heap order where the sift stopped (the rest held before). */
+    BS_INVARIANT(cal->n <= cal->cap && (i == 0 || !bs_cal_before(&e, &cal->ev[(i - 1) / 2])));
     return 0;
 }
 
@@ -72,6 +78,8 @@ static inline int bs_cal_pop(struct bs_calendar *cal, struct bs_event *out)
     }
     if (n > 0)
         cal->ev[i] = last;
+    /* Nothing left fires before what was taken: time never runs back. */
+    BS_INVARIANT(n == 0 || !bs_cal_before(&cal->ev[0], out));
     return 0;
 }
 

@@ -23,6 +23,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "invariant.h"
+
 #define BS_POOL_BINS_PER_MIN 16
 #define BS_POOL_LINEAR 1024 /* 1/16-min bins: [0, 64 min) */
 #define BS_POOL_PER_OCTAVE 512
@@ -75,8 +77,9 @@ static inline void bs_pool_add(const struct bs_pool_out *p, size_t q, size_t e, 
 {
     if (!(v_min == v_min))
         return;
-    size_t h = q * p->entities + e;
-    p->hist[h * BS_POOL_BINS + bs_pool_bin(v_min)]++;
+    size_t h = q * p->entities + e, bin = bs_pool_bin(v_min);
+    BS_INVARIANT(e < p->entities && bin < BS_POOL_BINS);
+    p->hist[h * BS_POOL_BINS + bin]++;
     double *s = p->sums + h * BS_POOL_PER_ENTITY;
     s[BS_POOL_SUM] += v_min;
     s[BS_POOL_N] += 1;

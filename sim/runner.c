@@ -9,6 +9,7 @@
 #include <sys/resource.h>
 #include <unistd.h>
 
+#include "invariant.h"
 #include "stats.h"
 
 void bs_runner_layout_from(struct bs_layout *L, const struct bs_scenario *first, size_t n_bins,
@@ -230,6 +231,7 @@ static void run_wave(struct bs_run *run, struct worker *workers, int threads, co
 {
 #pragma omp parallel num_threads(threads)
     {
+        BS_INVARIANT(omp_get_thread_num() < threads); /* num_threads: at most, never more */
         struct worker *me = &workers[omp_get_thread_num()];
         const int ready = worker_ready(me, &run->layout) == 0;
         long hist_point = -1; /* the point whose blocks me->hist counts */
