@@ -1,9 +1,9 @@
-/* branchsim's command line: run, check, describe. Exit status 0 ok,
- * 1 a run failed, 2 bad usage or input. Nothing below main() exits. */
+/* branchsim's command line: run, check and describe here, plan in plan.c
+ * (and plan_search.c) on what this file shares through cli.h. Exit status
+ * 0 ok, 1 a run failed, 2 bad usage or input. Nothing below main() exits. */
 #include <errno.h>
 #include <fcntl.h>
 #include <getopt.h>
-#include <gsl/gsl_cdf.h>
 #include <gsl/gsl_errno.h>
 #include <math.h>
 #include <omp.h>
