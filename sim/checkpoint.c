@@ -704,6 +704,43 @@ static int probe_damage(const struct bs_checkpoint *ck, const struct bs_run *run
                         WIFSIGNALED(status) ? WTERMSIG(status) : WEXITSTATUS(status));
 }
 
+/* 1 when this build wrote the checkpoint, on every rank; else 0 with err
+ * set. Another build may simulate differently: its replications and ours
+ * must not meet in one file. A collective call. */
+static int same_build(const struct bs_cluster *cl, const struct bs_checkpoint *ck, struct bs_error *err)
+{
+    char *revision = NULL, bad[BS_H5_WHY_MAX];
+    if (bs_h5_get_string(ck->file, "revision", 256, &revision, bad, sizeof bad) == BS_H5_BAD)
+        bs_error_set(err, BS_ERR_INPUT, "%s: attribute revision %s" DAMAGED, ck->path, bad);
+    int differ = bs_cluster_agree(cl, !(revision && strcmp(revision, BS_REVISION) == 0));
+    if (differ)
+        bs_error_set(err, BS_ERR_INPUT,
+                     "%s: the checkpoint was written by branchsim revision %s, this is %s: resume with that "
+                     "build, or remove the checkpoint",
+                     ck->path, revision ? revision : "unknown", BS_REVISION);
+    free(revision);
+    return !differ;
+}
+
+/* Opens every dataset of the checkpoint and reads which blocks are done:
+ * 1 when all of it is there and sound. */
+static int open_datasets(struct bs_checkpoint *ck, struct bs_run *run)
+{
+    ck->values = H5Dopen2(ck->file, "values", H5P_DEFAULT);
+    ck->sum = H5Dopen2(ck->file, "series_sum", H5P_DEFAULT);
+    ck->count = H5Dopen2(ck->file, "series_count", H5P_DEFAULT);
+    ck->checksum = H5Dopen2(ck->file, "checksum", H5P_DEFAULT);
+    ck->done = H5Dopen2(ck->file, "done", H5P_DEFAULT);
+    ck->snap = H5Dopen2(ck->file, "pooled_sums", H5P_DEFAULT);
+    ck->snap_in = H5Dopen2(ck->file, "pooled_blocks", H5P_DEFAULT);
+    ck->snap_meta = H5Dopen2(ck->file, "pooled_meta", H5P_DEFAULT);
+    char bad_slots[BS_H5_WHY_MAX];
+    return ck->values >= 0 && ck->sum >= 0 && ck->count >= 0 && ck->checksum >= 0 && ck->done >= 0 &&
+           ck->snap >= 0 && ck->snap_in >= 0 && ck->snap_meta >= 0 &&
+           bs_h5_get_uint(ck->file, "pooled_slots", &ck->slots, bad_slots, sizeof bad_slots) == BS_H5_READ &&
+           ck->slots >= 1 && ck->slots <= (unsigned long long)INT32_MAX && read_blocks(ck, run) == 0;
+}
+
 int bs_checkpoint_resume(struct bs_checkpoint *ck, const struct bs_cluster *cl, const char *out_path,
                          struct bs_run *run, const char *scenario_text, struct bs_error *err)
 {
@@ -738,36 +775,11 @@ int bs_checkpoint_resume(struct bs_checkpoint *ck, const struct bs_cluster *cl, 
                             "resume with the same ones, or remove it",
                             ck->path);
     }
-    /* Another build may simulate differently: its replications and ours
-     * must not meet in one file. */
-    char *revision = NULL, bad[BS_H5_WHY_MAX];
-    if (bs_h5_get_string(ck->file, "revision", 256, &revision, bad, sizeof bad) == BS_H5_BAD)
-        bs_error_set(err, BS_ERR_INPUT, "%s: attribute revision %s" DAMAGED, ck->path, bad);
-    int same_build = revision && strcmp(revision, BS_REVISION) == 0;
-    if (bs_cluster_agree(cl, !same_build)) {
-        bs_error_set(err, BS_ERR_INPUT,
-                     "%s: the checkpoint was written by branchsim revision %s, this is %s: resume with that "
-                     "build, or remove the checkpoint",
-                     ck->path, revision ? revision : "unknown", BS_REVISION);
-        free(revision);
+    if (!same_build(cl, ck, err)) {
         close_ids(ck);
         return err->status;
     }
-    free(revision);
-    ck->values = H5Dopen2(ck->file, "values", H5P_DEFAULT);
-    ck->sum = H5Dopen2(ck->file, "series_sum", H5P_DEFAULT);
-    ck->count = H5Dopen2(ck->file, "series_count", H5P_DEFAULT);
-    ck->checksum = H5Dopen2(ck->file, "checksum", H5P_DEFAULT);
-    ck->done = H5Dopen2(ck->file, "done", H5P_DEFAULT);
-    ck->snap = H5Dopen2(ck->file, "pooled_sums", H5P_DEFAULT);
-    ck->snap_in = H5Dopen2(ck->file, "pooled_blocks", H5P_DEFAULT);
-    ck->snap_meta = H5Dopen2(ck->file, "pooled_meta", H5P_DEFAULT);
-    char bad_slots[BS_H5_WHY_MAX];
-    int ok = ck->values >= 0 && ck->sum >= 0 && ck->count >= 0 && ck->checksum >= 0 && ck->done >= 0 &&
-             ck->snap >= 0 && ck->snap_in >= 0 && ck->snap_meta >= 0 &&
-             bs_h5_get_uint(ck->file, "pooled_slots", &ck->slots, bad_slots, sizeof bad_slots) == BS_H5_READ &&
-             ck->slots >= 1 && ck->slots <= (unsigned long long)INT32_MAX && read_blocks(ck, run) == 0;
-    if (bs_cluster_agree(cl, !ok)) {
+    if (bs_cluster_agree(cl, !open_datasets(ck, run))) {
         close_ids(ck);
         return bs_error_set(err, BS_ERR_INPUT, "%s: the checkpoint cannot be read; remove it and run without --resume",
                             ck->path);

@@ -335,6 +335,42 @@ static int after_run(const struct bs_cluster *cl, const struct bs_run *run, int 
     return 0;
 }
 
+/* Creates the checkpoint (OUT.h5.partial), or with resume opens it and
+ * reads its replications into run; then removes what killed runs left
+ * beside OUT. 0, or the error status. */
+static int open_checkpoint(const struct bs_cluster *cl, const struct bs_loaded *ld, const char *out_path, int quiet,
+                           int resume, struct bs_run *run, struct bs_checkpoint *ck, struct bs_error *err)
+{
+    int st;
+    if (resume) {
+        st = bs_runner_alloc(run, err);
+        if (bs_cluster_agree(cl, st))
+            return st ? st : bs_error_set(err, BS_ERR_RUN, "out of memory on another rank");
+        st = bs_checkpoint_resume(ck, cl, out_path, run, bs_load_text(ld), err);
+    } else {
+        st = bs_checkpoint_create(ck, cl, out_path, run, bs_load_text(ld), err);
+    }
+    if (st)
+        return err->status;
+    /* Holding the checkpoint's lock, which a live run writing OUT holds:
+     * without it (locks not working) a file may be a live run's on another
+     * node, whose PID means nothing here. */
+    if (cl->rank == 0 && ck->locked)
+        bs_files_remove_stale(out_path, quiet ? NULL : stderr);
+    return 0;
+}
+
+/* How evenly the blocks spread over the ranks: what decides whether
+ * static shares do. A collective call. */
+static void report_spread(const struct bs_cluster *cl, double busy_s, int quiet)
+{
+    double least_s, most_s;
+    bs_cluster_min_max(cl, busy_s, &least_s, &most_s);
+    if (cl->size > 1 && !quiet && cl->rank == 0)
+        fprintf(stderr, "branchsim: %d ranks simulated for %.2f to %.2f s (the slowest %.1f %% above the fastest)\n",
+                cl->size, least_s, most_s, least_s > 0 ? 100 * (most_s / least_s - 1) : 0.0);
+}
+
 /* Runs every point of a loaded scenario (checkpointing to OUT.h5.partial,
  * or resuming from it) and writes the result file; the caller frees the run
  * with bs_runner_free. Returns 0 or the error status. Under MPI every rank
@@ -358,37 +394,20 @@ int execute(const struct bs_cluster *cl, struct bs_loaded *ld, const char *scena
     /* The output path is checked before anything runs (rank 0's view). */
     if (check_output(cl, out_path, scenario_file, err))
         return err->status;
-    int st;
     struct bs_checkpoint ck;
     keeping = 1; /* from here a signal stops the run at a wave and keeps it */
-    if (resume) {
-        st = bs_runner_alloc(run, err);
-        if (bs_cluster_agree(cl, st))
-            return st ? st : bs_error_set(err, BS_ERR_RUN, "out of memory on another rank");
-        st = bs_checkpoint_resume(&ck, cl, out_path, run, bs_load_text(ld), err);
-    } else {
-        st = bs_checkpoint_create(&ck, cl, out_path, run, bs_load_text(ld), err);
-    }
+    int st = open_checkpoint(cl, ld, out_path, quiet, resume, run, &ck, err);
     if (st)
-        return err->status;
-    /* Holding the checkpoint's lock, which a live run writing OUT holds:
-     * without it (locks not working) a file may be a live run's on another
-     * node, whose PID means nothing here. */
-    if (cl->rank == 0 && ck.locked)
-        bs_files_remove_stale(out_path, quiet ? NULL : stderr);
+        return st;
     run->after_wave = bs_checkpoint_write;
     run->after_wave_ctx = &ck;
     run->stop = &interrupted;
     double started_s = omp_get_wtime();
     st = bs_runner_run(run, threads, err);
-    double busy_s = omp_get_wtime() - started_s, least_s, most_s;
+    double busy_s = omp_get_wtime() - started_s;
     if (after_run(cl, run, st, &ck, ld, scenario_file, out_path, err))
         return err->status;
-    /* How evenly the blocks spread: what decides whether static shares do. */
-    bs_cluster_min_max(cl, busy_s, &least_s, &most_s);
-    if (cl->size > 1 && !quiet && cl->rank == 0)
-        fprintf(stderr, "branchsim: %d ranks simulated for %.2f to %.2f s (the slowest %.1f %% above the fastest)\n",
-                cl->size, least_s, most_s, least_s > 0 ? 100 * (most_s / least_s - 1) : 0.0);
+    report_spread(cl, busy_s, quiet);
     if (bs_cluster_share_results(cl, run, err)) {
         bs_checkpoint_close(&ck);
         return err->status;
