@@ -13,6 +13,7 @@
 #include <string.h>
 
 #include "cfg.h"
+#include "invariant.h"
 
 struct anchor {
     char *name;     /* NULL: a free slot */
@@ -142,6 +143,37 @@ static const yaml_char_t *anchor_of(const yaml_event_t *e)
     return e->type == YAML_MAPPING_START_EVENT ? e->data.mapping_start.anchor : NULL;
 }
 
+/* A collection opens one deeper (add refused any deeper than the stack). */
+static void open_node(struct scan *s, struct anchor *a)
+{
+    s->depth++;
+    BS_INVARIANT(s->depth <= BS_CFG_DEPTH_MAX);
+    s->stack[s->depth].anchor = a;
+    s->stack[s->depth].nodes = 1;
+    s->stack[s->depth].height = 1;
+}
+
+/* The collection open at the current depth ends: its anchor learns its
+ * size, and its parent counts it. */
+static void close_node(struct scan *s)
+{
+    BS_INVARIANT(s->depth > 0); /* libyaml's events are balanced */
+    uint64_t nodes = s->stack[s->depth].nodes;
+    int height = s->stack[s->depth].height;
+    struct anchor *own = s->stack[s->depth].anchor;
+    s->depth--;
+    if (own) {
+        own->nodes = nodes;
+        own->height = height;
+        own->open = 0;
+    }
+    if (s->depth > 0) { /* counted as it came, except in the parent's tally */
+        s->stack[s->depth].nodes += nodes - 1;
+        if (1 + height > s->stack[s->depth].height)
+            s->stack[s->depth].height = 1 + height;
+    }
+}
+
 /* One event: 0, 1 at the stream's end, or the error status. */
 static int step(struct scan *s, const yaml_event_t *e)
 {
@@ -178,29 +210,12 @@ static int step(struct scan *s, const yaml_event_t *e)
     case YAML_MAPPING_START_EVENT:
         if (add(s, e, 1, 1)) /* the depth it opens, and its own node */
             return s->cfg->err->status;
-        s->depth++;
-        s->stack[s->depth].anchor = a;
-        s->stack[s->depth].nodes = 1;
-        s->stack[s->depth].height = 1;
+        open_node(s, a);
         return 0;
     case YAML_SEQUENCE_END_EVENT:
-    case YAML_MAPPING_END_EVENT: {
-        uint64_t nodes = s->stack[s->depth].nodes;
-        int height = s->stack[s->depth].height;
-        struct anchor *own = s->stack[s->depth].anchor;
-        s->depth--;
-        if (own) {
-            own->nodes = nodes;
-            own->height = height;
-            own->open = 0;
-        }
-        if (s->depth > 0) { /* counted as it came, except in the parent's tally */
-            s->stack[s->depth].nodes += nodes - 1;
-            if (1 + height > s->stack[s->depth].height)
-                s->stack[s->depth].height = 1 + height;
-        }
+    case YAML_MAPPING_END_EVENT:
+        close_node(s);
         return 0;
-    }
     default:
         return 0;
     }

@@ -108,6 +108,26 @@ static int parse_points(struct bs_cfg *cfg, struct bs_sweep *sw, yaml_node_t *li
     return 0;
 }
 
+/* The points of lists of values per key: zipped (equal lengths) or their
+ * grid (at most SWEEP_POINTS_MAX). */
+static int count_points(struct bs_cfg *cfg, struct bs_sweep *sw, yaml_node_t *map)
+{
+    size_t n = sw->zip ? sw->n_values[0] : 1;
+    for (size_t i = 0; i < sw->n_keys; i++) {
+        if (sw->zip && sw->n_values[i] != n)
+            return bs_cfg_fail_node(cfg, yaml_document_get_node(&cfg->doc, sw->list_node[i]), sw->keys[i],
+                                    "zip sweep lists must have equal lengths (%zu here, %zu for %s)",
+                                    sw->n_values[i], n, sw->keys[0]);
+        if (!sw->zip) {
+            n *= sw->n_values[i];
+            if (n > SWEEP_POINTS_MAX)
+                return bs_cfg_fail_node(cfg, map, "sweep", "more than %d points", SWEEP_POINTS_MAX);
+        }
+    }
+    sw->n_points = n;
+    return 0;
+}
+
 int bs_sweep_parse(struct bs_cfg *cfg, struct bs_sweep *sw)
 {
     memset(sw, 0, sizeof *sw);
@@ -154,22 +174,7 @@ int bs_sweep_parse(struct bs_cfg *cfg, struct bs_sweep *sw)
             return bs_cfg_fail_node(cfg, points, "sweep.points", "give either points or lists of values per key, not both");
         return parse_points(cfg, sw, points);
     }
-    if (sw->n_keys == 0)
-        return 0;
-    size_t n = sw->zip ? sw->n_values[0] : 1;
-    for (size_t i = 0; i < sw->n_keys; i++) {
-        if (sw->zip && sw->n_values[i] != n)
-            return bs_cfg_fail_node(cfg, yaml_document_get_node(&cfg->doc, sw->list_node[i]), sw->keys[i],
-                                    "zip sweep lists must have equal lengths (%zu here, %zu for %s)",
-                                    sw->n_values[i], n, sw->keys[0]);
-        if (!sw->zip) {
-            n *= sw->n_values[i];
-            if (n > SWEEP_POINTS_MAX)
-                return bs_cfg_fail_node(cfg, map, "sweep", "more than %d points", SWEEP_POINTS_MAX);
-        }
-    }
-    sw->n_points = n;
-    return 0;
+    return sw->n_keys == 0 ? 0 : count_points(cfg, sw, map);
 }
 
 int bs_sweep_value_node(const struct bs_cfg *cfg, const struct bs_sweep *sw, size_t point, size_t k)
