@@ -1,6 +1,7 @@
 /* Event calendar: a binary min-heap of events ordered by (time, insertion
  * sequence), so simultaneous events fire in the order they were scheduled and
- * every run is deterministic. Storage is allocated once; pushes never allocate. */
+ * every run is deterministic. Storage is allocated between days (the model
+ * grows it when a day can have more events pending); pushes never allocate. */
 #ifndef BS_HEAP_H
 #define BS_HEAP_H
 
