@@ -1,0 +1,140 @@
+"""The documentation against what the code does.
+
+docs/output.md lists every metric in tables, one per group of the registry
+(models/metrics.c); a run's file names each metric with its unit as the
+registry says, so the tables are compared with a small run's file: a missing,
+extra or misnamed metric, or a wrong unit, fails.
+"""
+import re
+
+import h5py
+import pytest
+
+# The groups of metrics of a result file, as docs/output.md marks its tables
+# (<!-- metrics: GROUP -->): each is the HDF5 group holding one dataset per
+# metric of that registry group.
+GROUPS = ("replications", "segments", "roles", "slots", "standards", "timeseries", "pooled")
+# Datasets in those groups that are not metrics: the slots' start times
+# (written only when points have different slots) and the per-segment
+# subgroup of /pooled.
+NOT_METRICS = {"slots": {"start_min"}, "pooled": {"segments"}}
+
+
+def doc_metric_tables(text):
+    """{group: {name: unit}} from the tables marked <!-- metrics: GROUP -->.
+
+    A row's first cell names one metric or several (`a`, `b`), each in
+    backticks; the second cell is the unit. A group marked twice, or a name
+    twice in one group, is an error in the page."""
+    tables = {}
+    lines = text.splitlines()
+    for i, line in enumerate(lines):
+        m = re.fullmatch(r"<!-- metrics: (\w+) -->", line.strip())
+        if not m:
+            continue
+        group = m.group(1)
+        assert group not in tables, f"docs/output.md marks the table of {group} twice"
+        rows = {}
+        j = i + 1
+        while j < len(lines) and lines[j].startswith("|"):
+            cells = [c.strip() for c in lines[j].strip().strip("|").split("|")]
+            j += 1
+            if len(cells) < 2 or set(cells[0]) <= set("-: ") or not cells[0].startswith("`"):
+                continue  # the header and its rule
+            unit = cells[1].strip("`")
+            for name in re.findall(r"`([^`]+)`", cells[0]):
+                assert name not in rows, f"docs/output.md lists {group}/{name} twice"
+                rows[name] = unit
+        tables[group] = rows
+    return tables
+
+
+def file_metrics(path):
+    """{group: {name: unit}} of a result file: the registry as a run writes it."""
+    out = {}
+    with h5py.File(path, "r") as f:
+        for group in GROUPS:
+            skip = NOT_METRICS.get(group, set())
+            out[group] = {
+                name: f[group][name].attrs["unit"].decode() if isinstance(f[group][name].attrs["unit"], bytes)
+                else str(f[group][name].attrs["unit"])
+                for name in f[group]
+                if name not in skip and isinstance(f[group][name], h5py.Dataset)
+            }
+    return out
+
+
+def compare_metrics(doc, registry):
+    """The differences, one line each (empty when the page is right)."""
+    problems = []
+    for group in sorted(set(doc) | set(registry)):
+        d, r = doc.get(group), registry.get(group)
+        if d is None:
+            problems.append(f"{group}: no table in docs/output.md")
+            continue
+        if r is None:
+            problems.append(f"{group}: a table in docs/output.md but no such group in the registry")
+            continue
+        for name in sorted(set(r) - set(d)):
+            problems.append(f"{group}/{name}: in the registry, missing from docs/output.md")
+        for name in sorted(set(d) - set(r)):
+            problems.append(f"{group}/{name}: in docs/output.md, not in the registry")
+        for name in sorted(set(d) & set(r)):
+            if d[name] != r[name]:
+                problems.append(f"{group}/{name}: docs/output.md says unit '{d[name]}', the registry '{r[name]}'")
+    return problems
+
+
+@pytest.fixture(scope="module")
+def registry(branchsim, repo, tmp_path_factory):
+    out = tmp_path_factory.mktemp("docs") / "mmc.h5"
+    r = branchsim("run", repo / "scenarios" / "mmc.yaml", "-r", "2", "-j", "1", "-q", "-o", out)
+    assert r.returncode == 0, r.stderr
+    return file_metrics(out)
+
+
+@pytest.fixture(scope="module")
+def doc(repo):
+    return doc_metric_tables((repo / "docs" / "output.md").read_text())
+
+
+def test_output_doc_lists_every_metric_of_the_registry(doc, registry):
+    assert set(registry) == set(GROUPS)
+    assert all(registry[g] for g in GROUPS), "a group of the registry wrote no metric"
+    assert compare_metrics(doc, registry) == []
+
+
+def test_metric_comparison_catches_drift(doc, registry):
+    assert compare_metrics(doc, registry) == []
+
+    def changed(edit):
+        d = {g: dict(rows) for g, rows in doc.items()}
+        edit(d)
+        return compare_metrics(d, registry)
+
+    missing = changed(lambda d: d["replications"].pop("wait_p90_min"))
+    assert missing == ["replications/wait_p90_min: in the registry, missing from docs/output.md"]
+    extra = changed(lambda d: d["segments"].update(wait_p99_min="min"))
+    assert extra == ["segments/wait_p99_min: in docs/output.md, not in the registry"]
+    renamed = changed(lambda d: d["roles"].update(counter_utilisation=d["roles"].pop("counter_utilization")))
+    assert sorted(renamed) == ["roles/counter_utilisation: in docs/output.md, not in the registry",
+                               "roles/counter_utilization: in the registry, missing from docs/output.md"]
+    unit = changed(lambda d: d["timeseries"].update(concentration="quanta/m³"))
+    assert unit == ["timeseries/concentration: docs/output.md says unit 'quanta/m³', the registry 'quanta/m3'"]
+    no_table = changed(lambda d: d.pop("pooled"))
+    assert no_table == ["pooled: no table in docs/output.md"]
+
+
+def test_table_parser_reads_rows_of_several_names():
+    text = "\n".join([
+        "<!-- metrics: replications -->",
+        "| metric | unit | meaning |",
+        "|---|---|---|",
+        "| `wait_mean_min`, `wait_p90_min` | min | waits |",
+        "| `served` | customers | served |",
+        "",
+        "| `outside` | table | not marked |",
+    ])
+    assert doc_metric_tables(text) == {
+        "replications": {"wait_mean_min": "min", "wait_p90_min": "min", "served": "customers"}}
+
