@@ -3,9 +3,11 @@
 docs/output.md lists every metric in tables, one per group of the registry
 (models/metrics.c); a run's file names each metric with its unit as the
 registry says, so the tables are compared with a small run's file: a missing,
-extra or misnamed metric, or a wrong unit, fails.
+extra or misnamed metric, or a wrong unit, fails. And every relative link in
+README.md and docs/*.md must point at a file (and heading) that exists.
 """
 import re
+import unicodedata
 
 import h5py
 import pytest
@@ -138,3 +140,63 @@ def test_table_parser_reads_rows_of_several_names():
     assert doc_metric_tables(text) == {
         "replications": {"wait_mean_min": "min", "wait_p90_min": "min", "served": "customers"}}
 
+
+# Links ------------------------------------------------------------------
+
+
+def slug(heading):
+    """GitHub's anchor for a Markdown heading."""
+    text = re.sub(r"[`*_]|\[|\]\([^)]*\)", "", heading.strip()).lower()
+    text = "".join(c for c in text if c in " -_" or unicodedata.category(c)[0] in "LN")
+    return text.replace(" ", "-")
+
+
+def anchors(text):
+    seen, out = {}, set()
+    for heading in re.findall(r"^#{1,6} (.+)$", strip_fences(text), flags=re.M):
+        s = slug(heading)
+        n = seen.get(s, 0)
+        seen[s] = n + 1
+        out.add(s if n == 0 else f"{s}-{n}")
+    return out
+
+
+def strip_fences(text):
+    return re.sub(r"^```.*?^```", "", text, flags=re.M | re.S)
+
+
+def strip_code(text):
+    """Text without fenced blocks and code spans, where [x](y) is no link."""
+    return re.sub(r"`[^`\n]*`", "", strip_fences(text))
+
+
+def links(text):
+    return re.findall(r"\]\(([^)\s]+)\)", strip_code(text))
+
+
+def doc_files(repo):
+    return [repo / "README.md", *sorted((repo / "docs").glob("*.md"))]
+
+
+def test_every_relative_link_resolves(repo):
+    bad = []
+    for page in doc_files(repo):
+        for target in links(page.read_text()):
+            if re.match(r"[a-z]+:", target):
+                continue  # https:, mailto:
+            path, _, anchor = target.partition("#")
+            dest = (page.parent / path).resolve() if path else page
+            if not dest.exists():
+                bad.append(f"{page.relative_to(repo)}: {target}: no such file")
+            elif anchor and dest.suffix == ".md" and anchor not in anchors(dest.read_text()):
+                bad.append(f"{page.relative_to(repo)}: {target}: no heading with that anchor")
+    assert bad == []
+
+
+def test_link_check_catches_a_broken_anchor():
+    assert slug("Clusters (MPI and SLURM)") == "clusters-mpi-and-slurm"
+    assert slug("A planner's answer: `branchsim plan`") == "a-planners-answer-branchsim-plan"
+    page = "# Top\n## Per day: `/replications`\n## Top\n"
+    assert anchors(page) == {"top", "per-day-replications", "top-1"}
+    assert "per-day" not in anchors(page)
+    assert links("see [x](a.md#b) and `[no](link.md)`\n```\n[no](x)\n```\n") == ["a.md#b"]
