@@ -159,7 +159,7 @@ test:
 	$(MAKE) test-asan
 	$(MAKE) test-fuzz
 
-# Fuzzing (README.md, "Fuzzing"): libFuzzer targets built with clang under
+# Fuzzing (docs/development.md, "Fuzzing"): libFuzzer targets built with clang under
 # ASan/UBSan in $(FUZZ_BUILD), the core objects there too with coverage
 # instrumentation. Each target's corpus grows in $(FUZZ_BUILD)/corpus/NAME
 # from the committed seeds in tests/fuzz/seeds/NAME (and the shipped

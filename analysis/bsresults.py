@@ -1,5 +1,5 @@
 #!/usr/bin/python3
-"""Read, compare and plot branchsim result files (HDF5 layout in DESIGN.md).
+"""Read, compare and plot branchsim result files (HDF5 layout in docs/output.md).
 
     bsresults.py table OUT.h5 [--metrics a,b]      summary table per scenario point
     bsresults.py compare OUT.h5 METRIC A B         paired difference of point B - A

@@ -19,7 +19,7 @@ static const char *const quantity_names[BS_SQ_COUNT] = {
 };
 
 /* Without a section: "waiting is kept short" and "an ordinary transaction
- * is done within 10 minutes" (the branch standards of DESIGN.md), read as
+ * is done within 10 minutes" (docs/development.md, "What it is for"), read as
  * the 10 minutes of share_wait_over_10min and share_service_over_10min,
  * met by 95 % of customers; docs/model.md (Service standards) says why. */
 static void defaults(struct bs_scenario *sc)

@@ -1,5 +1,5 @@
-"""Command-line and HDF5-output contract of branchsim (DESIGN.md, "Interfaces
-other tools rely on"): exit statuses, file:line:column error reports, no
+"""Command-line and HDF5-output contract of branchsim (docs/cli.md and
+docs/output.md): exit statuses, file:line:column error reports, no
 output on failure, determinism across thread counts, the HDF5 layout, the
 summaries' confidence intervals, sweeps with common random numbers,
 `check`, `describe`, and the default output name.
@@ -18,7 +18,7 @@ import numpy as np
 import pytest
 from conftest import branchsim_path
 
-# Metric names that analyses rely on (DESIGN.md); the skeleton model has these.
+# Metric names that analyses rely on (docs/output.md: a contract, never renamed).
 REQUIRED_METRICS = [
     "arrived", "served", "wait_mean_min", "wait_p90_min", "wait_max_min",
     "share_wait_over_10min", "counter_utilization", "events",

@@ -1,4 +1,4 @@
-/* Shared by the libFuzzer targets (tests/fuzz/README in README.md,
+/* Shared by the libFuzzer targets (docs/development.md,
  * "Fuzzing"): a private temporary directory for the files a target hands
  * to the code under test, and the checks every target makes after a call. */
 #ifndef BS_FUZZ_COMMON_H

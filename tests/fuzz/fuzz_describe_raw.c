@@ -2,7 +2,7 @@
  * byte-flipped HDF5 included. It tests libhdf5's parser as much as ours,
  * and libhdf5 (not instrumented) can crash on such files (which is why
  * `branchsim describe` reads a file in a child process), so it is run on
- * demand (make fuzz), not in the smoke run: see README.md, "Fuzzing". */
+ * demand (make fuzz), not in the smoke run: see docs/development.md, "Fuzzing". */
 #include <hdf5.h>
 #include <stdio.h>
 

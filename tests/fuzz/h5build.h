@@ -1,7 +1,7 @@
 /* Builds a well-formed HDF5 file from fuzz bytes, so that the reader
  * targets test branchsim's readers against every shape of file HDF5 can
  * write (types, ranks, sizes, links, attributes anywhere) rather than
- * libhdf5's own parser against damaged bytes (see README.md, "Fuzzing").
+ * libhdf5's own parser against damaged bytes (see docs/development.md, "Fuzzing").
  *
  * Input: a flags byte (BSF_*), then when BSF_METRICS a NUL-ended string,
  * then operations, each an opcode byte (mod 8):
