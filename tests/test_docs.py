@@ -4,7 +4,8 @@ docs/output.md lists every metric in tables, one per group of the registry
 (models/metrics.c); a run's file names each metric with its unit as the
 registry says, so the tables are compared with a small run's file: a missing,
 extra or misnamed metric, or a wrong unit, fails. And every relative link in
-README.md and docs/*.md must point at a file (and heading) that exists.
+README.md, scenarios/README.md and docs/*.md must point at a file (and
+heading) that exists.
 """
 import re
 import unicodedata
@@ -175,7 +176,7 @@ def links(text):
 
 
 def doc_files(repo):
-    return [repo / "README.md", *sorted((repo / "docs").glob("*.md"))]
+    return [repo / "README.md", repo / "scenarios" / "README.md", *sorted((repo / "docs").glob("*.md"))]
 
 
 def test_every_relative_link_resolves(repo):
