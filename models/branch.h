@@ -211,7 +211,7 @@ struct bs_scenario {
 };
 
 /* reneging.patience_outside: how patience spent in the line outside the
- * occupancy cap carries into the lines inside. Names in scenario.c. */
+ * occupancy cap carries into the lines inside. Names in counters_load.c. */
 enum bs_patience_outside {
     BS_PATIENCE_SHARED,   /* one patience for the whole wait, from arrival */
     BS_PATIENCE_SEPARATE, /* the line outside has a patience of its own (a second draw) */
@@ -401,7 +401,6 @@ int bs_day_grow(struct bs_day *day);
 void bs_choices_apply(struct bs_day *day);
 
 /* exposure.c: health states, emission changes and doses. */
-int bs_exposure_load(struct bs_cfg *cfg, struct bs_scenario *sc);
 void bs_exposure_draw_health(struct bs_day *day);
 void bs_exposure_reset(struct bs_day *day);
 /* Changes the emission by delta_quanta_per_h at now (integrating up to it). */
@@ -412,10 +411,9 @@ void bs_exposure_end_service(struct bs_day *day, int32_t customer);
 void bs_exposure_leave(struct bs_day *day, int32_t customer);
 void bs_exposure_advance(struct bs_day *day, double now_min);
 
-/* standards.c: the standards section, or the defaults when it is absent;
- * and, at the end of the day, each standard's share within, whether it was
- * met, and per segment the share meeting every standard covering it. */
-int bs_standards_load(struct bs_cfg *cfg, struct bs_scenario *sc);
+/* standards.c: at the end of the day, each standard's share within,
+ * whether it was met, and per segment the share meeting every standard
+ * covering it. */
 void bs_standards_fold(struct bs_day *day, const struct bs_day_out *out);
 
 /* counters.c: waiting lines, counters, schedules, balking and reneging. */

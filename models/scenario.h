@@ -1,5 +1,5 @@
-/* What the scenario readers share (scenario.c, staffing.c,
- * scenario_choices.c): the class names, and the loaders scenario.c calls. */
+/* What the scenario's loaders share (scenario.c and each feature's
+ * F_load.c): the class names, and the loaders bs_scenario_load calls. */
 #ifndef BS_SCENARIO_H
 #define BS_SCENARIO_H
 
@@ -17,10 +17,21 @@ static inline int bs_class_find(const struct bs_scenario *sc, size_t n, const ch
     return -1;
 }
 
-/* Online shift, appointments, peak shifting; needs segments and
- * transactions, and adds the appointment class (so before staffing). */
+/* The features' loaders (models/F_load.c, one per feature F), in the
+ * order bs_scenario_load calls them; each reads its sections into sc,
+ * checks them and returns 0 or the error status (in cfg->err).
+ * Demand (demand_load.c): customers_per_day, the profile, segments and
+ * transactions, whose names are the first classes. */
+int bs_demand_load(struct bs_cfg *cfg, struct bs_scenario *sc);
+/* Online shift, appointments, peak shifting, self-service (choices_load.c);
+ * adds the appointment and kiosk classes. */
 int bs_choices_load(struct bs_cfg *cfg, struct bs_scenario *sc);
-/* Roles, counters, schedules and absence; needs classes read first. */
-int bs_staffing_load(struct bs_cfg *cfg, struct bs_scenario *sc);
+/* Entrance screening, the occupancy cap, exposure (exposure_load.c). */
+int bs_exposure_load(struct bs_cfg *cfg, struct bs_scenario *sc);
+/* Balking and reneging, roles, counters, schedules, kiosks and absence
+ * (counters_load.c); needs every class read first. */
+int bs_counters_load(struct bs_cfg *cfg, struct bs_scenario *sc);
+/* The service standards, or their defaults (standards_load.c). */
+int bs_standards_load(struct bs_cfg *cfg, struct bs_scenario *sc);
 
 #endif

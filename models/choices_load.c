@@ -279,7 +279,7 @@ static int add_class(struct bs_cfg *cfg, struct bs_scenario *sc, const char *key
     return 0;
 }
 
-/* Kiosks themselves (count, schedule) are a counter group: staffing.c. */
+/* Kiosks themselves (count, schedule) are a counter group: counters_load.c. */
 static int read_self_service(struct bs_cfg *cfg, struct bs_scenario *sc)
 {
     struct bs_choices *ch = &sc->ch;

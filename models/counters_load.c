@@ -1,11 +1,44 @@
-/* Reads the supply side: counter roles (which classes each serves, in
- * priority order), counter groups with their staffing schedules, and staff
+/* Reads the lines and the counters: how customers behave in line (balking,
+ * reneging), counter roles (which classes each serves, in priority order),
+ * counter groups with their staffing schedules, the kiosks, and staff
  * absence. Derives which groups may serve each class and the day's list of
  * schedule changes. */
 #include <stdio.h>
 #include <string.h>
 
 #include "scenario.h"
+
+/* balking and reneging */
+static int read_behaviour(struct bs_cfg *cfg, struct bs_scenario *sc)
+{
+    /* Balking inside needs balking.threshold, unless the section is about
+     * the door alone (balking.outside_threshold). */
+    int section = bs_cfg_has(cfg, "balking");
+    sc->balk_outside = bs_cfg_has(cfg, "balking.outside_threshold");
+    sc->balking = section && (!sc->balk_outside || bs_cfg_has(cfg, "balking.threshold"));
+    if (sc->balking && bs_cfg_int(cfg, "balking.threshold", 0, 100000, 0, 1, &sc->balk_threshold))
+        return cfg->err->status;
+    if (section && bs_cfg_number(cfg, "balking.probability", 0, 1, 1, 0, &sc->balk_probability))
+        return cfg->err->status;
+    if (sc->balk_outside &&
+        (bs_cfg_int(cfg, "balking.outside_threshold", 0, 100000, 0, 1, &sc->balk_outside_threshold) ||
+         bs_cfg_number(cfg, "balking.outside_probability", 0, 1, sc->balk_probability, 0,
+                       &sc->balk_outside_probability)))
+        return cfg->err->status;
+    sc->has_default_patience = bs_cfg_has(cfg, "reneging.patience_min");
+    sc->reneging = sc->has_default_patience;
+    for (size_t s = 0; s < sc->n_segments; s++)
+        sc->reneging |= sc->segments[s].has_patience;
+    if (bs_cfg_has(cfg, "reneging") && !sc->reneging) /* segment patiences may stand in for it */
+        return bs_cfg_fail(cfg, "reneging.patience_min", "required: a patience distribution in minutes");
+    if (sc->has_default_patience && bs_dist_parse(cfg, "reneging.patience_min", &sc->patience_min))
+        return cfg->err->status;
+    static const char *const outside_names[] = {[BS_PATIENCE_SHARED] = "shared",
+                                                [BS_PATIENCE_SEPARATE] = "separate",
+                                                [BS_PATIENCE_RESTART] = "restart"};
+    return bs_cfg_enum(cfg, "reneging.patience_outside", outside_names, 3, BS_PATIENCE_SHARED,
+                       &sc->patience_outside);
+}
 
 static int find_role(const struct bs_scenario *sc, const char *name)
 {
@@ -231,10 +264,13 @@ static void derive_changes(struct bs_scenario *sc)
     sc->n_changes = n;
 }
 
-int bs_staffing_load(struct bs_cfg *cfg, struct bs_scenario *sc)
+int bs_counters_load(struct bs_cfg *cfg, struct bs_scenario *sc)
 {
+    if (read_behaviour(cfg, sc))
+        return cfg->err->status;
     int roles_given = bs_cfg_has(cfg, "roles");
-    if (read_roles(cfg, sc) || read_counters(cfg, sc, roles_given))
+    if (read_roles(cfg, sc) || read_counters(cfg, sc, roles_given) ||
+        bs_cfg_number(cfg, "staffing.absence_probability", 0, 1, 0, 0, &sc->absence_probability))
         return cfg->err->status;
     if (sc->ch.self_service && add_kiosks(cfg, sc))
         return cfg->err->status;
