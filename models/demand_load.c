@@ -90,6 +90,76 @@ static int read_segments(struct bs_cfg *cfg, struct bs_scenario *sc)
     return 0;
 }
 
+/* transactions.I.segment_shares: {elderly: 0.6, ...} overrides the
+ * transaction's share for those segments. */
+static int read_segment_shares(struct bs_cfg *cfg, const struct bs_scenario *sc, long i, struct bs_transaction *t)
+{
+    char key[BS_CFG_PATH_MAX];
+    snprintf(key, sizeof key, "transactions.%ld.segment_shares", i);
+    const char *names[BS_SEGMENTS_MAX];
+    long k = bs_cfg_map_keys(cfg, key, names, BS_SEGMENTS_MAX);
+    if (k < 0)
+        return cfg->err->status;
+    for (long j = 0; j < k; j++) {
+        char sub[2 * BS_CFG_PATH_MAX];
+        snprintf(sub, sizeof sub, "%s.%s", key, names[j]);
+        int s = bs_class_find(sc, sc->n_segments, names[j]);
+        if (s < 0)
+            return bs_cfg_fail(cfg, sub, "'%s' is not a segment", names[j]);
+        if (bs_cfg_number(cfg, sub, 0, 1, 0, 1, &t->share_by_segment[s]))
+            return cfg->err->status;
+    }
+    return 0;
+}
+
+/* transactions.I.class: the counter class (e.g. emergency) of a segment
+ * or transaction of that name, else a new one; absent (-1), the class of
+ * the customer's segment. */
+static int read_class(struct bs_cfg *cfg, struct bs_scenario *sc, long i, struct bs_transaction *t)
+{
+    char key[BS_CFG_PATH_MAX], cls[BS_NAME_MAX];
+    snprintf(key, sizeof key, "transactions.%ld.class", i);
+    t->class_id = -1;
+    if (!bs_cfg_has(cfg, key))
+        return 0;
+    if (bs_cfg_string(cfg, key, NULL, cls, sizeof cls))
+        return cfg->err->status;
+    int c = bs_class_find(sc, sc->n_classes, cls);
+    if (c < 0) {
+        if (sc->n_classes == BS_CLASSES_MAX)
+            return bs_cfg_fail(cfg, key, "at most %d classes", BS_CLASSES_MAX);
+        c = (int)sc->n_classes++;
+        snprintf(sc->class_names[c], BS_NAME_MAX, "%s", cls);
+    }
+    t->class_id = c;
+    return 0;
+}
+
+/* Transaction i of n: its name, share (per segment), service time, class. */
+static int read_transaction(struct bs_cfg *cfg, struct bs_scenario *sc, long i, long n)
+{
+    struct bs_transaction *t = &sc->transactions[i];
+    char key[BS_CFG_PATH_MAX], dflt[BS_NAME_MAX];
+    snprintf(key, sizeof key, "transactions.%ld.name", i);
+    snprintf(dflt, sizeof dflt, "transaction%ld", i);
+    if (bs_cfg_name(cfg, key, dflt, t->name, sizeof t->name))
+        return cfg->err->status;
+    double share;
+    snprintf(key, sizeof key, "transactions.%ld.share", i);
+    if (bs_cfg_number(cfg, key, 0, 1, n == 1 ? 1.0 : 0, n > 1, &share))
+        return cfg->err->status;
+    for (size_t s = 0; s < sc->n_segments; s++)
+        t->share_by_segment[s] = share;
+    if (read_segment_shares(cfg, sc, i, t))
+        return cfg->err->status;
+    snprintf(key, sizeof key, "transactions.%ld.service_min", i);
+    if (!bs_cfg_has(cfg, key))
+        return bs_cfg_fail(cfg, key, "required: a service-time distribution in minutes");
+    if (bs_dist_parse(cfg, key, &t->service_min))
+        return cfg->err->status;
+    return read_class(cfg, sc, i, t);
+}
+
 static int read_transactions(struct bs_cfg *cfg, struct bs_scenario *sc)
 {
     long n = bs_cfg_list_len(cfg, "transactions");
@@ -99,58 +169,10 @@ static int read_transactions(struct bs_cfg *cfg, struct bs_scenario *sc)
         return bs_cfg_fail(cfg, "transactions", "required: a list of {name, share, service_min}");
     if (n > BS_TRANSACTIONS_MAX)
         return bs_cfg_fail(cfg, "transactions", "at most %d transaction types", BS_TRANSACTIONS_MAX);
-    char key[BS_CFG_PATH_MAX];
     sc->n_classes = sc->n_segments;
-    for (long i = 0; i < n; i++) {
-        struct bs_transaction *t = &sc->transactions[i];
-        snprintf(key, sizeof key, "transactions.%ld.name", i);
-        char dflt[BS_NAME_MAX];
-        snprintf(dflt, sizeof dflt, "transaction%ld", i);
-        if (bs_cfg_name(cfg, key, dflt, t->name, sizeof t->name))
+    for (long i = 0; i < n; i++)
+        if (read_transaction(cfg, sc, i, n))
             return cfg->err->status;
-        double share;
-        snprintf(key, sizeof key, "transactions.%ld.share", i);
-        if (bs_cfg_number(cfg, key, 0, 1, n == 1 ? 1.0 : 0, n > 1, &share))
-            return cfg->err->status;
-        for (size_t s = 0; s < sc->n_segments; s++)
-            t->share_by_segment[s] = share;
-        /* segment_shares: {elderly: 0.6, ...} overrides share for those segments */
-        snprintf(key, sizeof key, "transactions.%ld.segment_shares", i);
-        const char *names[BS_SEGMENTS_MAX];
-        long k = bs_cfg_map_keys(cfg, key, names, BS_SEGMENTS_MAX);
-        if (k < 0)
-            return cfg->err->status;
-        for (long j = 0; j < k; j++) {
-            char sub[2 * BS_CFG_PATH_MAX];
-            snprintf(sub, sizeof sub, "%s.%s", key, names[j]);
-            int s = bs_class_find(sc, sc->n_segments, names[j]);
-            if (s < 0)
-                return bs_cfg_fail(cfg, sub, "'%s' is not a segment", names[j]);
-            if (bs_cfg_number(cfg, sub, 0, 1, 0, 1, &t->share_by_segment[s]))
-                return cfg->err->status;
-        }
-        snprintf(key, sizeof key, "transactions.%ld.service_min", i);
-        if (!bs_cfg_has(cfg, key))
-            return bs_cfg_fail(cfg, key, "required: a service-time distribution in minutes");
-        if (bs_dist_parse(cfg, key, &t->service_min))
-            return cfg->err->status;
-        /* class: a counter class of its own (e.g. emergency), else the segment's */
-        snprintf(key, sizeof key, "transactions.%ld.class", i);
-        t->class_id = -1;
-        if (bs_cfg_has(cfg, key)) {
-            char cls[BS_NAME_MAX];
-            if (bs_cfg_string(cfg, key, NULL, cls, sizeof cls))
-                return cfg->err->status;
-            int c = bs_class_find(sc, sc->n_classes, cls);
-            if (c < 0) {
-                if (sc->n_classes == BS_CLASSES_MAX)
-                    return bs_cfg_fail(cfg, key, "at most %d classes", BS_CLASSES_MAX);
-                c = (int)sc->n_classes++;
-                snprintf(sc->class_names[c], BS_NAME_MAX, "%s", cls);
-            }
-            t->class_id = c;
-        }
-    }
     sc->n_transactions = (size_t)n;
     for (size_t s = 0; s < sc->n_segments; s++) {
         double sum = 0;
