@@ -15,9 +15,13 @@ import pytest
 
 ROOT = Path(__file__).resolve().parent.parent
 BRANCHSIM = (ROOT / os.environ.get("BRANCHSIM", "build/branchsim")).resolve()
-# A make run by make test-asan passes its variables (BUILD, INVARIANTS,
-# SANITIZE) down in MAKEFLAGS: the makes here start from a clean slate.
-CLEAN_ENV = {k: v for k, v in os.environ.items() if k not in ("MAKEFLAGS", "MFLAGS", "MAKELEVEL", "MAKEOVERRIDES")}
+# make test-asan passes its variables (BUILD, INVARIANTS, SANITIZE) down in
+# MAKEFLAGS and in the environment: the makes here start from a clean slate.
+MAKE_VARS = {"MAKEFLAGS", "MFLAGS", "MAKELEVEL", "MAKEOVERRIDES", "BUILD", "CHECK_BUILD", "INVARIANTS", "OPT",
+             "SANITIZE", "WERROR", "BUILD_DEFS", "REVISION", "CFLAGS", "LDFLAGS", "CC", "PKG_CONFIG", "HDF5_PKG",
+             "PYTHON", "MPICC", "MPIRUN", "FUZZ_CC", "FUZZ_LLVM", "FUZZ_BUILD"}
+CLEAN_ENV = {k: v for k, v in os.environ.items()
+             if k not in MAKE_VARS and not k.endswith(("_CFLAGS", "_LIBS"))}
 
 
 def make(*args, env=None, cwd=ROOT):
