@@ -101,7 +101,7 @@ def test_fine_shipped_scenarios_give_no_warning(branchsim):
 
 def test_the_lunch_peak_of_the_default_day_is_warned_about(branchsim):
     # default.yaml's lunch: 1.37 customers/min x 5.91 min over 5 counters (one on a lunch break) from 12:30,
-    # rho 1.62; the simulated line grows to about 12 by 13:30 (README.md).
+    # rho 1.62; the simulated line grows to about 12 by 13:30 (docs/model.md).
     r = branchsim("check", REPO / "scenarios/default.yaml")
     assert r.returncode == 0
     assert "counters.0.schedule.1.open: roles 'priority', 'vip', 'general' are offered more work" in r.stderr
