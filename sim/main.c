@@ -152,7 +152,7 @@ static int parse_count(const char *opt, const char *text, long lo, long hi, long
 }
 
 
-/* Parses one of -o -r -s -j -q into o: 1 when c was one of them, 0 when not,
+/* Parses one of -o -r -s -j -q --set into o: 1 when c was one of them, 0 when not,
  * -1 after reporting a bad value. min_replications: 2 where a bound needs sd. */
 int run_option(int c, const char *arg, long min_replications, struct run_options *o)
 {

@@ -1,5 +1,6 @@
-/* HDF5 writer and reader. Every HDF5 call is checked; HDF5's own error
- * printing is off and failures become bs_error messages. */
+/* HDF5 writer (describe.c reads the file back). Every HDF5 call is
+ * checked; HDF5's own error printing is off and failures become bs_error
+ * messages. */
 #include "h5attr.h"
 #include "output.h"
 

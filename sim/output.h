@@ -66,8 +66,9 @@ struct bs_describe_opts {
     int isolate;         /* a file from anywhere: read in a child process (see describe.c) */
 };
 
-/* Prints the summary of an output file: per point, each metric's mean, sd
- * and 95 % CI, and the paired difference against the baseline point. */
+/* Prints the summary of an output file (describe.c): per point, each
+ * metric's mean, sd and 95 % CI, and the paired difference against the
+ * baseline point. */
 int bs_output_describe(const char *path, FILE *to, const struct bs_describe_opts *opts, struct bs_error *err);
 
 #endif

@@ -183,8 +183,8 @@ int bs_runner_threads(int requested, size_t n_blocks)
 }
 
 /* A thread's day state, one replication's time series and its blocks'
- * histograms: allocated by the thread itself at its first block (so the
- * memory is near it), reused for every block of every wave of the run. */
+ * histograms: allocated by the thread itself in the run's first wave (so
+ * the memory is near it), reused for every block of every wave after. */
 struct worker {
     struct bs_day *day;
     double *series;
