@@ -10,6 +10,7 @@
 
 #include <stddef.h>
 #include <stdint.h>
+#include <stdlib.h>
 
 #include <gsl/gsl_rng.h>
 
@@ -260,6 +261,158 @@ struct bs_sort_item {
 
 enum bs_counter_state { BS_COUNTER_CLOSED, BS_COUNTER_IDLE, BS_COUNTER_BUSY };
 
+/* The day's state, in parts that each own their memory and its reset
+ * (each part's functions sit beside the code that owns it). A day is
+ * reused across replications: it grows to the largest scenario it has run
+ * and never shrinks; nothing allocates once it has grown. */
+
+/* The per-customer arrays, by arrival order, cap entries each: one list, so
+ * the arrays are grown, freed and sized (bs_customer_bytes) alike. */
+#define BS_CUSTOMER_ARRAYS(X)                                                                          \
+    X(double, arrival_min)                                                                             \
+    X(double, service_min)                                                                             \
+    X(double, patience_min)                                                                            \
+    X(double, patience_outside_min) /* with patience_outside separate only */                          \
+    X(double, balk_u)               /* kept when balking is on */                                      \
+    X(double, start_min)            /* service start, NAN if none */                                   \
+    X(double, leave_min)                                                                               \
+    X(int32_t, order)               /* who comes, by time; filled by choices only (bs_day_arrival) */  \
+    X(double, intent_min)                                                                              \
+    X(int32_t, ticket)              /* arrival sequence number: FIFO order across classes */           \
+    X(int16_t, slot)                /* booked slot, -1 if none; set only with choices */               \
+    X(uint8_t, transaction)         /* set only with choices or standards by transaction */            \
+    X(double, noshow_u)             /* choice draws */                                                 \
+    X(double, shift_u)                                                                                 \
+    X(double, offset_min)                                                                              \
+    X(struct bs_sort_item, sort_items)                                                                 \
+    X(double, kiosk_service_min)                                                                       \
+    X(double, outside_min)    /* the whole wait's parts before the current line (bs_day_whole_wait): */ \
+    X(double, kiosk_line_min) /* in the line outside the cap, in the kiosk line; 0 if none */          \
+    X(double, join_min)       /* when the customer joined its current line */                          \
+    X(uint8_t, counter_class) /* class at the counters after a kiosk */                                \
+    X(uint8_t, needs_counter) /* a kiosk user who goes on to a counter */                              \
+    X(uint8_t, wants_kiosk)                                                                            \
+    X(uint8_t, infectious)          /* exposure: the customer's health state */                        \
+    X(uint8_t, flagged)             /* screened out at the door */                                     \
+    X(double, integral_at_entry)    /* running concentration integral on coming in */                  \
+    X(double, dose)                 /* quanta inhaled (far + near field) */                            \
+    X(double, enter_min)            /* came inside (after any wait outside); NAN if never */           \
+    X(uint8_t, segment)                                                                                \
+    X(uint8_t, class_id)                                                                               \
+    X(uint8_t, state)                                                                                  \
+    X(int32_t, counter_of)          /* counter that served, -1 if none */                              \
+    X(int32_t, next_waiting)        /* per-class FIFO lines (and the line outside) as linked lists */  \
+    X(double, wait_sample_min)      /* whole waits counted in the statistics, in service order */      \
+    X(double, wait_inside_sample_min) /* their inside parts; kept under an occupancy cap only */       \
+    X(uint8_t, wait_sample_segment)                                                                    \
+    X(int32_t, wait_sample_customer) /* whose wait: the standards read its service and stay */         \
+    X(double, scratch)
+
+/* demand.c: the customers part. start_min and counter_of start out as none
+ * when the customer comes (or stays away, in choices), not when drawn:
+ * then their cache lines are still at hand when service starts. */
+struct bs_customers {
+    size_t cap;
+#define BS_CUSTOMER_FIELD(type, name) type *name;
+    BS_CUSTOMER_ARRAYS(BS_CUSTOMER_FIELD)
+#undef BS_CUSTOMER_FIELD
+};
+
+/* The per-counter arrays of the counters part, n_counters entries each. */
+#define BS_COUNTER_ARRAYS(X)                                                              \
+    X(uint8_t, counter_state)    /* enum bs_counter_state */                               \
+    X(uint8_t, counter_present)  /* staff not absent today */                              \
+    X(uint8_t, counter_closing)  /* closes when its customer leaves */                     \
+    X(int32_t, counter_customer)                                                          \
+    X(int32_t, counter_group)                                                             \
+    X(int32_t, counter_role)                                                              \
+    X(int32_t, idle)             /* per group: stack of idle counters, at first_counter */
+
+/* counters.c: the waiting lines and the counters. */
+struct bs_counters {
+    /* waiting lines: one FIFO per class, tickets in arrival order */
+    int32_t head[BS_CLASSES_MAX];
+    int32_t tail[BS_CLASSES_MAX];
+    long waiting[BS_CLASSES_MAX];
+    long waiting_total;
+    long inside;  /* customers in the branch: waiting or in service */
+    long outside; /* waiting outside under the occupancy cap (FIFO via next_waiting) */
+    int32_t outside_head, outside_tail;
+    int32_t next_ticket;
+
+    long cap; /* counters the arrays hold */
+#define BS_COUNTER_FIELD(type, name) type *name;
+    BS_COUNTER_ARRAYS(BS_COUNTER_FIELD)
+#undef BS_COUNTER_FIELD
+    long n_idle[BS_COUNTER_GROUPS_MAX];
+    long n_closing[BS_COUNTER_GROUPS_MAX];
+    long present[BS_COUNTER_GROUPS_MAX]; /* staff of the group at work today */
+    long staff_absent;
+    long open[BS_COUNTER_GROUPS_MAX]; /* idle or busy */
+    long open_total;
+    long open_role[BS_ROLES_MAX];
+
+    /* open-counter time, integrated when the open counters change */
+    double open_last_min; /* done up to here */
+    double open_counter_min[BS_ROLES_MAX];
+    double open_until_close_min[BS_ROLES_MAX]; /* while the doors are open */
+};
+
+/* day.c: the time series and the occupancy integrals, advanced at every
+ * event (bs_day_advance). */
+struct bs_timeline {
+    double *series; /* [BS_TS_COUNT + 1][n_bins]; the extra row counts waits per bin */
+    size_t series_cap;
+    double last_min;    /* the integrals are done up to here */
+    double inside_min;  /* integral of customers inside */
+    double waiting_min; /* integral of customers waiting */
+    size_t bin;         /* the bin the integrals are in */
+    double bin_end_min;
+    double bin_inside_min, bin_waiting_min; /* the integrals at the bin's start */
+};
+
+/* day.c: the day's counts and sums, zeroed with one memset. */
+struct bs_tallies {
+    uint64_t served, balked, reneged, turned_away;
+    double sojourn_sum_min;
+    uint64_t seg_arrived[BS_SEGMENTS_MAX], seg_served[BS_SEGMENTS_MAX];
+    uint64_t seg_balked[BS_SEGMENTS_MAX], seg_reneged[BS_SEGMENTS_MAX], seg_turned_away[BS_SEGMENTS_MAX];
+    size_t n_wait_samples;
+    long peak_inside;
+    double busy_counter_min[BS_ROLES_MAX];
+    double outside_wait_sum_min;
+    uint64_t outside_admitted;
+    double wait_outside_sum_min; /* outside parts of the wait samples */
+    uint64_t kiosk_served, kiosk_waits;
+    double kiosk_wait_sum_min;
+    double appointment_wait_sum_min;
+    uint64_t appointment_waits;
+    uint64_t flagged_count, counter_contacts;
+};
+
+/* choices.c: what the customers chose, zeroed with one memset. */
+struct bs_choice_state {
+    long booked_in_slot[BS_SLOTS_MAX]; /* the first n_slots, with appointments */
+    /* by the slot the customer asked for */
+    long requested_in_slot[BS_SLOTS_MAX], moved_from_slot[BS_SLOTS_MAX], refused_in_slot[BS_SLOTS_MAX];
+    uint64_t online, booked, noshows, late_lost, shifted, peak_window_arrivals;
+    uint64_t bookings_requested, bookings_moved, bookings_refused, bookings_refused_left;
+    uint64_t seg_online[BS_SEGMENTS_MAX], seg_booked[BS_SEGMENTS_MAX], seg_noshows[BS_SEGMENTS_MAX];
+    uint64_t kiosk_users;
+};
+
+/* exposure.c: quanta concentration n (quanta/m3), its running integral
+ * (quanta h/m3) and the emission now (quanta/h), advanced in closed form;
+ * the staff's health and near-field doses, per counter. */
+struct bs_exposure_state {
+    double conc, conc_integral, emission, last_min;
+    size_t conc_bin;
+    double conc_bin_end_min, conc_bin_start_integral;
+    long cap; /* counters the arrays hold */
+    uint8_t *staff_infectious;
+    double *staff_near_dose;
+};
+
 struct bs_day {
     const struct bs_scenario *sc;
     gsl_rng *customer_rng;
@@ -268,140 +421,48 @@ struct bs_day {
     double now_min;
     uint64_t events;
     int calendar_full; /* a push failed: a broken capacity invariant, the day is void */
-
-    /* customers, by arrival order; capacity grows between days only */
-    size_t cap;
     size_t n_customers; /* intents */
     size_t n_arrivals;  /* customers who come */
-    int32_t *order;     /* who comes, by time; filled by choices only (see bs_day_arrival) */
-    double *intent_min;
-    int32_t *ticket;    /* arrival sequence number: FIFO order across classes */
-    int16_t *slot;      /* booked slot, -1 if none; set only with choices */
-    uint8_t *transaction; /* set only with choices or standards by transaction, their readers */
-    double *noshow_u, *shift_u, *offset_min; /* choice draws */
-    double *kiosk_service_min;
-    /* The parts of a customer's whole wait (arrival to service start) before
-     * the current line; 0 when it came straight in (set on arriving). */
-    double *outside_min;    /* in the line outside under the occupancy cap */
-    double *kiosk_line_min; /* in the kiosk line, for a kiosk user going on to a counter */
-    double *join_min;       /* when the customer joined its current line */
-    uint8_t *counter_class; /* class at the counters after a kiosk */
-    uint8_t *needs_counter; /* a kiosk user who goes on to a counter */
-    uint8_t *wants_kiosk;
-    uint8_t *infectious; /* exposure: customer's health state */
-    uint8_t *flagged;    /* screened out at the door */
-    double *integral_at_entry; /* running concentration integral when the customer came in */
-    double *dose;        /* quanta inhaled (far + near field) */
-    double *enter_min;   /* came inside (after any wait outside) */
-    struct bs_sort_item *sort_items;
-    double *arrival_min;
-    double *service_min;
-    double *patience_min;
-    double *patience_outside_min; /* with patience_outside separate only */
-    double *balk_u; /* kept when balking is on */
-    /* start_min and counter_of start out as none when the customer comes
-     * (or stays away, in choices), not when drawn: then their cache lines
-     * are still at hand when service starts. */
-    double *start_min; /* service start, NAN if none */
-    double *leave_min;
-    uint8_t *segment;
-    uint8_t *class_id;
-    uint8_t *state;
-    int32_t *counter_of; /* counter that served, -1 if none */
-    int32_t *next_waiting; /* per-class FIFO lines as linked lists */
-    double *wait_sample_min; /* whole waits (outside + inside) counted in the statistics */
-    double *wait_inside_sample_min; /* their inside parts; kept under an occupancy cap only */
-    uint8_t *wait_sample_segment;
-    int32_t *wait_sample_customer; /* whose wait: the standards read its service and stay */
-    double *scratch;
-    size_t n_wait_samples;
 
-    /* waiting lines: one FIFO per class, tickets in arrival order */
-    int32_t head[BS_CLASSES_MAX];
-    int32_t tail[BS_CLASSES_MAX];
-    long waiting[BS_CLASSES_MAX];
-    long waiting_total;
-    long inside; /* customers in the branch: waiting or in service */
-    long outside; /* waiting outside under the occupancy cap (FIFO via next_waiting) */
-    int32_t outside_head, outside_tail;
-    double outside_wait_sum_min;
-    uint64_t outside_admitted;
-    double wait_outside_sum_min; /* outside parts of the wait samples */
-    long peak_inside;
-
-    /* counters */
-    long counters_cap;
-    uint8_t *counter_state;
-    uint8_t *counter_present; /* staff not absent today */
-    uint8_t *counter_closing; /* closes when its customer leaves */
-    int32_t *counter_customer;
-    int32_t *counter_group;
-    int32_t *counter_role;
-    int32_t *idle; /* per group: stack of idle counters, at first_counter */
-    long n_idle[BS_COUNTER_GROUPS_MAX];
-    long n_closing[BS_COUNTER_GROUPS_MAX];
-    long present[BS_COUNTER_GROUPS_MAX]; /* staff of the group at work today */
-    long staff_absent;
-    long target_open[BS_COUNTER_GROUPS_MAX];
-    long open[BS_COUNTER_GROUPS_MAX]; /* idle or busy */
-    long open_total;
-
-    /* time integrals: occupancy at every event, open counters when they change */
-    double last_min;
-    double inside_min;      /* integral of customers inside */
-    double open_counter_min[BS_ROLES_MAX];
-    double open_until_close_min[BS_ROLES_MAX]; /* open counter time while the doors are open */
-    double busy_counter_min[BS_ROLES_MAX];
-    long open_role[BS_ROLES_MAX];
-    double *series; /* [BS_TS_COUNT + 1][n_bins]; the extra row counts waits per bin */
-    double open_last_min; /* open-counter integrals are done up to here */
-    double waiting_min;   /* integral of customers waiting */
-    size_t bin;           /* the bin the occupancy integrals are in */
-    double bin_end_min;
-    double bin_inside_min, bin_waiting_min; /* the integrals at the bin's start */
-    size_t series_cap;
-
-    /* choices */
-    long booked_in_slot[BS_SLOTS_MAX]; /* the first n_slots, with appointments */
-    /* by the slot the customer asked for */
-    long requested_in_slot[BS_SLOTS_MAX], moved_from_slot[BS_SLOTS_MAX], refused_in_slot[BS_SLOTS_MAX];
-    uint64_t online, booked, noshows, late_lost, shifted, peak_window_arrivals;
-    uint64_t bookings_requested, bookings_moved, bookings_refused, bookings_refused_left;
-    uint64_t seg_online[BS_SEGMENTS_MAX], seg_booked[BS_SEGMENTS_MAX], seg_noshows[BS_SEGMENTS_MAX];
-    uint64_t kiosk_users, kiosk_served, kiosk_waits;
-    double kiosk_wait_sum_min;
-    double appointment_wait_sum_min;
-    uint64_t appointment_waits;
-    int32_t next_ticket;
-
-    /* exposure: quanta concentration n (quanta/m3), its running integral
-     * (quanta h/m3) and the emission now (quanta/h), advanced in closed form */
-    double conc, conc_integral, emission, exposure_last_min;
-    uint8_t *staff_infectious;
-    double *staff_near_dose;
-    size_t conc_bin;
-    double conc_bin_end_min, conc_bin_start_integral;
-    uint64_t flagged_count, counter_contacts;
-
-    /* counts */
-    uint64_t served, balked, reneged, turned_away;
-    double sojourn_sum_min;
-    uint64_t seg_arrived[BS_SEGMENTS_MAX], seg_served[BS_SEGMENTS_MAX];
-    uint64_t seg_balked[BS_SEGMENTS_MAX], seg_reneged[BS_SEGMENTS_MAX], seg_turned_away[BS_SEGMENTS_MAX];
+    struct bs_customers cust;
+    struct bs_counters ctr;
+    struct bs_timeline tl;
+    struct bs_tallies tally;
+    struct bs_choice_state choice;
+    struct bs_exposure_state expo;
 };
+
+/* realloc of p to n elements of size bytes; on failure p stays as it was
+ * and *failed is set: a part grows its arrays in a row and checks once. */
+static inline void *bs_resize(void *p, size_t n, size_t size, int *failed)
+{
+    void *q = realloc(p, n * size);
+    if (!q) {
+        *failed = 1;
+        return p;
+    }
+    return q;
+}
 
 /* demand.c: draws the day's customers (times, segments, transactions,
  * service times, patience). Grows the customer arrays when needed; returns
  * 0 or -1 (out of memory). */
 int bs_demand_generate(struct bs_day *day);
-int bs_day_grow(struct bs_day *day);
+/* The customers part: doubles the arrays (the first time to 1024
+ * customers); returns 0 or -1 (out of memory). */
+int bs_customers_grow(struct bs_customers *c);
+void bs_customers_free(struct bs_customers *c);
+extern const size_t bs_customer_bytes; /* of all the arrays, per customer */
 
 /* choices.c: online shift, bookings, no-shows, punctuality and peak
  * shifting; fills order[0..n_arrivals) with who comes, by time. */
+void bs_choices_reset(struct bs_choice_state *cs);
 void bs_choices_apply(struct bs_day *day);
 
 /* exposure.c: health states, emission changes and doses. */
 void bs_exposure_draw_health(struct bs_day *day);
+int bs_exposure_fit(struct bs_exposure_state *xs, long n_counters);
+void bs_exposure_free(struct bs_exposure_state *xs);
 void bs_exposure_reset(struct bs_day *day);
 /* Changes the emission by delta_quanta_per_h at now (integrating up to it). */
 void bs_exposure_emission(struct bs_day *day, double delta_quanta_per_h);
@@ -416,7 +477,10 @@ void bs_exposure_advance(struct bs_day *day, double now_min);
  * covering it. */
 void bs_standards_fold(struct bs_day *day, const struct bs_day_out *out);
 
-/* counters.c: waiting lines, counters, schedules, balking and reneging. */
+/* counters.c: waiting lines, counters, schedules, balking and reneging.
+ * The part's arrays hold n_counters after fit (0 or -1: out of memory). */
+int bs_counters_fit(struct bs_counters *ct, long n_counters);
+void bs_counters_free(struct bs_counters *ct);
 void bs_counters_reset(struct bs_day *day);
 /* Runs the day's events (the arrivals, and the calendar) until none is
  * left. */
@@ -424,7 +488,11 @@ void bs_counters_run(struct bs_day *day);
 /* At the end of the day: customers still waiting are sent away. */
 void bs_counters_close_day(struct bs_day *day);
 
-/* day.c: integrates the open counters up to now; call before they change. */
+/* day.c: the timeline part (fit: 0 or -1, out of memory). */
+int bs_timeline_fit(struct bs_timeline *tl, size_t n_bins);
+void bs_timeline_free(struct bs_timeline *tl);
+void bs_timeline_reset(struct bs_timeline *tl, const struct bs_scenario *sc);
+/* Integrates the open counters up to now; call before they change. */
 void bs_day_track_open(struct bs_day *day, double now_min);
 
 /* The k-th customer to come. Without choices everyone comes, in the order
@@ -432,14 +500,14 @@ void bs_day_track_open(struct bs_day *day, double now_min);
  * through fewer arrays. */
 static inline int32_t bs_day_arrival(const struct bs_day *day, size_t k)
 {
-    return day->sc->ch.any ? day->order[k] : (int32_t)k;
+    return day->sc->ch.any ? day->cust.order[k] : (int32_t)k;
 }
 
 /* Customer i's wait in the line it leaves at start_min: the inside part
  * counts the kiosk line as well as the counter line. */
 static inline double bs_day_inside_wait(const struct bs_day *day, int32_t i, double start_min)
 {
-    return (start_min - day->join_min[i]) + day->kiosk_line_min[i];
+    return (start_min - day->cust.join_min[i]) + day->cust.kiosk_line_min[i];
 }
 
 /* The whole wait, from arrival at the branch (the door, or the line outside
@@ -449,7 +517,7 @@ static inline double bs_day_inside_wait(const struct bs_day *day, int32_t i, dou
  * parts are 0 and this is start - arrival. */
 static inline double bs_day_whole_wait(const struct bs_day *day, int32_t i, double start_min)
 {
-    return bs_day_inside_wait(day, i, start_min) + day->outside_min[i];
+    return bs_day_inside_wait(day, i, start_min) + day->cust.outside_min[i];
 }
 
 /* The time-series bin of an arrival at arrival_min; the last bin for any
@@ -466,23 +534,24 @@ static inline size_t bs_day_arrival_bin(const struct bs_scenario *sc, double arr
 static inline void bs_day_advance(struct bs_day *day, double now_min)
 {
     const struct bs_scenario *sc = day->sc;
-    const double inside = (double)day->inside, waiting = (double)day->waiting_total;
-    while (now_min >= day->bin_end_min && day->bin < sc->n_bins) {
-        double dt = day->bin_end_min - day->last_min;
-        day->inside_min += inside * dt;
-        day->waiting_min += waiting * dt;
-        day->series[BS_TS_OCCUPANCY * sc->n_bins + day->bin] = day->inside_min - day->bin_inside_min;
-        day->series[BS_TS_QUEUE_LENGTH * sc->n_bins + day->bin] = day->waiting_min - day->bin_waiting_min;
-        day->bin_inside_min = day->inside_min;
-        day->bin_waiting_min = day->waiting_min;
-        day->last_min = day->bin_end_min;
-        day->bin++;
-        day->bin_end_min = (double)(day->bin + 1) * sc->bin_min;
+    struct bs_timeline *tl = &day->tl;
+    const double inside = (double)day->ctr.inside, waiting = (double)day->ctr.waiting_total;
+    while (now_min >= tl->bin_end_min && tl->bin < sc->n_bins) {
+        double dt = tl->bin_end_min - tl->last_min;
+        tl->inside_min += inside * dt;
+        tl->waiting_min += waiting * dt;
+        tl->series[BS_TS_OCCUPANCY * sc->n_bins + tl->bin] = tl->inside_min - tl->bin_inside_min;
+        tl->series[BS_TS_QUEUE_LENGTH * sc->n_bins + tl->bin] = tl->waiting_min - tl->bin_waiting_min;
+        tl->bin_inside_min = tl->inside_min;
+        tl->bin_waiting_min = tl->waiting_min;
+        tl->last_min = tl->bin_end_min;
+        tl->bin++;
+        tl->bin_end_min = (double)(tl->bin + 1) * sc->bin_min;
     }
-    double dt = now_min - day->last_min;
-    day->inside_min += inside * dt;
-    day->waiting_min += waiting * dt;
-    day->last_min = now_min;
+    double dt = now_min - tl->last_min;
+    tl->inside_min += inside * dt;
+    tl->waiting_min += waiting * dt;
+    tl->last_min = now_min;
 }
 
 #endif

@@ -40,7 +40,7 @@ static int find_slot(struct bs_day *day, long wanted)
         long candidates[2] = {wanted - d, wanted + d};
         for (int k = 0; k < (d ? 2 : 1); k++) {
             long s = candidates[k];
-            if (s >= 0 && s < (long)ch->n_slots && day->booked_in_slot[s] < ch->capacity[s])
+            if (s >= 0 && s < (long)ch->n_slots && day->choice.booked_in_slot[s] < ch->capacity[s])
                 return (int)s;
         }
     }
@@ -59,9 +59,9 @@ static int by_key_then_customer(const void *a, const void *b)
 /* Who never comes is never served (those who come are marked so on arriving). */
 static void stay_away(struct bs_day *day, size_t i, enum bs_customer_state how)
 {
-    day->state[i] = (uint8_t)how;
-    day->start_min[i] = NAN;
-    day->counter_of[i] = -1;
+    day->cust.state[i] = (uint8_t)how;
+    day->cust.start_min[i] = NAN;
+    day->cust.counter_of[i] = -1;
 }
 
 enum when_full { FULL_OTHER_SLOT, FULL_WALK_IN, FULL_LEAVE };
@@ -86,31 +86,36 @@ static enum when_full when_full(struct bs_day *day, int32_t i)
 static void book(struct bs_day *day, int32_t i)
 {
     const struct bs_choices *ch = &day->sc->ch;
-    long wanted = (long)(day->intent_min[i] / ch->slot_min);
+    long wanted = (long)(day->cust.intent_min[i] / ch->slot_min);
     size_t asked = wanted < (long)ch->n_slots ? (size_t)wanted : ch->n_slots - 1; /* rounding at closing */
-    day->requested_in_slot[asked]++;
-    day->bookings_requested++;
+    day->choice.requested_in_slot[asked]++;
+    day->choice.bookings_requested++;
     int s = find_slot(day, wanted);
     if (s != wanted) { /* full */
         enum when_full what = when_full(day, i);
         if (what != FULL_OTHER_SLOT)
             s = -1;
         if (s < 0) {
-            day->refused_in_slot[asked]++;
-            day->bookings_refused++;
+            day->choice.refused_in_slot[asked]++;
+            day->choice.bookings_refused++;
             if (what == FULL_LEAVE) {
                 stay_away(day, (size_t)i, BS_CUST_REFUSED_LEFT);
-                day->bookings_refused_left++;
+                day->choice.bookings_refused_left++;
             }
             return; /* else comes as a walk-in */
         }
-        day->moved_from_slot[asked]++;
-        day->bookings_moved++;
+        day->choice.moved_from_slot[asked]++;
+        day->choice.bookings_moved++;
     }
-    day->booked_in_slot[s]++;
-    day->slot[i] = (int16_t)s;
-    day->booked++;
-    day->seg_booked[day->segment[i]]++;
+    day->choice.booked_in_slot[s]++;
+    day->cust.slot[i] = (int16_t)s;
+    day->choice.booked++;
+    day->choice.seg_booked[day->cust.segment[i]]++;
+}
+
+void bs_choices_reset(struct bs_choice_state *cs)
+{
+    memset(cs, 0, sizeof *cs);
 }
 
 void bs_choices_apply(struct bs_day *day)
@@ -118,46 +123,40 @@ void bs_choices_apply(struct bs_day *day)
     const struct bs_scenario *sc = day->sc;
     const struct bs_choices *ch = &sc->ch;
     struct bs_stream *own = bs_rng_stream(day->customer_rng);
-    struct bs_sort_item *items = day->sort_items;
+    struct bs_sort_item *items = day->cust.sort_items;
     size_t n_bookers = 0;
-    if (ch->appointments) {
-        memset(day->booked_in_slot, 0, ch->n_slots * sizeof *day->booked_in_slot);
-        memset(day->requested_in_slot, 0, ch->n_slots * sizeof *day->requested_in_slot);
-        memset(day->moved_from_slot, 0, ch->n_slots * sizeof *day->moved_from_slot);
-        memset(day->refused_in_slot, 0, ch->n_slots * sizeof *day->refused_in_slot);
-    }
     /* Pass 1: each customer's draws; online shift; who wants to book. */
     for (size_t i = 0; i < day->n_customers; i++) {
         double u[U_COUNT];
         bs_stream_seek(own, BS_STREAM_CHOICES, i);
         for (int k = 0; k < U_COUNT; k++)
             u[k] = bs_stream_uniform(own);
-        day->noshow_u[i] = u[U_NOSHOW];
-        day->shift_u[i] = ch->peak_shift && u[U_SHIFT] < ch->shift_probability ? u[U_SHIFT_TIME] : -1;
+        day->cust.noshow_u[i] = u[U_NOSHOW];
+        day->cust.shift_u[i] = ch->peak_shift && u[U_SHIFT] < ch->shift_probability ? u[U_SHIFT_TIME] : -1;
         /* Each distribution from a stream of its own, so changing one shifts no other. */
-        day->wants_kiosk[i] = ch->self_service && ch->kiosk_eligible[day->transaction[i]] &&
-                              u[U_KIOSK] < ch->kiosk_adoption[day->segment[i]];
-        day->needs_counter[i] = u[U_AFTER] < ch->counter_after_probability;
-        day->offset_min[i] = 0;
+        day->cust.wants_kiosk[i] = ch->self_service && ch->kiosk_eligible[day->cust.transaction[i]] &&
+                              u[U_KIOSK] < ch->kiosk_adoption[day->cust.segment[i]];
+        day->cust.needs_counter[i] = u[U_AFTER] < ch->counter_after_probability;
+        day->cust.offset_min[i] = 0;
         if (ch->appointments) {
             bs_stream_seek(own, BS_STREAM_PUNCTUALITY, i);
-            day->offset_min[i] = bs_dist_sample(&ch->punctuality_min, day->customer_rng);
+            day->cust.offset_min[i] = bs_dist_sample(&ch->punctuality_min, day->customer_rng);
         }
-        day->kiosk_service_min[i] = 0;
+        day->cust.kiosk_service_min[i] = 0;
         if (ch->self_service) {
             bs_stream_seek(own, BS_STREAM_KIOSK, i);
-            day->kiosk_service_min[i] = bs_dist_sample(&ch->kiosk_service_min, day->customer_rng);
+            day->cust.kiosk_service_min[i] = bs_dist_sample(&ch->kiosk_service_min, day->customer_rng);
         }
-        day->slot[i] = -1;
-        day->arrival_min[i] = day->intent_min[i];
-        int seg = day->segment[i];
+        day->cust.slot[i] = -1;
+        day->cust.arrival_min[i] = day->cust.intent_min[i];
+        int seg = day->cust.segment[i];
         if (ch->online && u[U_ONLINE] < ch->online_probability[seg]) {
             stay_away(day, i, BS_CUST_ONLINE);
-            day->online++;
-            day->seg_online[seg]++;
+            day->choice.online++;
+            day->choice.seg_online[seg]++;
             continue;
         }
-        if (ch->appointments && ch->appointment_eligible[day->transaction[i]] &&
+        if (ch->appointments && ch->appointment_eligible[day->cust.transaction[i]] &&
             u[U_BOOK] < ch->booking_probability[seg])
             items[n_bookers++] = (struct bs_sort_item){u[U_ORDER], (int32_t)i};
     }
@@ -168,40 +167,40 @@ void bs_choices_apply(struct bs_day *day)
     /* Pass 3: no-shows, punctuality, peak shifting; who comes, and when. */
     size_t n = 0;
     for (size_t i = 0; i < day->n_customers; i++) {
-        if (day->state[i] == BS_CUST_ONLINE || day->state[i] == BS_CUST_REFUSED_LEFT)
+        if (day->cust.state[i] == BS_CUST_ONLINE || day->cust.state[i] == BS_CUST_REFUSED_LEFT)
             continue;
-        if (day->slot[i] >= 0) {
-            if (day->noshow_u[i] < ch->noshow_probability) {
+        if (day->cust.slot[i] >= 0) {
+            if (day->cust.noshow_u[i] < ch->noshow_probability) {
                 stay_away(day, i, BS_CUST_NOSHOW);
-                day->noshows++;
-                day->seg_noshows[day->segment[i]]++;
+                day->choice.noshows++;
+                day->choice.seg_noshows[day->cust.segment[i]]++;
                 continue;
             }
-            double t = day->slot[i] * ch->slot_min + day->offset_min[i];
+            double t = day->cust.slot[i] * ch->slot_min + day->cust.offset_min[i];
             /* Early birds wait for the doors; those who come after closing find
              * them shut (turned away at closing time, not later). */
-            day->arrival_min[i] = t < 0 ? 0 : t > sc->close_min ? sc->close_min : t;
-            if (day->offset_min[i] > ch->grace_min) {
-                day->late_lost++;
-                day->slot[i] = -1; /* queues as a walk-in */
+            day->cust.arrival_min[i] = t < 0 ? 0 : t > sc->close_min ? sc->close_min : t;
+            if (day->cust.offset_min[i] > ch->grace_min) {
+                day->choice.late_lost++;
+                day->cust.slot[i] = -1; /* queues as a walk-in */
             } else {
-                day->class_id[i] = (uint8_t)ch->appointment_class;
+                day->cust.class_id[i] = (uint8_t)ch->appointment_class;
             }
-        } else if (day->shift_u[i] >= 0 && in_window(ch, day->intent_min[i])) {
-            day->arrival_min[i] = offpeak_time(ch, day->shift_u[i]);
-            day->shifted++;
+        } else if (day->cust.shift_u[i] >= 0 && in_window(ch, day->cust.intent_min[i])) {
+            day->cust.arrival_min[i] = offpeak_time(ch, day->cust.shift_u[i]);
+            day->choice.shifted++;
         }
-        if (day->slot[i] < 0 && day->wants_kiosk[i]) { /* walk-ins only: holders booked a counter */
-            day->counter_class[i] = day->class_id[i];
-            day->class_id[i] = (uint8_t)ch->kiosk_class;
-            day->kiosk_users++;
+        if (day->cust.slot[i] < 0 && day->cust.wants_kiosk[i]) { /* walk-ins only: holders booked a counter */
+            day->cust.counter_class[i] = day->cust.class_id[i];
+            day->cust.class_id[i] = (uint8_t)ch->kiosk_class;
+            day->choice.kiosk_users++;
         }
-        if (ch->peak_shift && in_window(ch, day->arrival_min[i]))
-            day->peak_window_arrivals++;
-        items[n++] = (struct bs_sort_item){day->arrival_min[i], (int32_t)i};
+        if (ch->peak_shift && in_window(ch, day->cust.arrival_min[i]))
+            day->choice.peak_window_arrivals++;
+        items[n++] = (struct bs_sort_item){day->cust.arrival_min[i], (int32_t)i};
     }
     qsort(items, n, sizeof *items, by_key_then_customer);
     for (size_t k = 0; k < n; k++)
-        day->order[k] = items[k].customer;
+        day->cust.order[k] = items[k].customer;
     day->n_arrivals = n;
 }

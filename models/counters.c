@@ -7,6 +7,7 @@
  * gave up stay in their list, marked, and are skipped when reached.
  * Invariant: no counter is idle while a customer it may serve is waiting. */
 #include <math.h>
+#include <stdlib.h>
 
 #include "../sim/rng.h"
 #include "branch.h"
@@ -21,48 +22,48 @@
 
 HOT void enqueue(struct bs_day *day, int32_t i)
 {
-    int c = day->class_id[i];
-    day->next_waiting[i] = -1;
-    if (day->tail[c] >= 0)
-        day->next_waiting[day->tail[c]] = i;
+    int c = day->cust.class_id[i];
+    day->cust.next_waiting[i] = -1;
+    if (day->ctr.tail[c] >= 0)
+        day->cust.next_waiting[day->ctr.tail[c]] = i;
     else
-        day->head[c] = i;
-    day->tail[c] = i;
-    day->waiting[c]++;
-    day->waiting_total++;
-    day->state[i] = BS_CUST_WAITING;
+        day->ctr.head[c] = i;
+    day->ctr.tail[c] = i;
+    day->ctr.waiting[c]++;
+    day->ctr.waiting_total++;
+    day->cust.state[i] = BS_CUST_WAITING;
 }
 
 /* Skips customers who left the line (reneged, or at the end of the day). */
 static inline void clean_head(struct bs_day *day, int c)
 {
-    while (day->head[c] >= 0 && day->state[day->head[c]] != BS_CUST_WAITING)
-        day->head[c] = day->next_waiting[day->head[c]];
-    if (day->head[c] < 0)
-        day->tail[c] = -1;
+    while (day->ctr.head[c] >= 0 && day->cust.state[day->ctr.head[c]] != BS_CUST_WAITING)
+        day->ctr.head[c] = day->cust.next_waiting[day->ctr.head[c]];
+    if (day->ctr.head[c] < 0)
+        day->ctr.tail[c] = -1;
 }
 
 HOT int32_t dequeue(struct bs_day *day, int c)
 {
     clean_head(day, c);
-    int32_t i = day->head[c];
-    day->head[c] = day->next_waiting[i];
-    if (day->head[c] < 0)
-        day->tail[c] = -1;
-    day->waiting[c]--;
-    day->waiting_total--;
+    int32_t i = day->ctr.head[c];
+    day->ctr.head[c] = day->cust.next_waiting[i];
+    if (day->ctr.head[c] < 0)
+        day->ctr.tail[c] = -1;
+    day->ctr.waiting[c]--;
+    day->ctr.waiting_total--;
     return i;
 }
 
 /* The next customer for a counter of group g, or -1. */
 HOT int32_t pick_for_group(struct bs_day *day, int g)
 {
-    if (day->waiting_total == 0)
+    if (day->ctr.waiting_total == 0)
         return -1;
     const struct bs_scenario *sc = day->sc;
     const struct bs_role *r = &sc->roles[sc->counter_groups[g].role];
     for (int k = 0; k < r->n_serves; k++)
-        if (day->waiting[r->serves[k]] > 0)
+        if (day->ctr.waiting[r->serves[k]] > 0)
             return dequeue(day, r->serves[k]);
     if (!r->serves_others)
         return -1;
@@ -70,10 +71,10 @@ HOT int32_t pick_for_group(struct bs_day *day, int g)
         return dequeue(day, 0);
     int best = -1;
     for (size_t c = 0; c < sc->n_classes; c++) {
-        if (r->serves_class[c] || day->waiting[c] == 0 || (sc->ch.self_service && (int)c == sc->ch.kiosk_class))
+        if (r->serves_class[c] || day->ctr.waiting[c] == 0 || (sc->ch.self_service && (int)c == sc->ch.kiosk_class))
             continue;
         clean_head(day, (int)c);
-        if (best < 0 || day->ticket[day->head[c]] < day->ticket[day->head[best]])
+        if (best < 0 || day->cust.ticket[day->ctr.head[c]] < day->cust.ticket[day->ctr.head[best]])
             best = (int)c;
     }
     return best < 0 ? -1 : dequeue(day, best);
@@ -81,20 +82,21 @@ HOT int32_t pick_for_group(struct bs_day *day, int g)
 
 HOT int at_kiosk(const struct bs_day *day, int32_t i)
 {
-    return day->sc->ch.self_service && day->class_id[i] == day->sc->ch.kiosk_class;
+    return day->sc->ch.self_service && day->cust.class_id[i] == day->sc->ch.kiosk_class;
 }
 
 static void start_kiosk(struct bs_day *day, int32_t i, int32_t kiosk)
 {
-    double service_min = day->kiosk_service_min[i];
-    day->kiosk_line_min[i] = day->now_min - day->join_min[i]; /* part of the whole wait if a counter follows */
-    day->state[i] = BS_CUST_IN_SERVICE;
-    day->counter_customer[kiosk] = i;
-    day->counter_state[kiosk] = BS_COUNTER_BUSY;
-    day->busy_counter_min[day->counter_role[kiosk]] += service_min;
-    if (day->arrival_min[i] >= day->sc->warmup_min) {
-        day->kiosk_wait_sum_min += day->now_min - day->join_min[i];
-        day->kiosk_waits++;
+    double service_min = day->cust.kiosk_service_min[i];
+    /* part of the whole wait if a counter follows */
+    day->cust.kiosk_line_min[i] = day->now_min - day->cust.join_min[i];
+    day->cust.state[i] = BS_CUST_IN_SERVICE;
+    day->ctr.counter_customer[kiosk] = i;
+    day->ctr.counter_state[kiosk] = BS_COUNTER_BUSY;
+    day->tally.busy_counter_min[day->ctr.counter_role[kiosk]] += service_min;
+    if (day->cust.arrival_min[i] >= day->sc->warmup_min) {
+        day->tally.kiosk_wait_sum_min += day->now_min - day->cust.join_min[i];
+        day->tally.kiosk_waits++;
     }
     day->calendar_full |= bs_cal_push(&day->cal, day->now_min + service_min, BS_EV_DEPARTURE, kiosk);
 }
@@ -106,34 +108,34 @@ HOT void start_service(struct bs_day *day, int32_t i, int32_t counter)
         start_kiosk(day, i, counter);
         return;
     }
-    double arrival = day->arrival_min[i];
+    double arrival = day->cust.arrival_min[i];
     double wait_min = bs_day_whole_wait(day, i, day->now_min);
-    double service_min = day->service_min[i];
-    int role = day->counter_role[counter];
-    day->state[i] = BS_CUST_IN_SERVICE;
-    day->start_min[i] = day->now_min;
-    day->counter_of[i] = counter;
-    day->counter_customer[counter] = i;
-    day->counter_state[counter] = BS_COUNTER_BUSY;
-    day->busy_counter_min[role] += service_min; /* every service ends before the day does */
+    double service_min = day->cust.service_min[i];
+    int role = day->ctr.counter_role[counter];
+    day->cust.state[i] = BS_CUST_IN_SERVICE;
+    day->cust.start_min[i] = day->now_min;
+    day->cust.counter_of[i] = counter;
+    day->ctr.counter_customer[counter] = i;
+    day->ctr.counter_state[counter] = BS_COUNTER_BUSY;
+    day->tally.busy_counter_min[role] += service_min; /* every service ends before the day does */
     if (sc->ex.on) {
-        day->counter_contacts += day->infectious[i] != day->staff_infectious[counter];
+        day->tally.counter_contacts += day->cust.infectious[i] != day->expo.staff_infectious[counter];
         bs_exposure_start_service(day, i, counter, service_min);
     }
     /* Minutes past the slot start before service; slots exist only with appointments. */
-    if (sc->ch.appointments && day->slot[i] >= 0 && arrival >= sc->warmup_min) {
-        double late_min = day->now_min - day->slot[i] * sc->ch.slot_min;
-        day->appointment_wait_sum_min += late_min > 0 ? late_min : 0;
-        day->appointment_waits++;
+    if (sc->ch.appointments && day->cust.slot[i] >= 0 && arrival >= sc->warmup_min) {
+        double late_min = day->now_min - day->cust.slot[i] * sc->ch.slot_min;
+        day->tally.appointment_wait_sum_min += late_min > 0 ? late_min : 0;
+        day->tally.appointment_waits++;
     }
     if (arrival >= sc->warmup_min) {
-        size_t n = day->n_wait_samples++;
-        day->wait_sample_min[n] = wait_min;
-        day->wait_sample_customer[n] = i; /* the fold reads its service time and more */
-        day->wait_sample_segment[n] = day->segment[i];
-        day->wait_outside_sum_min += day->outside_min[i];
+        size_t n = day->tally.n_wait_samples++;
+        day->cust.wait_sample_min[n] = wait_min;
+        day->cust.wait_sample_customer[n] = i; /* the fold reads its service time and more */
+        day->cust.wait_sample_segment[n] = day->cust.segment[i];
+        day->tally.wait_outside_sum_min += day->cust.outside_min[i];
         if (sc->ex.occupancy_cap > 0) /* else the inside part is the whole wait */
-            day->wait_inside_sample_min[n] = bs_day_inside_wait(day, i, day->now_min);
+            day->cust.wait_inside_sample_min[n] = bs_day_inside_wait(day, i, day->now_min);
     }
     day->calendar_full |= bs_cal_push(&day->cal, day->now_min + service_min, BS_EV_DEPARTURE, counter);
 }
@@ -144,7 +146,7 @@ static void admit_from_outside(struct bs_day *day);
 static inline double outside_deadline(const struct bs_day *day, int32_t i)
 {
     int separate = day->sc->patience_outside == BS_PATIENCE_SEPARATE;
-    return day->arrival_min[i] + (separate ? day->patience_outside_min[i] : day->patience_min[i]);
+    return day->cust.arrival_min[i] + (separate ? day->cust.patience_outside_min[i] : day->cust.patience_min[i]);
 }
 
 /* ... and in the counter line joined at join_min (kiosk lines keep
@@ -152,23 +154,23 @@ static inline double outside_deadline(const struct bs_day *day, int32_t i)
  * patience anew; shared: what the line outside left of it (none: at once). */
 static inline double line_deadline(const struct bs_day *day, int32_t i)
 {
-    double patience = day->patience_min[i];
-    if (day->sc->patience_outside == BS_PATIENCE_SHARED && day->outside_min[i] > 0) {
-        double left_min = patience - day->outside_min[i];
+    double patience = day->cust.patience_min[i];
+    if (day->sc->patience_outside == BS_PATIENCE_SHARED && day->cust.outside_min[i] > 0) {
+        double left_min = patience - day->cust.outside_min[i];
         patience = left_min > 0 ? left_min : 0;
     }
-    return day->join_min[i] + patience;
+    return day->cust.join_min[i] + patience;
 }
 
 HOT void leave(struct bs_day *day, int32_t i, enum bs_customer_state how)
 {
-    if (day->sc->ex.on && day->enter_min[i] == day->enter_min[i]) /* was inside */
+    if (day->sc->ex.on && day->cust.enter_min[i] == day->cust.enter_min[i]) /* was inside */
         bs_exposure_leave(day, i);
-    day->state[i] = (uint8_t)how;
-    day->leave_min[i] = day->now_min;
-    day->inside--;
-    day->sojourn_sum_min += day->now_min - day->arrival_min[i];
-    if (day->outside > 0)
+    day->cust.state[i] = (uint8_t)how;
+    day->cust.leave_min[i] = day->now_min;
+    day->ctr.inside--;
+    day->tally.sojourn_sum_min += day->now_min - day->cust.arrival_min[i];
+    if (day->ctr.outside > 0)
         admit_from_outside(day);
 }
 
@@ -176,10 +178,10 @@ HOT void leave(struct bs_day *day, int32_t i, enum bs_customer_state how)
  * never inside. */
 static void turn_away_at_door(struct bs_day *day, int32_t i)
 {
-    day->state[i] = BS_CUST_TURNED_AWAY;
-    day->leave_min[i] = day->now_min;
-    day->turned_away++;
-    day->seg_turned_away[day->segment[i]]++;
+    day->cust.state[i] = BS_CUST_TURNED_AWAY;
+    day->cust.leave_min[i] = day->now_min;
+    day->tally.turned_away++;
+    day->tally.seg_turned_away[day->cust.segment[i]]++;
 }
 
 /* Left at the door on seeing the line outside the cap: never inside. The
@@ -187,10 +189,10 @@ static void turn_away_at_door(struct bs_day *day, int32_t i)
  * only one of them on arriving (one let in from outside does not balk). */
 static void balk_at_door(struct bs_day *day, int32_t i)
 {
-    day->state[i] = BS_CUST_BALKED;
-    day->leave_min[i] = day->now_min;
-    day->balked++;
-    day->seg_balked[day->segment[i]]++;
+    day->cust.state[i] = BS_CUST_BALKED;
+    day->cust.leave_min[i] = day->now_min;
+    day->tally.balked++;
+    day->tally.seg_balked[day->cust.segment[i]]++;
 }
 
 /* A customer takes a ticket for its class's line: straight to an idle
@@ -198,36 +200,36 @@ static void balk_at_door(struct bs_day *day, int32_t i)
 HOT void join_line(struct bs_day *day, int32_t i, int may_balk)
 {
     const struct bs_scenario *sc = day->sc;
-    int seg = day->segment[i], c = day->class_id[i];
-    day->ticket[i] = day->next_ticket++; /* orders the lines of several classes */
-    day->join_min[i] = day->now_min;
+    int seg = day->cust.segment[i], c = day->cust.class_id[i];
+    day->cust.ticket[i] = day->ctr.next_ticket++; /* orders the lines of several classes */
+    day->cust.join_min[i] = day->now_min;
     for (int k = 0; k < sc->n_class_groups[c]; k++) {
         int g = sc->class_groups[c][k];
-        if (day->n_idle[g] > 0) {
-            start_service(day, i, day->idle[sc->counter_groups[g].first_counter + --day->n_idle[g]]);
+        if (day->ctr.n_idle[g] > 0) {
+            start_service(day, i, day->ctr.idle[sc->counter_groups[g].first_counter + --day->ctr.n_idle[g]]);
             return;
         }
     }
-    long tickets_ahead = day->waiting_total - (sc->ch.self_service ? day->waiting[sc->ch.kiosk_class] : 0);
+    long tickets_ahead = day->ctr.waiting_total - (sc->ch.self_service ? day->ctr.waiting[sc->ch.kiosk_class] : 0);
     if (may_balk && sc->balking && tickets_ahead >= sc->balk_threshold &&
-        day->balk_u[i] < sc->balk_probability) {
-        day->balked++;
-        day->seg_balked[seg]++;
+        day->cust.balk_u[i] < sc->balk_probability) {
+        day->tally.balked++;
+        day->tally.seg_balked[seg]++;
         leave(day, i, BS_CUST_BALKED);
         return;
     }
     enqueue(day, i);
     /* Patience runs in the counter line; kiosk lines are short and keep everyone. */
-    if (sc->reneging && day->patience_min[i] < INFINITY && !at_kiosk(day, i))
+    if (sc->reneging && day->cust.patience_min[i] < INFINITY && !at_kiosk(day, i))
         day->calendar_full |= bs_cal_push(&day->cal, line_deadline(day, i), BS_EV_RENEGE, i);
 }
 
 /* Inside at last: exposure starts, and the customer joins its line. */
 HOT void come_in(struct bs_day *day, int32_t i, int may_balk)
 {
-    day->inside++;
-    if (day->inside > day->peak_inside)
-        day->peak_inside = day->inside;
+    day->ctr.inside++;
+    if (day->ctr.inside > day->tally.peak_inside)
+        day->tally.peak_inside = day->ctr.inside;
     if (day->sc->ex.on)
         bs_exposure_enter(day, i);
     join_line(day, i, may_balk && !at_kiosk(day, i));
@@ -236,14 +238,14 @@ HOT void come_in(struct bs_day *day, int32_t i, int may_balk)
 /* The occupancy cap: customers beyond it wait outside, first come first in. */
 static void wait_outside(struct bs_day *day, int32_t i)
 {
-    day->state[i] = BS_CUST_OUTSIDE;
-    day->next_waiting[i] = -1;
-    if (day->outside_tail >= 0)
-        day->next_waiting[day->outside_tail] = i;
+    day->cust.state[i] = BS_CUST_OUTSIDE;
+    day->cust.next_waiting[i] = -1;
+    if (day->ctr.outside_tail >= 0)
+        day->cust.next_waiting[day->ctr.outside_tail] = i;
     else
-        day->outside_head = i;
-    day->outside_tail = i;
-    day->outside++;
+        day->ctr.outside_head = i;
+    day->ctr.outside_tail = i;
+    day->ctr.outside++;
     double deadline_min = day->sc->reneging ? outside_deadline(day, i) : INFINITY;
     if (deadline_min < INFINITY)
         day->calendar_full |= bs_cal_push(&day->cal, deadline_min, BS_EV_RENEGE, i);
@@ -251,25 +253,25 @@ static void wait_outside(struct bs_day *day, int32_t i)
 
 static int32_t pop_outside(struct bs_day *day)
 {
-    while (day->state[day->outside_head] != BS_CUST_OUTSIDE) /* skip those who gave up */
-        day->outside_head = day->next_waiting[day->outside_head];
-    int32_t i = day->outside_head;
-    day->outside_head = day->next_waiting[i];
-    if (day->outside_head < 0)
-        day->outside_tail = -1;
-    day->outside--;
+    while (day->cust.state[day->ctr.outside_head] != BS_CUST_OUTSIDE) /* skip those who gave up */
+        day->ctr.outside_head = day->cust.next_waiting[day->ctr.outside_head];
+    int32_t i = day->ctr.outside_head;
+    day->ctr.outside_head = day->cust.next_waiting[i];
+    if (day->ctr.outside_head < 0)
+        day->ctr.outside_tail = -1;
+    day->ctr.outside--;
     return i;
 }
 
 static void admit_from_outside(struct bs_day *day)
 {
-    while (day->outside > 0 && day->inside < day->sc->ex.occupancy_cap) {
+    while (day->ctr.outside > 0 && day->ctr.inside < day->sc->ex.occupancy_cap) {
         int32_t i = pop_outside(day);
-        double outside_min = day->now_min - day->arrival_min[i];
-        day->outside_min[i] = outside_min;
-        day->outside_wait_sum_min += outside_min;
-        day->outside_admitted++;
-        day->sojourn_sum_min -= outside_min; /* time in the branch counts from coming in */
+        double outside_min = day->now_min - day->cust.arrival_min[i];
+        day->cust.outside_min[i] = outside_min;
+        day->tally.outside_wait_sum_min += outside_min;
+        day->tally.outside_admitted++;
+        day->tally.sojourn_sum_min -= outside_min; /* time in the branch counts from coming in */
         come_in(day, i, 0);
     }
 }
@@ -277,23 +279,23 @@ static void admit_from_outside(struct bs_day *day)
 HOT void on_arrival(struct bs_day *day, int32_t i)
 {
     const struct bs_scenario *sc = day->sc;
-    day->start_min[i] = NAN; /* stays NaN unless served */
-    day->counter_of[i] = -1;
+    day->cust.start_min[i] = NAN; /* stays NaN unless served */
+    day->cust.counter_of[i] = -1;
     /* the whole wait's parts before the current line (see bs_day_whole_wait) */
-    day->outside_min[i] = day->kiosk_line_min[i] = 0;
-    day->seg_arrived[day->segment[i]]++;
+    day->cust.outside_min[i] = day->cust.kiosk_line_min[i] = 0;
+    day->tally.seg_arrived[day->cust.segment[i]]++;
     if (day->now_min >= sc->close_min) { /* came after closing (a late appointment): doors shut */
         turn_away_at_door(day, i);
         return;
     }
-    if (sc->ex.on && day->flagged[i]) { /* screened at the door: sent to online service */
-        day->flagged_count++;
+    if (sc->ex.on && day->cust.flagged[i]) { /* screened at the door: sent to online service */
+        day->tally.flagged_count++;
         turn_away_at_door(day, i);
         return;
     }
-    if (sc->ex.occupancy_cap > 0 && (day->inside >= sc->ex.occupancy_cap || day->outside > 0)) {
-        if (sc->balk_outside && day->outside >= sc->balk_outside_threshold &&
-            day->balk_u[i] < sc->balk_outside_probability) {
+    if (sc->ex.occupancy_cap > 0 && (day->ctr.inside >= sc->ex.occupancy_cap || day->ctr.outside > 0)) {
+        if (sc->balk_outside && day->ctr.outside >= sc->balk_outside_threshold &&
+            day->cust.balk_u[i] < sc->balk_outside_probability) {
             balk_at_door(day, i);
             return;
         }
@@ -308,82 +310,82 @@ static int renege_due(const struct bs_day *day, int32_t i, double t_min)
 {
     /* Patience runs from arriving outside, and in a counter line from
      * joining it; a timer from an earlier stage is stale. */
-    if (day->state[i] == BS_CUST_OUTSIDE)
+    if (day->cust.state[i] == BS_CUST_OUTSIDE)
         return t_min == outside_deadline(day, i);
-    return day->state[i] == BS_CUST_WAITING && !at_kiosk(day, i) && t_min == line_deadline(day, i);
+    return day->cust.state[i] == BS_CUST_WAITING && !at_kiosk(day, i) && t_min == line_deadline(day, i);
 }
 
 static void on_renege(struct bs_day *day, int32_t i)
 {
-    if (day->state[i] == BS_CUST_OUTSIDE) { /* gave up outside: never came in */
-        day->outside--;
-        day->reneged++;
-        day->seg_reneged[day->segment[i]]++;
-        day->state[i] = BS_CUST_RENEGED;
-        day->leave_min[i] = day->now_min;
+    if (day->cust.state[i] == BS_CUST_OUTSIDE) { /* gave up outside: never came in */
+        day->ctr.outside--;
+        day->tally.reneged++;
+        day->tally.seg_reneged[day->cust.segment[i]]++;
+        day->cust.state[i] = BS_CUST_RENEGED;
+        day->cust.leave_min[i] = day->now_min;
         return;
     }
-    if (day->state[i] != BS_CUST_WAITING)
+    if (day->cust.state[i] != BS_CUST_WAITING)
         return;
-    int c = day->class_id[i];
-    day->waiting[c]--;
-    day->waiting_total--;
-    day->reneged++;
-    day->seg_reneged[day->segment[i]]++;
+    int c = day->cust.class_id[i];
+    day->ctr.waiting[c]--;
+    day->ctr.waiting_total--;
+    day->tally.reneged++;
+    day->tally.seg_reneged[day->cust.segment[i]]++;
     leave(day, i, BS_CUST_RENEGED);
 }
 
 static void set_open(struct bs_day *day, int32_t k, int open)
 {
     const struct bs_scenario *sc = day->sc;
-    int g = day->counter_group[k], role = sc->counter_groups[g].role;
+    int g = day->ctr.counter_group[k], role = sc->counter_groups[g].role;
     long d = open ? 1 : -1;
     bs_day_track_open(day, day->now_min);
-    day->open[g] += d;
-    day->open_role[role] += d;
+    day->ctr.open[g] += d;
+    day->ctr.open_role[role] += d;
     if (!(sc->ch.self_service && role == sc->ch.kiosk_role))
-        day->open_total += d; /* the counters_open series: staffed counters */
-    day->counter_state[k] = open ? BS_COUNTER_IDLE : BS_COUNTER_CLOSED;
+        day->ctr.open_total += d; /* the counters_open series: staffed counters */
+    day->ctr.counter_state[k] = open ? BS_COUNTER_IDLE : BS_COUNTER_CLOSED;
 }
 
 /* A counter with nothing to do waits idle, or takes the next customer. */
 HOT void serve_next_or_idle(struct bs_day *day, int32_t k)
 {
-    int g = day->counter_group[k];
+    int g = day->ctr.counter_group[k];
     int32_t next = pick_for_group(day, g);
     if (next >= 0) {
         start_service(day, next, k);
         return;
     }
-    day->counter_state[k] = BS_COUNTER_IDLE;
-    day->idle[day->sc->counter_groups[g].first_counter + day->n_idle[g]++] = k;
+    day->ctr.counter_state[k] = BS_COUNTER_IDLE;
+    day->ctr.idle[day->sc->counter_groups[g].first_counter + day->ctr.n_idle[g]++] = k;
 }
 
 HOT void on_departure(struct bs_day *day, int32_t k)
 {
-    int32_t i = day->counter_customer[k];
-    int g = day->counter_group[k];
-    day->counter_customer[k] = -1;
+    int32_t i = day->ctr.counter_customer[k];
+    int g = day->ctr.counter_group[k];
+    day->ctr.counter_customer[k] = -1;
     if (at_kiosk(day, i)) {
-        day->kiosk_served++;
-        if (day->needs_counter[i]) { /* on to the counters, at the back of their line */
-            day->class_id[i] = day->counter_class[i];
+        day->tally.kiosk_served++;
+        if (day->cust.needs_counter[i]) { /* on to the counters, at the back of their line */
+            day->cust.class_id[i] = day->cust.counter_class[i];
             join_line(day, i, 0);
         } else {
-            day->served++;
-            day->seg_served[day->segment[i]]++;
+            day->tally.served++;
+            day->tally.seg_served[day->cust.segment[i]]++;
             leave(day, i, BS_CUST_SERVED);
         }
     } else {
         if (day->sc->ex.on)
             bs_exposure_end_service(day, i);
-        day->served++;
-        day->seg_served[day->segment[i]]++;
+        day->tally.served++;
+        day->tally.seg_served[day->cust.segment[i]]++;
         leave(day, i, BS_CUST_SERVED);
     }
-    if (day->counter_closing[k]) { /* its staff member leaves after this customer */
-        day->counter_closing[k] = 0;
-        day->n_closing[g]--;
+    if (day->ctr.counter_closing[k]) { /* its staff member leaves after this customer */
+        day->ctr.counter_closing[k] = 0;
+        day->ctr.n_closing[g]--;
         set_open(day, k, 0);
         return;
     }
@@ -396,33 +398,33 @@ HOT void on_schedule(struct bs_day *day, int32_t change)
     const struct bs_schedule_change *ch = &sc->changes[change];
     int g = ch->group;
     const struct bs_counter_group *grp = &sc->counter_groups[g];
-    long target = ch->open < day->present[g] ? ch->open : day->present[g];
-    long effective = day->open[g] - day->n_closing[g];
+    long target = ch->open < day->ctr.present[g] ? ch->open : day->ctr.present[g];
+    long effective = day->ctr.open[g] - day->ctr.n_closing[g];
     long first = grp->first_counter, last = first + grp->count;
     /* More counters: cancel pending closings first, then open closed ones. */
     for (long k = first; k < last && effective < target; k++) {
-        if (day->counter_closing[k]) {
-            day->counter_closing[k] = 0;
-            day->n_closing[g]--;
+        if (day->ctr.counter_closing[k]) {
+            day->ctr.counter_closing[k] = 0;
+            day->ctr.n_closing[g]--;
             effective++;
         }
     }
     for (long k = first; k < last && effective < target; k++) {
-        if (day->counter_state[k] == BS_COUNTER_CLOSED && day->counter_present[k]) {
+        if (day->ctr.counter_state[k] == BS_COUNTER_CLOSED && day->ctr.counter_present[k]) {
             set_open(day, (int32_t)k, 1);
             serve_next_or_idle(day, (int32_t)k);
             effective++;
         }
     }
     /* Fewer: close idle counters, then let busy ones finish their customer. */
-    while (effective > target && day->n_idle[g] > 0) {
-        set_open(day, day->idle[first + --day->n_idle[g]], 0);
+    while (effective > target && day->ctr.n_idle[g] > 0) {
+        set_open(day, day->ctr.idle[first + --day->ctr.n_idle[g]], 0);
         effective--;
     }
     for (long k = first; k < last && effective > target; k++) {
-        if (day->counter_state[k] == BS_COUNTER_BUSY && !day->counter_closing[k]) {
-            day->counter_closing[k] = 1;
-            day->n_closing[g]++;
+        if (day->ctr.counter_state[k] == BS_COUNTER_BUSY && !day->ctr.counter_closing[k]) {
+            day->ctr.counter_closing[k] = 1;
+            day->ctr.n_closing[g]++;
             effective--;
         }
     }
@@ -448,7 +450,7 @@ static void run_events(struct bs_day *day)
     const size_t n_arrivals = day->n_arrivals;
     size_t next_arrival = 0;
     int32_t who = n_arrivals > 0 ? bs_day_arrival(day, 0) : -1;
-    double arrival_min = who >= 0 ? day->arrival_min[who] : INFINITY;
+    double arrival_min = who >= 0 ? day->cust.arrival_min[who] : INFINITY;
     struct bs_event ev;
     for (;;) {
         if (bs_cal_size(&day->cal) > 0 && day->cal.ev[0].time_min <= arrival_min) {
@@ -457,7 +459,7 @@ static void run_events(struct bs_day *day)
             ev = (struct bs_event){arrival_min, 0, BS_EV_ARRIVAL, who};
             next_arrival++;
             who = next_arrival < n_arrivals ? bs_day_arrival(day, next_arrival) : -1;
-            arrival_min = who >= 0 ? day->arrival_min[who] : INFINITY;
+            arrival_min = who >= 0 ? day->cust.arrival_min[who] : INFINITY;
         } else {
             break;
         }
@@ -494,53 +496,77 @@ void bs_counters_run(struct bs_day *day)
 
 void bs_counters_close_day(struct bs_day *day)
 {
-    while (day->outside > 0) /* still outside at closing: never came in */
+    while (day->ctr.outside > 0) /* still outside at closing: never came in */
         turn_away_at_door(day, pop_outside(day));
     for (size_t c = 0; c < day->sc->n_classes; c++) {
-        while (day->waiting[c] > 0) {
+        while (day->ctr.waiting[c] > 0) {
             int32_t i = dequeue(day, (int)c);
-            day->turned_away++;
-            day->seg_turned_away[day->segment[i]]++;
+            day->tally.turned_away++;
+            day->tally.seg_turned_away[day->cust.segment[i]]++;
             leave(day, i, BS_CUST_TURNED_AWAY);
         }
     }
+}
+
+int bs_counters_fit(struct bs_counters *ct, long n_counters)
+{
+    if (n_counters <= ct->cap)
+        return 0;
+    int failed = 0;
+#define BS_COUNTER_GROW(type, name) ct->name = bs_resize(ct->name, (size_t)n_counters, sizeof(type), &failed);
+    BS_COUNTER_ARRAYS(BS_COUNTER_GROW)
+#undef BS_COUNTER_GROW
+    if (failed)
+        return -1;
+    ct->cap = n_counters;
+    return 0;
+}
+
+void bs_counters_free(struct bs_counters *ct)
+{
+#define BS_COUNTER_FREE(type, name) free(ct->name);
+    BS_COUNTER_ARRAYS(BS_COUNTER_FREE)
+#undef BS_COUNTER_FREE
+    *ct = (struct bs_counters){0};
 }
 
 void bs_counters_reset(struct bs_day *day)
 {
     const struct bs_scenario *sc = day->sc;
     for (size_t c = 0; c < BS_CLASSES_MAX; c++) {
-        day->head[c] = day->tail[c] = -1;
-        day->waiting[c] = 0;
+        day->ctr.head[c] = day->ctr.tail[c] = -1;
+        day->ctr.waiting[c] = 0;
     }
-    day->waiting_total = day->inside = day->peak_inside = 0;
-    day->outside = 0;
-    day->outside_head = day->outside_tail = -1;
-    day->outside_wait_sum_min = day->wait_outside_sum_min = 0;
-    day->outside_admitted = 0;
-    day->staff_absent = day->open_total = 0;
-    for (size_t r = 0; r < BS_ROLES_MAX; r++)
-        day->open_role[r] = 0;
+    day->ctr.waiting_total = day->ctr.inside = 0;
+    day->ctr.outside = 0;
+    day->ctr.outside_head = day->ctr.outside_tail = -1;
+    day->ctr.next_ticket = 0;
+    day->ctr.staff_absent = day->ctr.open_total = 0;
+    day->ctr.open_last_min = 0;
+    for (size_t r = 0; r < BS_ROLES_MAX; r++) {
+        day->ctr.open_role[r] = 0;
+        day->ctr.open_counter_min[r] = day->ctr.open_until_close_min[r] = 0;
+    }
     struct bs_stream *staff = bs_rng_stream(day->staff_rng);
     for (size_t g = 0; g < sc->n_counter_groups; g++) {
         const struct bs_counter_group *grp = &sc->counter_groups[g];
-        day->n_idle[g] = day->n_closing[g] = day->open[g] = day->present[g] = 0;
+        day->ctr.n_idle[g] = day->ctr.n_closing[g] = day->ctr.open[g] = day->ctr.present[g] = 0;
         for (long k = grp->first_counter; k < grp->first_counter + grp->count; k++) {
-            day->counter_group[k] = (int32_t)g;
-            day->counter_role[k] = grp->role;
-            day->counter_state[k] = BS_COUNTER_CLOSED;
-            day->counter_closing[k] = 0;
-            day->counter_customer[k] = -1;
+            day->ctr.counter_group[k] = (int32_t)g;
+            day->ctr.counter_role[k] = grp->role;
+            day->ctr.counter_state[k] = BS_COUNTER_CLOSED;
+            day->ctr.counter_closing[k] = 0;
+            day->ctr.counter_customer[k] = -1;
             /* The j-th staff member of group g has a stream of their own, so
              * they are the same person in every point. Kiosks are machines. */
             int kiosk = sc->ch.self_service && grp->role == sc->ch.kiosk_role;
             uint64_t staff_id = ((uint64_t)g << 32) | (uint64_t)(k - grp->first_counter);
             bs_stream_seek(staff, BS_STREAM_STAFF, staff_id);
             double u_absent = bs_stream_uniform(staff), u_infectious = bs_stream_uniform(staff);
-            day->counter_present[k] = kiosk || u_absent >= sc->absence_probability;
-            day->staff_infectious[k] = !kiosk && sc->ex.on && u_infectious < sc->ex.prevalence_staff;
-            day->present[g] += day->counter_present[k];
-            day->staff_absent += !day->counter_present[k];
+            day->ctr.counter_present[k] = kiosk || u_absent >= sc->absence_probability;
+            day->expo.staff_infectious[k] = !kiosk && sc->ex.on && u_infectious < sc->ex.prevalence_staff;
+            day->ctr.present[g] += day->ctr.counter_present[k];
+            day->ctr.staff_absent += !day->ctr.counter_present[k];
         }
     }
 }

@@ -10,6 +10,35 @@
 #include "../sim/stats.h"
 #include "branch.h"
 
+int bs_timeline_fit(struct bs_timeline *tl, size_t n_bins)
+{
+    size_t needed = (BS_TS_COUNT + 1) * n_bins;
+    if (needed <= tl->series_cap)
+        return 0;
+    int failed = 0;
+    tl->series = bs_resize(tl->series, needed, sizeof *tl->series, &failed);
+    if (failed)
+        return -1;
+    tl->series_cap = needed;
+    return 0;
+}
+
+void bs_timeline_free(struct bs_timeline *tl)
+{
+    free(tl->series);
+    *tl = (struct bs_timeline){0};
+}
+
+/* Every bin empty, the integrals at 0 and in the first bin. */
+void bs_timeline_reset(struct bs_timeline *tl, const struct bs_scenario *sc)
+{
+    memset(tl->series, 0, (BS_TS_COUNT + 1) * sc->n_bins * sizeof *tl->series);
+    tl->last_min = tl->inside_min = tl->waiting_min = 0;
+    tl->bin = 0;
+    tl->bin_end_min = sc->bin_min;
+    tl->bin_inside_min = tl->bin_waiting_min = 0;
+}
+
 struct bs_day *bs_day_alloc(void)
 {
     struct bs_day *day = calloc(1, sizeof *day);
@@ -33,53 +62,20 @@ void bs_day_free(struct bs_day *day)
         if (rngs[i])
             gsl_rng_free(rngs[i]);
     bs_cal_fini(&day->cal);
-    void *arrays[] = {day->arrival_min, day->leave_min, day->service_min, day->order, day->intent_min,
-                      day->ticket, day->slot, day->transaction, day->noshow_u, day->shift_u, day->offset_min,
-                      day->sort_items, day->kiosk_service_min, day->outside_min, day->kiosk_line_min, day->join_min, day->counter_class,
-                      day->needs_counter, day->wants_kiosk, day->patience_min, day->patience_outside_min, day->balk_u, day->start_min,
-                      day->segment, day->class_id, day->state, day->counter_of, day->next_waiting,
-                      day->wait_sample_min, day->wait_inside_sample_min, day->wait_sample_segment,
-                      day->wait_sample_customer, day->scratch, day->counter_state,
-                      day->counter_present, day->counter_closing, day->counter_customer, day->counter_group, day->counter_role,
-                      day->staff_infectious, day->staff_near_dose, day->infectious, day->flagged,
-                      day->integral_at_entry, day->dose, day->enter_min,
-                      day->idle, day->series};
-    for (size_t i = 0; i < sizeof arrays / sizeof arrays[0]; i++)
-        free(arrays[i]);
+    bs_customers_free(&day->cust);
+    bs_counters_free(&day->ctr);
+    bs_timeline_free(&day->tl);
+    bs_exposure_free(&day->expo);
     free(day);
 }
 
-#define FIT(field, n)                                                        \
-    do {                                                                     \
-        void *p_ = realloc(day->field, (size_t)(n) * sizeof *day->field);    \
-        if (!p_)                                                             \
-            return -1;                                                       \
-        day->field = p_;                                                     \
-    } while (0)
-
-/* Sizes the per-scenario state; allocates only when sc needs more. */
+/* Sizes the parts for sc; allocates only when sc needs more. */
 static int fit(struct bs_day *day, const struct bs_scenario *sc)
 {
-    if (sc->n_counters > day->counters_cap) {
-        FIT(counter_state, sc->n_counters);
-        FIT(counter_present, sc->n_counters);
-        FIT(counter_closing, sc->n_counters);
-        FIT(counter_customer, sc->n_counters);
-        FIT(counter_group, sc->n_counters);
-        FIT(counter_role, sc->n_counters);
-        FIT(staff_infectious, sc->n_counters);
-        FIT(staff_near_dose, sc->n_counters);
-        FIT(idle, sc->n_counters);
-        day->counters_cap = sc->n_counters;
-    }
-    size_t series_needed = (BS_TS_COUNT + 1) * sc->n_bins;
-    if (series_needed > day->series_cap) {
-        FIT(series, series_needed);
-        day->series_cap = series_needed;
-    }
-    if (day->cap == 0 && bs_day_grow(day))
+    if (bs_counters_fit(&day->ctr, sc->n_counters) || bs_exposure_fit(&day->expo, sc->n_counters) ||
+        bs_timeline_fit(&day->tl, sc->n_bins))
         return -1;
-    return 0;
+    return day->cust.cap == 0 ? bs_customers_grow(&day->cust) : 0;
 }
 
 /* Pending events: a departure per counter, a renege per waiting customer,
@@ -125,17 +121,17 @@ static inline void add_overlap(double *row, const struct bs_scenario *sc, double
 void bs_day_track_open(struct bs_day *day, double now_min)
 {
     const struct bs_scenario *sc = day->sc;
-    double t0 = day->open_last_min, dt = now_min - t0;
+    double t0 = day->ctr.open_last_min, dt = now_min - t0;
     if (dt <= 0)
         return;
     double open_dt = (now_min < sc->close_min ? now_min : sc->close_min) - t0;
     for (size_t r = 0; r < sc->n_roles; r++) {
-        day->open_counter_min[r] += (double)day->open_role[r] * dt;
+        day->ctr.open_counter_min[r] += (double)day->ctr.open_role[r] * dt;
         if (open_dt > 0)
-            day->open_until_close_min[r] += (double)day->open_role[r] * open_dt;
+            day->ctr.open_until_close_min[r] += (double)day->ctr.open_role[r] * open_dt;
     }
-    add_overlap(day->series + BS_TS_COUNTERS_OPEN * sc->n_bins, sc, t0, now_min, (double)day->open_total);
-    day->open_last_min = now_min;
+    add_overlap(day->tl.series + BS_TS_COUNTERS_OPEN * sc->n_bins, sc, t0, now_min, (double)day->ctr.open_total);
+    day->ctr.open_last_min = now_min;
 }
 
 /* Arrivals and waits per bin of arrival, from the customers' times, in
@@ -144,11 +140,11 @@ static void fold_customer_series(struct bs_day *day)
 {
     const struct bs_scenario *sc = day->sc;
     const size_t nb = sc->n_bins;
-    double *arrivals = day->series + BS_TS_ARRIVALS * nb, *wait_sum = day->series + BS_TS_WAIT_MEAN_MIN * nb;
-    double *wait_count = day->series + BS_TS_COUNT * nb;
+    double *arrivals = day->tl.series + BS_TS_ARRIVALS * nb, *wait_sum = day->tl.series + BS_TS_WAIT_MEAN_MIN * nb;
+    double *wait_count = day->tl.series + BS_TS_COUNT * nb;
     for (size_t k = 0; k < day->n_arrivals; k++) {
         int32_t i = bs_day_arrival(day, k);
-        double a = day->arrival_min[i], start = day->start_min[i];
+        double a = day->cust.arrival_min[i], start = day->cust.start_min[i];
         size_t b = bs_day_arrival_bin(sc, a);
         arrivals[b] += 1;
         if (start == start) { /* served at a counter; the whole wait, as sampled */
@@ -158,35 +154,17 @@ static void fold_customer_series(struct bs_day *day)
     }
 }
 
+/* The parts drawn before this (customers, choices) are reset by demand.c. */
 static void reset(struct bs_day *day)
 {
     const struct bs_scenario *sc = day->sc;
     bs_cal_reset(&day->cal);
-    day->now_min = day->last_min = day->open_last_min = 0;
-    day->waiting_min = day->bin_inside_min = day->bin_waiting_min = 0;
-    day->bin = 0;
-    day->bin_end_min = sc->bin_min;
+    day->now_min = 0;
     day->events = 0;
-    day->inside_min = 0;
-    for (size_t r = 0; r < BS_ROLES_MAX; r++)
-        day->open_counter_min[r] = day->busy_counter_min[r] = day->open_until_close_min[r] = 0;
-    memset(day->series, 0, (BS_TS_COUNT + 1) * sc->n_bins * sizeof *day->series);
-    day->served = day->balked = day->reneged = day->turned_away = 0;
-    day->sojourn_sum_min = 0;
-    day->n_wait_samples = 0;
-    memset(day->seg_arrived, 0, sizeof day->seg_arrived);
-    memset(day->seg_served, 0, sizeof day->seg_served);
-    memset(day->seg_balked, 0, sizeof day->seg_balked);
-    memset(day->seg_reneged, 0, sizeof day->seg_reneged);
-    memset(day->seg_turned_away, 0, sizeof day->seg_turned_away);
-    day->next_ticket = 0;
-    day->appointment_wait_sum_min = 0;
-    day->appointment_waits = 0;
-    day->kiosk_served = day->kiosk_waits = 0;
-    day->kiosk_wait_sum_min = 0;
-    day->flagged_count = day->counter_contacts = 0;
+    bs_timeline_reset(&day->tl, sc);
+    memset(&day->tally, 0, sizeof day->tally);
     bs_counters_reset(day);
-    if (sc->ex.on)
+    if (sc->ex.on) /* after the counters: their staff's health */
         bs_exposure_reset(day);
 }
 
@@ -254,8 +232,8 @@ static void wait_stats(double *x, size_t n, double out[7])
 static void fold_wait_parts(struct bs_day *day, double *row, double *seg_out, size_t es)
 {
     const struct bs_scenario *sc = day->sc;
-    const size_t n = day->n_wait_samples;
-    row[BS_M_WAIT_OUTSIDE_MEAN_MIN] = ratio(day->wait_outside_sum_min, (double)n);
+    const size_t n = day->tally.n_wait_samples;
+    row[BS_M_WAIT_OUTSIDE_MEAN_MIN] = ratio(day->tally.wait_outside_sum_min, (double)n);
     if (sc->ex.occupancy_cap == 0) {
         row[BS_M_WAIT_INSIDE_MEAN_MIN] = NAN; /* set from the whole wait's statistics */
         for (size_t s = 0; s < sc->n_segments; s++)
@@ -264,13 +242,13 @@ static void fold_wait_parts(struct bs_day *day, double *row, double *seg_out, si
     }
     double sum[BS_SEGMENTS_MAX] = {0}, count[BS_SEGMENTS_MAX] = {0};
     for (size_t i = 0; i < n; i++) {
-        sum[day->wait_sample_segment[i]] += day->wait_inside_sample_min[i];
-        count[day->wait_sample_segment[i]] += 1;
+        sum[day->cust.wait_sample_segment[i]] += day->cust.wait_inside_sample_min[i];
+        count[day->cust.wait_sample_segment[i]] += 1;
     }
     for (size_t s = 0; s < sc->n_segments; s++)
         seg_out[BS_SM_WAIT_INSIDE_MEAN_MIN * es + s] = ratio(sum[s], count[s]);
     double w[7];
-    wait_stats(day->wait_inside_sample_min, n, w);
+    wait_stats(day->cust.wait_inside_sample_min, n, w);
     row[BS_M_WAIT_INSIDE_MEAN_MIN] = w[0];
     row[BS_M_WAIT_INSIDE_P90_MIN] = w[2];
     row[BS_M_WAIT_INSIDE_P95_MIN] = w[3];
@@ -282,9 +260,9 @@ static void fold_wait_parts(struct bs_day *day, double *row, double *seg_out, si
 static void fold_service(const struct bs_day *day, double *row)
 {
     double sum_min = 0;
-    size_t over = 0, n = day->n_wait_samples;
+    size_t over = 0, n = day->tally.n_wait_samples;
     for (size_t k = 0; k < n; k++) {
-        double service_min = day->service_min[day->wait_sample_customer[k]];
+        double service_min = day->cust.service_min[day->cust.wait_sample_customer[k]];
         sum_min += service_min;
         over += service_min > 10.0;
     }
@@ -297,9 +275,9 @@ static void fold_exposure(struct bs_day *day, double *row, double day_end_min)
 {
     const struct bs_scenario *sc = day->sc;
     const struct bs_exposure *ex = &sc->ex;
-    row[BS_M_PERSON_MINUTES_INSIDE] = day->sojourn_sum_min;
-    row[BS_M_SCREENED_OUT] = (double)day->flagged_count;
-    row[BS_M_OUTSIDE_WAIT_MEAN_MIN] = ratio(day->outside_wait_sum_min, (double)day->outside_admitted);
+    row[BS_M_PERSON_MINUTES_INSIDE] = day->tally.sojourn_sum_min;
+    row[BS_M_SCREENED_OUT] = (double)day->tally.flagged_count;
+    row[BS_M_OUTSIDE_WAIT_MEAN_MIN] = ratio(day->tally.outside_wait_sum_min, (double)day->tally.outside_admitted);
     if (!ex->on) {
         for (int m = BS_M_INFECTIOUS_VISITORS; m <= BS_M_COUNTER_CONTACTS; m++)
             row[m] = NAN;
@@ -308,47 +286,47 @@ static void fold_exposure(struct bs_day *day, double *row, double day_end_min)
     double risk_sum = 0, risk_max = 0, susceptible = 0, infectious_in = 0;
     size_t n_inside = 0;
     for (size_t i = 0; i < day->n_customers; i++) {
-        if (!(day->enter_min[i] == day->enter_min[i]))
+        if (!(day->cust.enter_min[i] == day->cust.enter_min[i]))
             continue; /* never inside */
         n_inside++;
-        if (day->infectious[i]) {
+        if (day->cust.infectious[i]) {
             infectious_in++;
             continue;
         }
-        double risk = -expm1(-day->dose[i]);
+        double risk = -expm1(-day->cust.dose[i]);
         risk_sum += risk;
         risk_max = risk > risk_max ? risk : risk_max;
         susceptible++;
     }
     double staff_risk_sum = 0, staff_susceptible = 0, staff_infectious = 0;
     for (long k = 0; k < sc->n_counters; k++) {
-        if (!day->counter_present[k] || (sc->ch.self_service && day->counter_role[k] == sc->ch.kiosk_role))
+        if (!day->ctr.counter_present[k] || (sc->ch.self_service && day->ctr.counter_role[k] == sc->ch.kiosk_role))
             continue;
-        if (day->staff_infectious[k]) {
+        if (day->expo.staff_infectious[k]) {
             staff_infectious++;
             continue;
         }
-        double dose = ex->inhalation_staff_m3_per_h * (1 - ex->mask_in_staff) * day->conc_integral +
-                      day->staff_near_dose[k];
+        double dose = ex->inhalation_staff_m3_per_h * (1 - ex->mask_in_staff) * day->expo.conc_integral +
+                      day->expo.staff_near_dose[k];
         staff_risk_sum += -expm1(-dose);
         staff_susceptible++;
     }
     /* Close contacts: every stay overlaps the staff's day; customers pairwise. */
     double contacts = staff_infectious * staff_susceptible * (day_end_min >= ex->contact_min);
     for (size_t a = 0; a < day->n_customers; a++) {
-        if (!(day->enter_min[a] == day->enter_min[a]))
+        if (!(day->cust.enter_min[a] == day->cust.enter_min[a]))
             continue;
-        double a0 = day->enter_min[a], a1 = day->leave_min[a];
-        int a_inf = day->infectious[a];
+        double a0 = day->cust.enter_min[a], a1 = day->cust.leave_min[a];
+        int a_inf = day->cust.infectious[a];
         if (a1 - a0 >= ex->contact_min)
             contacts += a_inf ? staff_susceptible : staff_infectious;
         if (!a_inf)
             continue;
         for (size_t b = 0; b < day->n_customers; b++) {
-            if (day->infectious[b] || !(day->enter_min[b] == day->enter_min[b]))
+            if (day->cust.infectious[b] || !(day->cust.enter_min[b] == day->cust.enter_min[b]))
                 continue;
-            double lo = a0 > day->enter_min[b] ? a0 : day->enter_min[b];
-            double hi = a1 < day->leave_min[b] ? a1 : day->leave_min[b];
+            double lo = a0 > day->cust.enter_min[b] ? a0 : day->cust.enter_min[b];
+            double hi = a1 < day->cust.leave_min[b] ? a1 : day->cust.leave_min[b];
             contacts += hi - lo >= ex->contact_min;
         }
     }
@@ -360,7 +338,7 @@ static void fold_exposure(struct bs_day *day, double *row, double day_end_min)
     row[BS_M_RISK_MAX_CUSTOMER] = susceptible > 0 ? risk_max : NAN;
     row[BS_M_RISK_MEAN_STAFF] = ratio(staff_risk_sum, staff_susceptible);
     row[BS_M_CLOSE_CONTACTS] = contacts;
-    row[BS_M_COUNTER_CONTACTS] = (double)day->counter_contacts;
+    row[BS_M_COUNTER_CONTACTS] = (double)day->tally.counter_contacts;
 }
 
 static void fold_slots(const struct bs_day *day, const struct bs_day_out *out)
@@ -369,11 +347,12 @@ static void fold_slots(const struct bs_day *day, const struct bs_day_out *out)
     double *slot_out = out->breakdown[BS_BD_SLOTS];
     size_t ss = out->entity_stride[BS_BD_SLOTS];
     for (size_t k = 0; ch->appointments && k < ch->n_slots; k++) {
-        slot_out[BS_SL_REQUESTED * ss + k] = (double)day->requested_in_slot[k];
-        slot_out[BS_SL_BOOKED * ss + k] = (double)day->booked_in_slot[k];
-        slot_out[BS_SL_MOVED * ss + k] = (double)day->moved_from_slot[k];
-        slot_out[BS_SL_REFUSED * ss + k] = (double)day->refused_in_slot[k];
-        slot_out[BS_SL_DEMAND_RATIO * ss + k] = ratio((double)day->requested_in_slot[k], (double)ch->capacity[k]);
+        slot_out[BS_SL_REQUESTED * ss + k] = (double)day->choice.requested_in_slot[k];
+        slot_out[BS_SL_BOOKED * ss + k] = (double)day->choice.booked_in_slot[k];
+        slot_out[BS_SL_MOVED * ss + k] = (double)day->choice.moved_from_slot[k];
+        slot_out[BS_SL_REFUSED * ss + k] = (double)day->choice.refused_in_slot[k];
+        slot_out[BS_SL_DEMAND_RATIO * ss + k] =
+            ratio((double)day->choice.requested_in_slot[k], (double)ch->capacity[k]);
     }
 }
 
@@ -382,8 +361,8 @@ static inline __attribute__((always_inline)) double pooled_value(const struct bs
                                                                    int32_t i)
 {
     if (q == BS_P_WAIT_MIN)
-        return day->wait_sample_min[k];
-    return q == BS_P_SERVICE_MIN ? day->service_min[i] : day->leave_min[i] - day->arrival_min[i];
+        return day->cust.wait_sample_min[k];
+    return q == BS_P_SERVICE_MIN ? day->cust.service_min[i] : day->cust.leave_min[i] - day->cust.arrival_min[i];
 }
 
 /* bs_pool_add of quantity q (a constant) for every sample of a day with one
@@ -396,8 +375,8 @@ static inline __attribute__((always_inline)) void pool_one_entity(const struct b
     double *s = p->sums + (size_t)q * BS_POOL_PER_ENTITY;
     double sum = s[BS_POOL_SUM], max = s[BS_POOL_MAX];
     size_t counted = 0;
-    for (size_t k = 0; k < day->n_wait_samples; k++) {
-        double v_min = pooled_value(day, q, k, q == BS_P_WAIT_MIN ? 0 : day->wait_sample_customer[k]);
+    for (size_t k = 0; k < day->tally.n_wait_samples; k++) {
+        double v_min = pooled_value(day, q, k, q == BS_P_WAIT_MIN ? 0 : day->cust.wait_sample_customer[k]);
         if (!(v_min == v_min))
             continue;
         hist[bs_pool_bin(v_min)]++;
@@ -422,12 +401,12 @@ static void fold_pooled(const struct bs_day *day, const struct bs_pool_out *pool
         pool_one_entity(day, pool, BS_P_TIME_IN_BRANCH_MIN);
         return;
     }
-    for (size_t n = 0; n < day->n_wait_samples; n++) {
-        int32_t i = day->wait_sample_customer[n];
-        size_t seg = day->segment[i];
-        bs_pool_add(pool, BS_P_WAIT_MIN, seg, day->wait_sample_min[n]);
-        bs_pool_add(pool, BS_P_SERVICE_MIN, seg, day->service_min[i]);
-        bs_pool_add(pool, BS_P_TIME_IN_BRANCH_MIN, seg, day->leave_min[i] - day->arrival_min[i]);
+    for (size_t n = 0; n < day->tally.n_wait_samples; n++) {
+        int32_t i = day->cust.wait_sample_customer[n];
+        size_t seg = day->cust.segment[i];
+        bs_pool_add(pool, BS_P_WAIT_MIN, seg, day->cust.wait_sample_min[n]);
+        bs_pool_add(pool, BS_P_SERVICE_MIN, seg, day->cust.service_min[i]);
+        bs_pool_add(pool, BS_P_TIME_IN_BRANCH_MIN, seg, day->cust.leave_min[i] - day->cust.arrival_min[i]);
     }
 }
 
@@ -441,48 +420,49 @@ static void fold(struct bs_day *day, const struct bs_day_out *out)
     for (size_t r = 0; r < sc->n_roles; r++) {
         if (sc->ch.self_service && (int)r == sc->ch.kiosk_role)
             continue;
-        open_sum += day->open_counter_min[r];
-        busy_sum += day->busy_counter_min[r];
-        open_close_sum += day->open_until_close_min[r];
+        open_sum += day->ctr.open_counter_min[r];
+        busy_sum += day->tally.busy_counter_min[r];
+        open_close_sum += day->ctr.open_until_close_min[r];
     }
     const struct bs_choices *ch = &sc->ch;
     double capacity = 0;
     for (size_t k = 0; ch->appointments && k < ch->n_slots; k++)
         capacity += (double)ch->capacity[k];
     row[BS_M_INTENTS] = (double)day->n_customers;
-    row[BS_M_ONLINE] = (double)day->online;
-    row[BS_M_SHARE_ONLINE] = ratio((double)day->online, (double)day->n_customers);
-    row[BS_M_BOOKINGS_REQUESTED] = (double)day->bookings_requested;
-    row[BS_M_BOOKINGS_REFUSED] = (double)day->bookings_refused;
-    row[BS_M_BOOKINGS_REFUSED_LEFT] = (double)day->bookings_refused_left;
-    row[BS_M_BOOKINGS_MOVED] = (double)day->bookings_moved;
-    row[BS_M_SLOT_DEMAND_RATIO] = ratio((double)day->bookings_requested, capacity);
-    row[BS_M_BOOKED] = (double)day->booked;
-    row[BS_M_NOSHOWS] = (double)day->noshows;
-    row[BS_M_LATE_LOST_APPOINTMENT] = (double)day->late_lost;
-    row[BS_M_SLOT_UTILIZATION] = ratio((double)(day->booked - day->noshows), capacity);
-    row[BS_M_APPOINTMENT_WAIT_MEAN_MIN] = ratio(day->appointment_wait_sum_min, (double)day->appointment_waits);
-    row[BS_M_SHIFTED] = (double)day->shifted;
-    row[BS_M_PEAK_WINDOW_ARRIVALS] = ch->peak_shift ? (double)day->peak_window_arrivals : NAN;
+    row[BS_M_ONLINE] = (double)day->choice.online;
+    row[BS_M_SHARE_ONLINE] = ratio((double)day->choice.online, (double)day->n_customers);
+    row[BS_M_BOOKINGS_REQUESTED] = (double)day->choice.bookings_requested;
+    row[BS_M_BOOKINGS_REFUSED] = (double)day->choice.bookings_refused;
+    row[BS_M_BOOKINGS_REFUSED_LEFT] = (double)day->choice.bookings_refused_left;
+    row[BS_M_BOOKINGS_MOVED] = (double)day->choice.bookings_moved;
+    row[BS_M_SLOT_DEMAND_RATIO] = ratio((double)day->choice.bookings_requested, capacity);
+    row[BS_M_BOOKED] = (double)day->choice.booked;
+    row[BS_M_NOSHOWS] = (double)day->choice.noshows;
+    row[BS_M_LATE_LOST_APPOINTMENT] = (double)day->choice.late_lost;
+    row[BS_M_SLOT_UTILIZATION] = ratio((double)(day->choice.booked - day->choice.noshows), capacity);
+    row[BS_M_APPOINTMENT_WAIT_MEAN_MIN] =
+        ratio(day->tally.appointment_wait_sum_min, (double)day->tally.appointment_waits);
+    row[BS_M_SHIFTED] = (double)day->choice.shifted;
+    row[BS_M_PEAK_WINDOW_ARRIVALS] = ch->peak_shift ? (double)day->choice.peak_window_arrivals : NAN;
     int kr = sc->ch.kiosk_role;
-    row[BS_M_KIOSK_USERS] = (double)day->kiosk_users;
-    row[BS_M_KIOSK_SERVED] = (double)day->kiosk_served;
-    row[BS_M_KIOSK_WAIT_MEAN_MIN] = ratio(day->kiosk_wait_sum_min, (double)day->kiosk_waits);
+    row[BS_M_KIOSK_USERS] = (double)day->choice.kiosk_users;
+    row[BS_M_KIOSK_SERVED] = (double)day->tally.kiosk_served;
+    row[BS_M_KIOSK_WAIT_MEAN_MIN] = ratio(day->tally.kiosk_wait_sum_min, (double)day->tally.kiosk_waits);
     row[BS_M_KIOSK_UTILIZATION] =
-        sc->ch.self_service ? ratio(day->busy_counter_min[kr], day->open_counter_min[kr]) : NAN;
+        sc->ch.self_service ? ratio(day->tally.busy_counter_min[kr], day->ctr.open_counter_min[kr]) : NAN;
     row[BS_M_ARRIVED] = (double)day->n_arrivals;
-    row[BS_M_SERVED] = (double)day->served;
-    row[BS_M_BALKED] = (double)day->balked;
-    row[BS_M_RENEGED] = (double)day->reneged;
-    row[BS_M_ABANDONED] = (double)(day->balked + day->reneged);
-    row[BS_M_TURNED_AWAY] = (double)day->turned_away;
+    row[BS_M_SERVED] = (double)day->tally.served;
+    row[BS_M_BALKED] = (double)day->tally.balked;
+    row[BS_M_RENEGED] = (double)day->tally.reneged;
+    row[BS_M_ABANDONED] = (double)(day->tally.balked + day->tally.reneged);
+    row[BS_M_TURNED_AWAY] = (double)day->tally.turned_away;
     fold_service(day, row);
-    row[BS_M_TIME_IN_BRANCH_MEAN_MIN] = ratio(day->sojourn_sum_min, (double)day->n_arrivals);
+    row[BS_M_TIME_IN_BRANCH_MEAN_MIN] = ratio(day->tally.sojourn_sum_min, (double)day->n_arrivals);
     row[BS_M_COUNTER_UTILIZATION] = ratio(busy_sum, open_sum);
     row[BS_M_COUNTERS_OPEN_MEAN] = open_close_sum / sc->close_min;
-    row[BS_M_STAFF_ABSENT] = (double)day->staff_absent;
-    row[BS_M_PEAK_OCCUPANCY] = (double)day->peak_inside;
-    row[BS_M_OCCUPANCY_MEAN] = day->inside_min / day_end_min;
+    row[BS_M_STAFF_ABSENT] = (double)day->ctr.staff_absent;
+    row[BS_M_PEAK_OCCUPANCY] = (double)day->tally.peak_inside;
+    row[BS_M_OCCUPANCY_MEAN] = day->tl.inside_min / day_end_min;
     row[BS_M_DAY_END_MIN] = day_end_min;
     row[BS_M_EVENTS] = (double)day->events;
 
@@ -493,22 +473,22 @@ static void fold(struct bs_day *day, const struct bs_day_out *out)
     double w[7];
     for (size_t s = 0; s < sc->n_segments; s++) {
         if (sc->n_segments == 1) { /* the segment is everyone: no copy needed */
-            wait_stats(day->wait_sample_min, day->n_wait_samples, w);
+            wait_stats(day->cust.wait_sample_min, day->tally.n_wait_samples, w);
         } else {
             size_t n = 0;
-            for (size_t i = 0; i < day->n_wait_samples; i++)
-                if (day->wait_sample_segment[i] == s)
-                    day->scratch[n++] = day->wait_sample_min[i];
-            wait_stats(day->scratch, n, w);
+            for (size_t i = 0; i < day->tally.n_wait_samples; i++)
+                if (day->cust.wait_sample_segment[i] == s)
+                    day->cust.scratch[n++] = day->cust.wait_sample_min[i];
+            wait_stats(day->cust.scratch, n, w);
         }
-        seg_out[BS_SM_ARRIVED * es + s] = (double)day->seg_arrived[s];
-        seg_out[BS_SM_SERVED * es + s] = (double)day->seg_served[s];
-        seg_out[BS_SM_BALKED * es + s] = (double)day->seg_balked[s];
-        seg_out[BS_SM_RENEGED * es + s] = (double)day->seg_reneged[s];
-        seg_out[BS_SM_TURNED_AWAY * es + s] = (double)day->seg_turned_away[s];
-        seg_out[BS_SM_ONLINE * es + s] = (double)day->seg_online[s];
-        seg_out[BS_SM_BOOKED * es + s] = (double)day->seg_booked[s];
-        seg_out[BS_SM_NOSHOWS * es + s] = (double)day->seg_noshows[s];
+        seg_out[BS_SM_ARRIVED * es + s] = (double)day->tally.seg_arrived[s];
+        seg_out[BS_SM_SERVED * es + s] = (double)day->tally.seg_served[s];
+        seg_out[BS_SM_BALKED * es + s] = (double)day->tally.seg_balked[s];
+        seg_out[BS_SM_RENEGED * es + s] = (double)day->tally.seg_reneged[s];
+        seg_out[BS_SM_TURNED_AWAY * es + s] = (double)day->tally.seg_turned_away[s];
+        seg_out[BS_SM_ONLINE * es + s] = (double)day->choice.seg_online[s];
+        seg_out[BS_SM_BOOKED * es + s] = (double)day->choice.seg_booked[s];
+        seg_out[BS_SM_NOSHOWS * es + s] = (double)day->choice.seg_noshows[s];
         seg_out[BS_SM_WAIT_MEAN_MIN * es + s] = w[0];
         seg_out[BS_SM_WAIT_P90_MIN * es + s] = w[2];
         seg_out[BS_SM_SHARE_WAIT_OVER_10MIN * es + s] = w[5];
@@ -516,13 +496,14 @@ static void fold(struct bs_day *day, const struct bs_day_out *out)
     double *role_out = out->breakdown[BS_BD_ROLES];
     size_t rs = out->entity_stride[BS_BD_ROLES];
     for (size_t r = 0; r < sc->n_roles; r++) {
-        role_out[BS_RM_COUNTER_UTILIZATION * rs + r] = ratio(day->busy_counter_min[r], day->open_counter_min[r]);
-        role_out[BS_RM_COUNTERS_OPEN_MEAN * rs + r] = day->open_until_close_min[r] / sc->close_min;
+        role_out[BS_RM_COUNTER_UTILIZATION * rs + r] =
+            ratio(day->tally.busy_counter_min[r], day->ctr.open_counter_min[r]);
+        role_out[BS_RM_COUNTERS_OPEN_MEAN * rs + r] = day->ctr.open_until_close_min[r] / sc->close_min;
     }
     fold_wait_parts(day, row, seg_out, es);
     fold_slots(day, out);
     if (sc->n_segments > 1)
-        wait_stats(day->wait_sample_min, day->n_wait_samples, w); /* reorders the samples: last */
+        wait_stats(day->cust.wait_sample_min, day->tally.n_wait_samples, w); /* reorders the samples: last */
     row[BS_M_WAIT_MEAN_MIN] = w[0];
     row[BS_M_WAIT_P50_MIN] = w[1];
     row[BS_M_WAIT_P90_MIN] = w[2];
@@ -539,7 +520,7 @@ static void fold(struct bs_day *day, const struct bs_day_out *out)
     fold_exposure(day, row, day_end_min);
     fold_customer_series(day);
     const size_t nb = sc->n_bins, bs = out->bin_stride;
-    const double *series = day->series, *wait_count = day->series + BS_TS_COUNT * nb;
+    const double *series = day->tl.series, *wait_count = day->tl.series + BS_TS_COUNT * nb;
     for (size_t b = 0; b < nb; b++) {
         out->series[BS_TS_ARRIVALS * bs + b] = series[BS_TS_ARRIVALS * nb + b];
         out->series[BS_TS_OCCUPANCY * bs + b] = series[BS_TS_OCCUPANCY * nb + b] / sc->bin_min;
@@ -576,7 +557,7 @@ int bs_day_run(struct bs_day *day, const struct bs_scenario *sc, uint64_t seed,
     }
     bs_counters_close_day(day);
     bs_day_track_open(day, day->now_min > sc->close_min ? day->now_min : sc->close_min);
-    if (day->last_min < (double)sc->n_bins * sc->bin_min) /* close the last bins (nobody is inside) */
+    if (day->tl.last_min < (double)sc->n_bins * sc->bin_min) /* close the last bins (nobody is inside) */
         bs_day_advance(day, (double)sc->n_bins * sc->bin_min);
     if (sc->ex.on) /* the staff breathe the hall's air until the last customer leaves */
         bs_exposure_advance(day, day->now_min > sc->close_min ? day->now_min : sc->close_min);

@@ -11,57 +11,31 @@
 #include "../sim/rng.h"
 #include "branch.h"
 
-#define GROW(field)                                                  \
-    do {                                                             \
-        void *p_ = realloc(day->field, cap * sizeof *day->field);    \
-        if (!p_)                                                     \
-            return -1;                                               \
-        day->field = p_;                                             \
-    } while (0)
+const size_t bs_customer_bytes = 0
+#define BS_CUSTOMER_SIZE(type, name) +sizeof(type)
+    BS_CUSTOMER_ARRAYS(BS_CUSTOMER_SIZE)
+#undef BS_CUSTOMER_SIZE
+    ;
 
-int bs_day_grow(struct bs_day *day)
+int bs_customers_grow(struct bs_customers *c)
 {
-    size_t cap = day->cap ? 2 * day->cap : 1024;
-    GROW(arrival_min);
-    GROW(service_min);
-    GROW(patience_min);
-    GROW(patience_outside_min);
-    GROW(balk_u);
-    GROW(start_min);
-    GROW(order);
-    GROW(intent_min);
-    GROW(ticket);
-    GROW(slot);
-    GROW(transaction);
-    GROW(noshow_u);
-    GROW(shift_u);
-    GROW(offset_min);
-    GROW(sort_items);
-    GROW(kiosk_service_min);
-    GROW(outside_min);
-    GROW(kiosk_line_min);
-    GROW(join_min);
-    GROW(counter_class);
-    GROW(needs_counter);
-    GROW(wants_kiosk);
-    GROW(infectious);
-    GROW(flagged);
-    GROW(integral_at_entry);
-    GROW(dose);
-    GROW(enter_min);
-    GROW(leave_min);
-    GROW(segment);
-    GROW(class_id);
-    GROW(state);
-    GROW(counter_of);
-    GROW(next_waiting);
-    GROW(wait_sample_min);
-    GROW(wait_inside_sample_min);
-    GROW(wait_sample_segment);
-    GROW(wait_sample_customer);
-    GROW(scratch);
-    day->cap = cap;
+    size_t cap = c->cap ? 2 * c->cap : 1024;
+    int failed = 0;
+#define BS_CUSTOMER_GROW(type, name) c->name = bs_resize(c->name, cap, sizeof(type), &failed);
+    BS_CUSTOMER_ARRAYS(BS_CUSTOMER_GROW)
+#undef BS_CUSTOMER_GROW
+    if (failed)
+        return -1; /* the arrays that grew stay grown: cap still holds for all */
+    c->cap = cap;
     return 0;
+}
+
+void bs_customers_free(struct bs_customers *c)
+{
+#define BS_CUSTOMER_FREE(type, name) free(c->name);
+    BS_CUSTOMER_ARRAYS(BS_CUSTOMER_FREE)
+#undef BS_CUSTOMER_FREE
+    *c = (struct bs_customers){0};
 }
 
 static size_t pick(const double *cdf, size_t n, double u)
@@ -96,12 +70,7 @@ int bs_demand_generate(struct bs_day *day)
     size_t block = 0;
     double lambda = 0;
     day->n_customers = 0;
-    day->online = day->booked = day->noshows = day->late_lost = day->shifted = day->peak_window_arrivals = 0;
-    day->kiosk_users = 0;
-    day->bookings_requested = day->bookings_moved = day->bookings_refused = day->bookings_refused_left = 0;
-    memset(day->seg_online, 0, sizeof day->seg_online);
-    memset(day->seg_booked, 0, sizeof day->seg_booked);
-    memset(day->seg_noshows, 0, sizeof day->seg_noshows);
+    bs_choices_reset(&day->choice);
     for (size_t i = 0;; i++) {
         /* One Philox block holds a customer's fixed draws: arrival gap,
          * segment and transaction (one uniform, split), balking; the service
@@ -110,7 +79,7 @@ int bs_demand_generate(struct bs_day *day)
         double t = next_arrival(sc, &block, &lambda, -log(bs_stream_uniform(own)));
         if (!(t < sc->close_min))
             break;
-        if (i == day->cap && bs_day_grow(day))
+        if (i == day->cust.cap && bs_customers_grow(&day->cust))
             return -1;
         double u = bs_stream_uniform(own);
         size_t seg = pick(sc->segment_cdf, sc->n_segments, u);
@@ -122,22 +91,23 @@ int bs_demand_generate(struct bs_day *day)
             tr = pick(sc->transaction_cdf[seg], sc->n_transactions, u_tr);
         }
         const struct bs_transaction *tx = &sc->transactions[tr];
-        day->arrival_min[i] = t;
+        day->cust.arrival_min[i] = t;
         double balk_u = bs_stream_uniform(own); /* drawn always: the service time's place is fixed */
         if (sc->balking || sc->balk_outside) /* one draw: a customer meets one line on arriving */
-            day->balk_u[i] = balk_u;
-        day->segment[i] = (uint8_t)seg;
+            day->cust.balk_u[i] = balk_u;
+        day->cust.segment[i] = (uint8_t)seg;
         if (sc->ch.any || sc->standards_by_transaction) /* their readers */
-            day->transaction[i] = (uint8_t)tr;
-        day->class_id[i] = (uint8_t)(tx->class_id >= 0 ? (size_t)tx->class_id : seg);
-        day->service_min[i] = sc->segments[seg].service_factor * bs_dist_sample_fast(&tx->service_min, day->customer_rng);
-        day->state[i] = BS_CUST_COMING;
+            day->cust.transaction[i] = (uint8_t)tr;
+        day->cust.class_id[i] = (uint8_t)(tx->class_id >= 0 ? (size_t)tx->class_id : seg);
+        day->cust.service_min[i] =
+            sc->segments[seg].service_factor * bs_dist_sample_fast(&tx->service_min, day->customer_rng);
+        day->cust.state[i] = BS_CUST_COMING;
         day->n_customers = i + 1;
     }
     day->n_arrivals = day->n_customers;
     if (sc->ch.any) {
         for (size_t i = 0; i < day->n_customers; i++)
-            day->intent_min[i] = day->arrival_min[i];
+            day->cust.intent_min[i] = day->cust.arrival_min[i];
         bs_choices_apply(day);
     }
     if (sc->ex.on)
@@ -145,17 +115,17 @@ int bs_demand_generate(struct bs_day *day)
     if (sc->reneging) { /* patience_min is read only when some segment has one */
         int separate = sc->patience_outside == BS_PATIENCE_SEPARATE;
         for (size_t i = 0; i < day->n_customers; i++) { /* for everyone, so choices shift no draws */
-            const struct bs_segment *s = &sc->segments[day->segment[i]];
-            day->patience_min[i] = INFINITY;
+            const struct bs_segment *s = &sc->segments[day->cust.segment[i]];
+            day->cust.patience_min[i] = INFINITY;
             if (separate)
-                day->patience_outside_min[i] = INFINITY;
+                day->cust.patience_outside_min[i] = INFINITY;
             if (!s->has_patience && !sc->has_default_patience)
                 continue;
             const struct bs_dist *d = s->has_patience ? &s->patience_min : &sc->patience_min;
             bs_stream_seek(own, BS_STREAM_PATIENCE, i);
-            day->patience_min[i] = bs_dist_sample(d, day->customer_rng);
+            day->cust.patience_min[i] = bs_dist_sample(d, day->customer_rng);
             if (separate) /* drawn after the first patience, which it leaves where it was */
-                day->patience_outside_min[i] = bs_dist_sample(d, day->customer_rng);
+                day->cust.patience_outside_min[i] = bs_dist_sample(d, day->customer_rng);
         }
     }
     return 0;

@@ -7,6 +7,7 @@
  * near-field dose across the counter. Risk is 1 - exp(-dose). */
 #include <math.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "../sim/rng.h"
@@ -38,11 +39,11 @@ void bs_exposure_draw_health(struct bs_day *day)
         double u_screen = bs_stream_uniform(own);
         int infectious = u_infectious < ex->prevalence_customers;
         int symptomatic = infectious && u_symptoms < ex->symptomatic_share;
-        day->infectious[i] = (uint8_t)infectious;
-        day->flagged[i] = (uint8_t)(ex->screening &&
+        day->cust.infectious[i] = (uint8_t)infectious;
+        day->cust.flagged[i] = (uint8_t)(ex->screening &&
                                     u_screen < (symptomatic ? ex->sensitivity : ex->false_positive_rate));
-        day->dose[i] = 0;
-        day->enter_min[i] = NAN;
+        day->cust.dose[i] = 0;
+        day->cust.enter_min[i] = NAN;
     }
 }
 
@@ -51,26 +52,26 @@ void bs_exposure_draw_health(struct bs_day *day)
 static void advance_to(struct bs_day *day, double t_min)
 {
     const struct bs_scenario *sc = day->sc;
-    const double k = sc->ex.removal_per_h, n_ss = day->emission / (k * sc->ex.volume_m3);
-    double dt_h = (t_min - day->exposure_last_min) / 60.0;
+    const double k = sc->ex.removal_per_h, n_ss = day->expo.emission / (k * sc->ex.volume_m3);
+    double dt_h = (t_min - day->expo.last_min) / 60.0;
     if (dt_h <= 0)
         return;
     double decay = exp(-k * dt_h);
-    day->conc_integral += n_ss * dt_h + (day->conc - n_ss) * (1 - decay) / k;
-    day->conc = n_ss + (day->conc - n_ss) * decay;
-    day->exposure_last_min = t_min;
+    day->expo.conc_integral += n_ss * dt_h + (day->expo.conc - n_ss) * (1 - decay) / k;
+    day->expo.conc = n_ss + (day->expo.conc - n_ss) * decay;
+    day->expo.last_min = t_min;
 }
 
 void bs_exposure_advance(struct bs_day *day, double now_min)
 {
     const struct bs_scenario *sc = day->sc;
-    while (day->conc_bin < sc->n_bins && now_min >= day->conc_bin_end_min) {
-        advance_to(day, day->conc_bin_end_min);
-        day->series[BS_TS_CONCENTRATION * sc->n_bins + day->conc_bin] =
-            (day->conc_integral - day->conc_bin_start_integral) / (sc->bin_min / 60.0);
-        day->conc_bin_start_integral = day->conc_integral;
-        day->conc_bin++;
-        day->conc_bin_end_min = (double)(day->conc_bin + 1) * sc->bin_min;
+    while (day->expo.conc_bin < sc->n_bins && now_min >= day->expo.conc_bin_end_min) {
+        advance_to(day, day->expo.conc_bin_end_min);
+        day->tl.series[BS_TS_CONCENTRATION * sc->n_bins + day->expo.conc_bin] =
+            (day->expo.conc_integral - day->expo.conc_bin_start_integral) / (sc->bin_min / 60.0);
+        day->expo.conc_bin_start_integral = day->expo.conc_integral;
+        day->expo.conc_bin++;
+        day->expo.conc_bin_end_min = (double)(day->expo.conc_bin + 1) * sc->bin_min;
     }
     advance_to(day, now_min);
 }
@@ -78,47 +79,67 @@ void bs_exposure_advance(struct bs_day *day, double now_min)
 void bs_exposure_emission(struct bs_day *day, double delta_quanta_per_h)
 {
     bs_exposure_advance(day, day->now_min);
-    day->emission += delta_quanta_per_h;
-    if (day->emission < 1e-12) /* no drift below 0 from adding and removing */
-        day->emission = 0;
+    day->expo.emission += delta_quanta_per_h;
+    if (day->expo.emission < 1e-12) /* no drift below 0 from adding and removing */
+        day->expo.emission = 0;
+}
+
+int bs_exposure_fit(struct bs_exposure_state *xs, long n_counters)
+{
+    if (n_counters <= xs->cap)
+        return 0;
+    int failed = 0;
+    xs->staff_infectious = bs_resize(xs->staff_infectious, (size_t)n_counters, sizeof *xs->staff_infectious, &failed);
+    xs->staff_near_dose = bs_resize(xs->staff_near_dose, (size_t)n_counters, sizeof *xs->staff_near_dose, &failed);
+    if (failed)
+        return -1;
+    xs->cap = n_counters;
+    return 0;
+}
+
+void bs_exposure_free(struct bs_exposure_state *xs)
+{
+    free(xs->staff_infectious);
+    free(xs->staff_near_dose);
+    *xs = (struct bs_exposure_state){0};
 }
 
 void bs_exposure_reset(struct bs_day *day)
 {
     const struct bs_scenario *sc = day->sc;
-    day->conc = day->conc_integral = day->emission = day->exposure_last_min = 0;
-    day->conc_bin = 0;
-    day->conc_bin_end_min = sc->bin_min;
-    day->conc_bin_start_integral = 0;
+    day->expo.conc = day->expo.conc_integral = day->expo.emission = day->expo.last_min = 0;
+    day->expo.conc_bin = 0;
+    day->expo.conc_bin_end_min = sc->bin_min;
+    day->expo.conc_bin_start_integral = 0;
     for (long k = 0; k < sc->n_counters; k++) {
-        day->staff_near_dose[k] = 0;
-        if (day->counter_present[k] && day->staff_infectious[k])
-            day->emission += staff_emission(&sc->ex); /* staff are in from opening */
+        day->expo.staff_near_dose[k] = 0;
+        if (day->ctr.counter_present[k] && day->expo.staff_infectious[k])
+            day->expo.emission += staff_emission(&sc->ex); /* staff are in from opening */
     }
 }
 
 void bs_exposure_enter(struct bs_day *day, int32_t i)
 {
-    day->enter_min[i] = day->now_min;
-    if (day->infectious[i])
+    day->cust.enter_min[i] = day->now_min;
+    if (day->cust.infectious[i])
         bs_exposure_emission(day, waiting_emission(&day->sc->ex));
     else
         bs_exposure_advance(day, day->now_min);
-    day->integral_at_entry[i] = day->conc_integral;
+    day->cust.integral_at_entry[i] = day->expo.conc_integral;
 }
 
 void bs_exposure_start_service(struct bs_day *day, int32_t i, int32_t k, double service_min)
 {
     const struct bs_exposure *ex = &day->sc->ex;
     const double kv = ex->removal_per_h * ex->volume_m3, service_h = service_min / 60.0;
-    if (day->infectious[i]) {
+    if (day->cust.infectious[i]) {
         bs_exposure_emission(day, speaking_emission(ex) - waiting_emission(ex));
         /* Near field: the emitter's well-mixed steady state, times the factor. */
-        if (!day->staff_infectious[k])
-            day->staff_near_dose[k] += ex->inhalation_staff_m3_per_h * (1 - ex->mask_in_staff) *
+        if (!day->expo.staff_infectious[k])
+            day->expo.staff_near_dose[k] += ex->inhalation_staff_m3_per_h * (1 - ex->mask_in_staff) *
                                        ex->near_field_factor * speaking_emission(ex) / kv * service_h;
-    } else if (day->staff_infectious[k]) {
-        day->dose[i] += ex->inhalation_customer_m3_per_h * (1 - ex->mask_in_customer) * ex->near_field_factor *
+    } else if (day->expo.staff_infectious[k]) {
+        day->cust.dose[i] += ex->inhalation_customer_m3_per_h * (1 - ex->mask_in_customer) * ex->near_field_factor *
                         staff_emission(ex) / kv * service_h;
     }
 }
@@ -126,17 +147,17 @@ void bs_exposure_start_service(struct bs_day *day, int32_t i, int32_t k, double 
 void bs_exposure_end_service(struct bs_day *day, int32_t i)
 {
     const struct bs_exposure *ex = &day->sc->ex;
-    if (day->infectious[i])
+    if (day->cust.infectious[i])
         bs_exposure_emission(day, waiting_emission(ex) - speaking_emission(ex));
 }
 
 void bs_exposure_leave(struct bs_day *day, int32_t i)
 {
     const struct bs_exposure *ex = &day->sc->ex;
-    if (day->infectious[i])
+    if (day->cust.infectious[i])
         bs_exposure_emission(day, -waiting_emission(ex));
     else
         bs_exposure_advance(day, day->now_min);
-    day->dose[i] += ex->inhalation_customer_m3_per_h * (1 - ex->mask_in_customer) *
-                    (day->conc_integral - day->integral_at_entry[i]);
+    day->cust.dose[i] += ex->inhalation_customer_m3_per_h * (1 - ex->mask_in_customer) *
+                    (day->expo.conc_integral - day->cust.integral_at_entry[i]);
 }

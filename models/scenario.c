@@ -115,26 +115,13 @@ size_t bs_scenario_bytes(const struct bs_scenario *sc)
     return sizeof *sc;
 }
 
-/* What a thread's day state grows to: the per-customer arrays of
- * bs_day_grow (demand.c), doubled from 1024 to the day's customers (at most
- * the mean plus 8 standard deviations of Poisson arrivals), and the
- * calendar, 1.5 x two timers per customer (day.c). */
-#define CUSTOMER_BYTES(f) sizeof *((struct bs_day *)0)->f
+/* What a thread's day state grows to: the per-customer arrays of the
+ * customers part (BS_CUSTOMER_ARRAYS), doubled from 1024 to the day's
+ * customers (at most the mean plus 8 standard deviations of Poisson
+ * arrivals), and the calendar, 1.5 x two timers per customer (day.c). */
 size_t bs_scenario_day_bytes(const struct bs_scenario *sc)
 {
-    static const size_t per_customer =
-        CUSTOMER_BYTES(arrival_min) + CUSTOMER_BYTES(service_min) + CUSTOMER_BYTES(patience_min) + CUSTOMER_BYTES(patience_outside_min) +
-        CUSTOMER_BYTES(balk_u) + CUSTOMER_BYTES(start_min) + CUSTOMER_BYTES(order) + CUSTOMER_BYTES(intent_min) +
-        CUSTOMER_BYTES(ticket) + CUSTOMER_BYTES(slot) + CUSTOMER_BYTES(transaction) + CUSTOMER_BYTES(noshow_u) +
-        CUSTOMER_BYTES(shift_u) + CUSTOMER_BYTES(offset_min) + CUSTOMER_BYTES(sort_items) +
-        CUSTOMER_BYTES(kiosk_service_min) + CUSTOMER_BYTES(outside_min) + CUSTOMER_BYTES(kiosk_line_min) +
-        CUSTOMER_BYTES(join_min) + CUSTOMER_BYTES(counter_class) +
-        CUSTOMER_BYTES(needs_counter) + CUSTOMER_BYTES(wants_kiosk) + CUSTOMER_BYTES(infectious) +
-        CUSTOMER_BYTES(flagged) + CUSTOMER_BYTES(integral_at_entry) + CUSTOMER_BYTES(dose) +
-        CUSTOMER_BYTES(enter_min) + CUSTOMER_BYTES(leave_min) + CUSTOMER_BYTES(segment) + CUSTOMER_BYTES(class_id) +
-        CUSTOMER_BYTES(state) + CUSTOMER_BYTES(counter_of) + CUSTOMER_BYTES(next_waiting) +
-        CUSTOMER_BYTES(wait_sample_min) + CUSTOMER_BYTES(wait_inside_sample_min) +
-        CUSTOMER_BYTES(wait_sample_segment) + CUSTOMER_BYTES(wait_sample_customer) + CUSTOMER_BYTES(scratch);
+    const size_t per_customer = bs_customer_bytes;
     double customers = sc->customers_per_day + 8 * sqrt(sc->customers_per_day) + 64, cap = 1024;
     while (cap < customers)
         cap *= 2;

@@ -24,11 +24,11 @@ SPECIALISED double quantity_of(const struct bs_day *day, int quantity, size_t k,
 {
     switch (quantity) {
     case BS_SQ_WAIT:
-        return day->wait_sample_min[k];
+        return day->cust.wait_sample_min[k];
     case BS_SQ_SERVICE:
-        return day->service_min[i];
+        return day->cust.service_min[i];
     default:
-        return day->leave_min[i] - day->arrival_min[i];
+        return day->cust.leave_min[i] - day->cust.arrival_min[i];
     }
 }
 
@@ -40,14 +40,14 @@ SPECIALISED double quantity_of(const struct bs_day *day, int quantity, size_t k,
 SPECIALISED void count_standard(const struct bs_day *day, const struct bs_standard *s, int quantity, int restricted,
                                 uint8_t *cov, uint8_t *miss, uint64_t *covered, uint64_t *within)
 {
-    const size_t n = day->n_wait_samples;
-    const int32_t *who = day->wait_sample_customer;
+    const size_t n = day->tally.n_wait_samples;
+    const int32_t *who = day->cust.wait_sample_customer;
     const int by_tr = day->sc->standards_by_transaction;
     const double threshold_min = s->within_min;
     uint64_t c = 0, w = 0;
     for (size_t k = 0; k < n; k++) {
         int32_t i = quantity == BS_SQ_WAIT && !restricted ? 0 : who[k];
-        if (restricted && !(s->segment[day->segment[i]] && s->transaction[by_tr ? day->transaction[i] : 0]))
+        if (restricted && !(s->segment[day->cust.segment[i]] && s->transaction[by_tr ? day->cust.transaction[i] : 0]))
             continue;
         int ok = quantity_of(day, quantity, k, i) <= threshold_min;
         c++;
@@ -109,14 +109,14 @@ static uint64_t count_ones(const uint8_t *a, const uint8_t *b, size_t n, uint64_
 static void count_segments(const struct bs_day *day, const uint8_t *cov, const uint8_t *miss, uint64_t *covered,
                            uint64_t *within)
 {
-    const size_t n = day->n_wait_samples;
+    const size_t n = day->tally.n_wait_samples;
     if (day->sc->n_segments == 1) {
         covered[0] = count_ones(cov, cov, n, 0);
         within[0] = count_ones(cov, miss, n, ~(uint64_t)0);
         return;
     }
     for (size_t k = 0; k < n; k++) {
-        size_t seg = day->wait_sample_segment[k];
+        size_t seg = day->cust.wait_sample_segment[k];
         covered[seg] += cov[k];
         within[seg] += (uint64_t)(cov[k] & !miss[k]);
     }
@@ -130,8 +130,8 @@ static void count_segments(const struct bs_day *day, const uint8_t *cov, const u
 void bs_standards_fold(struct bs_day *day, const struct bs_day_out *out)
 {
     const struct bs_scenario *sc = day->sc;
-    const size_t n = day->n_wait_samples;
-    uint8_t *cov = (uint8_t *)day->scratch, *miss = cov + n; /* 2n bytes of the n doubles */
+    const size_t n = day->tally.n_wait_samples;
+    uint8_t *cov = (uint8_t *)day->cust.scratch, *miss = cov + n; /* 2n bytes of the n doubles */
     int everyone = 0; /* a standard covers every sample */
     for (size_t j = 0; j < sc->n_standards; j++)
         everyone |= !sc->standards[j].restricted;

@@ -46,15 +46,15 @@ static void online_and_booking_shares_reproduce_inputs(void **state)
         assert_int_equal(harness_day(&h, 0, 21, (uint64_t)r), 0);
         const struct bs_day *d = h.day;
         for (size_t i = 0; i < d->n_customers; i++) {
-            int online = d->state[i] == BS_CUST_ONLINE;
-            if (d->segment[i] == 0) {
+            int online = d->cust.state[i] == BS_CUST_ONLINE;
+            if (d->cust.segment[i] == 0) {
                 intents_y++;
                 online_y += online;
             } else {
                 intents_o++;
                 online_o += online;
             }
-            if (!online && d->transaction[i] == 1)
+            if (!online && d->cust.transaction[i] == 1)
                 eligible++;
         }
         booked += harness_metric(&h, BS_M_BOOKED);
@@ -105,22 +105,22 @@ static void slots_never_overflow_and_zero_capacity_books_nobody(void **state)
         const struct bs_day *d = h.day;
         long total = 0;
         for (int s = 0; s < 8; s++) {
-            assert_true(d->booked_in_slot[s] <= capacity[s]);
+            assert_true(d->choice.booked_in_slot[s] <= capacity[s]);
             if (capacity[s] == 0)
-                assert_int_equal(d->booked_in_slot[s], 0);
-            total += d->booked_in_slot[s];
+                assert_int_equal(d->choice.booked_in_slot[s], 0);
+            total += d->choice.booked_in_slot[s];
         }
         assert_true((double)total == harness_metric(&h, BS_M_BOOKED));
         /* Appointment holders (class appointment) arrive within the grace period. */
         for (size_t k = 0; k < d->n_arrivals; k++) {
-            int32_t i = d->order[k];
-            if (d->slot[i] >= 0) {
-                assert_true(d->arrival_min[i] - d->slot[i] * 60.0 <= 8.0 + 1e-9);
-                assert_int_equal(d->class_id[i], h.ld.points[0]->ch.appointment_class);
+            int32_t i = d->cust.order[k];
+            if (d->cust.slot[i] >= 0) {
+                assert_true(d->cust.arrival_min[i] - d->cust.slot[i] * 60.0 <= 8.0 + 1e-9);
+                assert_int_equal(d->cust.class_id[i], h.ld.points[0]->ch.appointment_class);
                 kept++;
             }
             if (k > 0)
-                assert_true(d->arrival_min[d->order[k - 1]] <= d->arrival_min[i]); /* in time order */
+                assert_true(d->cust.arrival_min[d->cust.order[k - 1]] <= d->cust.arrival_min[i]); /* in time order */
         }
         late += harness_metric(&h, BS_M_LATE_LOST_APPOINTMENT);
     }
@@ -148,13 +148,13 @@ static void run_shift(const char *incentive, double *shifted, double *in_window,
         assert_int_equal(harness_day(&h, 0, 24, (uint64_t)r), 0);
         const struct bs_day *d = h.day;
         for (size_t i = 0; i < d->n_customers; i++)
-            *in_window += d->intent_min[i] >= 180 && d->intent_min[i] < 300;
+            *in_window += d->cust.intent_min[i] >= 180 && d->cust.intent_min[i] < 300;
         *shifted += harness_metric(&h, BS_M_SHIFTED);
         peak_arrivals[r] = harness_metric(&h, BS_M_PEAK_WINDOW_ARRIVALS);
         for (size_t k = 0; k < d->n_arrivals; k++) { /* shifted customers land off-peak */
-            int32_t i = d->order[k];
-            if (d->arrival_min[i] != d->intent_min[i])
-                assert_false(d->arrival_min[i] >= 180 && d->arrival_min[i] < 300);
+            int32_t i = d->cust.order[k];
+            if (d->cust.arrival_min[i] != d->cust.intent_min[i])
+                assert_false(d->cust.arrival_min[i] >= 180 && d->cust.arrival_min[i] < 300);
         }
     }
     harness_fini(&h);
@@ -198,7 +198,7 @@ static void kiosk_only_day_matches_erlang_c(void **state)
     enum { R = 1000 };
     for (int r = 0; r < R; r++) {
         assert_int_equal(harness_day(&h, 0, 25, (uint64_t)r), 0);
-        double y = h.day->kiosk_wait_sum_min, n = (double)h.day->kiosk_waits;
+        double y = h.day->tally.kiosk_wait_sum_min, n = (double)h.day->tally.kiosk_waits;
         sum_y += y, sum_n += n, sum_yy += y * y, sum_yn += y * n, sum_nn += n * n;
         assert_true(harness_metric(&h, BS_M_KIOSK_SERVED) == harness_metric(&h, BS_M_ARRIVED));
         assert_true(harness_metric(&h, BS_M_SERVED) == harness_metric(&h, BS_M_ARRIVED));
@@ -224,18 +224,18 @@ static void kiosk_adoption_and_counter_after_reproduce_inputs(void **state)
         assert_int_equal(harness_day(&h, 0, 26, (uint64_t)r), 0);
         const struct bs_day *d = h.day;
         for (size_t i = 0; i < d->n_customers; i++) {
-            if (d->transaction[i] != 0)
+            if (d->cust.transaction[i] != 0)
                 continue;
-            int kiosk = d->wants_kiosk[i];
-            if (d->segment[i] == 0)
+            int kiosk = d->cust.wants_kiosk[i];
+            if (d->cust.segment[i] == 0)
                 eligible_y++, users_y += kiosk;
             else
                 eligible_o++, users_o += kiosk;
             if (kiosk) {
                 users++;
-                after += d->needs_counter[i];
+                after += d->cust.needs_counter[i];
                 /* A kiosk user who needs a counter is served there after the kiosk. */
-                assert_true(d->needs_counter[i] ? !isnan(d->start_min[i]) : isnan(d->start_min[i]));
+                assert_true(d->cust.needs_counter[i] ? !isnan(d->cust.start_min[i]) : isnan(d->cust.start_min[i]));
             }
         }
         /* Every intent ends one way: online, no-show, served, abandoned, turned away. */
@@ -264,7 +264,7 @@ static void kiosks_are_not_staff(void **state)
         const struct bs_scenario *sc = h.ld.points[0];
         const struct bs_counter_group *kiosks = &sc->counter_groups[sc->n_counter_groups - 1];
         for (long k = kiosks->first_counter; k < kiosks->first_counter + kiosks->count; k++)
-            assert_true(h.day->counter_present[k]);
+            assert_true(h.day->ctr.counter_present[k]);
         double open_sum = 0;
         for (size_t b = 0; b < sc->n_bins; b++)
             open_sum += harness_series(&h, BS_TS_COUNTERS_OPEN, b) * sc->bin_min;
@@ -285,9 +285,9 @@ static void late_appointments_after_closing_are_turned_away(void **state)
     const struct bs_day *d = h.day;
     double after = 0;
     for (size_t k = 0; k < d->n_arrivals; k++) {
-        int32_t i = d->order[k];
-        assert_true(d->arrival_min[i] <= 480);
-        after += d->arrival_min[i] == 480;
+        int32_t i = d->cust.order[k];
+        assert_true(d->cust.arrival_min[i] <= 480);
+        after += d->cust.arrival_min[i] == 480;
     }
     assert_true(after > 0);
     assert_true(harness_metric(&h, BS_M_TURNED_AWAY) >= after);
@@ -379,7 +379,7 @@ static void when_full_shares_send_refused_customers_their_ways(void **state)
                     harness_metric(&h, BS_M_ONLINE) + harness_metric(&h, BS_M_NOSHOWS) +
                         harness_metric(&h, BS_M_BOOKINGS_REFUSED_LEFT) + harness_metric(&h, BS_M_ARRIVED));
         for (size_t k = 0; k < d->n_arrivals; k++)
-            assert_true(d->state[d->order[k]] != BS_CUST_REFUSED_LEFT);
+            assert_true(d->cust.state[d->cust.order[k]] != BS_CUST_REFUSED_LEFT);
         full += moved + refused;
         left += harness_metric(&h, BS_M_BOOKINGS_REFUSED_LEFT);
     }

@@ -89,9 +89,9 @@ static void check_mmc(int c, double lambda_per_min, double mu_per_min)
     for (int r = 0; r < REPLICATIONS; r++) {
         assert_int_equal(harness_day(&h, 0, 2026, (uint64_t)r), 0);
         size_t over = 0;
-        for (size_t i = 0; i < day->n_wait_samples; i++)
-            over += day->wait_sample_min[i] > t_min;
-        counted[r] = (double)day->n_wait_samples;
+        for (size_t i = 0; i < day->tally.n_wait_samples; i++)
+            over += day->cust.wait_sample_min[i] > t_min;
+        counted[r] = (double)day->tally.n_wait_samples;
         wait_sum[r] = row[BS_M_WAIT_MEAN_MIN] * counted[r];
         waited[r] = row[BS_M_SHARE_WAITED] * counted[r];
         over_t[r] = (double)over;

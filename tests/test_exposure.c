@@ -51,10 +51,10 @@ static void one_emitter_matches_the_box_model(void **state)
     struct bs_day *d = h.day;
     const struct bs_exposure *ex = &h.ld.points[0]->ex;
     for (long k = 0; k < h.ld.points[0]->n_counters; k++)
-        d->counter_present[k] = 0; /* an empty hall: no staff */
+        d->ctr.counter_present[k] = 0; /* an empty hall: no staff */
     bs_exposure_reset(d);
-    d->infectious[0] = 1, d->infectious[1] = 0;
-    d->dose[0] = d->dose[1] = 0;
+    d->cust.infectious[0] = 1, d->cust.infectious[1] = 0;
+    d->cust.dose[0] = d->cust.dose[1] = 0;
     const double T_h = 2.5;
     d->now_min = 0;
     bs_exposure_enter(d, 0);
@@ -66,7 +66,7 @@ static void one_emitter_matches_the_box_model(void **state)
     double k = ex->removal_per_h, V = ex->volume_m3;
     double n_mean = E / (k * V) * (1 - (1 - exp(-k * T_h)) / (k * T_h));
     double risk = 1 - exp(-n_mean * ex->inhalation_customer_m3_per_h * T_h * (1 - ex->mask_in_customer));
-    double got_mean = d->conc_integral / T_h, got_risk = -expm1(-d->dose[1]);
+    double got_mean = d->expo.conc_integral / T_h, got_risk = -expm1(-d->cust.dose[1]);
     print_message("  mean n %.12g vs %.12g; risk %.12g vs %.12g\n", got_mean, n_mean, got_risk, risk);
     assert_true(fabs(got_mean - n_mean) <= 1e-9 * n_mean);
     assert_true(fabs(got_risk - risk) <= 1e-9 * risk);
@@ -82,12 +82,12 @@ static double emission_at(const struct harness *h, double t)
     const struct bs_day *d = h->day;
     double e = 0;
     for (long k = 0; k < sc->n_counters; k++)
-        if (d->counter_present[k] && d->staff_infectious[k])
+        if (d->ctr.counter_present[k] && d->expo.staff_infectious[k])
             e += ex->emission_speaking_quanta_per_h * (1 - ex->mask_out_staff);
     for (size_t i = 0; i < d->n_customers; i++) {
-        if (!d->infectious[i] || isnan(d->enter_min[i]) || t < d->enter_min[i] || t >= d->leave_min[i])
+        if (!d->cust.infectious[i] || isnan(d->cust.enter_min[i]) || t < d->cust.enter_min[i] || t >= d->cust.leave_min[i])
             continue;
-        int speaking = !isnan(d->start_min[i]) && t >= d->start_min[i] && t < d->start_min[i] + d->service_min[i];
+        int speaking = !isnan(d->cust.start_min[i]) && t >= d->cust.start_min[i] && t < d->cust.start_min[i] + d->cust.service_min[i];
         e += (speaking ? ex->emission_speaking_quanta_per_h : ex->emission_waiting_quanta_per_h) *
              (1 - ex->mask_out_customer);
     }
@@ -117,13 +117,13 @@ static void event_integral_matches_time_stepping(void **state)
         times[n++] = 0;
         times[n++] = end;
         for (size_t i = 0; i < d->n_customers; i++) {
-            if (!d->infectious[i] || isnan(d->enter_min[i]))
+            if (!d->cust.infectious[i] || isnan(d->cust.enter_min[i]))
                 continue;
-            times[n++] = d->enter_min[i];
-            times[n++] = d->leave_min[i];
-            if (!isnan(d->start_min[i])) {
-                times[n++] = d->start_min[i];
-                times[n++] = d->start_min[i] + d->service_min[i];
+            times[n++] = d->cust.enter_min[i];
+            times[n++] = d->cust.leave_min[i];
+            if (!isnan(d->cust.start_min[i])) {
+                times[n++] = d->cust.start_min[i];
+                times[n++] = d->cust.start_min[i] + d->cust.service_min[i];
             }
         }
         qsort(times, n, sizeof *times, by_value);
@@ -144,10 +144,10 @@ static void event_integral_matches_time_stepping(void **state)
             }
         }
         free(times);
-        if (d->conc_integral == 0)
+        if (d->expo.conc_integral == 0)
             continue; /* nobody infectious today */
-        print_message("  replication %d: event-driven %.10g, time-stepped %.10g\n", r, d->conc_integral, integral);
-        assert_true(fabs(d->conc_integral - integral) <= 1e-6 * integral);
+        print_message("  replication %d: event-driven %.10g, time-stepped %.10g\n", r, d->expo.conc_integral, integral);
+        assert_true(fabs(d->expo.conc_integral - integral) <= 1e-6 * integral);
         checked++;
     }
     assert_true(checked >= 3);
@@ -245,14 +245,14 @@ static void patience_runs_outside_then_again_inside(void **state)
         const struct bs_day *d = h.day;
         long outside = 0, inside = 0;
         for (size_t i = 0; i < d->n_customers; i++) {
-            if (d->state[i] != BS_CUST_RENEGED)
+            if (d->cust.state[i] != BS_CUST_RENEGED)
                 continue;
-            if (d->leave_min[i] == d->arrival_min[i] + d->patience_min[i])
+            if (d->cust.leave_min[i] == d->cust.arrival_min[i] + d->cust.patience_min[i])
                 outside++;
-            else if (d->leave_min[i] == d->join_min[i] + d->patience_min[i])
+            else if (d->cust.leave_min[i] == d->cust.join_min[i] + d->cust.patience_min[i])
                 inside++;
             else
-                fail_msg("customer %zu gave up at %g, not when patience ran out", i, d->leave_min[i]);
+                fail_msg("customer %zu gave up at %g, not when patience ran out", i, d->cust.leave_min[i]);
         }
         assert_true(outside > 0);
         assert_true(harness_metric(&h, BS_M_OUTSIDE_WAIT_MEAN_MIN) < 5);
@@ -275,13 +275,13 @@ static void shared_patience_covers_the_whole_wait(void **state)
         assert_int_equal(harness_day(&h, 0, 9, (uint64_t)r), 0);
         const struct bs_day *d = h.day;
         for (size_t i = 0; i < d->n_customers; i++) {
-            double deadline = d->arrival_min[i] + d->patience_min[i];
-            if (d->state[i] == BS_CUST_RENEGED) {
-                if (fabs(d->leave_min[i] - deadline) > 1e-9 * (1 + deadline))
-                    fail_msg("customer %zu gave up at %g, patience ran out at %g", i, d->leave_min[i], deadline);
-                after_coming_in += d->outside_min[i] > 0 && d->leave_min[i] > d->join_min[i];
-            } else if (d->state[i] == BS_CUST_SERVED) {
-                assert_true(d->start_min[i] - d->arrival_min[i] <= d->patience_min[i] + 1e-9 * (1 + deadline));
+            double deadline = d->cust.arrival_min[i] + d->cust.patience_min[i];
+            if (d->cust.state[i] == BS_CUST_RENEGED) {
+                if (fabs(d->cust.leave_min[i] - deadline) > 1e-9 * (1 + deadline))
+                    fail_msg("customer %zu gave up at %g, patience ran out at %g", i, d->cust.leave_min[i], deadline);
+                after_coming_in += d->cust.outside_min[i] > 0 && d->cust.leave_min[i] > d->cust.join_min[i];
+            } else if (d->cust.state[i] == BS_CUST_SERVED) {
+                assert_true(d->cust.start_min[i] - d->cust.arrival_min[i] <= d->cust.patience_min[i] + 1e-9 * (1 + deadline));
             }
         }
     }
@@ -306,18 +306,18 @@ static void separate_patience_is_a_second_independent_draw(void **state)
         assert_int_equal(harness_day(&h, 0, 9, (uint64_t)r), 0);
         const struct bs_day *d = h.day;
         assert_int_equal(d->n_customers, ref.day->n_customers);
-        assert_memory_equal(d->patience_min, ref.day->patience_min, d->n_customers * sizeof *d->patience_min);
+        assert_memory_equal(d->cust.patience_min, ref.day->cust.patience_min, d->n_customers * sizeof *d->cust.patience_min);
         for (size_t i = 0; i < d->n_customers; i++) {
-            double x = d->patience_min[i], y = d->patience_outside_min[i];
+            double x = d->cust.patience_min[i], y = d->cust.patience_outside_min[i];
             n += 1, sum += y, sum_x += x, sum_xy += x * y, sum_xx += x * x, sum_yy += y * y;
-            if (d->state[i] != BS_CUST_RENEGED)
+            if (d->cust.state[i] != BS_CUST_RENEGED)
                 continue;
-            if (d->leave_min[i] == d->arrival_min[i] + y)
+            if (d->cust.leave_min[i] == d->cust.arrival_min[i] + y)
                 outside++;
-            else if (d->leave_min[i] == d->join_min[i] + x)
+            else if (d->cust.leave_min[i] == d->cust.join_min[i] + x)
                 inside++;
             else
-                fail_msg("customer %zu gave up at %g, not when a patience ran out", i, d->leave_min[i]);
+                fail_msg("customer %zu gave up at %g, not when a patience ran out", i, d->cust.leave_min[i]);
         }
     }
     double mean = sum / n, mean_x = sum_x / n;
@@ -371,13 +371,13 @@ static void screening_flags_at_its_rates(void **state)
             bs_stream_set(&s, 6, (uint64_t)r, BS_STREAM_HEALTH, i);
             double u_inf = bs_stream_uniform(&s), u_sym = bs_stream_uniform(&s);
             int symptomatic = u_inf < 0.2 && u_sym < 0.6;
-            assert_int_equal(d->infectious[i], u_inf < 0.2);
+            assert_int_equal(d->cust.infectious[i], u_inf < 0.2);
             if (symptomatic)
-                sympt++, sympt_flagged += d->flagged[i];
+                sympt++, sympt_flagged += d->cust.flagged[i];
             else
-                other++, other_flagged += d->flagged[i];
-            if (d->flagged[i])
-                assert_int_equal(d->state[i], BS_CUST_TURNED_AWAY);
+                other++, other_flagged += d->cust.flagged[i];
+            if (d->cust.flagged[i])
+                assert_int_equal(d->cust.state[i], BS_CUST_TURNED_AWAY);
         }
     }
     double se1 = sqrt(0.7 * 0.3 / sympt), se2 = sqrt(0.03 * 0.97 / other);

@@ -83,10 +83,10 @@ static void profile_counts_are_poisson_per_block(void **state)
         assert_int_equal(harness_day(&h, 0, 99, (uint64_t)r), 0);
         int count[32] = {0};
         for (size_t i = 0; i < h.day->n_customers; i++) {
-            double t = h.day->arrival_min[i];
+            double t = h.day->cust.arrival_min[i];
             assert_true(t >= 0 && t < 480);
             if (i > 0)
-                assert_true(t >= h.day->arrival_min[i - 1]); /* arrivals in time order */
+                assert_true(t >= h.day->cust.arrival_min[i - 1]); /* arrivals in time order */
             count[(int)(t / 15.0)]++;
         }
         for (int b = 0; b < 32; b++) {
@@ -131,10 +131,10 @@ static void priority_matches_cobham(void **state)
         assert_int_equal(harness_day(&h, 0, 7, (uint64_t)r), 0);
         double sum[2] = {0, 0}, n[2] = {0, 0};
         for (size_t i = 0; i < h.day->n_customers; i++) {
-            if (h.day->arrival_min[i] < warmup)
+            if (h.day->cust.arrival_min[i] < warmup)
                 continue;
-            int s = h.day->segment[i];
-            sum[s] += h.day->start_min[i] - h.day->arrival_min[i];
+            int s = h.day->cust.segment[i];
+            sum[s] += h.day->cust.start_min[i] - h.day->cust.arrival_min[i];
             n[s] += 1;
         }
         ratio_add(&hi, sum[0], n[0]);
@@ -168,11 +168,11 @@ static void zero_patience_reneges_everyone_who_must_wait(void **state)
         assert_int_equal(harness_day(&h, 0, 5, (uint64_t)r), 0);
         double n = 0, reneged = 0;
         for (size_t i = 0; i < h.day->n_customers; i++) {
-            int st = h.day->state[i];
+            int st = h.day->cust.state[i];
             assert_true(st == BS_CUST_SERVED || st == BS_CUST_RENEGED);
             if (st == BS_CUST_SERVED)
-                assert_true(h.day->start_min[i] == h.day->arrival_min[i]); /* nobody served after waiting */
-            if (h.day->arrival_min[i] >= 60) {
+                assert_true(h.day->cust.start_min[i] == h.day->cust.arrival_min[i]); /* nobody served after waiting */
+            if (h.day->cust.arrival_min[i] >= 60) {
                 n += 1;
                 reneged += st == BS_CUST_RENEGED;
             }
@@ -201,12 +201,12 @@ static void schedule_closes_and_reopens_counters(void **state)
     for (int r = 0; r < 200; r++) {
         assert_int_equal(harness_day(&h, 0, 3, (uint64_t)r), 0);
         for (size_t i = 0; i < h.day->n_customers; i++) {
-            int k = h.day->counter_of[i];
-            double start = h.day->start_min[i];
-            assert_true(h.day->state[i] == BS_CUST_SERVED);
+            int k = h.day->cust.counter_of[i];
+            double start = h.day->cust.start_min[i];
+            assert_true(h.day->cust.state[i] == BS_CUST_SERVED);
             if (k < 2) { /* role a: closed from 120 to 240 minutes after opening */
                 assert_false(start >= 120 && start < 240);
-                if (start < 120 && start + h.day->service_min[i] > 120)
+                if (start < 120 && start + h.day->cust.service_min[i] > 120)
                     finished_after_closing++;
             }
         }
@@ -236,7 +236,7 @@ static void check_series_against_customer_times(const struct harness *h)
     for (size_t b = 0; b < sc->n_bins; b++) {
         double lo = (double)b * sc->bin_min, hi = lo + sc->bin_min, inside = 0, waiting = 0;
         for (size_t i = 0; i < day->n_customers; i++) {
-            double a = day->arrival_min[i], start = day->start_min[i], left = day->leave_min[i];
+            double a = day->cust.arrival_min[i], start = day->cust.start_min[i], left = day->cust.leave_min[i];
             inside += overlap(a, left, lo, hi);
             waiting += overlap(a, isnan(start) ? left : start, lo, hi);
         }
@@ -268,11 +268,11 @@ static void adjacent_blocks_and_staff_identity(void **state)
             assert_int_equal(harness_day(&h, p, 8, (uint64_t)r), 0);
             long first_b = h.ld.points[p]->counter_groups[1].first_counter;
             for (int j = 0; j < 3; j++)
-                present_b[p][j] = h.day->counter_present[first_b + j];
+                present_b[p][j] = h.day->ctr.counter_present[first_b + j];
             long n_a = h.ld.points[p]->counter_groups[0].count;
             for (size_t i = 0; i < h.day->n_customers; i++) {
-                double start = h.day->start_min[i];
-                if (h.day->counter_of[i] >= 0 && h.day->counter_of[i] < n_a)
+                double start = h.day->cust.start_min[i];
+                if (h.day->cust.counter_of[i] >= 0 && h.day->cust.counter_of[i] < n_a)
                     assert_false(start >= 120 && start < 240);
             }
         }
@@ -298,7 +298,7 @@ static void all_staff_absent_sends_everyone_away_at_closing(void **state)
     double area = harness_metric(&h, BS_M_OCCUPANCY_MEAN) * 480;
     double sojourn = 0;
     for (size_t i = 0; i < h.day->n_customers; i++)
-        sojourn += 480 - h.day->arrival_min[i];
+        sojourn += 480 - h.day->cust.arrival_min[i];
     assert_true(fabs(area - sojourn) < 1e-9 * sojourn);
     assert_true(fabs(harness_metric(&h, BS_M_TIME_IN_BRANCH_MEAN_MIN) * arrived - sojourn) < 1e-9 * sojourn);
     harness_fini(&h);
@@ -314,10 +314,10 @@ static int by_value(const void *a, const void *b)
  * the interpolated quantiles of the sorted samples. */
 static void check_wait_percentiles(const struct harness *h)
 {
-    size_t n = h->day->n_wait_samples;
+    size_t n = h->day->tally.n_wait_samples;
     double *sorted = malloc((n ? n : 1) * sizeof *sorted);
     assert_non_null(sorted);
-    memcpy(sorted, h->day->wait_sample_min, n * sizeof *sorted);
+    memcpy(sorted, h->day->cust.wait_sample_min, n * sizeof *sorted);
     qsort(sorted, n, sizeof *sorted, by_value);
     static const struct { enum bs_metric m; double q; } cases[] = {
         {BS_M_WAIT_P50_MIN, 0.5}, {BS_M_WAIT_P90_MIN, 0.9}, {BS_M_WAIT_P95_MIN, 0.95}};
@@ -386,9 +386,9 @@ static void whole_wait_under_cap_is_md1_wait_outside(void **state)
         const struct bs_day *d = h.day;
         double sum = 0, n = 0, over = 0;
         for (size_t i = 0; i < d->n_customers; i++) {
-            if (d->arrival_min[i] < warmup || d->state[i] != BS_CUST_SERVED)
+            if (d->cust.arrival_min[i] < warmup || d->cust.state[i] != BS_CUST_SERVED)
                 continue;
-            double w = d->start_min[i] - d->arrival_min[i];
+            double w = d->cust.start_min[i] - d->cust.arrival_min[i];
             sum += w;
             n += 1;
             over += w > 10;
@@ -434,14 +434,14 @@ static void whole_wait_is_outside_plus_inside(void **state)
         const struct bs_day *d = h.day;
         double sum = 0, n = 0;
         for (size_t i = 0; i < d->n_customers; i++) {
-            double start = d->start_min[i];
-            if (d->state[i] != BS_CUST_SERVED || !(start == start))
+            double start = d->cust.start_min[i];
+            if (d->cust.state[i] != BS_CUST_SERVED || !(start == start))
                 continue; /* not served at a counter */
-            int via_kiosk = d->slot[i] < 0 && d->wants_kiosk[i];
-            double whole = start - d->arrival_min[i] - (via_kiosk ? d->kiosk_service_min[i] : 0);
-            double outside = d->outside_min[i], inside = whole - outside;
+            int via_kiosk = d->cust.slot[i] < 0 && d->cust.wants_kiosk[i];
+            double whole = start - d->cust.arrival_min[i] - (via_kiosk ? d->cust.kiosk_service_min[i] : 0);
+            double outside = d->cust.outside_min[i], inside = whole - outside;
             assert_true(outside >= 0 && inside >= -1e-9);
-            assert_true(fabs(bs_day_whole_wait(d, (int32_t)i, d->start_min[i]) - whole) <= 1e-9 * (1 + whole));
+            assert_true(fabs(bs_day_whole_wait(d, (int32_t)i, d->cust.start_min[i]) - whole) <= 1e-9 * (1 + whole));
             sum += whole;
             n += 1;
             outside_total += outside;
@@ -486,11 +486,11 @@ static void door_balking_matches_birth_death_chain(void **state)
             const struct bs_day *d = h.day;
             double n = 0, b = 0, all = 0;
             for (size_t i = 0; i < d->n_customers; i++) {
-                int st = d->state[i];
+                int st = d->cust.state[i];
                 all += st == BS_CUST_BALKED;
                 if (st == BS_CUST_BALKED) /* never inside: left as they came */
-                    assert_true(d->leave_min[i] == d->arrival_min[i] && !(d->start_min[i] == d->start_min[i]));
-                if (d->arrival_min[i] >= warmup)
+                    assert_true(d->cust.leave_min[i] == d->cust.arrival_min[i] && !(d->cust.start_min[i] == d->cust.start_min[i]));
+                if (d->cust.arrival_min[i] >= warmup)
                     n += 1, b += st == BS_CUST_BALKED;
             }
             assert_true(harness_metric(&h, BS_M_BALKED) == all);
@@ -572,14 +572,14 @@ static void pooled_percentiles_match_exact_order_statistics(void **state)
     for (int r = 0; r < 100; r++) {
         assert_int_equal(harness_day(&h, 0, 5, (uint64_t)r), 0);
         const struct bs_day *d = h.day;
-        for (size_t n = 0; n < d->n_wait_samples; n++) { /* the waits reordered, their customers not */
-            int32_t i = d->wait_sample_customer[n];
-            double service = d->service_min[i], in_branch = d->leave_min[i] - d->arrival_min[i];
-            exact_add(&all[BS_P_WAIT_MIN], d->wait_sample_min[n]);
+        for (size_t n = 0; n < d->tally.n_wait_samples; n++) { /* the waits reordered, their customers not */
+            int32_t i = d->cust.wait_sample_customer[n];
+            double service = d->cust.service_min[i], in_branch = d->cust.leave_min[i] - d->cust.arrival_min[i];
+            exact_add(&all[BS_P_WAIT_MIN], d->cust.wait_sample_min[n]);
             exact_add(&all[BS_P_SERVICE_MIN], service);
             exact_add(&all[BS_P_TIME_IN_BRANCH_MIN], in_branch);
-            exact_add(&seg[BS_P_SERVICE_MIN][d->segment[i]], service);
-            exact_add(&seg[BS_P_TIME_IN_BRANCH_MIN][d->segment[i]], in_branch);
+            exact_add(&seg[BS_P_SERVICE_MIN][d->cust.segment[i]], service);
+            exact_add(&seg[BS_P_TIME_IN_BRANCH_MIN][d->cust.segment[i]], in_branch);
         }
     }
     for (size_t q = 0; q < BS_P_COUNT; q++) {

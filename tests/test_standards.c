@@ -77,7 +77,7 @@ static void shares_within_match_mmc_formulas(void **state)
         for (size_t j = 0; j < 3; j++) {
             double share = std_figure(&h, BS_STM_SHARE_WITHIN, j), n = std_figure(&h, BS_STM_COVERED, j);
             double met = std_figure(&h, BS_STM_MET, j);
-            assert_true(n == (double)h.day->n_wait_samples);
+            assert_true(n == (double)h.day->tally.n_wait_samples);
             assert_true(met == (share >= h.ld.points[0]->standards[j].share));
             pooled_add(&p[j], share * n, n);
         }
@@ -129,9 +129,9 @@ static void restriction_picks_the_right_customers(void **state)
         const struct bs_day *day = h.day;
         double n[2][2] = {{0}}; /* [segment][transaction], counted customers */
         for (size_t i = 0; i < day->n_customers; i++) {
-            int seg = day->segment[i], tr = day->transaction[i];
-            assert_true(day->service_min[i] == (tr ? 4.0 : 2.0) * (seg ? 2.0 : 1.0)); /* the kept transaction */
-            n[seg][tr] += day->arrival_min[i] >= sc->warmup_min;
+            int seg = day->cust.segment[i], tr = day->cust.transaction[i];
+            assert_true(day->cust.service_min[i] == (tr ? 4.0 : 2.0) * (seg ? 2.0 : 1.0)); /* the kept transaction */
+            n[seg][tr] += day->cust.arrival_min[i] >= sc->warmup_min;
         }
         double all = n[0][0] + n[0][1] + n[1][0] + n[1][1], elderly = n[1][0] + n[1][1];
         assert_true(h.out.row[BS_M_WAIT_MAX_MIN] == 0);
@@ -204,12 +204,12 @@ static void wait_standard_reads_the_whole_wait_under_a_cap(void **state)
         const struct bs_day *day = h.day;
         double counted = 0, wait_within = 0, stay_within = 0;
         for (size_t i = 0; i < day->n_customers; i++) {
-            double start = day->start_min[i], arrival = day->arrival_min[i];
+            double start = day->cust.start_min[i], arrival = day->cust.arrival_min[i];
             if (!(start == start) || arrival < h.ld.points[0]->warmup_min)
                 continue;
             counted++;
             wait_within += start - arrival <= 3;
-            stay_within += start + day->service_min[i] - arrival <= 4;
+            stay_within += start + day->cust.service_min[i] - arrival <= 4;
         }
         assert_true(std_figure(&h, BS_STM_COVERED, 0) == counted);
         assert_true(std_figure(&h, BS_STM_SHARE_WITHIN, 0) == wait_within / counted);
@@ -250,7 +250,7 @@ static void defaults_are_the_ten_minute_standards(void **state)
         double w = h.out.row[BS_M_SHARE_WAIT_OVER_10MIN], s = h.out.row[BS_M_SHARE_SERVICE_OVER_10MIN];
         assert_true(fabs(std_figure(&h, BS_STM_SHARE_WITHIN, 0) - (1 - w)) < 1e-12);
         assert_true(fabs(std_figure(&h, BS_STM_SHARE_WITHIN, 1) - (1 - s)) < 1e-12);
-        assert_true(std_figure(&h, BS_STM_COVERED, 0) == (double)h.day->n_wait_samples);
+        assert_true(std_figure(&h, BS_STM_COVERED, 0) == (double)h.day->tally.n_wait_samples);
         over_days += w > 0;
     }
     assert_true(over_days > 0); /* the check compared something */
