@@ -487,13 +487,14 @@ void bs_counters_reset(struct bs_day *day);
 void bs_counters_run(struct bs_day *day);
 /* At the end of the day: customers still waiting are sent away. */
 void bs_counters_close_day(struct bs_day *day);
+/* Integrates the open counters up to now_min (open counter minutes per
+ * role, in all and until closing, and the counters_open series). */
+void bs_counters_track_open(struct bs_day *day, double now_min);
 
 /* day.c: the timeline part (fit: 0 or -1, out of memory). */
 int bs_timeline_fit(struct bs_timeline *tl, size_t n_bins);
 void bs_timeline_free(struct bs_timeline *tl);
 void bs_timeline_reset(struct bs_timeline *tl, const struct bs_scenario *sc);
-/* Integrates the open counters up to now; call before they change. */
-void bs_day_track_open(struct bs_day *day, double now_min);
 
 /* The k-th customer to come. Without choices everyone comes, in the order
  * drawn, and `order` is neither written nor read: such a day streams

@@ -335,12 +335,58 @@ static void on_renege(struct bs_day *day, int32_t i)
     leave(day, i, BS_CUST_RENEGED);
 }
 
+/* The open-counter integrals belong to the counters: they advance here,
+ * whenever the open counters change, and once more at the end of the day. */
+/* Adds weight x the overlap of [t0, t1) with each time-series bin to row;
+ * the loop for spans that cross bins. */
+static void add_overlap_slow(double *row, const struct bs_scenario *sc, double t0, double t1, double weight)
+{
+    double end = (double)sc->n_bins * sc->bin_min;
+    if (t1 > end)
+        t1 = end;
+    size_t b = (size_t)(t0 * sc->bins_per_min);
+    while (t0 < t1 && b < sc->n_bins) {
+        double bin_end = (double)(b + 1) * sc->bin_min;
+        double upto = t1 < bin_end ? t1 : bin_end;
+        row[b] += weight * (upto - t0);
+        t0 = upto;
+        b++;
+    }
+}
+
+static inline void add_overlap(double *row, const struct bs_scenario *sc, double t0, double t1, double weight)
+{
+    if (t0 >= t1)
+        return;
+    size_t b = (size_t)(t0 * sc->bins_per_min);
+    if (b < sc->n_bins && t1 <= (double)(b + 1) * sc->bin_min) /* most spans fall within one bin */
+        row[b] += weight * (t1 - t0);
+    else
+        add_overlap_slow(row, sc, t0, t1, weight);
+}
+
+void bs_counters_track_open(struct bs_day *day, double now_min)
+{
+    const struct bs_scenario *sc = day->sc;
+    double t0 = day->ctr.open_last_min, dt = now_min - t0;
+    if (dt <= 0)
+        return;
+    double open_dt = (now_min < sc->close_min ? now_min : sc->close_min) - t0;
+    for (size_t r = 0; r < sc->n_roles; r++) {
+        day->ctr.open_counter_min[r] += (double)day->ctr.open_role[r] * dt;
+        if (open_dt > 0)
+            day->ctr.open_until_close_min[r] += (double)day->ctr.open_role[r] * open_dt;
+    }
+    add_overlap(day->tl.series + BS_TS_COUNTERS_OPEN * sc->n_bins, sc, t0, now_min, (double)day->ctr.open_total);
+    day->ctr.open_last_min = now_min;
+}
+
 static void set_open(struct bs_day *day, int32_t k, int open)
 {
     const struct bs_scenario *sc = day->sc;
     int g = day->ctr.counter_group[k], role = sc->counter_groups[g].role;
     long d = open ? 1 : -1;
-    bs_day_track_open(day, day->now_min);
+    bs_counters_track_open(day, day->now_min);
     day->ctr.open[g] += d;
     day->ctr.open_role[role] += d;
     if (!(sc->ch.self_service && role == sc->ch.kiosk_role))
