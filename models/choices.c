@@ -118,87 +118,123 @@ void bs_choices_reset(struct bs_choice_state *cs)
     memset(cs, 0, sizeof *cs);
 }
 
-void bs_choices_apply(struct bs_day *day)
+/* Customer i's draws, each distribution from a stream of its own so that
+ * changing one shifts no other; u gets the CHOICES stream's uniforms. */
+static void draw_choices(struct bs_day *day, size_t i, double u[U_COUNT])
 {
-    const struct bs_scenario *sc = day->sc;
-    const struct bs_choices *ch = &sc->ch;
+    const struct bs_choices *ch = &day->sc->ch;
+    struct bs_customers *c = &day->cust;
     struct bs_stream *own = bs_rng_stream(day->customer_rng);
-    struct bs_sort_item *items = day->cust.sort_items;
+    bs_stream_seek(own, BS_STREAM_CHOICES, i);
+    for (int k = 0; k < U_COUNT; k++)
+        u[k] = bs_stream_uniform(own);
+    c->noshow_u[i] = u[U_NOSHOW];
+    c->shift_u[i] = ch->peak_shift && u[U_SHIFT] < ch->shift_probability ? u[U_SHIFT_TIME] : -1;
+    c->wants_kiosk[i] =
+        ch->self_service && ch->kiosk_eligible[c->transaction[i]] && u[U_KIOSK] < ch->kiosk_adoption[c->segment[i]];
+    c->needs_counter[i] = u[U_AFTER] < ch->counter_after_probability;
+    c->offset_min[i] = 0;
+    if (ch->appointments) {
+        bs_stream_seek(own, BS_STREAM_PUNCTUALITY, i);
+        c->offset_min[i] = bs_dist_sample(&ch->punctuality_min, day->customer_rng);
+    }
+    c->kiosk_service_min[i] = 0;
+    if (ch->self_service) {
+        bs_stream_seek(own, BS_STREAM_KIOSK, i);
+        c->kiosk_service_min[i] = bs_dist_sample(&ch->kiosk_service_min, day->customer_rng);
+    }
+}
+
+/* Pass 1: each customer's draws; the online shift. Returns how many want
+ * to book, their (booking order, customer) pairs in items. */
+static size_t draw_all(struct bs_day *day, struct bs_sort_item *items)
+{
+    const struct bs_choices *ch = &day->sc->ch;
+    struct bs_customers *c = &day->cust;
     size_t n_bookers = 0;
-    /* Pass 1: each customer's draws; online shift; who wants to book. */
     for (size_t i = 0; i < day->n_customers; i++) {
         double u[U_COUNT];
-        bs_stream_seek(own, BS_STREAM_CHOICES, i);
-        for (int k = 0; k < U_COUNT; k++)
-            u[k] = bs_stream_uniform(own);
-        day->cust.noshow_u[i] = u[U_NOSHOW];
-        day->cust.shift_u[i] = ch->peak_shift && u[U_SHIFT] < ch->shift_probability ? u[U_SHIFT_TIME] : -1;
-        /* Each distribution from a stream of its own, so changing one shifts no other. */
-        day->cust.wants_kiosk[i] = ch->self_service && ch->kiosk_eligible[day->cust.transaction[i]] &&
-                              u[U_KIOSK] < ch->kiosk_adoption[day->cust.segment[i]];
-        day->cust.needs_counter[i] = u[U_AFTER] < ch->counter_after_probability;
-        day->cust.offset_min[i] = 0;
-        if (ch->appointments) {
-            bs_stream_seek(own, BS_STREAM_PUNCTUALITY, i);
-            day->cust.offset_min[i] = bs_dist_sample(&ch->punctuality_min, day->customer_rng);
-        }
-        day->cust.kiosk_service_min[i] = 0;
-        if (ch->self_service) {
-            bs_stream_seek(own, BS_STREAM_KIOSK, i);
-            day->cust.kiosk_service_min[i] = bs_dist_sample(&ch->kiosk_service_min, day->customer_rng);
-        }
-        day->cust.slot[i] = -1;
-        day->cust.arrival_min[i] = day->cust.intent_min[i];
-        int seg = day->cust.segment[i];
+        draw_choices(day, i, u);
+        c->slot[i] = -1;
+        c->arrival_min[i] = c->intent_min[i];
+        int seg = c->segment[i];
         if (ch->online && u[U_ONLINE] < ch->online_probability[seg]) {
             stay_away(day, i, BS_CUST_ONLINE);
             day->choice.online++;
             day->choice.seg_online[seg]++;
             continue;
         }
-        if (ch->appointments && ch->appointment_eligible[day->cust.transaction[i]] &&
+        if (ch->appointments && ch->appointment_eligible[c->transaction[i]] &&
             u[U_BOOK] < ch->booking_probability[seg])
             items[n_bookers++] = (struct bs_sort_item){u[U_ORDER], (int32_t)i};
     }
+    return n_bookers;
+}
+
+/* A slot holder comes at its slot plus its punctuality, or not at all (a
+ * no-show); one later than the grace queues as a walk-in. Returns whether
+ * the customer comes. */
+static int keep_appointment(struct bs_day *day, size_t i)
+{
+    const struct bs_choices *ch = &day->sc->ch;
+    struct bs_customers *c = &day->cust;
+    if (c->noshow_u[i] < ch->noshow_probability) {
+        stay_away(day, i, BS_CUST_NOSHOW);
+        day->choice.noshows++;
+        day->choice.seg_noshows[c->segment[i]]++;
+        return 0;
+    }
+    double t = c->slot[i] * ch->slot_min + c->offset_min[i];
+    /* Early birds wait for the doors; those who come after closing find
+     * them shut (turned away at closing time, not later). */
+    c->arrival_min[i] = t < 0 ? 0 : t > day->sc->close_min ? day->sc->close_min : t;
+    if (c->offset_min[i] > ch->grace_min) {
+        day->choice.late_lost++;
+        c->slot[i] = -1; /* queues as a walk-in */
+    } else {
+        c->class_id[i] = (uint8_t)ch->appointment_class;
+    }
+    return 1;
+}
+
+/* Pass 3: no-shows, punctuality, peak shifting, kiosks: who comes, and
+ * when. Returns how many come, their (arrival, customer) pairs in items. */
+static size_t decide_arrivals(struct bs_day *day, struct bs_sort_item *items)
+{
+    const struct bs_choices *ch = &day->sc->ch;
+    struct bs_customers *c = &day->cust;
+    size_t n = 0;
+    for (size_t i = 0; i < day->n_customers; i++) {
+        if (c->state[i] == BS_CUST_ONLINE || c->state[i] == BS_CUST_REFUSED_LEFT)
+            continue;
+        if (c->slot[i] >= 0) {
+            if (!keep_appointment(day, i))
+                continue;
+        } else if (c->shift_u[i] >= 0 && in_window(ch, c->intent_min[i])) {
+            c->arrival_min[i] = offpeak_time(ch, c->shift_u[i]);
+            day->choice.shifted++;
+        }
+        if (c->slot[i] < 0 && c->wants_kiosk[i]) { /* walk-ins only: holders booked a counter */
+            c->counter_class[i] = c->class_id[i];
+            c->class_id[i] = (uint8_t)ch->kiosk_class;
+            day->choice.kiosk_users++;
+        }
+        if (ch->peak_shift && in_window(ch, c->arrival_min[i]))
+            day->choice.peak_window_arrivals++;
+        items[n++] = (struct bs_sort_item){c->arrival_min[i], (int32_t)i};
+    }
+    return n;
+}
+
+void bs_choices_apply(struct bs_day *day)
+{
+    struct bs_sort_item *items = day->cust.sort_items;
+    size_t n_bookers = draw_all(day, items);
     /* Pass 2: bookings in booking order, each into its slot or, when full, as when_full says. */
     qsort(items, n_bookers, sizeof *items, by_key_then_customer);
     for (size_t k = 0; k < n_bookers; k++)
         book(day, items[k].customer);
-    /* Pass 3: no-shows, punctuality, peak shifting; who comes, and when. */
-    size_t n = 0;
-    for (size_t i = 0; i < day->n_customers; i++) {
-        if (day->cust.state[i] == BS_CUST_ONLINE || day->cust.state[i] == BS_CUST_REFUSED_LEFT)
-            continue;
-        if (day->cust.slot[i] >= 0) {
-            if (day->cust.noshow_u[i] < ch->noshow_probability) {
-                stay_away(day, i, BS_CUST_NOSHOW);
-                day->choice.noshows++;
-                day->choice.seg_noshows[day->cust.segment[i]]++;
-                continue;
-            }
-            double t = day->cust.slot[i] * ch->slot_min + day->cust.offset_min[i];
-            /* Early birds wait for the doors; those who come after closing find
-             * them shut (turned away at closing time, not later). */
-            day->cust.arrival_min[i] = t < 0 ? 0 : t > sc->close_min ? sc->close_min : t;
-            if (day->cust.offset_min[i] > ch->grace_min) {
-                day->choice.late_lost++;
-                day->cust.slot[i] = -1; /* queues as a walk-in */
-            } else {
-                day->cust.class_id[i] = (uint8_t)ch->appointment_class;
-            }
-        } else if (day->cust.shift_u[i] >= 0 && in_window(ch, day->cust.intent_min[i])) {
-            day->cust.arrival_min[i] = offpeak_time(ch, day->cust.shift_u[i]);
-            day->choice.shifted++;
-        }
-        if (day->cust.slot[i] < 0 && day->cust.wants_kiosk[i]) { /* walk-ins only: holders booked a counter */
-            day->cust.counter_class[i] = day->cust.class_id[i];
-            day->cust.class_id[i] = (uint8_t)ch->kiosk_class;
-            day->choice.kiosk_users++;
-        }
-        if (ch->peak_shift && in_window(ch, day->cust.arrival_min[i]))
-            day->choice.peak_window_arrivals++;
-        items[n++] = (struct bs_sort_item){day->cust.arrival_min[i], (int32_t)i};
-    }
+    size_t n = decide_arrivals(day, items);
     qsort(items, n, sizeof *items, by_key_then_customer);
     for (size_t k = 0; k < n; k++)
         day->cust.order[k] = items[k].customer;

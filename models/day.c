@@ -366,82 +366,93 @@ static void fold_pooled(const struct bs_day *day, const struct bs_pool_out *pool
     }
 }
 
-static void fold(struct bs_day *day, const struct bs_day_out *out)
+/* What the customers chose: online, bookings, no-shows, shifts, kiosks. */
+static void fold_choices(const struct bs_day *day, double *row)
 {
-    fold_pooled(day, &out->pool); /* before wait_stats reorders the samples */
     const struct bs_scenario *sc = day->sc;
-    double *row = out->row;
-    double day_end_min = day->now_min > sc->close_min ? day->now_min : sc->close_min;
-    double open_sum = 0, busy_sum = 0, open_close_sum = 0;
-    for (size_t r = 0; r < sc->n_roles; r++) {
-        if (sc->ch.self_service && (int)r == sc->ch.kiosk_role)
-            continue;
-        open_sum += day->ctr.open_counter_min[r];
-        busy_sum += day->tally.busy_counter_min[r];
-        open_close_sum += day->ctr.open_until_close_min[r];
-    }
     const struct bs_choices *ch = &sc->ch;
+    const struct bs_choice_state *cs = &day->choice;
     double capacity = 0;
     for (size_t k = 0; ch->appointments && k < ch->n_slots; k++)
         capacity += (double)ch->capacity[k];
     row[BS_M_INTENTS] = (double)day->n_customers;
-    row[BS_M_ONLINE] = (double)day->choice.online;
-    row[BS_M_SHARE_ONLINE] = ratio((double)day->choice.online, (double)day->n_customers);
-    row[BS_M_BOOKINGS_REQUESTED] = (double)day->choice.bookings_requested;
-    row[BS_M_BOOKINGS_REFUSED] = (double)day->choice.bookings_refused;
-    row[BS_M_BOOKINGS_REFUSED_LEFT] = (double)day->choice.bookings_refused_left;
-    row[BS_M_BOOKINGS_MOVED] = (double)day->choice.bookings_moved;
-    row[BS_M_SLOT_DEMAND_RATIO] = ratio((double)day->choice.bookings_requested, capacity);
-    row[BS_M_BOOKED] = (double)day->choice.booked;
-    row[BS_M_NOSHOWS] = (double)day->choice.noshows;
-    row[BS_M_LATE_LOST_APPOINTMENT] = (double)day->choice.late_lost;
-    row[BS_M_SLOT_UTILIZATION] = ratio((double)(day->choice.booked - day->choice.noshows), capacity);
+    row[BS_M_ONLINE] = (double)cs->online;
+    row[BS_M_SHARE_ONLINE] = ratio((double)cs->online, (double)day->n_customers);
+    row[BS_M_BOOKINGS_REQUESTED] = (double)cs->bookings_requested;
+    row[BS_M_BOOKINGS_REFUSED] = (double)cs->bookings_refused;
+    row[BS_M_BOOKINGS_REFUSED_LEFT] = (double)cs->bookings_refused_left;
+    row[BS_M_BOOKINGS_MOVED] = (double)cs->bookings_moved;
+    row[BS_M_SLOT_DEMAND_RATIO] = ratio((double)cs->bookings_requested, capacity);
+    row[BS_M_BOOKED] = (double)cs->booked;
+    row[BS_M_NOSHOWS] = (double)cs->noshows;
+    row[BS_M_LATE_LOST_APPOINTMENT] = (double)cs->late_lost;
+    row[BS_M_SLOT_UTILIZATION] = ratio((double)(cs->booked - cs->noshows), capacity);
     row[BS_M_APPOINTMENT_WAIT_MEAN_MIN] =
         ratio(day->tally.appointment_wait_sum_min, (double)day->tally.appointment_waits);
-    row[BS_M_SHIFTED] = (double)day->choice.shifted;
-    row[BS_M_PEAK_WINDOW_ARRIVALS] = ch->peak_shift ? (double)day->choice.peak_window_arrivals : NAN;
-    int kr = sc->ch.kiosk_role;
-    row[BS_M_KIOSK_USERS] = (double)day->choice.kiosk_users;
+    row[BS_M_SHIFTED] = (double)cs->shifted;
+    row[BS_M_PEAK_WINDOW_ARRIVALS] = ch->peak_shift ? (double)cs->peak_window_arrivals : NAN;
+    int kr = ch->kiosk_role;
+    row[BS_M_KIOSK_USERS] = (double)cs->kiosk_users;
     row[BS_M_KIOSK_SERVED] = (double)day->tally.kiosk_served;
     row[BS_M_KIOSK_WAIT_MEAN_MIN] = ratio(day->tally.kiosk_wait_sum_min, (double)day->tally.kiosk_waits);
     row[BS_M_KIOSK_UTILIZATION] =
-        sc->ch.self_service ? ratio(day->tally.busy_counter_min[kr], day->ctr.open_counter_min[kr]) : NAN;
+        ch->self_service ? ratio(day->tally.busy_counter_min[kr], day->ctr.open_counter_min[kr]) : NAN;
+}
+
+/* What became of those who came, and the counters' and the hall's day. */
+static void fold_counts(const struct bs_day *day, double *row, double day_end_min)
+{
+    const struct bs_scenario *sc = day->sc;
+    const struct bs_tallies *t = &day->tally;
+    double open_sum = 0, busy_sum = 0, open_close_sum = 0; /* staffed counters: kiosks left out */
+    for (size_t r = 0; r < sc->n_roles; r++) {
+        if (sc->ch.self_service && (int)r == sc->ch.kiosk_role)
+            continue;
+        open_sum += day->ctr.open_counter_min[r];
+        busy_sum += t->busy_counter_min[r];
+        open_close_sum += day->ctr.open_until_close_min[r];
+    }
     row[BS_M_ARRIVED] = (double)day->n_arrivals;
-    row[BS_M_SERVED] = (double)day->tally.served;
-    row[BS_M_BALKED] = (double)day->tally.balked;
-    row[BS_M_RENEGED] = (double)day->tally.reneged;
-    row[BS_M_ABANDONED] = (double)(day->tally.balked + day->tally.reneged);
-    row[BS_M_TURNED_AWAY] = (double)day->tally.turned_away;
+    row[BS_M_SERVED] = (double)t->served;
+    row[BS_M_BALKED] = (double)t->balked;
+    row[BS_M_RENEGED] = (double)t->reneged;
+    row[BS_M_ABANDONED] = (double)(t->balked + t->reneged);
+    row[BS_M_TURNED_AWAY] = (double)t->turned_away;
     fold_service(day, row);
-    row[BS_M_TIME_IN_BRANCH_MEAN_MIN] = ratio(day->tally.sojourn_sum_min, (double)day->n_arrivals);
+    row[BS_M_TIME_IN_BRANCH_MEAN_MIN] = ratio(t->sojourn_sum_min, (double)day->n_arrivals);
     row[BS_M_COUNTER_UTILIZATION] = ratio(busy_sum, open_sum);
     row[BS_M_COUNTERS_OPEN_MEAN] = open_close_sum / sc->close_min;
     row[BS_M_STAFF_ABSENT] = (double)day->ctr.staff_absent;
-    row[BS_M_PEAK_OCCUPANCY] = (double)day->tally.peak_inside;
+    row[BS_M_PEAK_OCCUPANCY] = (double)t->peak_inside;
     row[BS_M_OCCUPANCY_MEAN] = day->tl.inside_min / day_end_min;
     row[BS_M_DAY_END_MIN] = day_end_min;
     row[BS_M_EVENTS] = (double)day->events;
+}
 
-    bs_standards_fold(day, out); /* reads the samples in their order */
-    /* Per segment first: gathering into scratch keeps the samples' order. */
+/* Per segment: the counts and the wait statistics. Gathering a segment's
+ * samples into scratch keeps their order; with one segment the samples
+ * are everyone's, and w keeps their statistics for fold_waits. */
+static void fold_segments(struct bs_day *day, const struct bs_day_out *out, double w[7])
+{
+    const struct bs_scenario *sc = day->sc;
+    const struct bs_tallies *t = &day->tally;
     double *seg_out = out->breakdown[BS_BD_SEGMENTS];
     size_t es = out->entity_stride[BS_BD_SEGMENTS];
-    double w[7];
     for (size_t s = 0; s < sc->n_segments; s++) {
         if (sc->n_segments == 1) { /* the segment is everyone: no copy needed */
-            wait_stats(day->cust.wait_sample_min, day->tally.n_wait_samples, w);
+            wait_stats(day->cust.wait_sample_min, t->n_wait_samples, w);
         } else {
             size_t n = 0;
-            for (size_t i = 0; i < day->tally.n_wait_samples; i++)
+            for (size_t i = 0; i < t->n_wait_samples; i++)
                 if (day->cust.wait_sample_segment[i] == s)
                     day->cust.scratch[n++] = day->cust.wait_sample_min[i];
             wait_stats(day->cust.scratch, n, w);
         }
-        seg_out[BS_SM_ARRIVED * es + s] = (double)day->tally.seg_arrived[s];
-        seg_out[BS_SM_SERVED * es + s] = (double)day->tally.seg_served[s];
-        seg_out[BS_SM_BALKED * es + s] = (double)day->tally.seg_balked[s];
-        seg_out[BS_SM_RENEGED * es + s] = (double)day->tally.seg_reneged[s];
-        seg_out[BS_SM_TURNED_AWAY * es + s] = (double)day->tally.seg_turned_away[s];
+        seg_out[BS_SM_ARRIVED * es + s] = (double)t->seg_arrived[s];
+        seg_out[BS_SM_SERVED * es + s] = (double)t->seg_served[s];
+        seg_out[BS_SM_BALKED * es + s] = (double)t->seg_balked[s];
+        seg_out[BS_SM_RENEGED * es + s] = (double)t->seg_reneged[s];
+        seg_out[BS_SM_TURNED_AWAY * es + s] = (double)t->seg_turned_away[s];
         seg_out[BS_SM_ONLINE * es + s] = (double)day->choice.seg_online[s];
         seg_out[BS_SM_BOOKED * es + s] = (double)day->choice.seg_booked[s];
         seg_out[BS_SM_NOSHOWS * es + s] = (double)day->choice.seg_noshows[s];
@@ -449,6 +460,11 @@ static void fold(struct bs_day *day, const struct bs_day_out *out)
         seg_out[BS_SM_WAIT_P90_MIN * es + s] = w[2];
         seg_out[BS_SM_SHARE_WAIT_OVER_10MIN * es + s] = w[5];
     }
+}
+
+static void fold_roles(const struct bs_day *day, const struct bs_day_out *out)
+{
+    const struct bs_scenario *sc = day->sc;
     double *role_out = out->breakdown[BS_BD_ROLES];
     size_t rs = out->entity_stride[BS_BD_ROLES];
     for (size_t r = 0; r < sc->n_roles; r++) {
@@ -456,10 +472,15 @@ static void fold(struct bs_day *day, const struct bs_day_out *out)
             ratio(day->tally.busy_counter_min[r], day->ctr.open_counter_min[r]);
         role_out[BS_RM_COUNTERS_OPEN_MEAN * rs + r] = day->ctr.open_until_close_min[r] / sc->close_min;
     }
-    fold_wait_parts(day, row, seg_out, es);
-    fold_slots(day, out);
+}
+
+/* The whole wait's statistics over everyone: w from fold_segments with
+ * one segment, else computed here. It reorders the samples: last. */
+static void fold_waits(struct bs_day *day, double *row, double w[7])
+{
+    const struct bs_scenario *sc = day->sc;
     if (sc->n_segments > 1)
-        wait_stats(day->cust.wait_sample_min, day->tally.n_wait_samples, w); /* reorders the samples: last */
+        wait_stats(day->cust.wait_sample_min, day->tally.n_wait_samples, w);
     row[BS_M_WAIT_MEAN_MIN] = w[0];
     row[BS_M_WAIT_P50_MIN] = w[1];
     row[BS_M_WAIT_P90_MIN] = w[2];
@@ -472,9 +493,12 @@ static void fold(struct bs_day *day, const struct bs_day_out *out)
         row[BS_M_WAIT_INSIDE_P90_MIN] = w[2];
         row[BS_M_WAIT_INSIDE_P95_MIN] = w[3];
     }
+}
 
-    fold_exposure(day, row, day_end_min);
-    fold_customer_series(day);
+/* The time series: per-bin integrals to means over the bin. */
+static void fold_series(const struct bs_day *day, const struct bs_day_out *out)
+{
+    const struct bs_scenario *sc = day->sc;
     const size_t nb = sc->n_bins, bs = out->bin_stride;
     const double *series = day->tl.series, *wait_count = day->tl.series + BS_TS_COUNT * nb;
     for (size_t b = 0; b < nb; b++) {
@@ -485,6 +509,27 @@ static void fold(struct bs_day *day, const struct bs_day_out *out)
         out->series[BS_TS_WAIT_MEAN_MIN * bs + b] = ratio(series[BS_TS_WAIT_MEAN_MIN * nb + b], wait_count[b]);
         out->series[BS_TS_CONCENTRATION * bs + b] = sc->ex.on ? series[BS_TS_CONCENTRATION * nb + b] : NAN;
     }
+}
+
+/* The day into its metric row, breakdowns and series. The order matters
+ * where samples are read in order and then reordered (see each part). */
+static void fold(struct bs_day *day, const struct bs_day_out *out)
+{
+    const struct bs_scenario *sc = day->sc;
+    double day_end_min = day->now_min > sc->close_min ? day->now_min : sc->close_min;
+    fold_pooled(day, &out->pool); /* before wait_stats reorders the samples */
+    fold_choices(day, out->row);
+    fold_counts(day, out->row, day_end_min);
+    bs_standards_fold(day, out); /* reads the samples in their order */
+    double w[7];
+    fold_segments(day, out, w);
+    fold_roles(day, out);
+    fold_wait_parts(day, out->row, out->breakdown[BS_BD_SEGMENTS], out->entity_stride[BS_BD_SEGMENTS]);
+    fold_slots(day, out);
+    fold_waits(day, out->row, w);
+    fold_exposure(day, out->row, day_end_min);
+    fold_customer_series(day);
+    fold_series(day, out);
 }
 
 int bs_day_run(struct bs_day *day, const struct bs_scenario *sc, uint64_t seed,
