@@ -390,11 +390,12 @@ struct bs_tallies {
     uint64_t flagged_count, counter_contacts;
 };
 
-/* choices.c: what the customers chose, zeroed with one memset. */
+/* choices.c: what the customers chose (bs_choices_reset). */
 struct bs_choice_state {
     long booked_in_slot[BS_SLOTS_MAX]; /* the first n_slots, with appointments */
     /* by the slot the customer asked for */
     long requested_in_slot[BS_SLOTS_MAX], moved_from_slot[BS_SLOTS_MAX], refused_in_slot[BS_SLOTS_MAX];
+    /* the counts: zeroed with one memset from here to the end */
     uint64_t online, booked, noshows, late_lost, shifted, peak_window_arrivals;
     uint64_t bookings_requested, bookings_moved, bookings_refused, bookings_refused_left;
     uint64_t seg_online[BS_SEGMENTS_MAX], seg_booked[BS_SEGMENTS_MAX], seg_noshows[BS_SEGMENTS_MAX];
@@ -456,7 +457,7 @@ extern const size_t bs_customer_bytes; /* of all the arrays, per customer */
 
 /* choices.c: online shift, bookings, no-shows, punctuality and peak
  * shifting; fills order[0..n_arrivals) with who comes, by time. */
-void bs_choices_reset(struct bs_choice_state *cs);
+void bs_choices_reset(struct bs_choice_state *cs, const struct bs_choices *ch);
 void bs_choices_apply(struct bs_day *day);
 
 /* exposure.c: health states, emission changes and doses. */

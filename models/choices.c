@@ -113,9 +113,16 @@ static void book(struct bs_day *day, int32_t i)
     day->choice.seg_booked[day->cust.segment[i]]++;
 }
 
-void bs_choices_reset(struct bs_choice_state *cs)
+/* The slots in use, and the counts: the four slot arrays are most of the
+ * part, and a day without appointments never reads them. */
+void bs_choices_reset(struct bs_choice_state *cs, const struct bs_choices *ch)
 {
-    memset(cs, 0, sizeof *cs);
+    size_t slots = ch->appointments ? ch->n_slots : 0;
+    memset(cs->booked_in_slot, 0, slots * sizeof *cs->booked_in_slot);
+    memset(cs->requested_in_slot, 0, slots * sizeof *cs->requested_in_slot);
+    memset(cs->moved_from_slot, 0, slots * sizeof *cs->moved_from_slot);
+    memset(cs->refused_in_slot, 0, slots * sizeof *cs->refused_in_slot);
+    memset(&cs->online, 0, sizeof *cs - offsetof(struct bs_choice_state, online));
 }
 
 /* Customer i's draws, each distribution from a stream of its own so that

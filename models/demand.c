@@ -70,7 +70,7 @@ int bs_demand_generate(struct bs_day *day)
     size_t block = 0;
     double lambda = 0;
     day->n_customers = 0;
-    bs_choices_reset(&day->choice);
+    bs_choices_reset(&day->choice, &sc->ch);
     for (size_t i = 0;; i++) {
         /* One Philox block holds a customer's fixed draws: arrival gap,
          * segment and transaction (one uniform, split), balking; the service
