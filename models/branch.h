@@ -492,6 +492,12 @@ void bs_counters_close_day(struct bs_day *day);
  * role, in all and until closing, and the counters_open series). */
 void bs_counters_track_open(struct bs_day *day, double now_min);
 
+/* day.c: whether the day, once closed, accounts for everyone: each who came
+ * was served, balked, reneged or turned away (per segment too), each who
+ * did not stayed away by a choice; nobody is left inside, waiting or
+ * outside; every open counter is idle on its group's stack. 1 or 0. */
+int bs_day_conserved(const struct bs_day *day);
+
 /* day.c: the timeline part (fit: 0 or -1, out of memory). */
 int bs_timeline_fit(struct bs_timeline *tl, size_t n_bins);
 void bs_timeline_free(struct bs_timeline *tl);

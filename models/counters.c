@@ -9,6 +9,7 @@
 #include <math.h>
 #include <stdlib.h>
 
+#include "../sim/invariant.h"
 #include "../sim/rng.h"
 #include "branch.h"
 
@@ -19,6 +20,16 @@
 #else
 #define HOT static inline
 #endif
+
+/* Puts an event on the calendar: never in the past, and within the
+ * capacity fit_calendar (day.c) sized for the day's pending events. A push
+ * that fails anyway voids the day (calendar_full) in the release build. */
+static inline void schedule(struct bs_day *day, double time_min, enum bs_event_kind kind, int32_t arg)
+{
+    BS_INVARIANT(time_min >= day->now_min);
+    BS_INVARIANT(bs_cal_size(&day->cal) < day->cal.cap);
+    day->calendar_full |= bs_cal_push(&day->cal, time_min, kind, arg);
+}
 
 HOT void enqueue(struct bs_day *day, int32_t i)
 {
@@ -32,6 +43,7 @@ HOT void enqueue(struct bs_day *day, int32_t i)
     day->ctr.waiting[c]++;
     day->ctr.waiting_total++;
     day->cust.state[i] = BS_CUST_WAITING;
+    BS_INVARIANT(day->ctr.waiting_total <= day->ctr.inside); /* the lines are inside */
 }
 
 /* Skips customers who left the line (reneged, or at the end of the day). */
@@ -98,7 +110,7 @@ static void start_kiosk(struct bs_day *day, int32_t i, int32_t kiosk)
         day->tally.kiosk_wait_sum_min += day->now_min - day->cust.join_min[i];
         day->tally.kiosk_waits++;
     }
-    day->calendar_full |= bs_cal_push(&day->cal, day->now_min + service_min, BS_EV_DEPARTURE, kiosk);
+    schedule(day, day->now_min + service_min, BS_EV_DEPARTURE, kiosk);
 }
 
 HOT void start_service(struct bs_day *day, int32_t i, int32_t counter)
@@ -130,6 +142,7 @@ HOT void start_service(struct bs_day *day, int32_t i, int32_t counter)
     }
     if (arrival >= sc->warmup_min) {
         size_t n = day->tally.n_wait_samples++;
+        BS_INVARIANT(n < day->n_arrivals); /* a sample per customer at most */
         day->cust.wait_sample_min[n] = wait_min;
         day->cust.wait_sample_customer[n] = i; /* the fold reads its service time and more */
         day->cust.wait_sample_segment[n] = day->cust.segment[i];
@@ -137,7 +150,7 @@ HOT void start_service(struct bs_day *day, int32_t i, int32_t counter)
         if (sc->ex.occupancy_cap > 0) /* else the inside part is the whole wait */
             day->cust.wait_inside_sample_min[n] = bs_day_inside_wait(day, i, day->now_min);
     }
-    day->calendar_full |= bs_cal_push(&day->cal, day->now_min + service_min, BS_EV_DEPARTURE, counter);
+    schedule(day, day->now_min + service_min, BS_EV_DEPARTURE, counter);
 }
 
 static void admit_from_outside(struct bs_day *day);
@@ -221,13 +234,14 @@ HOT void join_line(struct bs_day *day, int32_t i, int may_balk)
     enqueue(day, i);
     /* Patience runs in the counter line; kiosk lines are short and keep everyone. */
     if (sc->reneging && day->cust.patience_min[i] < INFINITY && !at_kiosk(day, i))
-        day->calendar_full |= bs_cal_push(&day->cal, line_deadline(day, i), BS_EV_RENEGE, i);
+        schedule(day, line_deadline(day, i), BS_EV_RENEGE, i);
 }
 
 /* Inside at last: exposure starts, and the customer joins its line. */
 HOT void come_in(struct bs_day *day, int32_t i, int may_balk)
 {
     day->ctr.inside++;
+    BS_INVARIANT(day->sc->ex.occupancy_cap == 0 || day->ctr.inside <= day->sc->ex.occupancy_cap);
     if (day->ctr.inside > day->tally.peak_inside)
         day->tally.peak_inside = day->ctr.inside;
     if (day->sc->ex.on)
@@ -248,7 +262,7 @@ static void wait_outside(struct bs_day *day, int32_t i)
     day->ctr.outside++;
     double deadline_min = day->sc->reneging ? outside_deadline(day, i) : INFINITY;
     if (deadline_min < INFINITY)
-        day->calendar_full |= bs_cal_push(&day->cal, deadline_min, BS_EV_RENEGE, i);
+        schedule(day, deadline_min, BS_EV_RENEGE, i);
 }
 
 static int32_t pop_outside(struct bs_day *day)
@@ -404,6 +418,7 @@ HOT void serve_next_or_idle(struct bs_day *day, int32_t k)
         return;
     }
     day->ctr.counter_state[k] = BS_COUNTER_IDLE;
+    BS_INVARIANT(day->ctr.n_idle[g] < day->sc->counter_groups[g].count); /* the stack's room */
     day->ctr.idle[day->sc->counter_groups[g].first_counter + day->ctr.n_idle[g]++] = k;
 }
 
@@ -479,6 +494,7 @@ HOT void on_schedule(struct bs_day *day, int32_t change)
 /* Every event is counted, the time integrals advance to it, and the clock. */
 static inline void begin_event(struct bs_day *day, double time_min)
 {
+    BS_INVARIANT(time_min >= day->now_min); /* the clock never runs backwards */
     day->events++;
     bs_day_advance(day, time_min);
     day->now_min = time_min;
@@ -536,7 +552,7 @@ void bs_counters_run(struct bs_day *day)
 {
     const struct bs_scenario *sc = day->sc;
     for (size_t c = 0; c < sc->n_changes; c++)
-        day->calendar_full |= bs_cal_push(&day->cal, sc->changes[c].time_min, BS_EV_SCHEDULE, (int32_t)c);
+        schedule(day, sc->changes[c].time_min, BS_EV_SCHEDULE, (int32_t)c);
     run_events(day);
 }
 

@@ -6,6 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "../sim/invariant.h"
 #include "../sim/rng.h"
 #include "../sim/stats.h"
 #include "branch.h"
@@ -532,6 +533,47 @@ static void fold(struct bs_day *day, const struct bs_day_out *out)
     fold_series(day, out);
 }
 
+/* The counters of group g at the end of the day: every open one idle on
+ * its stack, none closing or busy, no more open than staff present. */
+static int counters_at_rest(const struct bs_day *day, size_t g)
+{
+    const struct bs_counter_group *grp = &day->sc->counter_groups[g];
+    const struct bs_counters *ct = &day->ctr;
+    long idle = 0;
+    for (long k = grp->first_counter; k < grp->first_counter + grp->count; k++) {
+        if (ct->counter_state[k] == BS_COUNTER_BUSY || ct->counter_closing[k])
+            return 0;
+        idle += ct->counter_state[k] == BS_COUNTER_IDLE;
+    }
+    return ct->n_closing[g] == 0 && ct->n_idle[g] == idle && ct->open[g] == idle && ct->open[g] <= ct->present[g];
+}
+
+int bs_day_conserved(const struct bs_day *day)
+{
+    const struct bs_scenario *sc = day->sc;
+    const struct bs_tallies *t = &day->tally;
+    const struct bs_choice_state *cs = &day->choice;
+    uint64_t arrived = 0, served = 0, left = 0;
+    for (size_t s = 0; s < sc->n_segments; s++) {
+        arrived += t->seg_arrived[s];
+        served += t->seg_served[s];
+        left += t->seg_balked[s] + t->seg_reneged[s] + t->seg_turned_away[s];
+    }
+    long open_total = 0;
+    for (size_t g = 0; g < sc->n_counter_groups; g++) {
+        if (!counters_at_rest(day, g))
+            return 0;
+        int kiosks = sc->ch.self_service && sc->counter_groups[g].role == sc->ch.kiosk_role;
+        open_total += kiosks ? 0 : day->ctr.open[g];
+    }
+    uint64_t stayed_away = cs->online + cs->noshows + cs->bookings_refused_left;
+    return t->served + t->balked + t->reneged + t->turned_away == day->n_arrivals && arrived == day->n_arrivals &&
+           served == t->served && left == t->balked + t->reneged + t->turned_away &&
+           day->n_arrivals + stayed_away == day->n_customers && day->ctr.inside == 0 &&
+           day->ctr.waiting_total == 0 && day->ctr.outside == 0 && open_total == day->ctr.open_total &&
+           t->n_wait_samples <= t->served;
+}
+
 int bs_day_run(struct bs_day *day, const struct bs_scenario *sc, uint64_t seed,
                uint64_t replication, const struct bs_day_out *out, struct bs_error *err)
 {
@@ -557,6 +599,7 @@ int bs_day_run(struct bs_day *day, const struct bs_scenario *sc, uint64_t seed,
         day->now_min = sc->close_min;
     }
     bs_counters_close_day(day);
+    BS_INVARIANT(bs_day_conserved(day));
     bs_counters_track_open(day, day->now_min > sc->close_min ? day->now_min : sc->close_min);
     if (day->tl.last_min < (double)sc->n_bins * sc->bin_min) /* close the last bins (nobody is inside) */
         bs_day_advance(day, (double)sc->n_bins * sc->bin_min);

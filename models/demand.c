@@ -8,6 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "../sim/invariant.h"
 #include "../sim/rng.h"
 #include "branch.h"
 
@@ -81,6 +82,7 @@ int bs_demand_generate(struct bs_day *day)
             break;
         if (i == day->cust.cap && bs_customers_grow(&day->cust))
             return -1;
+        BS_INVARIANT(i < day->cust.cap);
         double u = bs_stream_uniform(own);
         size_t seg = pick(sc->segment_cdf, sc->n_segments, u);
         size_t tr = 0;

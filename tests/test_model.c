@@ -413,6 +413,53 @@ static void whole_wait_under_cap_is_md1_wait_outside(void **state)
  * customer served at a counter waited outside + inside, where the whole wait
  * is service start - arrival less any kiosk service, and each day's
  * wait_mean_min is wait_inside_mean_min + wait_outside_mean_min. */
+/* The end-of-day conservation check (BS_INVARIANT in bs_day_run) holds on
+ * days with every way of leaving, and fails on a tally, a line, an idle
+ * stack or a choice count broken by one. */
+static void a_broken_tally_breaks_conservation(void **state)
+{
+    (void)state;
+    struct harness h;
+    harness_load_ok(&h, "demand: {customers_per_day: 700}\n"
+                        "segments: [{name: general, share: 0.7}, {name: elderly, share: 0.3}]\n"
+                        "transactions: [{name: cash, share: 0.6, service_min: {dist: exponential, mean: 4}},\n"
+                        "               {name: loan, share: 0.4, service_min: {dist: exponential, mean: 6}}]\n"
+                        "counters: [{role: general, count: 3}]\n"
+                        "online: {probability: {general: 0.2, elderly: 0.05}}\n"
+                        "self_service: {kiosks: 1, service_min: 2, transactions: [cash],\n"
+                        "               adoption: {general: 0.5, elderly: 0.2}, counter_after_probability: 0.5}\n"
+                        "balking: {threshold: 3, probability: 0.3}\n"
+                        "reneging: {patience_min: {dist: exponential, mean: 20}}\n"
+                        "entrance: {occupancy_cap: 8}\n");
+    uint64_t balked = 0, reneged = 0;
+    for (int r = 0; r < 20; r++) {
+        assert_int_equal(harness_day(&h, 0, 3, (uint64_t)r), 0);
+        assert_true(bs_day_conserved(h.day));
+        balked += h.day->tally.balked;
+        reneged += h.day->tally.reneged;
+    }
+    assert_true(balked > 0 && reneged > 0);
+    struct bs_day *d = h.day;
+    assert_true(d->choice.online > 0 && d->ctr.open[0] > 0);
+    d->tally.served++;
+    assert_false(bs_day_conserved(d));
+    d->tally.served--;
+    d->tally.seg_reneged[1]++;
+    assert_false(bs_day_conserved(d));
+    d->tally.seg_reneged[1]--;
+    d->ctr.waiting_total++;
+    assert_false(bs_day_conserved(d));
+    d->ctr.waiting_total--;
+    d->ctr.n_idle[0]--;
+    assert_false(bs_day_conserved(d));
+    d->ctr.n_idle[0]++;
+    d->choice.online--;
+    assert_false(bs_day_conserved(d));
+    d->choice.online++;
+    assert_true(bs_day_conserved(d));
+    harness_fini(&h);
+}
+
 static void whole_wait_is_outside_plus_inside(void **state)
 {
     (void)state;
@@ -652,6 +699,7 @@ int main(void)
         cmocka_unit_test(door_balking_matches_birth_death_chain),
         cmocka_unit_test(pooled_percentiles_match_exact_order_statistics),
         cmocka_unit_test(bad_branch_input_names_line_column_and_key),
+        cmocka_unit_test(a_broken_tally_breaks_conservation),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
