@@ -68,12 +68,10 @@ def test_call_cycles_finds_two_files_calling_each_other(tmp_path):
 
 
 # Circles still being removed, each by its own change; nothing else may be
-# excepted. models/day.c <-> counters.c (bs_day_track_open): the models
-# runtime rework removes it. The command line (sim/cli.h: main.c's shared
+# excepted. The command line (sim/cli.h: main.c's shared
 # helpers called back by plan.c and plan_search.c): its helpers want a
 # file of their own. Delete a line here when its circle is gone.
 KNOWN_CIRCLES = [
-    ("models/day.c", "models/counters.c"),
     ("sim/main.c", "sim/plan.c"),
     ("sim/main.c", "sim/plan_search.c"),
     ("sim/plan.c", "sim/plan_search.c"),
