@@ -1,9 +1,10 @@
-/* What the commands share (main.c), and the commands in files of their
- * own. Exit statuses as in error.h: 0 ok, 1 a run failed, 2 bad input. */
+/* What the commands share (cli.c), and the commands in files of their
+ * own (plan.c; main.c has run, check and describe). Exit statuses as in error.h: 0 ok, 1 a run failed, 2 bad input. */
 #ifndef BS_CLI_H
 #define BS_CLI_H
 
 #include <stddef.h>
+#include <stdio.h>
 
 #include "cluster.h"
 #include "error.h"
@@ -24,6 +25,8 @@ struct run_options {
 void catch_interrupts(void);
 /* Prints err's message; returns its status. */
 int fail(const struct bs_error *err);
+/* The usage text (--help). */
+void print_usage(FILE *to);
 /* Prints what, then the usage; returns BS_ERR_INPUT. */
 int usage_error(const char *what);
 /* getopt's error c for command, in one line. */
@@ -34,6 +37,11 @@ int run_option(int c, const char *arg, long min_replications, struct run_options
 /* Loads the scenario (vary_key over values, when given), applies o, checks memory. */
 int load_for_run(const struct bs_cluster *cl, struct bs_loaded *ld, const char *file, const char *vary_key,
                  const char *const *values, size_t n_values, const struct run_options *o, struct bs_error *err);
+/* The blocks of replications of a run of ld (its -r applied). */
+size_t run_blocks(const struct bs_loaded *ld);
+/* What a run of ld (its -r applied) on threads threads needs, before it
+ * holds every point (bs_load_ex without hold). */
+void run_need(const struct bs_loaded *ld, int threads, struct bs_need *need);
 /* SCENARIO's name with .h5 for .yaml. */
 void default_output(const char *scenario, char *out, size_t cap);
 /* What a command adds once every point has run, before the file is

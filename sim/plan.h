@@ -1,5 +1,5 @@
-/* What plan.c (the command) and plan_search.c (the search over several
- * keys) share. */
+/* What plan.c (the command), plan_search.c (the search over several keys)
+ * and plan_target.c (targets and verdicts) share. */
 #ifndef BS_PLAN_H
 #define BS_PLAN_H
 
@@ -65,6 +65,9 @@ double plan_cost(const struct plan *pl, const size_t *idx);
 /* The multi-key plan (--cost, or several --vary): search, print, write. */
 int plan_search(const struct bs_cluster *cl, struct plan *pl, const char *scenario_file, const char *out_path,
                 const struct run_options *o);
+/* A plain metric's place in the slab (no scenario needed); 0, or -1 after
+ * saying it is unknown. */
+int plan_resolve_plain(struct target *t);
 /* Every target's place in a replication's slab of ld's results; 0, or
  * the exit status after naming what is unknown. */
 int plan_resolve_targets(struct plan *pl, const struct bs_loaded *ld);

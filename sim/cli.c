@@ -1,0 +1,481 @@
+/* What the commands share (cli.h): the usage, errors and options, the
+ * signal handling, and a run from a loaded scenario to its result file
+ * (execute), which run and plan call. */
+#include <errno.h>
+#include <getopt.h>
+#include <limits.h>
+#include <omp.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "checkpoint.h"
+#include "cli.h"
+#include "cluster.h"
+#include "files.h"
+#include "output.h"
+#include "runner.h"
+#include "text.h"
+
+static const char usage_text[] =
+    "usage: branchsim run SCENARIO.yaml [-o OUT.h5] [-r REPLICATIONS] [-s SEED] [-j THREADS] [--quiet] [--resume]\n"
+    "                     [--set KEY=VALUE ...]\n"
+    "       branchsim check SCENARIO.yaml [--set KEY=VALUE ...]   validate; print the expanded sweep\n"
+    "       branchsim describe OUT.h5 [--metric a,b] [--csv]\n"
+    "                                         the summary of a result file: per point, metrics with\n"
+    "                                         95 % CIs and paired differences against the baseline\n"
+    "       branchsim plan SCENARIO.yaml --vary KEY --range LO:HI[:STEP] --target 'METRIC<=X' [--target ...]\n"
+    "                      [--minimize|--maximize] [--confidence 0.95] [-o OUT.h5] [-r N] [-s SEED] [-j N]\n"
+    "                      [--vary KEY --range ... (up to 4 keys)] [--cost 'KEY*COEF + ...']\n"
+    "                      [--search grid|monotone] [--set KEY=VALUE ...]\n"
+    "                                         the smallest (largest) value of KEY whose one-sided\n"
+    "                                         confidence bound meets every target (exit 1 if none does);\n"
+    "                                         with --cost, the cheapest point of the keys' ranges.\n"
+    "                                         METRIC may be GROUP/METRIC[ENTITY], e.g.\n"
+    "                                         segments/wait_p90_min[elderly]\n"
+    "       branchsim --version | --help\n"
+    "\n"
+    "run options:\n"
+    "  -o, --output FILE        result file (default: SCENARIO's name with .h5, here)\n"
+    "  -r, --replications N     days simulated per scenario point (default: the scenario's)\n"
+    "  -s, --seed N             master seed (default: the scenario's)\n"
+    "  -j, --threads N          OpenMP threads (default: all cores); results do not depend on it\n"
+    "      --resume             finish an interrupted run from OUT.h5.partial (same scenario, -r, -s)\n"
+    "      --set KEY=VALUE      replace a scenario key (dotted, as sweeps name them); repeatable\n"
+    "  -q, --quiet              no summary table and no progress on stderr (progress is a line\n"
+    "                           rewritten in place on a terminal, a line per 10 % otherwise)\n"
+    "\n"
+    "Exit status: 0 ok, 1 the run failed, 2 bad usage or input.\n";
+
+void print_usage(FILE *to)
+{
+    fputs(usage_text, to);
+}
+
+/* Interruption (SIGINT, SIGHUP, or SIGTERM from a batch scheduler before it
+ * kills a job): once there are replications to keep, the run stops after
+ * the current wave of blocks, which the checkpoint already holds; a second
+ * signal, or one while the final file is written, removes that file and
+ * ends the process. Before that (loading a scenario, which may block on a
+ * pipe) a signal ends the process at once. The only file-scope state: a
+ * signal handler can reach nothing else. */
+static volatile sig_atomic_t interrupted;
+static volatile sig_atomic_t keeping; /* the checkpoint is being made or used */
+static char final_partial[1100];
+/* Set only while final_partial holds a whole path: the handler never reads
+ * it half written. */
+static volatile sig_atomic_t final_partial_set;
+
+static void on_interrupt(int sig)
+{
+    if (keeping && !interrupted && !final_partial_set) {
+        interrupted = 1;
+        return;
+    }
+    if (final_partial_set)
+        unlink(final_partial); /* async-signal-safe */
+    signal(sig, SIG_DFL);
+    raise(sig);
+}
+
+static void set_final_partial(const char *path)
+{
+    final_partial_set = 0;
+    snprintf(final_partial, sizeof final_partial, "%s", path ? path : "");
+    final_partial_set = path != NULL;
+}
+
+void catch_interrupts(void)
+{
+    struct sigaction sa;
+    memset(&sa, 0, sizeof sa);
+    sa.sa_handler = on_interrupt;
+    sa.sa_flags = SA_RESTART; /* file writes under way are resumed, not failed with EINTR */
+    sigemptyset(&sa.sa_mask);
+    sigaction(SIGINT, &sa, NULL);
+    sigaction(SIGTERM, &sa, NULL);
+    sigaction(SIGHUP, &sa, NULL); /* a closed terminal or ssh session */
+    /* A progress reader gone (`2>&1 | head`) must not end hours of work:
+     * writes to it fail quietly, and a lost table still exits 1. */
+    signal(SIGPIPE, SIG_IGN);
+}
+
+int fail(const struct bs_error *err)
+{
+    if (err->msg[0]) /* empty: already said where it was found */
+        fprintf(stderr, "branchsim: %s\n", err->msg);
+    return err->status ? err->status : BS_ERR_RUN;
+}
+
+int usage_error(const char *what)
+{
+    char shown[512]; /* what may quote the command line: one line, no escapes */
+    fprintf(stderr, "branchsim: %s\n%s", bs_text_escape(shown, sizeof shown, what), usage_text);
+    return BS_ERR_INPUT;
+}
+
+/* getopt's error (opterr is off, optstrings start with ':'): one line
+ * naming the option, then the usage. */
+int bad_option(const char *command, int c, char **argv)
+{
+    char what[300];
+    snprintf(what, sizeof what, c == ':' ? "%s: option '%s' needs a value" : "%s: unknown option '%s'", command,
+             argv[optind - 1]);
+    return usage_error(what);
+}
+
+static int parse_count(const char *opt, const char *text, long lo, long hi, long *out)
+{
+    char *end, shown[64];
+    errno = 0;
+    long v = strtol(text, &end, 10);
+    /* strtol takes leading blanks and a sign; a count is digits alone. */
+    if (!(text[0] >= '0' && text[0] <= '9') || *end != '\0' || errno == ERANGE || v < lo || v > hi) {
+        fprintf(stderr, "branchsim: %s: expected an integer in [%ld, %ld], got '%s'\n", opt, lo, hi,
+                bs_text_escape(shown, sizeof shown, text));
+        return BS_ERR_INPUT;
+    }
+    *out = v;
+    return 0;
+}
+
+
+/* Parses one of -o -r -s -j -q --set into o: 1 when c was one of them, 0 when not,
+ * -1 after reporting a bad value. min_replications: 2 where a bound needs sd. */
+int run_option(int c, const char *arg, long min_replications, struct run_options *o)
+{
+    switch (c) {
+    case 'o':
+        o->out_path = arg;
+        return 1;
+    case 'q':
+        o->quiet = 1;
+        return 1;
+    case 'r':
+        return parse_count("-r", arg, min_replications, 100000000, &o->replications) ? -1 : 1;
+    case 's':
+        return parse_count("-s", arg, 0, LONG_MAX, &o->seed) ? -1 : 1;
+    case 'j':
+        return parse_count("-j", arg, 1, BS_THREADS_MAX, &o->threads) ? -1 : 1;
+    case 'S':
+        if (o->n_sets == sizeof o->sets / sizeof o->sets[0]) {
+            fprintf(stderr, "branchsim: --set: at most %zu keys\n", o->n_sets);
+            return -1;
+        }
+        o->sets[o->n_sets++] = arg;
+        return 1;
+    default:
+        return 0;
+    }
+}
+
+/* -r and -s over the scenario's own values. */
+static void apply_run_options(struct bs_loaded *ld, const struct run_options *o)
+{
+    if (o->replications > 0)
+        ld->replications = o->replications;
+    if (o->seed >= 0)
+        ld->seed = (uint64_t)o->seed;
+}
+
+/* The blocks of replications of a run of ld (its -r applied). */
+size_t run_blocks(const struct bs_loaded *ld)
+{
+    return ld->n_points * (((size_t)ld->replications + BS_RUNNER_BLOCK - 1) / BS_RUNNER_BLOCK);
+}
+
+/* What a run of ld (its -r applied) on threads threads needs, before it
+ * holds every point (bs_load_ex without hold). */
+void run_need(const struct bs_loaded *ld, int threads, struct bs_need *need)
+{
+    struct bs_layout L;
+    bs_runner_layout_from(&L, ld->points[0], ld->max_bins, ld->max_entities);
+    bs_runner_need(&L, ld->n_points, (size_t)ld->replications, threads, ld->scenario_bytes, ld->max_day_bytes,
+                   need);
+}
+
+/* Reads the scenario one point at a time, applies -r and -s, refuses a run
+ * that would not fit in memory (exit 2, before anything large is
+ * allocated), then holds every point. */
+int load_for_run(const struct bs_cluster *cl, struct bs_loaded *ld, const char *file, const char *vary_key,
+                        const char *const *values, size_t n_values, const struct run_options *o,
+                        struct bs_error *err)
+{
+    struct bs_load_how how = {
+        .sets = o->sets, .n_sets = o->n_sets, .vary_keys = &vary_key, .n_vary = vary_key != NULL,
+        .values = values, .n_points = n_values,
+    };
+    int st = bs_load_ex(ld, file, &how, 0, err);
+    if (!st) {
+        apply_run_options(ld, o);
+        int threads = bs_runner_threads((int)o->threads, run_blocks(ld));
+        struct bs_need need;
+        run_need(ld, threads, &need);
+        st = bs_runner_check_memory(&need, ld->n_points, (size_t)ld->replications, threads, err);
+    }
+    if (!st)
+        st = bs_load_points(ld, err);
+    /* Every rank decides together: one that stopped here alone (a file its
+     * node cannot read) would leave the others in a collective call. A rank
+     * speaks for itself only when rank 0 has nothing to say. */
+    int worst = bs_cluster_agree(cl, st), rank0_st = st;
+    bs_cluster_broadcast(cl, &rank0_st, sizeof rank0_st);
+    if (st && cl->rank != 0 && !rank0_st)
+        fprintf(cl->log, "branchsim (rank %d): %s\n", cl->rank, err->msg);
+    if (worst && !st)
+        return bs_error_set(err, BS_ERR_INPUT, "the scenario could not be loaded on another rank (its message is "
+                            "above; is the file on a file system every rank sees?)");
+    return st;
+}
+
+void default_output(const char *scenario, char *out, size_t cap)
+{
+    const char *base = strrchr(scenario, '/');
+    base = base ? base + 1 : scenario;
+    size_t len = strlen(base);
+    if (len > 5 && strcmp(base + len - 5, ".yaml") == 0)
+        len -= 5;
+    else if (len > 4 && strcmp(base + len - 4, ".yml") == 0)
+        len -= 4;
+    snprintf(out, cap, "%.*s.h5", (int)len, base);
+}
+
+/* Appends text to buf (len bytes used of cap, always terminated). */
+static size_t append(char *buf, size_t cap, size_t len, const char *text)
+{
+    while (*text && len + 1 < cap)
+        buf[len++] = *text++;
+    buf[len] = '\0';
+    return len;
+}
+
+/* Appends arg as one shell word: bare when plain, else in single quotes. */
+static size_t append_shell_word(char *buf, size_t cap, size_t len, const char *arg)
+{
+    static const char plain[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789_.,:/=+-@%";
+    if (*arg && arg[strspn(arg, plain)] == '\0')
+        return append(buf, cap, len, arg);
+    len = append(buf, cap, len, "'");
+    for (const char *p = arg; *p; p++) {
+        char one[2] = {*p, '\0'};
+        len = append(buf, cap, len, *p == '\'' ? "'\"'\"'" : one); /* no backslash: the message escapes it */
+    }
+    return append(buf, cap, len, "'");
+}
+
+/* The command that resumes this run: every --set too, since they are part
+ * of the scenario the checkpoint belongs to. */
+static void resume_command(char *buf, size_t cap, const struct bs_loaded *ld, const char *scenario_file,
+                           const char *out_path)
+{
+#ifdef BS_MPI
+    size_t len = (size_t)snprintf(buf, cap, "mpirun|srun branchsim-mpi run %s -o %s", scenario_file, out_path);
+#else
+    size_t len = (size_t)snprintf(buf, cap, "branchsim run %s -o %s", scenario_file, out_path);
+#endif
+    for (size_t i = 0; i < ld->n_sets; i++) {
+        len = append(buf, cap, len, " --set ");
+        len = append_shell_word(buf, cap, len, ld->sets[i]);
+    }
+#ifdef BS_MPI
+    append(buf, cap, len, " --resume (any number of ranks; the same -r and -s, if any)");
+#else
+    append(buf, cap, len, " --resume (the same -r and -s, if any)");
+#endif
+}
+
+/* After the run on every rank: 0 to go on and write the file, else the
+ * status (the checkpoint closed, or removed after a real failure). */
+static int after_run(const struct bs_cluster *cl, const struct bs_run *run, int st, struct bs_checkpoint *ck,
+                     const struct bs_loaded *ld, const char *scenario_file, const char *out_path, struct bs_error *err)
+{
+    int failed_here = st && !interrupted;
+    if (failed_here && cl->rank != 0)
+        fprintf(cl->log, "branchsim (rank %d): %s\n", cl->rank, err->msg); /* only rank 0 prints otherwise */
+    int failed = bs_cluster_agree(cl, failed_here), stopped = bs_cluster_agree(cl, st != 0);
+    char resume[2600];
+    resume_command(resume, sizeof resume, ld, scenario_file, out_path);
+    if (failed) {
+        /* A failed checkpoint write leaves what it wrote before valid (each
+         * block's flag follows its data): kept, for --resume. */
+        int keep = bs_cluster_agree(cl, run->after_wave_failed);
+        if (keep)
+            bs_checkpoint_close(ck);
+        else
+            bs_checkpoint_remove(ck);
+        if (!failed_here)
+            return bs_error_set(err, BS_ERR_RUN, "the run failed on another rank (its message is above)");
+        if (keep) {
+            err->status = BS_OK;
+            return bs_error_set(err, BS_ERR_RUN,
+                                "%s: could not write the checkpoint (is the disk full?); the replications "
+                                "written before are kept. Make room, then resume with: %s",
+                                ck->path, resume);
+        }
+        return err->status;
+    }
+    if (stopped) {
+        bs_checkpoint_close(ck);
+        err->status = BS_OK;
+        return bs_error_set(err, BS_ERR_RUN, "interrupted; the finished replications are in %s. Resume with: %s",
+                            ck->path, resume);
+    }
+    return 0;
+}
+
+/* Creates the checkpoint (OUT.h5.partial), or with resume opens it and
+ * reads its replications into run; then removes what killed runs left
+ * beside OUT. 0, or the error status. */
+static int open_checkpoint(const struct bs_cluster *cl, const struct bs_loaded *ld, const char *out_path, int quiet,
+                           int resume, struct bs_run *run, struct bs_checkpoint *ck, struct bs_error *err)
+{
+    int st;
+    if (resume) {
+        st = bs_runner_alloc(run, err);
+        if (bs_cluster_agree(cl, st))
+            return st ? st : bs_error_set(err, BS_ERR_RUN, "out of memory on another rank");
+        st = bs_checkpoint_resume(ck, cl, out_path, run, bs_load_text(ld), err);
+    } else {
+        st = bs_checkpoint_create(ck, cl, out_path, run, bs_load_text(ld), err);
+    }
+    if (st)
+        return err->status;
+    /* Holding the checkpoint's lock, which a live run writing OUT holds:
+     * without it (locks not working) a file may be a live run's on another
+     * node, whose PID means nothing here. */
+    if (cl->rank == 0 && ck->locked)
+        bs_files_remove_stale(out_path, quiet ? NULL : stderr);
+    return 0;
+}
+
+/* How evenly the blocks spread over the ranks: what decides whether
+ * static shares do. A collective call. */
+static void report_spread(const struct bs_cluster *cl, double busy_s, int quiet)
+{
+    double least_s, most_s;
+    bs_cluster_min_max(cl, busy_s, &least_s, &most_s);
+    if (cl->size > 1 && !quiet && cl->rank == 0)
+        fprintf(stderr, "branchsim: %d ranks simulated for %.2f to %.2f s (the slowest %.1f %% above the fastest)\n",
+                cl->size, least_s, most_s, least_s > 0 ? 100 * (most_s / least_s - 1) : 0.0);
+}
+
+/* Runs every point of a loaded scenario (checkpointing to OUT.h5.partial,
+ * or resuming from it) and writes the result file; the caller frees the run
+ * with bs_runner_free. Returns 0 or the error status. Under MPI every rank
+ * calls it together. */
+int execute(const struct bs_cluster *cl, struct bs_loaded *ld, const char *scenario_file, const char *out_path,
+            int threads, int quiet, int resume, const struct execute_hook *hook, struct bs_run *run,
+            struct bs_error *err)
+{
+    *run = (struct bs_run){
+        .n_points = ld->n_points,
+        .n_replications = (size_t)ld->replications,
+        .seed = ld->seed,
+        .points = ld->points,
+        .progress = quiet || cl->rank != 0 ? BS_PROGRESS_NONE
+                    : isatty(STDERR_FILENO) ? BS_PROGRESS_TERMINAL
+                                            : BS_PROGRESS_LOG,
+        .rank = cl->rank,
+        .n_ranks = cl->size,
+    };
+    bs_runner_layout(run);
+    /* The output path is checked before anything runs (rank 0's view). */
+    if (check_output(cl, out_path, scenario_file, err))
+        return err->status;
+    struct bs_checkpoint ck;
+    keeping = 1; /* from here a signal stops the run at a wave and keeps it */
+    int st = open_checkpoint(cl, ld, out_path, quiet, resume, run, &ck, err);
+    if (st)
+        return st;
+    run->after_wave = bs_checkpoint_write;
+    run->after_wave_ctx = &ck;
+    run->stop = &interrupted;
+    double started_s = omp_get_wtime();
+    st = bs_runner_run(run, threads, err);
+    double busy_s = omp_get_wtime() - started_s;
+    if (after_run(cl, run, st, &ck, ld, scenario_file, out_path, err))
+        return err->status;
+    report_spread(cl, busy_s, quiet);
+    if (bs_cluster_share_results(cl, run, err)) {
+        bs_checkpoint_close(&ck);
+        return err->status;
+    }
+    const struct bs_output_attr *attrs = NULL;
+    size_t n_attrs = 0;
+    if (hook && hook->decide(hook->ctx, run, &attrs, &n_attrs, err)) {
+        bs_checkpoint_close(&ck);
+        return err->status;
+    }
+    st = write_result(cl, ld, run, scenario_file, out_path, attrs, n_attrs, err);
+    if (st)
+        bs_checkpoint_close(&ck); /* the replications are kept: --resume writes the file again */
+    else
+        bs_checkpoint_remove(&ck);
+    return st;
+}
+
+int write_result(const struct bs_cluster *cl, const struct bs_loaded *ld, const struct bs_run *run,
+                 const char *scenario_file, const char *out_path, const struct bs_output_attr *attrs,
+                 size_t n_attrs, struct bs_error *err)
+{
+    struct bs_output out;
+    int st = bs_output_open(&out, cl, out_path, err);
+    if (st)
+        return st;
+    set_final_partial(out.partial_path);
+    const char *keys[BS_CFG_OVERRIDES_MAX];
+    for (size_t k = 0; k < ld->sweep.n_keys; k++)
+        keys[k] = ld->sweep.keys[k];
+    struct bs_output_data data = {
+        .scenario_text = bs_load_text(ld),
+        .sets = (const char *const *)ld->sets,
+        .n_sets = ld->n_sets,
+        .scenario_file = scenario_file,
+        .scenario_name = ld->name,
+        .run = run,
+        .baseline = ld->sweep.baseline,
+        .n_keys = ld->sweep.n_keys,
+        .keys = keys,
+        .key_values = (const char *const *)ld->key_values,
+        .attrs = attrs,
+        .n_attrs = n_attrs,
+    };
+    st = bs_output_write(&out, &data, err);
+    if (bs_cluster_agree(cl, st) && !st)
+        st = bs_error_set(err, BS_ERR_RUN, "%s: writing failed on another rank", out_path);
+    if (!st)
+        st = bs_output_commit(&out, err);
+    else
+        bs_output_abort(&out);
+    set_final_partial(NULL);
+    return st;
+}
+
+int check_output(const struct bs_cluster *cl, const char *out_path, const char *scenario_file,
+                 struct bs_error *err)
+{
+    if (cl->rank == 0)
+        bs_files_check_output(out_path, scenario_file, err);
+    bs_cluster_broadcast(cl, err, sizeof *err);
+    return err->status;
+}
+
+int run_points(const struct bs_cluster *cl, struct bs_loaded *ld, int threads, struct bs_run *run,
+               struct bs_error *err)
+{
+    *run = (struct bs_run){
+        .n_points = ld->n_points,
+        .n_replications = (size_t)ld->replications,
+        .seed = ld->seed,
+        .points = ld->points,
+        .rank = cl->rank,
+        .n_ranks = cl->size,
+    };
+    bs_runner_layout(run);
+    int st = bs_runner_run(run, threads, err);
+    if (bs_cluster_agree(cl, st))
+        return st ? st : bs_error_set(err, BS_ERR_RUN, "the run failed on another rank (its message is above)");
+    return bs_cluster_share_results(cl, run, err);
+}
