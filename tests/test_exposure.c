@@ -85,7 +85,8 @@ static double emission_at(const struct harness *h, double t)
         if (d->ctr.counter_present[k] && d->expo.staff_infectious[k])
             e += ex->emission_speaking_quanta_per_h * (1 - ex->mask_out_staff);
     for (size_t i = 0; i < d->n_customers; i++) {
-        if (!d->cust.infectious[i] || isnan(d->cust.enter_min[i]) || t < d->cust.enter_min[i] || t >= d->cust.leave_min[i])
+        if (!d->cust.infectious[i] || isnan(d->cust.enter_min[i]) || t < d->cust.enter_min[i] ||
+            t >= d->cust.leave_min[i])
             continue;
         int speaking = !isnan(d->cust.start_min[i]) && t >= d->cust.start_min[i] && t < d->cust.start_min[i] + d->cust.service_min[i];
         e += (speaking ? ex->emission_speaking_quanta_per_h : ex->emission_waiting_quanta_per_h) *

@@ -536,7 +536,8 @@ static void door_balking_matches_birth_death_chain(void **state)
                 int st = d->cust.state[i];
                 all += st == BS_CUST_BALKED;
                 if (st == BS_CUST_BALKED) /* never inside: left as they came */
-                    assert_true(d->cust.leave_min[i] == d->cust.arrival_min[i] && !(d->cust.start_min[i] == d->cust.start_min[i]));
+                    assert_true(d->cust.leave_min[i] == d->cust.arrival_min[i] &&
+                                !(d->cust.start_min[i] == d->cust.start_min[i]));
                 if (d->cust.arrival_min[i] >= warmup)
                     n += 1, b += st == BS_CUST_BALKED;
             }
