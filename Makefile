@@ -233,12 +233,14 @@ report:
 install: $(BUILD)/branchsim
 	@case '$(PREFIX)' in /*) ;; *) echo "make install: PREFIX must be an absolute path, got '$(PREFIX)'" >&2; exit 2 ;; esac
 	install -d "$(DESTDIR)$(PREFIX)/bin" "$(DESTDIR)$(PREFIX)/share/branchsim/scenarios/slurm" \
-	    "$(DESTDIR)$(PREFIX)/share/branchsim/analysis"
+	    "$(DESTDIR)$(PREFIX)/share/branchsim/analysis" "$(DESTDIR)$(PREFIX)/share/branchsim/docs"
 	install -m 755 $(BUILD)/branchsim "$(DESTDIR)$(PREFIX)/bin/branchsim"
 	install -m 644 scenarios/*.yaml scenarios/README.md "$(DESTDIR)$(PREFIX)/share/branchsim/scenarios/"
 	install -m 755 scenarios/slurm/*.sbatch "$(DESTDIR)$(PREFIX)/share/branchsim/scenarios/slurm/"
 	if [ -x $(BUILD)/branchsim-mpi ]; then install -m 755 $(BUILD)/branchsim-mpi "$(DESTDIR)$(PREFIX)/bin/"; fi
 	install -m 644 analysis/*.py "$(DESTDIR)$(PREFIX)/share/branchsim/analysis/"
+	install -m 644 README.md "$(DESTDIR)$(PREFIX)/share/branchsim/"
+	install -m 644 docs/*.md docs/*.png "$(DESTDIR)$(PREFIX)/share/branchsim/docs/"
 
 # Removes $(BUILD), and so the check, ASan, fuzz and MPI builds inside it.
 clean:

@@ -46,6 +46,20 @@ def test_install_takes_a_prefix_with_a_space_as_one_directory(tmp_path):
     assert not stray.exists() and not (tmp_path / "opt" / "with").exists()
 
 
+def test_installed_pages_link_to_installed_pages(tmp_path):
+    """scenarios/README.md and README.md link into docs/: the docs are
+    installed beside them, so every link to a page or a figure resolves."""
+    from test_docs import links
+    assert make_install(f"DESTDIR={tmp_path}", "PREFIX=/usr").returncode == 0
+    share = tmp_path / "usr" / "share" / "branchsim"
+    pages = [share / "README.md", share / "scenarios" / "README.md", *sorted((share / "docs").glob("*.md"))]
+    assert len(pages) > 5 and (share / "docs" / "model.md").is_file()
+    bad = [f"{page}: {target}" for page in pages for target in links(page.read_text())
+           if target.partition("#")[0].endswith((".md", ".png"))
+           and not (page.parent / target.partition("#")[0]).exists()]
+    assert bad == []
+
+
 def test_install_refuses_an_empty_or_relative_prefix(tmp_path):
     for prefix in ("", "rel"):
         r = make_install(f"DESTDIR={tmp_path}", f"PREFIX={prefix}")
