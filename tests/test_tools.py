@@ -49,6 +49,14 @@ def test_long_functions_counts_from_the_name_to_the_closing_brace(tmp_path):
     assert long_functions(tmp_path, text, "--max", "11").returncode == 0
 
 
+def test_no_function_in_sim_or_models_is_longer_than_80_lines():
+    """The house rule (docs/development.md): a function fits a screen."""
+    files = sorted(str(p) for d in ("sim", "models") for p in (ROOT / d).glob("*.c"))
+    r = subprocess.run([sys.executable, str(ROOT / "tools" / "long_functions.py"), "--max", "80", *files],
+                       capture_output=True, text=True)
+    assert r.returncode == 0 and r.stdout == "", r.stdout
+
+
 def call_cycles(*args, cwd=ROOT):
     return subprocess.run([sys.executable, str(ROOT / "tools" / "call_cycles.py"), *args],
                           capture_output=True, text=True, cwd=cwd)
