@@ -422,6 +422,7 @@ struct bs_day {
     double now_min;
     uint64_t events;
     int calendar_full; /* a push failed: a broken capacity invariant, the day is void */
+    int first_taken;   /* the event being handled is still the calendar's first (see run_events) */
     size_t n_customers; /* intents */
     size_t n_arrivals;  /* customers who come */
 

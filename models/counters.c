@@ -23,10 +23,17 @@
 
 /* Puts an event on the calendar: never in the past, and within the
  * capacity fit_calendar (day.c) sized for the day's pending events. A push
- * that fails anyway voids the day (calendar_full) in the release build. */
+ * that fails anyway voids the day (calendar_full) in the release build.
+ * The first event scheduled while handling one taken from the calendar
+ * takes its place there: a departure's counter mostly serves again. */
 static inline void schedule(struct bs_day *day, double time_min, enum bs_event_kind kind, int32_t arg)
 {
     BS_INVARIANT(time_min >= day->now_min);
+    if (day->first_taken) {
+        day->first_taken = 0;
+        bs_cal_replace_first(&day->cal, time_min, kind, arg);
+        return;
+    }
     BS_INVARIANT(bs_cal_size(&day->cal) < day->cal.cap);
     day->calendar_full |= bs_cal_push(&day->cal, time_min, kind, arg);
 }
@@ -515,8 +522,13 @@ static void run_events(struct bs_day *day)
     double arrival_min = who >= 0 ? day->cust.arrival_min[who] : INFINITY;
     struct bs_event ev;
     for (;;) {
+        if (day->first_taken) { /* the last event scheduled nothing to take its place */
+            day->first_taken = 0;
+            bs_cal_drop_first(&day->cal);
+        }
         if (bs_cal_size(&day->cal) > 0 && day->cal.ev[0].time_min <= arrival_min) {
-            bs_cal_pop(&day->cal, &ev);
+            ev = day->cal.ev[0]; /* removed once handled (see schedule) */
+            day->first_taken = 1;
         } else if (who >= 0) {
             ev = (struct bs_event){arrival_min, 0, BS_EV_ARRIVAL, who};
             next_arrival++;
@@ -551,6 +563,7 @@ static void run_events(struct bs_day *day)
 void bs_counters_run(struct bs_day *day)
 {
     const struct bs_scenario *sc = day->sc;
+    day->first_taken = 0;
     for (size_t c = 0; c < sc->n_changes; c++)
         schedule(day, sc->changes[c].time_min, BS_EV_SCHEDULE, (int32_t)c);
     run_events(day);

@@ -58,13 +58,10 @@ static inline int bs_cal_push(struct bs_calendar *cal, double time_min, int32_t 
     return 0;
 }
 
-/* Removes the earliest event into *out; returns 0, or -1 when empty. */
-static inline int bs_cal_pop(struct bs_calendar *cal, struct bs_event *out)
+/* Moves event e down from the root to its place among cal->n events (the
+ * root is a hole): the sift of pop and of replace. */
+static inline void bs_cal_sift_down(struct bs_calendar *cal, struct bs_event e)
 {
-    if (cal->n == 0)
-        return -1;
-    *out = cal->ev[0];
-    struct bs_event last = cal->ev[--cal->n];
     size_t n = cal->n, i = 0;
     for (;;) {
         size_t child = 2 * i + 1;
@@ -72,16 +69,44 @@ static inline int bs_cal_pop(struct bs_calendar *cal, struct bs_event *out)
             break;
         if (child + 1 < n && bs_cal_before(&cal->ev[child + 1], &cal->ev[child]))
             child++;
-        if (!bs_cal_before(&cal->ev[child], &last))
+        if (!bs_cal_before(&cal->ev[child], &e))
             break;
         cal->ev[i] = cal->ev[child];
         i = child;
     }
-    if (n > 0)
-        cal->ev[i] = last;
+    cal->ev[i] = e;
+}
+
+/* Removes the earliest event; the calendar must not be empty. */
+static inline void bs_cal_drop_first(struct bs_calendar *cal)
+{
+    BS_INVARIANT(cal->n > 0);
+    struct bs_event last = cal->ev[--cal->n];
+    if (cal->n > 0)
+        bs_cal_sift_down(cal, last);
+}
+
+/* Removes the earliest event into *out; returns 0, or -1 when empty. */
+static inline int bs_cal_pop(struct bs_calendar *cal, struct bs_event *out)
+{
+    if (cal->n == 0)
+        return -1;
+    *out = cal->ev[0];
+    bs_cal_drop_first(cal);
     /* Nothing left fires before what was taken: time never runs back. */
-    BS_INVARIANT(n == 0 || !bs_cal_before(&cal->ev[0], out));
+    BS_INVARIANT(cal->n == 0 || !bs_cal_before(&cal->ev[0], out));
     return 0;
+}
+
+/* Replaces the earliest event (already read from ev[0]) with a new one: a
+ * pop and a push in one sift. The pops that follow are those of a pop and
+ * a push: (time, seq) orders all events, whatever the heap's shape. The
+ * new event must not fire before the one it replaces. */
+static inline void bs_cal_replace_first(struct bs_calendar *cal, double time_min, int32_t kind, int32_t arg)
+{
+    BS_INVARIANT(cal->n > 0 && time_min >= cal->ev[0].time_min);
+    struct bs_event e = {time_min, cal->next_seq++, kind, arg};
+    bs_cal_sift_down(cal, e);
 }
 
 static inline size_t bs_cal_size(const struct bs_calendar *cal) { return cal->n; }

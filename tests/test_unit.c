@@ -116,6 +116,46 @@ static void heap_ties_fire_in_insertion_order(void **state)
     bs_cal_fini(&cal);
 }
 
+/* Replacing the first event fires everything as a pop and a push would:
+ * two calendars fed the same events, one each way. */
+static void heap_replace_first_is_pop_then_push(void **state)
+{
+    (void)state;
+    struct bs_calendar a, b;
+    assert_int_equal(bs_cal_init(&a, 64), 0);
+    assert_int_equal(bs_cal_init(&b, 64), 0);
+    gsl_rng *r = bs_rng_alloc();
+    bs_stream_set(bs_rng_stream(r), 11, 0, 1, 0);
+    for (int i = 0; i < 20; i++) {
+        double t = (double)(i % 5); /* ties too */
+        assert_int_equal(bs_cal_push(&a, t, 0, i), 0);
+        assert_int_equal(bs_cal_push(&b, t, 0, i), 0);
+    }
+    struct bs_event ea, eb;
+    for (int i = 0; i < 200; i++) {
+        eb = b.ev[0];
+        assert_int_equal(bs_cal_pop(&a, &ea), 0);
+        assert_true(ea.time_min == eb.time_min && ea.arg == eb.arg);
+        double later = ea.time_min + (double)(int)(gsl_rng_uniform(r) * 4.0);
+        if (i % 3 == 2) {
+            bs_cal_drop_first(&b);
+        } else {
+            assert_int_equal(bs_cal_push(&a, later, 0, 100 + i), 0);
+            bs_cal_replace_first(&b, later, 0, 100 + i);
+        }
+        if (bs_cal_size(&a) == 0)
+            break;
+    }
+    assert_int_equal(bs_cal_size(&a), bs_cal_size(&b));
+    while (bs_cal_pop(&a, &ea) == 0) {
+        assert_int_equal(bs_cal_pop(&b, &eb), 0);
+        assert_true(ea.time_min == eb.time_min && ea.arg == eb.arg);
+    }
+    gsl_rng_free(r);
+    bs_cal_fini(&a);
+    bs_cal_fini(&b);
+}
+
 /* ---- random streams ---- */
 
 static void streams_same_key_same_numbers(void **state)
@@ -677,6 +717,7 @@ int main(void)
         cmocka_unit_test(nearest_name_within_two_edits),
         cmocka_unit_test(heap_pops_in_time_order),
         cmocka_unit_test(heap_ties_fire_in_insertion_order),
+        cmocka_unit_test(heap_replace_first_is_pop_then_push),
         cmocka_unit_test(streams_same_key_same_numbers),
         cmocka_unit_test(streams_differ_by_purpose_entity_replication_seed),
         cmocka_unit_test(uniforms_open_interval_and_moments),
