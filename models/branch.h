@@ -339,6 +339,9 @@ struct bs_counters {
     long outside; /* waiting outside under the occupancy cap (FIFO via next_waiting) */
     int32_t outside_head, outside_tail;
     int32_t next_ticket;
+    /* the scenario's features, read once a day: tests the events make */
+    int kiosk_class; /* the kiosk users' class; -1 without self-service */
+    int wait_parts;  /* a cap or kiosks: the whole wait has parts before the current line */
 
     long cap; /* counters the arrays hold */
 #define BS_COUNTER_FIELD(type, name) type *name;
@@ -523,7 +526,8 @@ static inline double bs_day_inside_wait(const struct bs_day *day, int32_t i, dou
  * under the cap) to service start at start_min. The event loop samples it
  * and fold_customer_series recomputes it from the same parts in the same
  * order: bitwise the sampled value. Without a cap or a kiosk both extra
- * parts are 0 and this is start - arrival. */
+ * parts are 0 and this is start - join_min bitwise (x + 0 is x for a
+ * difference, never -0): both then skip them (ctr.wait_parts). */
 static inline double bs_day_whole_wait(const struct bs_day *day, int32_t i, double start_min)
 {
     return bs_day_inside_wait(day, i, start_min) + day->cust.outside_min[i];

@@ -101,7 +101,7 @@ HOT int32_t pick_for_group(struct bs_day *day, int g)
 
 HOT int at_kiosk(const struct bs_day *day, int32_t i)
 {
-    return day->sc->ch.self_service && day->cust.class_id[i] == day->sc->ch.kiosk_class;
+    return day->cust.class_id[i] == day->ctr.kiosk_class;
 }
 
 static void start_kiosk(struct bs_day *day, int32_t i, int32_t kiosk)
@@ -128,7 +128,8 @@ HOT void start_service(struct bs_day *day, int32_t i, int32_t counter)
         return;
     }
     double arrival = day->cust.arrival_min[i];
-    double wait_min = bs_day_whole_wait(day, i, day->now_min);
+    double wait_min = day->ctr.wait_parts ? bs_day_whole_wait(day, i, day->now_min)
+                                          : day->now_min - day->cust.join_min[i];
     double service_min = day->cust.service_min[i];
     int role = day->ctr.counter_role[counter];
     day->cust.state[i] = BS_CUST_IN_SERVICE;
@@ -153,9 +154,10 @@ HOT void start_service(struct bs_day *day, int32_t i, int32_t counter)
         day->cust.wait_sample_min[n] = wait_min;
         day->cust.wait_sample_customer[n] = i; /* the fold reads its service time and more */
         day->cust.wait_sample_segment[n] = day->cust.segment[i];
-        day->tally.wait_outside_sum_min += day->cust.outside_min[i];
-        if (sc->ex.occupancy_cap > 0) /* else the inside part is the whole wait */
+        if (sc->ex.occupancy_cap > 0) { /* else nobody waits outside: the inside part is the whole wait */
+            day->tally.wait_outside_sum_min += day->cust.outside_min[i];
             day->cust.wait_inside_sample_min[n] = bs_day_inside_wait(day, i, day->now_min);
+        }
     }
     schedule(day, day->now_min + service_min, BS_EV_DEPARTURE, counter);
 }
@@ -175,7 +177,8 @@ static inline double outside_deadline(const struct bs_day *day, int32_t i)
 static inline double line_deadline(const struct bs_day *day, int32_t i)
 {
     double patience = day->cust.patience_min[i];
-    if (day->sc->patience_outside == BS_PATIENCE_SHARED && day->cust.outside_min[i] > 0) {
+    if (day->sc->ex.occupancy_cap > 0 && day->sc->patience_outside == BS_PATIENCE_SHARED &&
+        day->cust.outside_min[i] > 0) {
         double left_min = patience - day->cust.outside_min[i];
         patience = left_min > 0 ? left_min : 0;
     }
@@ -302,8 +305,8 @@ HOT void on_arrival(struct bs_day *day, int32_t i)
     const struct bs_scenario *sc = day->sc;
     day->cust.start_min[i] = NAN; /* stays NaN unless served */
     day->cust.counter_of[i] = -1;
-    /* the whole wait's parts before the current line (see bs_day_whole_wait) */
-    day->cust.outside_min[i] = day->cust.kiosk_line_min[i] = 0;
+    if (day->ctr.wait_parts) /* the whole wait's parts before the current line (see bs_day_whole_wait) */
+        day->cust.outside_min[i] = day->cust.kiosk_line_min[i] = 0;
     day->tally.seg_arrived[day->cust.segment[i]]++;
     if (day->now_min >= sc->close_min) { /* came after closing (a late appointment): doors shut */
         turn_away_at_door(day, i);
@@ -623,6 +626,8 @@ void bs_counters_reset(struct bs_day *day)
     day->ctr.outside = 0;
     day->ctr.outside_head = day->ctr.outside_tail = -1;
     day->ctr.next_ticket = 0;
+    day->ctr.kiosk_class = sc->ch.self_service ? sc->ch.kiosk_class : -1;
+    day->ctr.wait_parts = sc->ch.self_service || sc->ex.occupancy_cap > 0;
     day->ctr.staff_absent = day->ctr.open_total = 0;
     day->ctr.open_last_min = 0;
     for (size_t r = 0; r < BS_ROLES_MAX; r++) {

@@ -105,7 +105,7 @@ static void fold_customer_series(struct bs_day *day)
         size_t b = bs_day_arrival_bin(sc, a);
         arrivals[b] += 1;
         if (start == start) { /* served at a counter; the whole wait, as sampled */
-            wait_sum[b] += bs_day_whole_wait(day, i, start);
+            wait_sum[b] += day->ctr.wait_parts ? bs_day_whole_wait(day, i, start) : start - day->cust.join_min[i];
             wait_count[b] += 1;
         }
     }
