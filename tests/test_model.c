@@ -14,9 +14,12 @@
  *  - balking at the door on the line outside the cap: the share who balk is
  *    that of a birth-death chain (M/M/1/2 when all balk);
  *  - pooled (per-customer) percentiles within one histogram bin of the
- *    exact order statistics of every customer's value, sums exact.
+ *    exact order statistics of every customer's value, sums exact;
+ *  - the memory estimate's bytes per customer (bs_customer_bytes) are what
+ *    the customers part allocates.
  * Tolerances are 4 standard errors of ratio estimators over independent
  * replications (see test_erlang.c). */
+#include <malloc.h>
 #include <math.h>
 #include <setjmp.h>
 #include <stdarg.h>
@@ -685,9 +688,35 @@ static void bad_branch_input_names_line_column_and_key(void **state)
     harness_expect_input_error(BASE "counters: [{count: 1}]\nsegments: [{name: a.b}]\n", "segments.0.name: 'a.b': a name must");
 }
 
+/* bs_customer_bytes (the plan's memory estimate) against the allocator:
+ * every array of the customers part, found by walking the struct's
+ * pointers rather than through the list that defines both, holds cap
+ * elements, and their sizes add up to bs_customer_bytes per customer. */
+static void customer_bytes_are_what_is_allocated(void **state)
+{
+    (void)state;
+    struct bs_customers c = {0};
+    assert_int_equal(bs_customers_grow(&c), 0);
+    assert_int_equal(bs_customers_grow(&c), 0); /* grown, not only allocated */
+    const size_t first = offsetof(struct bs_customers, cap) + sizeof c.cap;
+    const size_t n_arrays = (sizeof c - first) / sizeof(void *);
+    size_t usable = 0;
+    for (size_t k = 0; k < n_arrays; k++) {
+        void *p;
+        memcpy(&p, (const char *)&c + first + k * sizeof p, sizeof p);
+        assert_non_null(p);
+        usable += malloc_usable_size(p);
+    }
+    /* the allocator rounds each block up by less than 64 bytes here */
+    assert_true(usable >= bs_customer_bytes * c.cap);
+    assert_true(usable < bs_customer_bytes * c.cap + 64 * n_arrays);
+    bs_customers_free(&c);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
+        cmocka_unit_test(customer_bytes_are_what_is_allocated),
         cmocka_unit_test(profile_counts_are_poisson_per_block),
         cmocka_unit_test(priority_matches_cobham),
         cmocka_unit_test(zero_patience_reneges_everyone_who_must_wait),
