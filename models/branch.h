@@ -278,7 +278,7 @@ enum bs_counter_state { BS_COUNTER_CLOSED, BS_COUNTER_IDLE, BS_COUNTER_BUSY };
     X(double, leave_min)                                                                               \
     X(int32_t, order)               /* who comes, by time; filled by choices only (bs_day_arrival) */  \
     X(double, intent_min)                                                                              \
-    X(int32_t, ticket)              /* arrival sequence number: FIFO order across classes */           \
+    X(int32_t, ticket)              /* join order of those who wait, with several classes (FIFO) */    \
     X(int16_t, slot)                /* booked slot, -1 if none; set only with choices */               \
     X(uint8_t, transaction)         /* set only with choices or standards by transaction */            \
     X(double, noshow_u)             /* choice draws */                                                 \

@@ -53,7 +53,8 @@ HOT void enqueue(struct bs_day *day, int32_t i)
     BS_INVARIANT(day->ctr.waiting_total <= day->ctr.inside); /* the lines are inside */
 }
 
-/* Skips customers who left the line (reneged, or at the end of the day). */
+/* Skips customers who left the line: only reneging takes anyone out of a
+ * line but through its head (dequeue cleans only then). */
 static inline void clean_head(struct bs_day *day, int c)
 {
     while (day->ctr.head[c] >= 0 && day->cust.state[day->ctr.head[c]] != BS_CUST_WAITING)
@@ -64,7 +65,8 @@ static inline void clean_head(struct bs_day *day, int c)
 
 HOT int32_t dequeue(struct bs_day *day, int c)
 {
-    clean_head(day, c);
+    if (day->sc->reneging)
+        clean_head(day, c);
     int32_t i = day->ctr.head[c];
     day->ctr.head[c] = day->cust.next_waiting[i];
     if (day->ctr.head[c] < 0)
@@ -218,13 +220,22 @@ static void balk_at_door(struct bs_day *day, int32_t i)
     day->tally.seg_balked[day->cust.segment[i]]++;
 }
 
-/* A customer takes a ticket for its class's line: straight to an idle
- * counter that may serve it, else (unless it balks) into the line. */
+/* Those waiting in the counter lines (the kiosk line left out). */
+static inline long tickets_ahead(const struct bs_day *day)
+{
+    const struct bs_scenario *sc = day->sc;
+    return day->ctr.waiting_total - (sc->ch.self_service ? day->ctr.waiting[sc->ch.kiosk_class] : 0);
+}
+
+/* A customer joins its class's line: straight to an idle counter that may
+ * serve it, else (unless it balks) into the line with a ticket. Tickets
+ * order the heads of several classes' lines (pick_for_group) and are read
+ * nowhere else: only those who wait take one, only when there are several
+ * lines, in the order they join. */
 HOT void join_line(struct bs_day *day, int32_t i, int may_balk)
 {
     const struct bs_scenario *sc = day->sc;
     int seg = day->cust.segment[i], c = day->cust.class_id[i];
-    day->cust.ticket[i] = day->ctr.next_ticket++; /* orders the lines of several classes */
     day->cust.join_min[i] = day->now_min;
     for (int k = 0; k < sc->n_class_groups[c]; k++) {
         int g = sc->class_groups[c][k];
@@ -233,14 +244,15 @@ HOT void join_line(struct bs_day *day, int32_t i, int may_balk)
             return;
         }
     }
-    long tickets_ahead = day->ctr.waiting_total - (sc->ch.self_service ? day->ctr.waiting[sc->ch.kiosk_class] : 0);
-    if (may_balk && sc->balking && tickets_ahead >= sc->balk_threshold &&
+    if (may_balk && sc->balking && tickets_ahead(day) >= sc->balk_threshold &&
         day->cust.balk_u[i] < sc->balk_probability) {
         day->tally.balked++;
         day->tally.seg_balked[seg]++;
         leave(day, i, BS_CUST_BALKED);
         return;
     }
+    if (sc->n_classes > 1)
+        day->cust.ticket[i] = day->ctr.next_ticket++;
     enqueue(day, i);
     /* Patience runs in the counter line; kiosk lines are short and keep everyone. */
     if (sc->reneging && day->cust.patience_min[i] < INFINITY && !at_kiosk(day, i))
