@@ -11,6 +11,11 @@ BUILD       ?= build
 ifneq ($(filter $(patsubst %/,%,$(abspath $(BUILD)))/%,$(CURDIR)/),)
 $(error BUILD='$(BUILD)' is the source tree or a folder above it)
 endif
+# Nor a folder of the tree's own files or one inside it (make clean BUILD=scenarios).
+SOURCE_DIRS = .ci .git analysis docs models scenarios sim tests tools
+ifneq ($(filter $(foreach d,$(SOURCE_DIRS),$(CURDIR)/$d $(CURDIR)/$d/%),$(patsubst %/,%,$(abspath $(BUILD)))),)
+$(error BUILD='$(BUILD)' holds the source tree's files (or is inside a folder of them))
+endif
 CC          ?= cc
 PKG_CONFIG  ?= pkg-config
 HDF5_PKG    ?= hdf5-serial

@@ -238,3 +238,21 @@ def test_make_clean_removes_build_and_refuses_the_source_tree(tmp_path):
         r = make("-s", f"BUILD={bad}", "clean", cwd=src)
         assert r.returncode != 0 and "is the source tree or a folder above it" in r.stderr, r.stderr
         assert (src / "Makefile").exists()
+
+
+def test_make_clean_refuses_a_folder_of_sources(tmp_path):
+    # make clean BUILD=scenarios would remove the shipped scenarios (rm -rf
+    # BUILD): a folder of the tree's own files, or one inside it, is no BUILD.
+    src = tmp_path / "src"
+    shutil.copy(ROOT / "Makefile", src.mkdir(parents=True) or src)
+    for d in ("scenarios", "sim", "tests/bench", "docs"):
+        (src / d).mkdir(parents=True)
+        (src / d / "keep").write_text("")
+    for bad in ("scenarios", "./sim/", "tests", "tests/bench", "docs/x", str(src / "sim")):
+        r = make("-s", f"BUILD={bad}", "clean", cwd=src)
+        assert r.returncode != 0 and "holds the source tree's files" in r.stderr, (bad, r.stderr)
+    assert all((src / d / "keep").exists() for d in ("scenarios", "sim", "tests/bench", "docs"))
+    for good in ("build", "build-debug", "simx"):
+        (src / good).mkdir()
+        r = make("-s", f"BUILD={good}", "clean", cwd=src)
+        assert r.returncode == 0 and not (src / good).exists(), (good, r.stderr)
