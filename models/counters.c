@@ -26,7 +26,7 @@
  * that fails anyway voids the day (calendar_full) in the release build.
  * The first event scheduled while handling one taken from the calendar
  * takes its place there: a departure's counter mostly serves again. */
-static inline void schedule(struct bs_day *day, double time_min, enum bs_event_kind kind, int32_t arg)
+HOT void schedule(struct bs_day *day, double time_min, enum bs_event_kind kind, int32_t arg)
 {
     BS_INVARIANT(time_min >= day->now_min);
     if (day->first_taken) {
