@@ -128,7 +128,7 @@ static int one_key_decide(void *ctx, const struct bs_run *run, const struct bs_o
     if (!ok->quiet) {
         printf("%-12s", pl->keys[0]);
         for (size_t t = 0; t < pl->n_targets; t++)
-            printf("  %s %s %g (%.0f %% bound)", pl->targets[t].metric, pl->targets[t].at_most ? "<=" : ">=",
+            printf("  %s %s %g (%g %% bound)", pl->targets[t].metric, pl->targets[t].at_most ? "<=" : ">=",
                    pl->targets[t].bound, 100 * pl->confidence);
         printf("\n");
     }
@@ -196,11 +196,11 @@ static int plan_one_key(const struct bs_cluster *cl, struct plan *pl, const char
     char shown[1100]; /* the key and range were checked; the path was not */
     bs_text_escape(shown, sizeof shown, out_path);
     if (ok.answer >= 0)
-        printf("answer: %s = %s is the %s value in %s meeting every target at %.0f %% confidence (wrote %s)\n",
+        printf("answer: %s = %s is the %s value in %s meeting every target at %g %% confidence (wrote %s)\n",
                pl->keys[0], pl->values[0][ok.answer], pl->maximize ? "largest" : "smallest", pl->ranges[0],
                100 * pl->confidence, shown);
     else
-        printf("no value of %s in %s meets every target at %.0f %% confidence (wrote %s)\n", pl->keys[0],
+        printf("no value of %s in %s meets every target at %g %% confidence (wrote %s)\n", pl->keys[0],
                pl->ranges[0], 100 * pl->confidence, shown);
     return ok.answer >= 0 ? 0 : BS_ERR_RUN;
 }

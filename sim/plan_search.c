@@ -359,7 +359,7 @@ static void print_table(const struct search *S, const struct bs_run *run, const 
         printf("%-*s  ", (int)fmax(8, (double)strlen(pl->keys[k])), bs_text_escape(shown, sizeof shown, pl->keys[k]));
     printf("%10s", "cost");
     for (size_t t = 0; t < pl->n_targets; t++)
-        printf("  %s (%.0f %% bound)", bs_text_escape(shown, sizeof shown, pl->targets[t].text), 100 * pl->confidence);
+        printf("  %s (%g %% bound)", bs_text_escape(shown, sizeof shown, pl->targets[t].text), 100 * pl->confidence);
     printf("\n");
     for (size_t p = 0; p < run->n_points; p++) {
         size_t idx[PLAN_KEYS_MAX];
@@ -416,11 +416,11 @@ static int conclude(struct search *S, const char *search_name)
         return fail(&S->err);
     bs_text_escape(shown, sizeof shown, S->out_path);
     if (answer >= 0)
-        printf("answer: %s at cost %g is the cheapest point meeting every target at %.0f %% confidence "
+        printf("answer: %s at cost %g is the cheapest point meeting every target at %g %% confidence "
                "(%s: %zu of %zu points evaluated; wrote %s)\n",
                answer_text, cost, 100 * S->pl->confidence, search_name, S->n_evaluated, S->space, shown);
     else
-        printf("no point meets every target at %.0f %% confidence (%s: %zu of %zu points evaluated; wrote %s)\n",
+        printf("no point meets every target at %g %% confidence (%s: %zu of %zu points evaluated; wrote %s)\n",
                100 * S->pl->confidence, search_name, S->n_evaluated, S->space, shown);
     return answer >= 0 ? 0 : BS_ERR_RUN;
 }

@@ -318,3 +318,15 @@ def test_a_search_over_days_with_different_slots_writes_what_a_sweep_would(branc
     assert r.returncode == 2 and r.stderr.count("branchsim:") == 1, r.stderr
     assert "slots/refused[09:00]: the plan's points have different slots" in r.stderr
     assert not (tmp_path / "t.h5").exists()
+
+
+@pytest.mark.parametrize("confidence, shown", [("0.999", "99.9 %"), ("0.95", "95 %"), ("0.975", "97.5 %")])
+def test_the_confidence_is_printed_as_given(branchsim, two_roles, tmp_path, confidence, shown):
+    """--confidence 0.999 was printed as '100 % confidence' and '(100 %
+    bound)' (rounded to a whole percent): a claim no bound can make."""
+    for keys in (KEYS[:4], KEYS):
+        extra = ["--cost", COST] if len(keys) > 4 else []
+        r = branchsim("plan", two_roles, "-r", 5, *keys, *extra, "--target", "wait_mean_min<=1",
+                      "--confidence", confidence, "-o", tmp_path / "p.h5")
+        assert r.returncode in (0, 1), r.stdout + r.stderr
+        assert f"at {shown} confidence" in r.stdout and f"({shown} bound)" in r.stdout, r.stdout
