@@ -201,3 +201,16 @@ def test_link_check_catches_a_broken_anchor():
     assert anchors(page) == {"top", "per-day-replications", "top-1"}
     assert "per-day" not in anchors(page)
     assert links("see [x](a.md#b) and `[no](link.md)`\n```\n[no](x)\n```\n") == ["a.md#b"]
+
+
+def test_output_doc_layout_names_every_root_object(branchsim, repo, tmp_path):
+    """Each group and dimension scale at a result file's root appears in
+    docs/output.md's Layout block (/slot and /standard were missing)."""
+    out = tmp_path / "appointments.h5"
+    r = branchsim("run", repo / "scenarios" / "appointments.yaml", "-r", "2", "-j", "1", "-q", "-o", out)
+    assert r.returncode == 0, r.stderr
+    text = (repo / "docs" / "output.md").read_text()
+    layout = text[text.index("## Layout"):text.index("## Statistics")]
+    named = set(re.findall(r"/(\w+)", layout))
+    with h5py.File(out) as f:
+        assert sorted(set(f) - named) == []
