@@ -86,3 +86,19 @@ def test_no_call_cycles_between_the_files_of_sim_and_models():
     excepted = [arg for pair in KNOWN_CIRCLES for arg in ("--except", *pair)]
     r = call_cycles(*excepted, *files)
     assert r.returncode == 0, r.stdout
+
+
+def test_same_datasets_names_a_missing_file_and_an_empty_folder(tmp_path):
+    """A file of OLD_DIR absent from NEW_DIR was a traceback, and an empty
+    (or mistyped) OLD_DIR printed '0 files, 0 datasets: identical'."""
+    for d in ("old", "new", "empty"):
+        (tmp_path / d).mkdir()
+    write(tmp_path / "old" / "x.h5", [1.0], "aaa")
+    write(tmp_path / "old" / "y.h5", [1.0], "aaa")
+    write(tmp_path / "new" / "y.h5", [1.0], "bbb")
+    r = compare(tmp_path / "old", tmp_path / "new")
+    assert r.returncode == 1 and "missing: x.h5" in r.stdout and "Traceback" not in r.stderr, r.stdout + r.stderr
+    assert "NOT identical" in r.stdout
+    for old in ("empty", "nosuch"):
+        r = compare(tmp_path / old, tmp_path / "new")
+        assert r.returncode == 1 and "identical" not in r.stdout and "no result files" in r.stdout, r.stdout

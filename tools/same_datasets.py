@@ -24,8 +24,15 @@ def datasets(path):
 
 def main(old_dir, new_dir):
     files = sorted(Path(old_dir).glob("*.h5"))
+    if not files:
+        print(f"no result files (*.h5) in {old_dir}: nothing compared")
+        return 1
     same, n_sets = True, 0
     for old in files:
+        if not (Path(new_dir) / old.name).is_file():
+            print(f"missing: {old.name} (not in {new_dir})")
+            same = False
+            continue
         a, b = datasets(old), datasets(Path(new_dir) / old.name)
         n_sets += len(a)
         for name in sorted(set(a) | set(b)):
@@ -33,7 +40,7 @@ def main(old_dir, new_dir):
                 print(f"differs: {old.name} {name}")
                 same = False
     print(f"{len(files)} files, {n_sets} datasets: {'identical' if same else 'NOT identical'}")
-    return 0 if same and files else 1
+    return 0 if same else 1
 
 
 if __name__ == "__main__":
