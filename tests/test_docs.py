@@ -214,3 +214,18 @@ def test_output_doc_layout_names_every_root_object(branchsim, repo, tmp_path):
     named = set(re.findall(r"/(\w+)", layout))
     with h5py.File(out) as f:
         assert sorted(set(f) - named) == []
+
+
+@pytest.mark.parametrize("page", ["README.md", "scenarios/README.md"])
+def test_the_readmes_smallest_scenario_is_a_stable_queue(branchsim, repo, tmp_path, page):
+    """Both READMEs offer their YAML block as the M/M/c queue to start from;
+    4608 customers in the default 8-hour day gave rho = 2.4, a line that
+    grows all day (check warned)."""
+    text = (repo / page).read_text()
+    blocks = re.findall(r"```yaml\n(.*?)```", text, re.S)
+    assert blocks
+    for k, block in enumerate(blocks):
+        path = tmp_path / f"block{k}.yaml"
+        path.write_text(block)
+        r = branchsim("check", path)
+        assert r.returncode == 0 and "warning" not in r.stderr, block + r.stderr
