@@ -19,39 +19,115 @@
 #include "runner.h"
 #include "text.h"
 
+/* The synopsis of every command (--help, and after a usage error), and
+ * each command's own usage and options (CMD --help, and after a bad
+ * option). docs/cli.md is the reference; tests/test_help.py checks that
+ * each text names every option its command's getopt table takes. */
 static const char usage_text[] =
     "usage: branchsim run SCENARIO.yaml [-o OUT.h5] [-r REPLICATIONS] [-s SEED] [-j THREADS] [--quiet] [--resume]\n"
     "                     [--set KEY=VALUE ...]\n"
-    "       branchsim check SCENARIO.yaml [--set KEY=VALUE ...]   validate; print the expanded sweep\n"
+    "       branchsim check SCENARIO.yaml [--set KEY=VALUE ...]\n"
     "       branchsim describe OUT.h5 [--metric a,b] [--csv]\n"
-    "                                         the summary of a result file: per point, metrics with\n"
-    "                                         95 % CIs and paired differences against the baseline\n"
-    "       branchsim plan SCENARIO.yaml --vary KEY --range LO:HI[:STEP] --target 'METRIC<=X' [--target ...]\n"
-    "                      [--minimize|--maximize] [--confidence 0.95] [-o OUT.h5] [-r N] [-s SEED] [-j N]\n"
-    "                      [--vary KEY --range ... (up to 4 keys)] [--cost 'KEY*COEF + ...']\n"
-    "                      [--search grid|monotone] [--set KEY=VALUE ...]\n"
-    "                                         the smallest (largest) value of KEY whose one-sided\n"
-    "                                         confidence bound meets every target (exit 1 if none does);\n"
-    "                                         with --cost, the cheapest point of the keys' ranges.\n"
-    "                                         METRIC may be GROUP/METRIC[ENTITY], e.g.\n"
-    "                                         segments/wait_p90_min[elderly]\n"
+    "       branchsim plan SCENARIO.yaml --vary KEY --range LO:HI[:STEP] --target 'METRIC<=X' [OPTION ...]\n"
     "       branchsim --version | --help\n"
     "\n"
-    "run options:\n"
-    "  -o, --output FILE        result file (default: SCENARIO's name with .h5, here)\n"
-    "  -r, --replications N     days simulated per scenario point (default: the scenario's)\n"
-    "  -s, --seed N             master seed (default: the scenario's)\n"
-    "  -j, --threads N          OpenMP threads (default: all cores); results do not depend on it\n"
-    "      --resume             finish an interrupted run from OUT.h5.partial (same scenario, -r, -s)\n"
-    "      --set KEY=VALUE      replace a scenario key (dotted, as sweeps name them); repeatable\n"
-    "  -q, --quiet              no summary table and no progress on stderr (progress is a line\n"
-    "                           rewritten in place on a terminal, a line per 10 % otherwise)\n"
+    "commands:\n"
+    "  run       simulate every point of a scenario and write the result file\n"
+    "  check     validate a scenario; print the expanded sweep and the memory a run needs\n"
+    "  describe  the summary of a result file: per point, metrics with 95 % CIs and paired\n"
+    "            differences against the baseline\n"
+    "  plan      the smallest (largest) value of a key, or the cheapest point of several keys,\n"
+    "            whose one-sided confidence bound meets every target\n"
     "\n"
+    "'branchsim CMD --help' (or -h) prints a command's options; docs/cli.md is the reference.\n"
     "Exit status: 0 ok, 1 the run failed, 2 bad usage or input.\n";
 
-void print_usage(FILE *to)
+#define RUN_OPTIONS_TEXT                                                                                        \
+    "  -o, --output FILE        result file (default: SCENARIO's name with .h5, here)\n"                        \
+    "  -r, --replications N     days simulated per scenario point (default: the scenario's)\n"                  \
+    "  -s, --seed N             master seed (default: the scenario's)\n"                                        \
+    "  -j, --threads N          OpenMP threads (default: all cores); results do not depend on it\n"             \
+    "  -q, --quiet              no summary table and no progress on stderr (progress is a line\n"               \
+    "                           rewritten in place on a terminal, a line per 10 % otherwise)\n"                 \
+    "      --set KEY=VALUE      replace a scenario key (dotted, as sweeps name them); repeatable\n"
+
+#define HELP_TAIL                                                                                               \
+    "  -h, --help               this help\n"                                                                    \
+    "\n"                                                                                                        \
+    "Exit status: 0 ok, 1 the run failed, 2 bad usage or input.\n"
+
+static const char run_text[] =
+    "usage: branchsim run SCENARIO.yaml [-o OUT.h5] [-r REPLICATIONS] [-s SEED] [-j THREADS] [--quiet] [--resume]\n"
+    "                     [--set KEY=VALUE ...]\n"
+    "Simulates every point of the scenario and writes the result file, then prints its summary.\n"
+    "\n"
+    "options:\n" RUN_OPTIONS_TEXT
+    "      --resume             finish an interrupted run from OUT.h5.partial (same scenario, -r, -s)\n" HELP_TAIL;
+
+static const char check_text[] =
+    "usage: branchsim check SCENARIO.yaml [--set KEY=VALUE ...]\n"
+    "Validates the scenario and every sweep point without simulating; prints the expanded sweep, the\n"
+    "memory a run needs, and warnings (stderr) about plans that cannot work.\n"
+    "\n"
+    "options:\n"
+    "      --set KEY=VALUE      replace a scenario key (dotted, as sweeps name them); repeatable\n" HELP_TAIL;
+
+static const char describe_text[] =
+    "usage: branchsim describe OUT.h5 [--metric a,b] [--csv]\n"
+    "The summary of a result file: per point, each metric's mean, sd and 95 % CI, and the paired\n"
+    "difference (same customers) against the baseline point.\n"
+    "\n"
+    "options:\n"
+    "  -m, --metric A,B         only these metrics (comma-separated), also those undefined everywhere\n"
+    "  -c, --csv                CSV on stdout, one row per point and metric\n" HELP_TAIL;
+
+static const char plan_text[] =
+    "usage: branchsim plan SCENARIO.yaml --vary KEY --range LO:HI[:STEP] --target 'METRIC<=X' [--target ...]\n"
+    "                      [--vary KEY --range ... (up to 4 keys)] [--cost 'KEY*COEF + ...']\n"
+    "                      [--search grid|monotone] [--minimize|--maximize] [--confidence 0.95]\n"
+    "                      [-o OUT.h5] [-r N] [-s SEED] [-j N] [--quiet] [--set KEY=VALUE ...]\n"
+    "The smallest (largest) value of KEY whose one-sided confidence bound meets every target (exit 1\n"
+    "if none does); with --cost, the cheapest point of the keys' ranges.\n"
+    "\n"
+    "options:\n"
+    "      --vary KEY           a scenario key to vary (dotted); up to 4, each followed by its --range\n"
+    "      --range LO:HI[:STEP] the values LO, LO+STEP, ... up to HI (STEP default 1), at most 1000\n"
+    "      --target 'METRIC<=X' a target (or METRIC>=X), up to 8; METRIC a metric or\n"
+    "                           GROUP/METRIC[ENTITY], e.g. segments/wait_p90_min[elderly]\n"
+    "      --confidence C       the one-sided confidence of the bounds, in (0.5, 1); default 0.95\n"
+    "      --minimize           the smallest value meeting the targets (the default)\n"
+    "      --maximize           the largest; one key without --cost only\n"
+    "      --cost 'EXPR'        a linear cost over the varied keys (COEF*KEY + ...); the answer is the\n"
+    "                           cheapest point meeting the targets; needed with several keys\n"
+    "      --search grid|monotone  every point, or a walk of the feasibility frontier\n"
+    "                           (default: monotone where more of each key never makes a target worse)\n"
+    RUN_OPTIONS_TEXT
+    "                           (-o defaults to SCENARIO-plan.h5; -r at least 2)\n" HELP_TAIL;
+
+static const struct {
+    const char *name, *text;
+} command_texts[] = {
+    {"run", run_text}, {"check", check_text}, {"describe", describe_text}, {"plan", plan_text},
+};
+
+/* A command's own usage and options; the synopsis of all for NULL or a
+ * name that is not a command. */
+static const char *usage_of(const char *command)
 {
-    fputs(usage_text, to);
+    for (size_t i = 0; command && i < sizeof command_texts / sizeof command_texts[0]; i++)
+        if (strcmp(command, command_texts[i].name) == 0)
+            return command_texts[i].text;
+    return usage_text;
+}
+
+int is_command(const char *name)
+{
+    return usage_of(name) != usage_text;
+}
+
+void print_usage(FILE *to, const char *command)
+{
+    fputs(usage_of(command), to);
 }
 
 /* Interruption (SIGINT, SIGHUP, or SIGTERM from a batch scheduler before it
@@ -109,21 +185,26 @@ int fail(const struct bs_error *err)
     return err->status ? err->status : BS_ERR_RUN;
 }
 
-int usage_error(const char *what)
+int usage_error_for(const char *command, const char *what)
 {
     char shown[512]; /* what may quote the command line: one line, no escapes */
-    fprintf(stderr, "branchsim: %s\n%s", bs_text_escape(shown, sizeof shown, what), usage_text);
+    fprintf(stderr, "branchsim: %s\n%s", bs_text_escape(shown, sizeof shown, what), usage_of(command));
     return BS_ERR_INPUT;
 }
 
+int usage_error(const char *what)
+{
+    return usage_error_for(NULL, what);
+}
+
 /* getopt's error (opterr is off, optstrings start with ':'): one line
- * naming the option, then the usage. */
+ * naming the option, then the command's usage. */
 int bad_option(const char *command, int c, char **argv)
 {
     char what[300];
     snprintf(what, sizeof what, c == ':' ? "%s: option '%s' needs a value" : "%s: unknown option '%s'", command,
              argv[optind - 1]);
-    return usage_error(what);
+    return usage_error_for(command, what);
 }
 
 static int parse_count(const char *opt, const char *text, long lo, long hi, long *out)

@@ -25,10 +25,14 @@ struct run_options {
 void catch_interrupts(void);
 /* Prints err's message; returns its status. */
 int fail(const struct bs_error *err);
-/* The usage text (--help). */
-void print_usage(FILE *to);
-/* Prints what, then the usage; returns BS_ERR_INPUT. */
+/* command's usage and options (CMD --help), or with NULL every command's synopsis (--help). */
+void print_usage(FILE *to, const char *command);
+/* 1 when name is one of branchsim's commands. */
+int is_command(const char *name);
+/* Prints what, then the synopsis of every command; returns BS_ERR_INPUT. */
 int usage_error(const char *what);
+/* Prints what, then command's usage and options; returns BS_ERR_INPUT. */
+int usage_error_for(const char *command, const char *what);
 /* getopt's error c for command, in one line. */
 int bad_option(const char *command, int c, char **argv);
 /* Parses one of -o -r -s -j -q --set into o: 1 when c was one of them, 0 when not,

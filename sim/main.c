@@ -93,7 +93,7 @@ static int cmd_check(int argc, char **argv)
             return bad_option("check", c, argv);
     }
     if (optind != argc - 1)
-        return usage_error("check takes one scenario file");
+        return usage_error_for("check", "check takes one scenario file");
     const char *file = argv[optind];
     struct bs_loaded ld;
     struct bs_error err = {0};
@@ -152,7 +152,7 @@ static int cmd_run(const struct bs_cluster *cl, int argc, char **argv)
     long threads = o.threads;
     int quiet = o.quiet;
     if (optind != argc - 1)
-        return usage_error("run takes one scenario file");
+        return usage_error_for("run", "run takes one scenario file");
     const char *scenario_file = argv[optind];
 
     struct bs_loaded ld;
@@ -199,7 +199,7 @@ static int cmd_describe(int argc, char **argv)
             return bad_option("describe", c, argv);
     }
     if (optind != argc - 1)
-        return usage_error("describe takes one result file");
+        return usage_error_for("describe", "describe takes one result file");
     struct bs_error err = {0};
     if (bs_output_describe(argv[optind], stdout, &d, &err))
         return fail(&err);
@@ -210,10 +210,12 @@ static int dispatch(const struct bs_cluster *cl, int argc, char **argv)
 {
     if (argc < 2)
         return usage_error("missing command");
-    /* `branchsim --help`, and `branchsim CMD ... --help` before any "--". */
-    for (int i = 1; i < argc && strcmp(argv[i], "--") != 0; i++)
+    /* `branchsim CMD ... --help` (or -h, before any "--"): that command's
+     * usage and options; `branchsim --help`: the synopsis of all. */
+    const char *command = is_command(argv[1]) ? argv[1] : NULL;
+    for (int i = 1; i < argc && strcmp(argv[i], "--") != 0 && (command || argv[1][0] == '-'); i++)
         if (strcmp(argv[i], "--help") == 0 || strcmp(argv[i], "-h") == 0) {
-            print_usage(stdout);
+            print_usage(stdout, command);
             return 0;
         }
     if (strcmp(argv[1], "--version") == 0) {

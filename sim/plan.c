@@ -179,7 +179,7 @@ static int plan_one_key(const struct bs_cluster *cl, struct plan *pl, const char
     }
     if (ld.replications < 2) {
         bs_load_fini(&ld);
-        return usage_error("plan needs at least 2 replications for a confidence bound");
+        return plan_usage_error("plan needs at least 2 replications for a confidence bound");
     }
     if (plan_resolve_targets(pl, &ld)) {
         bs_load_fini(&ld);
@@ -215,7 +215,7 @@ static int cost_key(const struct plan *pl, const char *begin, const char *end)
     const char *names[PLAN_KEYS_MAX];
     snprintf(raw, sizeof raw, "%.*s", (int)(end - begin), begin);
     if (bs_sweep_normalize_key(raw, key))
-        return usage_error("--cost: key too long"), -1;
+        return plan_usage_error("--cost: key too long"), -1;
     for (size_t k = 0; k < pl->n_keys; k++) {
         bs_sweep_normalize_key(pl->keys[k], varied[k]);
         names[k] = varied[k];
@@ -318,8 +318,8 @@ static int parse_cost(struct plan *pl)
         sign = *p == '-' ? -1 : 1;
         p++;
     }
-    return usage_error("--cost: expected terms COEF*KEY, KEY*COEF, KEY or a number joined by + and -, e.g. "
-                       "'counters.0.count*1 + counters.1.count*1.2'");
+    return plan_usage_error("--cost: expected terms COEF*KEY, KEY*COEF, KEY or a number joined by + and -, e.g. "
+                            "'counters.0.count*1 + counters.1.count*1.2'");
 }
 
 /* The options plan adds to run's; 0, or the exit status. */
@@ -331,7 +331,7 @@ static int plan_option(struct plan *pl, int c, const char *arg, char **argv)
         const char **list = c == 'v' ? pl->keys : pl->ranges;
         size_t *n = c == 'v' ? &pl->n_keys : &pl->n_values[PLAN_KEYS_MAX - 1]; /* counts ranges until parsed */
         if (*n == PLAN_KEYS_MAX)
-            return usage_error("plan varies at most 4 keys");
+            return plan_usage_error("plan varies at most 4 keys");
         list[(*n)++] = arg;
         return 0;
     }
@@ -340,19 +340,19 @@ static int plan_option(struct plan *pl, int c, const char *arg, char **argv)
     case 'C': pl->cost_text = arg; return 0;
     case 'G':
         if (strcmp(arg, "grid") && strcmp(arg, "monotone"))
-            return usage_error("--search: expected grid or monotone");
+            return plan_usage_error("--search: expected grid or monotone");
         pl->search = strcmp(arg, "grid") == 0 ? PLAN_GRID : PLAN_MONOTONE;
         return 0;
     case 't':
         if (pl->n_targets == PLAN_TARGETS_MAX || parse_target(arg, &pl->targets[pl->n_targets]))
-            return usage_error("--target: expected METRIC<=X or METRIC>=X with X a finite number (at most 8)");
+            return plan_usage_error("--target: expected METRIC<=X or METRIC>=X with X a finite number (at most 8)");
         pl->n_targets++;
         return 0;
     case 'c': {
         char *end;
         pl->confidence = strtod(arg, &end);
         if (*end || !(pl->confidence > 0.5 && pl->confidence < 1))
-            return usage_error("--confidence: expected a number in (0.5, 1), e.g. 0.95");
+            return plan_usage_error("--confidence: expected a number in (0.5, 1), e.g. 0.95");
         return 0;
     }
     default:
@@ -366,30 +366,30 @@ static int check_plan(struct plan *pl, int extra_args)
     static char values[PLAN_KEYS_MAX][PLAN_VALUES_MAX][32];
     size_t n_ranges = pl->n_values[PLAN_KEYS_MAX - 1];
     if (extra_args || pl->n_keys == 0 || n_ranges != pl->n_keys || pl->n_targets == 0)
-        return usage_error("plan takes one scenario file, --vary KEY --range LO:HI[:STEP] (as many pairs as keys) "
-                           "and --target");
+        return plan_usage_error("plan takes one scenario file, --vary KEY --range LO:HI[:STEP] (as many pairs as keys) "
+                                "and --target");
     for (size_t k = 0; k < pl->n_keys; k++) {
         pl->values[k] = values[k];
         if (parse_range(pl->ranges[k], values[k], &pl->n_values[k]))
-            return usage_error("--range: expected LO:HI or LO:HI:STEP with LO <= HI, STEP > 0, at most 1000 "
-                               "values");
+            return plan_usage_error("--range: expected LO:HI or LO:HI:STEP with LO <= HI, STEP > 0, at most 1000 "
+                                    "values");
     }
     for (size_t k = 0; k < pl->n_keys; k++)
         for (size_t j = 0; j < k; j++) {
             char a[BS_CFG_PATH_MAX], b[BS_CFG_PATH_MAX];
             if (!bs_sweep_normalize_key(pl->keys[k], a) && !bs_sweep_normalize_key(pl->keys[j], b) &&
                 strcmp(a, b) == 0)
-                return usage_error("--vary: a key given twice");
+                return plan_usage_error("--vary: a key given twice");
         }
     if (pl->cost_text && parse_cost(pl))
         return BS_ERR_INPUT;
     /* A search minimizes a cost; with no cost every point costs the same. */
     if (pl->maximize && (pl->cost_text || pl->n_keys > 1 || pl->search != PLAN_AUTO))
-        return usage_error("--maximize applies to one key without --cost or --search (with a cost, make it "
-                           "negative)");
+        return plan_usage_error("--maximize applies to one key without --cost or --search (with a cost, make it "
+                                "negative)");
     if (pl->n_keys > 1 && !pl->cost_text)
-        return usage_error("plan over several keys needs --cost, e.g. --cost 'counters.0.count + "
-                           "counters.1.count*1.2'");
+        return plan_usage_error("plan over several keys needs --cost, e.g. --cost 'counters.0.count + "
+                                "counters.1.count*1.2'");
     return 0;
 }
 

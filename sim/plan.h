@@ -72,4 +72,10 @@ int plan_resolve_plain(struct target *t);
  * the exit status after naming what is unknown. */
 int plan_resolve_targets(struct plan *pl, const struct bs_loaded *ld);
 
+/* A usage error of plan: what, then plan's usage and options. */
+static inline int plan_usage_error(const char *what)
+{
+    return usage_error_for("plan", what);
+}
+
 #endif

@@ -458,7 +458,7 @@ static int choose(struct plan *pl, size_t space)
     for (size_t k = 0; k < pl->n_keys; k++)
         negative = negative || pl->coef[k] < 0;
     if (pl->search == PLAN_MONOTONE && negative)
-        return usage_error("--search monotone needs a cost that no varied key lowers (every coefficient >= 0)");
+        return plan_usage_error("--search monotone needs a cost that no varied key lowers (every coefficient >= 0)");
     if (pl->search == PLAN_AUTO)
         pl->search = space <= PLAN_AUTO_GRID_MAX || negative ? PLAN_GRID : PLAN_MONOTONE;
     return 0;
@@ -471,7 +471,7 @@ int plan_search(const struct bs_cluster *cl, struct plan *pl, const char *scenar
     for (size_t k = 0; k < pl->n_keys; k++)
         space *= (double)pl->n_values[k];
     if (space > PLAN_SPACE_MAX)
-        return usage_error("plan: the ranges make more than 1000000 points");
+        return plan_usage_error("plan: the ranges make more than 1000000 points");
     int st = check_costs(pl, (size_t)space);
     if (!st)
         st = choose(pl, (size_t)space);

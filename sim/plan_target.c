@@ -49,7 +49,7 @@ static int resolve_breakdown(struct target *t, const struct bs_loaded *ld, const
     const char *slash = strchr(t->metric, '/'), *open = strchr(t->metric, '[');
     size_t len = strlen(t->metric);
     if (!open || open < slash || t->metric[len - 1] != ']' || slash == t->metric || open == slash + 1) {
-        usage_error("--target: expected GROUP/METRIC[ENTITY]<=X, e.g. segments/wait_p90_min[elderly]<=5");
+        plan_usage_error("--target: expected GROUP/METRIC[ENTITY]<=X, e.g. segments/wait_p90_min[elderly]<=5");
         return -1;
     }
     snprintf(group, sizeof group, "%.*s", (int)(slash - t->metric), t->metric);

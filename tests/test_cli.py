@@ -523,14 +523,6 @@ def test_a_closed_progress_reader_does_not_end_the_run(tmp_path):
     assert out.exists() and not (tmp_path / "s.h5.partial").exists()
 
 
-@pytest.mark.parametrize("args", [("run", "--help"), ("describe", "-h"), ("check", "--help"),
-                                  ("plan", "x.yaml", "--help")])
-def test_every_command_takes_help(branchsim, args):
-    r = branchsim(*args)
-    assert r.returncode == 0 and r.stderr == ""
-    assert r.stdout.startswith("usage: branchsim run SCENARIO.yaml")
-
-
 @pytest.mark.parametrize("args, message", [
     (("run", "scenarios/mmc.yaml", "--bogus"), "branchsim: run: unknown option '--bogus'"),
     (("run", "scenarios/mmc.yaml", "-o"), "branchsim: run: option '-o' needs a value"),
