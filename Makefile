@@ -64,7 +64,7 @@ BENCH_BINS = $(BUILD)/tests/bench/bench_mmc $(BUILD)/tests/bench/bench_rng
 .SECONDARY:
 
 .PHONY: all deps run mpi test test-c run-test-c test-py test-asan test-mpi test-fuzz fuzz fuzz-build fuzz-bins \
-        bench report fuzz-coverage install clean
+        bench report fuzz-coverage install uninstall clean
 
 all: $(BUILD)/branchsim
 
@@ -233,19 +233,45 @@ report:
 	@test -n "$(OUT)" || { echo "usage: make report OUT=result.h5 [DIR=report]"; exit 2; }
 	$(PYTHON) analysis/report.py "$(OUT)" -o "$(DIR)"
 
+# What make install puts in $(PREFIX)/share/branchsim, folder by folder;
+# make uninstall removes these names and nothing else.
+SHARE_DIR       = $(DESTDIR)$(PREFIX)/share/branchsim
+SHARE_SCENARIOS = $(wildcard scenarios/*.yaml) scenarios/README.md
+SHARE_SLURM     = $(wildcard scenarios/slurm/*.sbatch)
+SHARE_ANALYSIS  = $(wildcard analysis/*.py)
+SHARE_TOP       = README.md
+SHARE_DOCS      = $(wildcard docs/*.md docs/*.png)
+SHARE_FILES     = $(SHARE_SCENARIOS) $(SHARE_SLURM) $(SHARE_ANALYSIS) $(SHARE_TOP) $(SHARE_DOCS)
+# Its folders, deepest first (uninstall removes each when empty, then share/branchsim).
+SHARE_DIRS      = scenarios/slurm scenarios analysis/__pycache__ analysis docs
+BIN_FILES       = branchsim branchsim-mpi
+CHECK_PREFIX = case '$(PREFIX)' in /*) ;; *) echo "make $@: PREFIX must be an absolute path, got '$(PREFIX)'" >&2; \
+               exit 2 ;; esac
+
 # Paths quoted: a PREFIX with a space is one directory, not two (one of
 # them inside the source tree); an empty or relative PREFIX is refused.
 install: $(BUILD)/branchsim
-	@case '$(PREFIX)' in /*) ;; *) echo "make install: PREFIX must be an absolute path, got '$(PREFIX)'" >&2; exit 2 ;; esac
-	install -d "$(DESTDIR)$(PREFIX)/bin" "$(DESTDIR)$(PREFIX)/share/branchsim/scenarios/slurm" \
-	    "$(DESTDIR)$(PREFIX)/share/branchsim/analysis" "$(DESTDIR)$(PREFIX)/share/branchsim/docs"
+	@$(CHECK_PREFIX)
+	install -d "$(DESTDIR)$(PREFIX)/bin" "$(SHARE_DIR)/scenarios/slurm" "$(SHARE_DIR)/analysis" "$(SHARE_DIR)/docs"
 	install -m 755 $(BUILD)/branchsim "$(DESTDIR)$(PREFIX)/bin/branchsim"
-	install -m 644 scenarios/*.yaml scenarios/README.md "$(DESTDIR)$(PREFIX)/share/branchsim/scenarios/"
-	install -m 755 scenarios/slurm/*.sbatch "$(DESTDIR)$(PREFIX)/share/branchsim/scenarios/slurm/"
+	install -m 644 $(SHARE_SCENARIOS) "$(SHARE_DIR)/scenarios/"
+	install -m 755 $(SHARE_SLURM) "$(SHARE_DIR)/scenarios/slurm/"
 	if [ -x $(BUILD)/branchsim-mpi ]; then install -m 755 $(BUILD)/branchsim-mpi "$(DESTDIR)$(PREFIX)/bin/"; fi
-	install -m 644 analysis/*.py "$(DESTDIR)$(PREFIX)/share/branchsim/analysis/"
-	install -m 644 README.md "$(DESTDIR)$(PREFIX)/share/branchsim/"
-	install -m 644 docs/*.md docs/*.png "$(DESTDIR)$(PREFIX)/share/branchsim/docs/"
+	install -m 644 $(SHARE_ANALYSIS) "$(SHARE_DIR)/analysis/"
+	install -m 644 $(SHARE_TOP) "$(SHARE_DIR)/"
+	install -m 644 $(SHARE_DOCS) "$(SHARE_DIR)/docs/"
+
+# Removes what make install installs (same PREFIX and DESTDIR), the
+# bytecode Python compiled from the installed scripts, and the folders of
+# share/branchsim once empty: a file of anyone else's stays, and so do
+# its folders.
+uninstall:
+	@$(CHECK_PREFIX)
+	rm -f -- $(foreach f,$(BIN_FILES),"$(DESTDIR)$(PREFIX)/bin/$f")
+	rm -f -- $(foreach f,$(SHARE_FILES),"$(SHARE_DIR)/$f")
+	rm -f -- $(foreach f,$(basename $(notdir $(SHARE_ANALYSIS))),"$(SHARE_DIR)/analysis/__pycache__/$f".cpython-*.pyc)
+	@for d in $(SHARE_DIRS) ""; do if [ -d "$(SHARE_DIR)/$$d" ]; then rmdir -- "$(SHARE_DIR)/$$d" 2>/dev/null || \
+	    echo "make uninstall: kept $(SHARE_DIR)/$$d: it holds files make install did not install" >&2; fi; done
 
 # Removes $(BUILD), and so the check, ASan, fuzz and MPI builds inside it.
 clean:

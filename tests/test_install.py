@@ -256,3 +256,47 @@ def test_make_clean_refuses_a_folder_of_sources(tmp_path):
         (src / good).mkdir()
         r = make("-s", f"BUILD={good}", "clean", cwd=src)
         assert r.returncode == 0 and not (src / good).exists(), (good, r.stderr)
+
+
+def make_uninstall(*args):
+    return make("-s", "uninstall", *args)
+
+
+def files_under(root):
+    return sorted(str(p.relative_to(root)) for p in root.rglob("*") if not p.is_dir())
+
+
+def test_uninstall_removes_every_file_install_installed(tmp_path):
+    prefix = "/opt/with space"
+    assert make_install(f"DESTDIR={tmp_path}", f"PREFIX={prefix}").returncode == 0
+    share = tmp_path / "opt" / "with space" / "share" / "branchsim"
+    assert len(files_under(tmp_path)) > 20
+    # The bytecode Python writes beside the scripts when they run from there.
+    (share / "analysis" / "__pycache__").mkdir()
+    (share / "analysis" / "__pycache__" / "report.cpython-311.pyc").write_bytes(b"")
+    r = make_uninstall(f"DESTDIR={tmp_path}", f"PREFIX={prefix}")
+    assert r.returncode == 0, r.stderr
+    assert files_under(tmp_path) == []
+    assert not share.exists()
+    # bin and share are not ours: they stay.
+    assert (tmp_path / "opt" / "with space" / "bin").is_dir()
+
+
+def test_uninstall_keeps_a_strangers_file(tmp_path):
+    assert make_install(f"DESTDIR={tmp_path}", "PREFIX=/usr").returncode == 0
+    share = tmp_path / "usr" / "share" / "branchsim"
+    (share / "docs" / "notes.txt").write_text("mine\n")
+    (share / "site.yaml").write_text("mine\n")
+    (tmp_path / "usr" / "bin" / "other-tool").write_text("#!/bin/sh\n")
+    r = make_uninstall(f"DESTDIR={tmp_path}", "PREFIX=/usr")
+    assert r.returncode == 0, r.stderr
+    assert files_under(tmp_path) == ["usr/bin/other-tool", "usr/share/branchsim/docs/notes.txt",
+                                     "usr/share/branchsim/site.yaml"]
+    assert "kept" in r.stderr and "docs" in r.stderr
+    assert not (share / "scenarios").exists() and not (share / "analysis").exists()
+
+
+def test_uninstall_refuses_an_empty_or_relative_prefix(tmp_path):
+    for prefix in ("", "rel"):
+        r = make_uninstall(f"DESTDIR={tmp_path}", f"PREFIX={prefix}")
+        assert r.returncode != 0 and "make uninstall: PREFIX must be an absolute path" in r.stderr, r.stderr
