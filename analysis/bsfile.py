@@ -10,6 +10,7 @@ the shape n_points and replications give it. Text from the file is escaped
 (control characters as \\n, \\x1b, ...) before it is printed.
 """
 import difflib
+import math
 import os
 import pickle
 import re
@@ -25,6 +26,8 @@ import tempfile
 os.environ["HDF5_PLUGIN_PATH"] = "::"
 import h5py  # noqa: E402
 import numpy as np
+import scipy.stats  # noqa: E402
+
 
 POINTS_MAX = 1000000  # branchsim's sweep bound: no run writes more
 _CONTROL = re.compile(r"[\x00-\x1f\x7f\\]")
@@ -208,6 +211,32 @@ def stat_columns(ds, where):
         if c not in cols:
             raise BadFile(f"attribute {where} stats lacks the column {c}")
     return cols
+
+
+def t975(dof):
+    """The 0.975 quantile of Student's t (the two-sided 95 % one), exact for
+    any dof, fractional (Welch's) included: the quantile branchsim's C code
+    takes from GSL for /summary and /compare. NaN for dof < 1."""
+    if not dof >= 1:
+        return math.nan
+    return float(scipy.stats.t.ppf(0.975, dof))
+
+
+def ci95(x):
+    """(mean, ci95_low, ci95_high, n) of the finite values of x: Student's t
+    interval mean +- t975(n - 1) sd / sqrt(n), as /summary stores it; the
+    interval is NaN with fewer than two values. Every analysis script's
+    interval comes from here or from the file's own /summary and /compare."""
+    x = np.asarray(x, dtype=float)
+    x = x[np.isfinite(x)]
+    n = x.size
+    if n == 0:
+        return math.nan, math.nan, math.nan, 0
+    mean = float(x.mean())
+    if n < 2:
+        return mean, math.nan, math.nan, n
+    half = t975(n - 1) * float(x.std(ddof=1)) / math.sqrt(n)
+    return mean, mean - half, mean + half, n
 
 
 def unknown(what, name, have, path):

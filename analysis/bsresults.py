@@ -9,34 +9,20 @@
 Points of one file share their replications' random numbers (common random
 numbers), so `compare` pairs replication r of A with replication r of B: the
 difference has a far smaller standard error than two independent runs.
-Runs under Debian's /usr/bin/python3 (python3-h5py, -numpy, -matplotlib).
+Intervals are Student's t ones with the exact quantile (bsfile.ci95): for a
+point's metric the interval /summary stores, computed from /replications.
+Runs under Debian's /usr/bin/python3 (python3-h5py, -numpy, -scipy, -matplotlib).
 
 A foreign or damaged file (not HDF5, truncated, a group, dataset or attribute missing or of the
 wrong shape or type) is one line on stderr, `SCRIPT: FILE: what is wrong`, and exit status 2;
 so is an unknown metric name, with the nearest name in the file (bsfile.py does the checks).
 """
 import argparse
-import math
 import sys
 
 import bsfile  # first: it keeps libhdf5 from loading plugins a file names
 import h5py
 import numpy as np
-
-# Student t 0.975 quantiles for small degrees of freedom; the normal value beyond.
-_T975 = {1: 12.706, 2: 4.303, 3: 3.182, 4: 2.776, 5: 2.571, 6: 2.447, 7: 2.365, 8: 2.306, 9: 2.262,
-         10: 2.228, 15: 2.131, 20: 2.086, 30: 2.042, 60: 2.000, 120: 1.980}
-
-
-def t975(dof):
-    """Two-sided 95 % Student t quantile (table, conservative between entries)."""
-    if dof <= 0:
-        return math.nan
-    for k in sorted(_T975):
-        if dof <= k:
-            return _T975[k]
-    return 1.960
-
 
 def load(path):
     """Returns (attrs, points, metrics): points is a list of {key: value} per
@@ -59,12 +45,8 @@ def load(path):
 
 def paired_difference(values, a, b):
     """Mean of values[b] - values[a] over replications, and its 95 % CI half-width."""
-    d = values[b] - values[a]
-    d = d[np.isfinite(d)]
-    n = d.size
-    if n < 2:
-        return (float(d.mean()) if n else math.nan), math.nan
-    return float(d.mean()), t975(n - 1) * float(d.std(ddof=1)) / math.sqrt(n)
+    mean, low, high, _ = bsfile.ci95(values[b] - values[a])
+    return mean, (high - low) / 2
 
 
 def fail(msg):
@@ -83,9 +65,8 @@ def cmd_table(args, data):
         print(f"point {p}" + (f" ({label})" if label else ""))
         for name in names:
             unit, values = metrics[name]
-            x = values[p][np.isfinite(values[p])]
-            half = t975(x.size - 1) * x.std(ddof=1) / math.sqrt(x.size) if x.size > 1 else math.nan
-            print(f"  {bsfile.escape(name):28s} {unit:10s} {x.mean() if x.size else math.nan:12.4g} +- {half:.3g}")
+            mean, low, high, _ = bsfile.ci95(values[p])
+            print(f"  {bsfile.escape(name):28s} {unit:10s} {mean:12.4g} +- {(high - low) / 2:.3g}")
     return 0
 
 
@@ -118,9 +99,9 @@ def cmd_plot(args, data):
     xs = np.array([pt[args.key] for pt in points])
     means, halves = [], []
     for p in range(len(points)):
-        x = values[p][np.isfinite(values[p])]
-        means.append(x.mean())
-        halves.append(t975(x.size - 1) * x.std(ddof=1) / math.sqrt(x.size) if x.size > 1 else 0.0)
+        mean, low, high, n = bsfile.ci95(values[p])
+        means.append(mean)
+        halves.append((high - low) / 2 if n > 1 else 0.0)
     fig, ax = plt.subplots(figsize=(6, 4))
     ax.errorbar(xs, means, yerr=halves, marker="o", capsize=3)
     ax.set_xlabel(args.key)

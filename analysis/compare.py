@@ -19,17 +19,15 @@ replication.
 
 A paired difference uses the replications where both values are finite;
 Welch's uses the summaries' finite values. The 95 % intervals use Student's t
-quantile: a table for 1-30 degrees of freedom (Welch's fractional dof rounded
-down, which widens the interval slightly), and beyond 30 the Cornish-Fisher
-expansion of t around the normal 1.959964 (within 1e-6 of the exact quantile
-there, tending to 1.96 for large dof).
+quantile, exact (bsfile.t975, scipy), for Welch's fractional degrees of
+freedom too: the quantile the C code uses for /summary and /compare.
 
 Default metrics: wait_mean_min, wait_p90_min, share_wait_over_10min,
 counter_utilization, abandoned, and expected_infections_customers and
 expected_infections_staff when finite in either file. --csv prints full
 precision comma-separated rows instead of the table (4 significant digits, as
 `branchsim describe` prints). Runs under Debian's /usr/bin/python3
-(python3-h5py, -numpy).
+(python3-h5py, -numpy, -scipy).
 
 A foreign or damaged file (not HDF5, truncated, a group, dataset or attribute missing or of the
 wrong shape or type) is one line on stderr, `SCRIPT: FILE: what is wrong`, and exit status 2;
@@ -46,26 +44,6 @@ import numpy as np
 
 MAIN_METRICS = ["wait_mean_min", "wait_p90_min", "share_wait_over_10min", "counter_utilization", "abandoned"]
 EXPOSURE_METRICS = ["expected_infections_customers", "expected_infections_staff"]
-
-# Two-sided 95 % (0.975) quantiles of Student's t, 1..30 degrees of freedom.
-T975 = [12.7062, 4.3027, 3.1824, 2.7764, 2.5706, 2.4469, 2.3646, 2.3060, 2.2622, 2.2281,
-        2.2010, 2.1788, 2.1604, 2.1448, 2.1314, 2.1199, 2.1098, 2.1009, 2.0930, 2.0860,
-        2.0796, 2.0739, 2.0687, 2.0639, 2.0595, 2.0555, 2.0518, 2.0484, 2.0452, 2.0423]
-Z975 = 1.959963984540054
-
-
-def t975(dof):
-    """Two-sided 95 % Student t quantile: table up to 30 dof (fractional dof rounded down),
-    Cornish-Fisher expansion beyond; NaN for dof < 1."""
-    if not dof >= 1:
-        return math.nan
-    if dof <= 30:
-        return T975[int(math.floor(dof)) - 1]
-    z, v = Z975, float(dof)
-    return (z + (z ** 3 + z) / (4 * v) + (5 * z ** 5 + 16 * z ** 3 + 3 * z) / (96 * v ** 2)
-            + (3 * z ** 7 + 19 * z ** 5 + 17 * z ** 3 - 15 * z) / (384 * v ** 3)
-            + (79 * z ** 9 + 776 * z ** 7 + 1482 * z ** 5 - 1920 * z ** 3 - 945 * z) / (92160 * v ** 4))
-
 
 def text(v):
     if isinstance(v, np.ndarray) and v.shape == ():
@@ -111,16 +89,8 @@ class File:
 
 def paired(a, b):
     """(mean, ci_low, ci_high, n, dof) of b - a over the pairs where both are finite."""
-    d = np.asarray(b, dtype=float) - np.asarray(a, dtype=float)
-    d = d[np.isfinite(d)]
-    n = d.size
-    if n == 0:
-        return math.nan, math.nan, math.nan, 0, math.nan
-    mean = float(d.mean())
-    if n < 2:
-        return mean, math.nan, math.nan, n, math.nan
-    half = t975(n - 1) * float(d.std(ddof=1)) / math.sqrt(n)
-    return mean, mean - half, mean + half, n, n - 1
+    mean, low, high, n = bsfile.ci95(np.asarray(b, dtype=float) - np.asarray(a, dtype=float))
+    return mean, low, high, n, (n - 1 if n >= 2 else math.nan)
 
 
 def welch(ma, sa, na, mb, sb, nb):
@@ -133,7 +103,7 @@ def welch(ma, sa, na, mb, sb, nb):
     if se == 0:
         return diff, diff, diff, math.inf
     dof = (va + vb) ** 2 / (va * va / (na - 1) + vb * vb / (nb - 1))
-    half = t975(dof) * se
+    half = bsfile.t975(dof) * se
     return diff, diff - half, diff + half, dof
 
 
@@ -246,7 +216,7 @@ def main(argv=None):
               "the same customers at every point)")
         print(f"A = point {pa}" + (f" ({f.label(pa)})" if f.keys else ""))
         print(f"B = point {pb}" + (f" ({f.label(pb)})" if f.keys else ""))
-        print("95 % CI: Student t quantile (table to 30 dof, Cornish-Fisher beyond)")
+        print("95 % CI: Student t quantile (exact)")
         print_table(rows, "A", "B")
         return 0
 
@@ -279,7 +249,7 @@ def main(argv=None):
         how = (f"Welch's unpaired difference from /summary mean, sd and n ({why}); "
                "n column: n_A+n_B, dof: Welch-Satterthwaite")
     print(f"difference: {how}")
-    print("95 % CI: Student t quantile (table to 30 dof, fractional dof rounded down; Cornish-Fisher beyond)")
+    print("95 % CI: Student t quantile (exact, fractional dof for Welch)")
     print_table(rows, "A", "B")
     return 0
 

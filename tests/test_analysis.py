@@ -7,9 +7,12 @@ from pathlib import Path
 
 import h5py
 import numpy as np
+import pytest
+import scipy.stats
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT / "analysis"))
+import bsfile  # noqa: E402
 import bsresults  # noqa: E402
 
 BRANCHSIM = os.environ.get("BRANCHSIM", str(ROOT / "build" / "branchsim"))
@@ -22,10 +25,51 @@ def run_sweep(tmp_path):
     return out
 
 
-def test_t975_table_matches_known_quantiles():
-    assert bsresults.t975(4) == 2.776
-    assert bsresults.t975(10**6) == 1.960
-    assert math.isnan(bsresults.t975(0))
+def test_ci95_is_scipys_t_interval_at_12_replications():
+    """At n = 12 (11 dof) the quantile is 2.200985...; bsresults' old table
+    gave 2.131 (its 15-dof entry), an interval 3 % too narrow."""
+    rng = np.random.default_rng(5)
+    x = rng.exponential(3.0, 12)
+    mean, low, high, n = bsfile.ci95(x)
+    t = scipy.stats.t.ppf(0.975, 11)
+    assert abs(t - 2.200985160082949) < 1e-12
+    assert n == 12 and mean == pytest.approx(x.mean(), rel=1e-15)
+    half = t * x.std(ddof=1) / math.sqrt(12)
+    assert low == pytest.approx(mean - half, rel=1e-12)
+    assert high == pytest.approx(mean + half, rel=1e-12)
+    assert (high - low) / 2 > 2.2 * x.std(ddof=1) / math.sqrt(12)  # not 2.131
+    assert math.isnan(bsfile.ci95(x[:1])[1]) and bsfile.ci95([])[3] == 0
+    assert bsfile.ci95(np.append(x, np.nan))[1:] == (low, high, 12)  # NaN days left out, as /summary does
+
+
+def test_every_script_prints_the_interval_the_file_stores(tmp_path, capsys):
+    """bsresults' table computes from /replications the interval the C code
+    stores in /summary (GSL's t quantile), to 1e-11; a table quantile would not."""
+    out = tmp_path / "mmc.h5"
+    subprocess.run([BRANCHSIM, "run", str(ROOT / "scenarios" / "mmc.yaml"), "-r", "12", "-q", "-o", str(out)],
+                   check=True)
+    _, _, metrics = bsresults.load(out)
+    with h5py.File(out) as f:
+        summary = {m: dict(zip([str(c) for c in f["summary"][m].attrs["stats"]], f["summary"][m][0]))
+                   for m in f["summary"]}
+    checked = 0
+    for name, s in summary.items():
+        if name not in metrics or not s["n"] >= 2:
+            continue
+        mean, low, high, n = bsfile.ci95(metrics[name][1][0])
+        assert n == s["n"]
+        # Mean to 1e-12, the half-width to 1e-11: GSL's gsl_cdf_tdist_Pinv(0.975, 11) is
+        # 2.2009851600917, 4e-12 above the exact 2.2009851600829 that scipy gives (measured).
+        # The table's 2.131 is 3 % off.
+        assert (low + high) / 2 == pytest.approx(s["mean"], rel=1e-12, abs=1e-300), name
+        stored_half = (s["ci95_high"] - s["ci95_low"]) / 2
+        assert (high - low) / 2 == pytest.approx(stored_half, rel=1e-11, abs=1e-300), name
+        checked += 1
+    assert checked >= 5
+    assert bsresults.main(["table", str(out), "--metrics", "wait_mean_min"]) == 0
+    line = capsys.readouterr().out.splitlines()[1]
+    s = summary["wait_mean_min"]
+    assert float(line.split("+-")[1]) == float(f"{(s['ci95_high'] - s['ci95_low']) / 2:.3g}")
 
 
 def test_paired_difference_is_mean_and_t_interval_of_differences():
@@ -33,7 +77,7 @@ def test_paired_difference_is_mean_and_t_interval_of_differences():
     mean, half = bsresults.paired_difference(values, 0, 1)
     d = values[1] - values[0]
     assert mean == d.mean()
-    assert abs(half - 3.182 * d.std(ddof=1) / 2.0) < 1e-12
+    assert abs(half - scipy.stats.t.ppf(0.975, 3) * d.std(ddof=1) / 2.0) < 1e-12
 
 
 def test_load_reads_points_and_metrics(tmp_path):

@@ -12,6 +12,7 @@ from pathlib import Path
 import h5py
 import numpy as np
 import pytest
+import scipy.stats
 
 ROOT = Path(__file__).resolve().parent.parent
 BRANCHSIM = str((ROOT / os.environ.get("BRANCHSIM", "build/branchsim")).resolve())
@@ -21,6 +22,7 @@ PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
 REPS = 8
 
 sys.path.insert(0, str(ROOT / "analysis"))
+import bsfile  # noqa: E402
 import compare  # noqa: E402
 import report  # noqa: E402
 
@@ -186,7 +188,7 @@ def check_paired(out_table, out_csv, a_reps, b_reps, point, metric):
     d = b_reps - a_reps
     d = d[np.isfinite(d)]
     mean = d.mean()
-    half = compare.t975(d.size - 1) * d.std(ddof=1) / math.sqrt(d.size)
+    half = bsfile.t975(d.size - 1) * d.std(ddof=1) / math.sqrt(d.size)
     A, B, diff, low, high, n = out_table[(point, metric)]
     assert diff == f"{mean:.4g}", (point, metric)
     assert int(n) == d.size
@@ -198,13 +200,16 @@ def check_paired(out_table, out_csv, a_reps, b_reps, point, metric):
     assert c_high == pytest.approx(mean + half, rel=1e-9, abs=1e-15)
 
 
-def test_t_quantiles():
-    assert compare.t975(7) == 2.3646
-    assert compare.t975(7.9) == 2.3646  # Welch's fractional dof rounded down
-    assert abs(compare.t975(49) - 2.009575) < 1e-5
-    assert abs(compare.t975(120) - 1.979930) < 1e-5
-    assert abs(compare.t975(1e7) - 1.959964) < 1e-5
-    assert math.isnan(compare.t975(0))
+def test_t_quantiles_are_exact():
+    """compare.py's Welch dof are fractional: the quantile is exact there too
+    (a table rounded the dof down)."""
+    assert compare.bsfile is bsfile
+    assert bsfile.t975(7) == pytest.approx(2.3646242510102993, rel=1e-12)
+    assert bsfile.t975(7.9) == pytest.approx(float(scipy.stats.t.ppf(0.975, 7.9)), rel=1e-12)
+    assert bsfile.t975(7.9) < bsfile.t975(7)
+    assert bsfile.t975(49) == pytest.approx(2.009575234489209, rel=1e-12)
+    assert bsfile.t975(1e7) == pytest.approx(1.959964, rel=1e-6)
+    assert math.isnan(bsfile.t975(0))
 
 
 def test_compare_points_within_one_file_is_paired_by_replication(files):
@@ -252,7 +257,7 @@ def test_compare_two_files_with_different_replications_is_welch(files):
             mb, vb, nb = sb[m]["mean"][p], sb[m]["sd"][p] ** 2 / sb[m]["n"][p], sb[m]["n"][p]
             diff = mb - ma
             dof = (va + vb) ** 2 / (va ** 2 / (na - 1) + vb ** 2 / (nb - 1))
-            half = compare.t975(dof) * math.sqrt(va + vb)
+            half = bsfile.t975(dof) * math.sqrt(va + vb)
             _, _, d, low, high, n = table[(p, m)]
             assert d == f"{diff:.4g}"
             assert n == f"{int(na)}+{int(nb)}"
