@@ -239,6 +239,95 @@ def ci95(x):
     return mean, mean - half, mean + half, n
 
 
+class Results:
+    """What the analysis scripts read of one result file (layout in
+    docs/output.md), checked; raises BadFile on a foreign or damaged file.
+
+    Always: attrs (the root's text attributes, escaped; "?" when absent, and
+    seed), n_points, n_reps, keys ([swept key], escaped) and values ({key:
+    [float, or escaped text] per point}). The groups named in `groups` as
+    well, and only those (a script is not refused for a group it never shows):
+      replications: reps {metric: array (n_points, n_reps)}, units {metric: unit}
+      summary, compare: {metric: {column: array (n_points), 'unit', 'description'}}
+                        (compare only when the file has one; baseline its point)
+      timeseries: timeseries {name: (array (n_points, n_bins), unit, description)},
+                  bins (minutes after opening), bin_min"""
+
+    TEXT_ATTRS = ("scenario_name", "scenario_file", "branchsim_version", "created", "build")
+
+    def __init__(self, path, groups=()):
+        self.path = path
+        self.reps, self.units, self.summary, self.compare, self.baseline = {}, {}, {}, {}, 0
+        self.timeseries, self.bins, self.bin_min = {}, None, None
+        with open_file(path) as f:
+            self.attrs = {name: escape(text_attr(f, name, default="?")) for name in self.TEXT_ATTRS}
+            self.attrs["scenario_yaml"] = text_attr(f, "scenario_yaml")
+            self.attrs["seed"] = uint_attr(f, "seed")
+            self.n_points, self.n_reps = sizes(f)
+            self.attrs["replications"] = self.n_reps
+            values = key_values(f, self.n_points)
+            self.keys = [escape(k) for k in values]
+            self.values = {escape(k): v for k, v in values.items()}
+            if "replications" in groups:
+                self._replications(f)
+            if "summary" in groups:
+                self.summary = self._table(f, "summary")
+            if "compare" in groups and "compare" in f:
+                self._compare(f)
+            if "timeseries" in groups and "timeseries" in f:
+                self._timeseries(f)
+
+    def numeric(self, key):
+        return all(isinstance(x, float) for x in self.values[key])
+
+    def _replications(self, f):
+        g = member(f, "", "replications", h5py.Group)
+        for name in names(g, "/replications"):
+            ds = member(g, "/replications", name, h5py.Dataset)
+            where = f"/replications/{escape(name)}"
+            self.reps[name] = np.asarray(read(ds, where, (self.n_points, self.n_reps)), dtype=float)
+            self.units[name] = escape(text_attr(ds, "unit", where + " "))
+
+    def _table(self, f, group):
+        out = {}
+        g = member(f, "", group, h5py.Group)
+        for name in names(g, f"/{group}"):
+            ds = member(g, f"/{group}", name, h5py.Dataset)
+            where = f"/{group}/{escape(name)}"
+            entry = stat_table(ds, where, self.n_points)
+            entry["unit"] = escape(text_attr(ds, "unit", where + " "))
+            entry["description"] = escape(text_attr(ds, "description", where + " "))
+            out[name] = entry
+        return out
+
+    def _compare(self, f):
+        self.compare = self._table(f, "compare")
+        self.baseline = uint_attr(f["compare"], "baseline", "/compare ")
+        if self.baseline >= self.n_points:
+            raise BadFile(f"attribute /compare baseline is {self.baseline}, not a point (0 to {self.n_points - 1})")
+
+    def _timeseries(self, f):
+        g = member(f, "", "timeseries", h5py.Group)
+        self.bin_min = float_attr(g, "bin_min", "/timeseries ")
+        n_bins = None
+        if "bin" in f:
+            bins = member(f, "", "bin", h5py.Dataset)
+            n_bins = bins.shape[0] if bins.shape is not None and len(bins.shape) == 1 else -1
+            self.bins = np.asarray(read(bins, "/bin", (n_bins,)), dtype=float)
+        for name in names(g, "/timeseries"):
+            ds = member(g, "/timeseries", name, h5py.Dataset)
+            where = f"/timeseries/{escape(name)}"
+            if n_bins is None:
+                n_bins = ds.shape[1] if ds.shape is not None and len(ds.shape) == 2 else -1
+            data = np.asarray(read(ds, where, (self.n_points, n_bins)), dtype=float)
+            self.timeseries[name] = (data, escape(text_attr(ds, "unit", where + " ")),
+                                     escape(text_attr(ds, "description", where + " ")))
+            if self.bin_min is None:
+                self.bin_min = float_attr(ds, "bin_min", where + " ")
+        if self.bins is None and self.timeseries and self.bin_min:
+            self.bins = np.arange(n_bins) * self.bin_min
+
+
 def unknown(what, name, have, path):
     """An unknown metric (or key): one line naming it and the nearest name, if any."""
     near = difflib.get_close_matches(name, list(have), n=1)

@@ -21,26 +21,15 @@ import argparse
 import sys
 
 import bsfile  # first: it keeps libhdf5 from loading plugins a file names
-import h5py
 import numpy as np
 
 def load(path):
     """Returns (attrs, points, metrics): points is a list of {key: value} per
     scenario point, metrics maps name -> (unit, array (n_points, R)). Raises
     bsfile.BadFile on a foreign or damaged file."""
-    with bsfile.open_file(path) as f:
-        attrs = dict(f.attrs)
-        n_points, reps = bsfile.sizes(f)
-        keys = bsfile.key_values(f, n_points)
-        points = [{k: v[p] for k, v in keys.items()} for p in range(n_points)]
-        g = bsfile.member(f, "", "replications", h5py.Group)
-        metrics = {}
-        for name in bsfile.names(g, "/replications"):
-            ds = bsfile.member(g, "/replications", name, h5py.Dataset)
-            where = f"/replications/{bsfile.escape(name)}"
-            metrics[name] = (bsfile.escape(bsfile.text_attr(ds, "unit", where + " ")),
-                             bsfile.read(ds, where, (n_points, reps)))
-    return attrs, points, metrics
+    res = bsfile.Results(path, groups=("replications",))
+    points = [{k: v[p] for k, v in res.values.items()} for p in range(res.n_points)]
+    return res.attrs, points, {name: (res.units[name], res.reps[name]) for name in res.reps}
 
 
 def paired_difference(values, a, b):

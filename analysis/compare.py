@@ -39,49 +39,27 @@ import signal
 import sys
 
 import bsfile  # first: it keeps libhdf5 from loading plugins a file names
-import h5py
 import numpy as np
 
 MAIN_METRICS = ["wait_mean_min", "wait_p90_min", "share_wait_over_10min", "counter_utilization", "abandoned"]
 EXPOSURE_METRICS = ["expected_infections_customers", "expected_infections_staff"]
-
-def text(v):
-    if isinstance(v, np.ndarray) and v.shape == ():
-        v = v[()]
-    return v.decode("utf-8", "replace") if isinstance(v, bytes) else str(v)
-
 
 def fmt(x):
     x = float(x)
     return f"{x:.4g}" if math.isfinite(x) else "nan"
 
 
-class File:
-    """What compare needs of a result file; raises bsfile.BadFile on a foreign or damaged one."""
+class File(bsfile.Results):
+    """What compare needs of a result file: the root, /replications and /summary
+    (bsfile.Results); raises bsfile.BadFile on a foreign or damaged one."""
 
     def __init__(self, path):
-        self.path = path
-        with bsfile.open_file(path) as f:
-            self.attrs = {"seed": bsfile.uint_attr(f, "seed"),
-                          "scenario_name": bsfile.escape(bsfile.text_attr(f, "scenario_name"))}
-            self.n_points, self.n_reps = bsfile.sizes(f)
-            self.keys = {bsfile.escape(k): [f"{x:g}" if isinstance(x, float) else " ".join(x.split()) for x in v]
-                         for k, v in bsfile.key_values(f, self.n_points).items()}
-            self.reps, self.units, self.summary = {}, {}, {}
-            g = bsfile.member(f, "", "replications", h5py.Group)
-            for name in bsfile.names(g, "/replications"):
-                ds = bsfile.member(g, "/replications", name, h5py.Dataset)
-                where = f"/replications/{bsfile.escape(name)}"
-                self.reps[name] = np.asarray(bsfile.read(ds, where, (self.n_points, self.n_reps)), dtype=float)
-                self.units[name] = bsfile.escape(bsfile.text_attr(ds, "unit", where + " "))
-            g = bsfile.member(f, "", "summary", h5py.Group)
-            for name in bsfile.names(g, "/summary"):
-                ds = bsfile.member(g, "/summary", name, h5py.Dataset)
-                where = f"/summary/{bsfile.escape(name)}"
-                self.summary[name] = bsfile.stat_table(ds, where, self.n_points)
+        super().__init__(path, groups=("replications", "summary"))
+        self.labels = {k: [f"{x:g}" if isinstance(x, float) else " ".join(x.split()) for x in v]
+                       for k, v in self.values.items()}
 
     def label(self, p):
-        return ", ".join(f"{k}={v[p]}" for k, v in self.keys.items())
+        return ", ".join(f"{k}={v[p]}" for k, v in self.labels.items())
 
     def finite(self, metric):
         return metric in self.reps and bool(np.isfinite(self.reps[metric]).any())
@@ -214,8 +192,8 @@ def main(argv=None):
             return 0
         print(f"{f.path}: point {pb} minus point {pa}, paired by replication ({f.n_reps} replications: "
               "the same customers at every point)")
-        print(f"A = point {pa}" + (f" ({f.label(pa)})" if f.keys else ""))
-        print(f"B = point {pb}" + (f" ({f.label(pb)})" if f.keys else ""))
+        print(f"A = point {pa}" + (f" ({f.label(pa)})" if f.labels else ""))
+        print(f"B = point {pb}" + (f" ({f.label(pb)})" if f.labels else ""))
         print("95 % CI: Student t quantile (exact)")
         print_table(rows, "A", "B")
         return 0
@@ -236,10 +214,10 @@ def main(argv=None):
     if args.csv:
         print_csv(rows)
         return 0
-    seed_a, seed_b = text(fa.attrs.get("seed", "?")), text(fb.attrs.get("seed", "?"))
+    seed_a, seed_b = str(fa.attrs["seed"]), str(fb.attrs["seed"])
     print(f"B - A per point (paired by index); A = {fa.path}, B = {fb.path}")
-    print(f"A: scenario '{text(fa.attrs.get('scenario_name', ''))}', seed {seed_a}, {fa.n_reps} replications; "
-          f"B: scenario '{text(fb.attrs.get('scenario_name', ''))}', seed {seed_b}, {fb.n_reps} replications")
+    print(f"A: scenario '{fa.attrs['scenario_name']}', seed {seed_a}, {fa.n_reps} replications; "
+          f"B: scenario '{fb.attrs['scenario_name']}', seed {seed_b}, {fb.n_reps} replications")
     if use_paired:
         how = "paired by replication (replication r of A with replication r of B)"
         if seed_a != seed_b:

@@ -23,7 +23,7 @@ The tables give, per point, the swept keys' values and each main metric's mean
 `branchsim describe` does). Only the documented HDF5 layout is read: /scenarios,
 /summary (columns named by its attr stats), /compare (attr baseline),
 /timeseries, /bin and the root attributes. Runs under Debian's /usr/bin/python3
-(python3-h5py, -numpy, -matplotlib).
+(python3-h5py, -numpy, -scipy, -matplotlib).
 
 A foreign or damaged file (not HDF5, truncated, a group, dataset or attribute missing or of the
 wrong shape or type) is one line on stderr, `SCRIPT: FILE: what is wrong`, and exit status 2;
@@ -40,7 +40,6 @@ import sys
 import tempfile
 
 import bsfile  # first: it keeps libhdf5 from loading plugins a file names
-import h5py
 import numpy as np
 
 MAIN_METRICS = ["wait_mean_min", "wait_p90_min", "share_wait_over_10min", "counter_utilization", "abandoned"]
@@ -52,11 +51,7 @@ DEFAULT_DAY_OPEN = "09:00"  # docs/scenario-keys.md: the default of day.open
 FOREST_MAX_ROWS = 120
 
 
-def text(v):
-    """An HDF5 string (bytes or str, scalar or 0-d array) as str."""
-    if isinstance(v, np.ndarray) and v.shape == ():
-        v = v[()]
-    return v.decode("utf-8", "replace") if isinstance(v, bytes) else str(v)
+text = bsfile.text
 
 
 # Text from the result file, marked in the document so that each format
@@ -99,68 +94,12 @@ def ff_value(v):
     return s if isinstance(v, (float, np.floating, int, np.integer)) else ff(s)
 
 
-class Result:
-    """What the report needs from one result file."""
+class Result(bsfile.Results):
+    """What the report needs from one result file: the root, /summary, /compare
+    and /timeseries (bsfile.Results); raises bsfile.BadFile on a foreign or damaged one."""
 
     def __init__(self, path):
-        """Raises bsfile.BadFile on a foreign or damaged file."""
-        self.path = path
-        with bsfile.open_file(path) as f:
-            self.attrs = {name: bsfile.escape(bsfile.text_attr(f, name, default="?"))
-                          for name in ("scenario_name", "scenario_file", "branchsim_version", "created", "build")}
-            self.attrs["scenario_yaml"] = bsfile.text_attr(f, "scenario_yaml")
-            self.attrs["seed"] = bsfile.uint_attr(f, "seed")
-            self.n_points, self.attrs["replications"] = bsfile.sizes(f)
-            values = bsfile.key_values(f, self.n_points)
-            self.keys = [bsfile.escape(k) for k in values]
-            self.values = {bsfile.escape(k): v for k, v in values.items()}
-            self.numeric = {bsfile.escape(k): all(isinstance(x, float) for x in v) for k, v in values.items()}
-            self.summary = self._table(f, "summary")
-            self.compare = self._table(f, "compare") if "compare" in f else {}
-            self.baseline = 0
-            if self.compare:
-                self.baseline = bsfile.uint_attr(f["compare"], "baseline", "/compare ")
-                if self.baseline >= self.n_points:
-                    raise bsfile.BadFile(f"attribute /compare baseline is {self.baseline}, not a point "
-                                         f"(0 to {self.n_points - 1})")
-            self.timeseries, self.bins, self.bin_min = {}, None, None
-            if "timeseries" in f:
-                self._timeseries(f)
-
-    def _timeseries(self, f):
-        g = bsfile.member(f, "", "timeseries", h5py.Group)
-        self.bin_min = bsfile.float_attr(g, "bin_min", "/timeseries ")
-        n_bins = None
-        if "bin" in f:
-            bins = bsfile.member(f, "", "bin", h5py.Dataset)
-            n_bins = bins.shape[0] if bins.shape is not None and len(bins.shape) == 1 else -1
-            self.bins = np.asarray(bsfile.read(bins, "/bin", (n_bins,)), dtype=float)
-        for name in bsfile.names(g, "/timeseries"):
-            ds = bsfile.member(g, "/timeseries", name, h5py.Dataset)
-            where = f"/timeseries/{bsfile.escape(name)}"
-            if n_bins is None:
-                n_bins = ds.shape[1] if ds.shape is not None and len(ds.shape) == 2 else -1
-            data = np.asarray(bsfile.read(ds, where, (self.n_points, n_bins)), dtype=float)
-            self.timeseries[name] = (data, bsfile.escape(bsfile.text_attr(ds, "unit", where + " ")),
-                                     bsfile.escape(bsfile.text_attr(ds, "description", where + " ")))
-            if self.bin_min is None:
-                self.bin_min = bsfile.float_attr(ds, "bin_min", where + " ")
-        if self.bins is None and self.timeseries and self.bin_min:
-            self.bins = np.arange(n_bins) * self.bin_min
-
-    def _table(self, f, group):
-        """{metric: {column: array (n_points), 'unit': .., 'description': ..}} from a
-        (n_points, n_stats) group whose datasets name their columns in attr stats."""
-        out = {}
-        g = bsfile.member(f, "", group, h5py.Group)
-        for name in bsfile.names(g, f"/{group}"):
-            ds = bsfile.member(g, f"/{group}", name, h5py.Dataset)
-            where = f"/{group}/{bsfile.escape(name)}"
-            entry = bsfile.stat_table(ds, where, self.n_points)
-            entry["unit"] = bsfile.escape(bsfile.text_attr(ds, "unit", where + " "))
-            entry["description"] = bsfile.escape(bsfile.text_attr(ds, "description", where + " "))
-            out[name] = entry
-        return out
+        super().__init__(path, groups=("summary", "compare", "timeseries"))
 
     def finite(self, metric):
         s = self.summary.get(metric)
@@ -255,7 +194,7 @@ def _x_positions(res, xkey):
     """x value per point and tick labels (None for a numeric key)."""
     if xkey is None:
         return np.arange(res.n_points, dtype=float), None
-    if res.numeric[xkey]:
+    if res.numeric(xkey):
         return np.array(res.values[xkey], dtype=float), None
     cats = list(dict.fromkeys(fmt_value(v) for v in res.values[xkey]))
     return np.array([cats.index(fmt_value(v)) for v in res.values[xkey]], dtype=float), cats
