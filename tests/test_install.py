@@ -300,3 +300,14 @@ def test_uninstall_refuses_an_empty_or_relative_prefix(tmp_path):
     for prefix in ("", "rel"):
         r = make_uninstall(f"DESTDIR={tmp_path}", f"PREFIX={prefix}")
         assert r.returncode != 0 and "make uninstall: PREFIX must be an absolute path" in r.stderr, r.stderr
+
+
+def test_install_installs_the_license(tmp_path):
+    """GPL-3.0-or-later (the binary links GSL): the full text, installed
+    where README.md says."""
+    text = (ROOT / "LICENSE").read_text()
+    assert "GNU GENERAL PUBLIC LICENSE" in text and "Version 3, 29 June 2007" in text
+    assert "END OF TERMS AND CONDITIONS" in text
+    assert "License: GPL-3.0-or-later, see [LICENSE](LICENSE)" in (ROOT / "README.md").read_text()
+    assert make_install(f"DESTDIR={tmp_path}", "PREFIX=/usr").returncode == 0
+    assert (tmp_path / "usr" / "share" / "branchsim" / "LICENSE").read_text() == text
