@@ -239,7 +239,7 @@ SHARE_DIR       = $(DESTDIR)$(PREFIX)/share/branchsim
 SHARE_SCENARIOS = $(wildcard scenarios/*.yaml) scenarios/README.md
 SHARE_SLURM     = $(wildcard scenarios/slurm/*.sbatch)
 SHARE_ANALYSIS  = $(wildcard analysis/*.py)
-SHARE_TOP       = README.md LICENSE
+SHARE_TOP       = README.md LICENSE CHANGELOG.md CITATION.cff
 SHARE_DOCS      = $(wildcard docs/*.md docs/*.png)
 SHARE_FILES     = $(SHARE_SCENARIOS) $(SHARE_SLURM) $(SHARE_ANALYSIS) $(SHARE_TOP) $(SHARE_DOCS)
 # Its folders, deepest first (uninstall removes each when empty, then share/branchsim).
