@@ -101,8 +101,7 @@ static const char plan_text[] =
     "                           cheapest point meeting the targets; needed with several keys\n"
     "      --search grid|monotone  every point, or a walk of the feasibility frontier\n"
     "                           (default: monotone where more of each key never makes a target worse)\n"
-    RUN_OPTIONS_TEXT
-    "                           (-o defaults to SCENARIO-plan.h5; -r at least 2)\n" HELP_TAIL;
+    "  as for run, but -o defaults to SCENARIO-plan.h5 and -r is at least 2:\n" RUN_OPTIONS_TEXT HELP_TAIL;
 
 static const struct {
     const char *name, *text;
