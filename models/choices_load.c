@@ -25,21 +25,11 @@ static int read_per_segment(struct bs_cfg *cfg, const char *key, const struct bs
             out[s] = p;
         return 0;
     }
-    const char *names[BS_SEGMENTS_MAX];
-    long n = bs_cfg_map_keys(cfg, key, names, BS_SEGMENTS_MAX);
+    long n = bs_segment_map_read(cfg, key, sc, out);
     if (n < 0)
         return cfg->err->status;
     if (n == 0)
         return bs_cfg_fail(cfg, key, "required: a probability, or {segment: probability, ...}");
-    for (long j = 0; j < n; j++) {
-        char sub[2 * BS_CFG_PATH_MAX];
-        snprintf(sub, sizeof sub, "%s.%s", key, names[j]);
-        int s = bs_class_find(sc, sc->n_segments, names[j]);
-        if (s < 0)
-            return bs_cfg_fail(cfg, sub, "'%s' is not a segment", names[j]);
-        if (bs_cfg_number(cfg, sub, 0, 1, 0, 1, &out[s]))
-            return cfg->err->status;
-    }
     return 0;
 }
 

@@ -90,26 +90,31 @@ static int read_segments(struct bs_cfg *cfg, struct bs_scenario *sc)
     return 0;
 }
 
+long bs_segment_map_read(struct bs_cfg *cfg, const char *key, const struct bs_scenario *sc, double *out)
+{
+    const char *names[BS_SEGMENTS_MAX];
+    long n = bs_cfg_map_keys(cfg, key, names, BS_SEGMENTS_MAX);
+    for (long j = 0; j < n; j++) {
+        char sub[2 * BS_CFG_PATH_MAX];
+        snprintf(sub, sizeof sub, "%s.%s", key, names[j]);
+        int s = bs_class_find(sc, sc->n_segments, names[j]);
+        if (s < 0) {
+            bs_cfg_fail(cfg, sub, "'%s' is not a segment", names[j]);
+            return -1;
+        }
+        if (bs_cfg_number(cfg, sub, 0, 1, 0, 1, &out[s]))
+            return -1;
+    }
+    return n;
+}
+
 /* transactions.I.segment_shares: {elderly: 0.6, ...} overrides the
  * transaction's share for those segments. */
 static int read_segment_shares(struct bs_cfg *cfg, const struct bs_scenario *sc, long i, struct bs_transaction *t)
 {
     char key[BS_CFG_PATH_MAX];
     snprintf(key, sizeof key, "transactions.%ld.segment_shares", i);
-    const char *names[BS_SEGMENTS_MAX];
-    long k = bs_cfg_map_keys(cfg, key, names, BS_SEGMENTS_MAX);
-    if (k < 0)
-        return cfg->err->status;
-    for (long j = 0; j < k; j++) {
-        char sub[2 * BS_CFG_PATH_MAX];
-        snprintf(sub, sizeof sub, "%s.%s", key, names[j]);
-        int s = bs_class_find(sc, sc->n_segments, names[j]);
-        if (s < 0)
-            return bs_cfg_fail(cfg, sub, "'%s' is not a segment", names[j]);
-        if (bs_cfg_number(cfg, sub, 0, 1, 0, 1, &t->share_by_segment[s]))
-            return cfg->err->status;
-    }
-    return 0;
+    return bs_segment_map_read(cfg, key, sc, t->share_by_segment) < 0 ? cfg->err->status : 0;
 }
 
 /* transactions.I.class: the counter class (e.g. emergency) of a segment

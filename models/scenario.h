@@ -17,6 +17,11 @@ static inline int bs_class_find(const struct bs_scenario *sc, size_t n, const ch
     return -1;
 }
 
+/* {segment: number in [0, 1], ...} at key into out[segment] (demand_load.c;
+ * segments not named keep their value): the number of names, or -1 after
+ * an error in cfg->err (a name that is not a segment, a bad number). */
+long bs_segment_map_read(struct bs_cfg *cfg, const char *key, const struct bs_scenario *sc, double *out);
+
 /* The features' loaders (models/F_load.c, one per feature F), in the
  * order bs_scenario_load calls them; each reads its sections into sc,
  * checks them and returns 0 or the error status (in cfg->err).
