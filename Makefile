@@ -136,15 +136,19 @@ test-c: check-deps-test-c
 run-test-c: $(TEST_BINS)
 	@for t in $(TEST_BINS); do echo "== $$t"; $$t || exit 1; done
 
+# PYTEST_SELECT narrows the run (test-asan leaves out the tests of Python code).
+PYTEST_SELECT ?=
 test-py: check-deps-test-py $(BUILD)/branchsim
-	BRANCHSIM=$(BUILD)/branchsim $(PYTHON) -m pytest -q tests
+	BRANCHSIM=$(BUILD)/branchsim $(PYTHON) -m pytest -q $(PYTEST_SELECT) tests
 
 # The same C and CLI tests under AddressSanitizer and UndefinedBehaviorSanitizer,
-# invariants checked: one set of objects in $(BUILD)/asan, for both.
+# invariants checked: one set of objects in $(BUILD)/asan, for both. The tests
+# of the Python tools and docs (marked python_tools in tests/conftest.py) are
+# left out: they check Python, which the release test-py has checked.
 test-asan: check-deps-test-asan
 	$(MAKE) BUILD=$(BUILD)/asan CHECK_BUILD=$(BUILD)/asan INVARIANTS=-DBS_CHECK_INVARIANTS \
 	    OPT="-O1 -g -fno-omit-frame-pointer" SANITIZE="-fsanitize=address,undefined -fno-sanitize-recover=all" \
-	    test-c test-py
+	    PYTEST_SELECT='-m "not python_tools"' test-c test-py
 
 # MPI runs against the serial build, bitwise (tests/test_mpi.py), and a
 # sweep submitted to a SLURM started on this machine (needs root).

@@ -11,6 +11,31 @@ import pytest
 
 REPO = Path(__file__).resolve().parent.parent
 
+# Test files whose subject is Python (analysis/, tools/, the docs, the
+# Makefile): they run the binary only to make their input files. make
+# test-asan deselects them (-m "not python_tools"): a sanitizer checks C,
+# and the release run of test-py has already run them.
+PYTHON_TOOL_TESTS = {
+    "test_analysis.py",
+    "test_analysis_hostile.py",
+    "test_citation.py",
+    "test_docs.py",
+    "test_install.py",
+    "test_report.py",
+    "test_tools.py",
+}
+
+
+def pytest_configure(config):
+    config.addinivalue_line(
+        "markers", "python_tools: a test of the Python tools or the docs, not of the C code (conftest.py)")
+
+
+def pytest_collection_modifyitems(items):
+    for item in items:
+        if item.path.name in PYTHON_TOOL_TESTS:
+            item.add_marker(pytest.mark.python_tools)
+
 
 def branchsim_path():
     p = Path(os.environ.get("BRANCHSIM", "build/branchsim"))
