@@ -143,12 +143,13 @@ test-py: check-deps-test-py $(BUILD)/branchsim
 
 # The same C and CLI tests under AddressSanitizer and UndefinedBehaviorSanitizer,
 # invariants checked: one set of objects in $(BUILD)/asan, for both. The tests
-# of the Python tools and docs (marked python_tools in tests/conftest.py) are
-# left out: they check Python, which the release test-py has checked.
+# of the Python tools and docs and the long statistical checks (marked in
+# tests/conftest.py) are left out: the sanitizers check C, not Python or a
+# number, and the release test-py has run them.
 test-asan: check-deps-test-asan
 	$(MAKE) BUILD=$(BUILD)/asan CHECK_BUILD=$(BUILD)/asan INVARIANTS=-DBS_CHECK_INVARIANTS \
 	    OPT="-O1 -g -fno-omit-frame-pointer" SANITIZE="-fsanitize=address,undefined -fno-sanitize-recover=all" \
-	    PYTEST_SELECT='-m "not python_tools"' test-c test-py
+	    PYTEST_SELECT='-m "not python_tools and not statistical"' test-c test-py
 
 # MPI runs against the serial build, bitwise (tests/test_mpi.py), and a
 # sweep submitted to a SLURM started on this machine (needs root).

@@ -25,16 +25,26 @@ PYTHON_TOOL_TESTS = {
     "test_tools.py",
 }
 
+# Statistical checks that need a long run (10^5 days): their subject is a
+# number, which a sanitizer does not change; test-asan leaves them out too
+# (-m "not statistical"), while shorter runs there cover the same code.
+LONG_STATISTICAL_TESTS = {
+    "test_pooled_mean_wait_matches_the_transient_mm4_reference",
+}
+
 
 def pytest_configure(config):
     config.addinivalue_line(
         "markers", "python_tools: a test of the Python tools or the docs, not of the C code (conftest.py)")
+    config.addinivalue_line("markers", "statistical: a long statistical check (conftest.py)")
 
 
 def pytest_collection_modifyitems(items):
     for item in items:
         if item.path.name in PYTHON_TOOL_TESTS:
             item.add_marker(pytest.mark.python_tools)
+        if item.originalname in LONG_STATISTICAL_TESTS:
+            item.add_marker(pytest.mark.statistical)
 
 
 def branchsim_path():
