@@ -244,11 +244,13 @@ SHARE_DIR       = $(DESTDIR)$(PREFIX)/share/branchsim
 SHARE_SCENARIOS = $(wildcard scenarios/*.yaml) scenarios/README.md
 SHARE_SLURM     = $(wildcard scenarios/slurm/*.sbatch)
 SHARE_ANALYSIS  = $(wildcard analysis/*.py)
+SHARE_PACKAGE   = $(wildcard analysis/branchsim/*.py)
 SHARE_TOP       = README.md LICENSE CHANGELOG.md CITATION.cff
 SHARE_DOCS      = $(wildcard docs/*.md docs/*.png)
-SHARE_FILES     = $(SHARE_SCENARIOS) $(SHARE_SLURM) $(SHARE_ANALYSIS) $(SHARE_TOP) $(SHARE_DOCS)
+SHARE_FILES     = $(SHARE_SCENARIOS) $(SHARE_SLURM) $(SHARE_ANALYSIS) $(SHARE_PACKAGE) $(SHARE_TOP) $(SHARE_DOCS)
 # Its folders, deepest first (uninstall removes each when empty, then share/branchsim).
-SHARE_DIRS      = scenarios/slurm scenarios analysis/__pycache__ analysis docs
+SHARE_DIRS      = scenarios/slurm scenarios analysis/branchsim/__pycache__ analysis/branchsim \
+                  analysis/__pycache__ analysis docs
 BIN_FILES       = branchsim branchsim-mpi
 CHECK_PREFIX = case '$(PREFIX)' in /*) ;; *) echo "make $@: PREFIX must be an absolute path, got '$(PREFIX)'" >&2; \
                exit 2 ;; esac
@@ -257,12 +259,14 @@ CHECK_PREFIX = case '$(PREFIX)' in /*) ;; *) echo "make $@: PREFIX must be an ab
 # them inside the source tree); an empty or relative PREFIX is refused.
 install: $(BUILD)/branchsim
 	@$(CHECK_PREFIX)
-	install -d "$(DESTDIR)$(PREFIX)/bin" "$(SHARE_DIR)/scenarios/slurm" "$(SHARE_DIR)/analysis" "$(SHARE_DIR)/docs"
+	install -d "$(DESTDIR)$(PREFIX)/bin" "$(SHARE_DIR)/scenarios/slurm" "$(SHARE_DIR)/analysis/branchsim" \
+	    "$(SHARE_DIR)/docs"
 	install -m 755 $(BUILD)/branchsim "$(DESTDIR)$(PREFIX)/bin/branchsim"
 	install -m 644 $(SHARE_SCENARIOS) "$(SHARE_DIR)/scenarios/"
 	install -m 755 $(SHARE_SLURM) "$(SHARE_DIR)/scenarios/slurm/"
 	if [ -x $(BUILD)/branchsim-mpi ]; then install -m 755 $(BUILD)/branchsim-mpi "$(DESTDIR)$(PREFIX)/bin/"; fi
 	install -m 644 $(SHARE_ANALYSIS) "$(SHARE_DIR)/analysis/"
+	install -m 644 $(SHARE_PACKAGE) "$(SHARE_DIR)/analysis/branchsim/"
 	install -m 644 $(SHARE_TOP) "$(SHARE_DIR)/"
 	install -m 644 $(SHARE_DOCS) "$(SHARE_DIR)/docs/"
 
@@ -274,7 +278,7 @@ uninstall:
 	@$(CHECK_PREFIX)
 	rm -f -- $(foreach f,$(BIN_FILES),"$(DESTDIR)$(PREFIX)/bin/$f")
 	rm -f -- $(foreach f,$(SHARE_FILES),"$(SHARE_DIR)/$f")
-	rm -f -- $(foreach f,$(basename $(notdir $(SHARE_ANALYSIS))),"$(SHARE_DIR)/analysis/__pycache__/$f".cpython-*.pyc)
+	rm -f -- $(foreach f,$(basename $(SHARE_ANALYSIS) $(SHARE_PACKAGE)),"$(SHARE_DIR)/$(dir $f)__pycache__/$(notdir $f)".cpython-*.pyc)
 	@for d in $(SHARE_DIRS) ""; do if [ -d "$(SHARE_DIR)/$$d" ]; then rmdir -- "$(SHARE_DIR)/$$d" 2>/dev/null || \
 	    echo "make uninstall: kept $(SHARE_DIR)/$$d: it holds files make install did not install" >&2; fi; done
 

@@ -15,12 +15,12 @@ Runs under Debian's /usr/bin/python3 (python3-h5py, -numpy, -scipy, -matplotlib)
 
 A foreign or damaged file (not HDF5, truncated, a group, dataset or attribute missing or of the
 wrong shape or type) is one line on stderr, `SCRIPT: FILE: what is wrong`, and exit status 2;
-so is an unknown metric name, with the nearest name in the file (bsfile.py does the checks).
+so is an unknown metric name, with the nearest name in the file (branchsim/results.py does the checks).
 """
 import argparse
 import sys
 
-import bsfile  # first: it keeps libhdf5 from loading plugins a file names
+from branchsim import results as bsfile  # first: it keeps libhdf5 from loading plugins a file names
 import numpy as np
 
 def load(path):

@@ -31,14 +31,14 @@ precision comma-separated rows instead of the table (4 significant digits, as
 
 A foreign or damaged file (not HDF5, truncated, a group, dataset or attribute missing or of the
 wrong shape or type) is one line on stderr, `SCRIPT: FILE: what is wrong`, and exit status 2;
-so is an unknown metric name, with the nearest name in the file (bsfile.py does the checks).
+so is an unknown metric name, with the nearest name in the file (branchsim/results.py does the checks).
 """
 import argparse
 import math
 import signal
 import sys
 
-import bsfile  # first: it keeps libhdf5 from loading plugins a file names
+from branchsim import results as bsfile  # first: it keeps libhdf5 from loading plugins a file names
 import numpy as np
 
 MAIN_METRICS = ["wait_mean_min", "wait_p90_min", "share_wait_over_10min", "counter_utilization", "abandoned"]

@@ -12,7 +12,7 @@ import scipy.stats
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT / "analysis"))
-import bsfile  # noqa: E402
+from branchsim import results as bsfile  # noqa: E402
 import bsresults  # noqa: E402
 
 BRANCHSIM = os.environ.get("BRANCHSIM", str(ROOT / "build" / "branchsim"))

@@ -204,7 +204,7 @@ def test_byte_flipped_files_never_crash_compare(base, tmp_path):
     """40 variants of a real result file with 1 to 4 bytes changed (fixed
     seed), through compare.py (it reads /scenarios, /replications and
     /summary): exit 0 or 2 with one line, never a signal or a traceback.
-    libhdf5 1.10 itself crashes on some of them (h5py with it): bsfile.guard
+    libhdf5 1.10 itself crashes on some of them (h5py with it): branchsim.results.guard
     reads in a child process, so those are refused in one line too. Before
     the child process, 13 of 150 such variants ended by SIGSEGV or SIGABRT."""
     import random
@@ -248,7 +248,7 @@ def heap_size_forged(base, path, where):
 
 def test_a_file_that_crashes_libhdf5_is_one_line_and_exit_2(base, tmp_path):
     """The reproducer of a libhdf5 crash (see heap_size_forged): read in a
-    child process (bsfile.guard), it is refused like any damaged file."""
+    child process (branchsim.results.guard), it is refused like any damaged file."""
     path = heap_size_forged(base, tmp_path / "heap.h5", "replications/served")
     for name, argv in scripts(path, tmp_path)[:2]:
         refused(run(argv), name, path, "a damaged file: libhdf5 crashed reading it (signal 11)")

@@ -43,6 +43,7 @@ def test_install_takes_a_prefix_with_a_space_as_one_directory(tmp_path):
     assert os.access(prefix / "bin" / "branchsim", os.X_OK)
     assert (prefix / "share" / "branchsim" / "scenarios" / "default.yaml").is_file()
     assert (prefix / "share" / "branchsim" / "analysis" / "report.py").is_file()
+    assert (prefix / "share" / "branchsim" / "analysis" / "branchsim" / "results.py").is_file()
     assert not stray.exists() and not (tmp_path / "opt" / "with").exists()
 
 
@@ -274,6 +275,8 @@ def test_uninstall_removes_every_file_install_installed(tmp_path):
     # The bytecode Python writes beside the scripts when they run from there.
     (share / "analysis" / "__pycache__").mkdir()
     (share / "analysis" / "__pycache__" / "report.cpython-311.pyc").write_bytes(b"")
+    (share / "analysis" / "branchsim" / "__pycache__").mkdir()
+    (share / "analysis" / "branchsim" / "__pycache__" / "results.cpython-311.pyc").write_bytes(b"")
     r = make_uninstall(f"DESTDIR={tmp_path}", f"PREFIX={prefix}")
     assert r.returncode == 0, r.stderr
     assert files_under(tmp_path) == []

@@ -22,7 +22,7 @@ PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
 REPS = 8
 
 sys.path.insert(0, str(ROOT / "analysis"))
-import bsfile  # noqa: E402
+from branchsim import results as bsfile  # noqa: E402
 import compare  # noqa: E402
 import report  # noqa: E402
 
