@@ -22,16 +22,21 @@
 /* The synopsis of every command (--help, and after a usage error), and
  * each command's own usage and options (CMD --help, and after a bad
  * option). docs/cli.md is the reference; tests/test_help.py checks that
- * each text names every option its command's getopt table takes. */
+ * each text names every option its command's getopt table takes. The man
+ * page is made of them (help2man): its SYNOPSIS of the
+ * "Usage:" and "  or:" lines, its OPTIONS of the "Options:" paragraph. */
 static const char usage_text[] =
-    "usage: branchsim run SCENARIO.yaml [-o OUT.h5] [-r REPLICATIONS] [-s SEED] [-j THREADS] [--quiet] [--resume]\n"
-    "                     [--set KEY=VALUE ...]\n"
-    "       branchsim check SCENARIO.yaml [--set KEY=VALUE ...]\n"
-    "       branchsim describe OUT.h5 [--metric a,b] [--csv]\n"
-    "       branchsim plan SCENARIO.yaml --vary KEY --range LO:HI[:STEP] --target 'METRIC<=X' [OPTION ...]\n"
-    "       branchsim --version | --help\n"
+    "Usage: branchsim run SCENARIO.yaml [-o OUT.h5] [-r N] [-s SEED] [-j N] [--quiet] [--resume] [--set KEY=VALUE]...\n"
+    "  or:  branchsim check SCENARIO.yaml [--set KEY=VALUE]...\n"
+    "  or:  branchsim describe OUT.h5 [--metric A,B] [--csv]\n"
+    "  or:  branchsim plan SCENARIO.yaml --vary KEY --range LO:HI[:STEP] --target 'METRIC<=X' [OPTION]...\n"
+    "  or:  branchsim --version | --help\n"
+    "Simulates many days of a bank branch, for every point of a scenario's sweep, writes the results to\n"
+    "one HDF5 file, and finds the counters (or slots) that meet a planner's targets.\n"
+    "'branchsim CMD --help' (or -h) prints a command's options; docs/cli.md and 'man branchsim' are the\n"
+    "reference. Exit status: 0 ok, 1 the run failed, 2 bad usage or input.\n"
     "\n"
-    "commands:\n"
+    "Commands:\n"
     "  run       simulate every point of a scenario and write the result file\n"
     "  check     validate a scenario; print the expanded sweep and the memory a run needs\n"
     "  describe  the summary of a result file: per point, metrics with 95 % CIs and paired\n"
@@ -39,8 +44,9 @@ static const char usage_text[] =
     "  plan      the smallest (largest) value of a key, or the cheapest point of several keys,\n"
     "            whose one-sided confidence bound meets every target\n"
     "\n"
-    "'branchsim CMD --help' (or -h) prints a command's options; docs/cli.md is the reference.\n"
-    "Exit status: 0 ok, 1 the run failed, 2 bad usage or input.\n";
+    "Options:\n"
+    "  -h, --help     this help\n"
+    "      --version  the version and the source revision it was built from\n";
 
 #define RUN_OPTIONS_TEXT                                                                                        \
     "  -o, --output FILE        result file (default: SCENARIO's name with .h5, here)\n"                        \
@@ -57,39 +63,39 @@ static const char usage_text[] =
     "Exit status: 0 ok, 1 the run failed, 2 bad usage or input.\n"
 
 static const char run_text[] =
-    "usage: branchsim run SCENARIO.yaml [-o OUT.h5] [-r REPLICATIONS] [-s SEED] [-j THREADS] [--quiet] [--resume]\n"
+    "Usage: branchsim run SCENARIO.yaml [-o OUT.h5] [-r REPLICATIONS] [-s SEED] [-j THREADS] [--quiet] [--resume]\n"
     "                     [--set KEY=VALUE ...]\n"
     "Simulates every point of the scenario and writes the result file, then prints its summary.\n"
     "\n"
-    "options:\n" RUN_OPTIONS_TEXT
+    "Options:\n" RUN_OPTIONS_TEXT
     "      --resume             finish an interrupted run from OUT.h5.partial (same scenario, -r, -s)\n" HELP_TAIL;
 
 static const char check_text[] =
-    "usage: branchsim check SCENARIO.yaml [--set KEY=VALUE ...]\n"
+    "Usage: branchsim check SCENARIO.yaml [--set KEY=VALUE ...]\n"
     "Validates the scenario and every sweep point without simulating; prints the expanded sweep, the\n"
     "memory a run needs, and warnings (stderr) about plans that cannot work.\n"
     "\n"
-    "options:\n"
+    "Options:\n"
     "      --set KEY=VALUE      replace a scenario key (dotted, as sweeps name them); repeatable\n" HELP_TAIL;
 
 static const char describe_text[] =
-    "usage: branchsim describe OUT.h5 [--metric a,b] [--csv]\n"
+    "Usage: branchsim describe OUT.h5 [--metric a,b] [--csv]\n"
     "The summary of a result file: per point, each metric's mean, sd and 95 % CI, and the paired\n"
     "difference (same customers) against the baseline point.\n"
     "\n"
-    "options:\n"
+    "Options:\n"
     "  -m, --metric A,B         only these metrics (comma-separated), also those undefined everywhere\n"
     "  -c, --csv                CSV on stdout, one row per point and metric\n" HELP_TAIL;
 
 static const char plan_text[] =
-    "usage: branchsim plan SCENARIO.yaml --vary KEY --range LO:HI[:STEP] --target 'METRIC<=X' [--target ...]\n"
+    "Usage: branchsim plan SCENARIO.yaml --vary KEY --range LO:HI[:STEP] --target 'METRIC<=X' [--target ...]\n"
     "                      [--vary KEY --range ... (up to 4 keys)] [--cost 'KEY*COEF + ...']\n"
     "                      [--search grid|monotone] [--minimize|--maximize] [--confidence 0.95]\n"
     "                      [-o OUT.h5] [-r N] [-s SEED] [-j N] [--quiet] [--set KEY=VALUE ...]\n"
     "The smallest (largest) value of KEY whose one-sided confidence bound meets every target (exit 1\n"
     "if none does); with --cost, the cheapest point of the keys' ranges.\n"
     "\n"
-    "options:\n"
+    "Options:\n"
     "      --vary KEY           a scenario key to vary (dotted); up to 4, each followed by its --range\n"
     "      --range LO:HI[:STEP] the values LO, LO+STEP, ... up to HI (STEP default 1), at most 1000\n"
     "      --target 'METRIC<=X' a target (or METRIC>=X), up to 8; METRIC a metric or\n"

@@ -413,7 +413,7 @@ def test_help(branchsim, flag):
     assert r.returncode == 0
     assert r.stderr == ""
     out = r.stdout
-    assert out.startswith("usage: branchsim run SCENARIO.yaml")
+    assert out.startswith("Usage: branchsim run SCENARIO.yaml")
     for word in ["branchsim check", "branchsim describe", "--version", "-o", "-r", "-s", "-j", "--quiet"]:
         assert word in out, word
 

@@ -55,7 +55,7 @@ def test_command_help_names_every_option(branchsim, command, flag):
     r = branchsim(command, flag)
     assert r.returncode == 0, r.stderr
     assert r.stderr == ""
-    assert r.stdout.startswith(f"usage: branchsim {command} "), r.stdout
+    assert r.stdout.startswith(f"Usage: branchsim {command} "), r.stdout
     for option in accepted_options(command) + ["--help", "-h"]:
         assert names_option(r.stdout, option), f"{command} --help does not name {option}"
 
@@ -65,16 +65,21 @@ def test_command_help_names_every_option(branchsim, command, flag):
 def test_help_anywhere_before_double_dash(branchsim, args):
     r = branchsim(*args)
     assert r.returncode == 0 and r.stderr == ""
-    assert r.stdout.startswith(f"usage: branchsim {args[0]} ")
+    assert r.stdout.startswith(f"Usage: branchsim {args[0]} ")
 
 
 @pytest.mark.parametrize("flag", ["--help", "-h"])
 def test_top_level_help_lists_the_commands(branchsim, flag):
     r = branchsim(flag)
     assert r.returncode == 0 and r.stderr == ""
+    # help2man makes the man page's SYNOPSIS of the "Usage:" and "  or:" lines, its
+    # OPTIONS of the "Options:" paragraph.
+    assert r.stdout.startswith("Usage: branchsim run ")
     for command in COMMANDS:
         assert re.search(rf"^  {command} ", r.stdout, re.M), command
+        assert re.search(rf"^(Usage|  or): +branchsim {command} ", r.stdout, re.M), command
     assert "branchsim CMD --help" in r.stdout
+    assert re.search(r"^Options:\n  -h, --help .*\n      --version ", r.stdout, re.M), r.stdout
 
 
 @pytest.mark.parametrize("command", sorted(COMMANDS))
@@ -84,7 +89,7 @@ def test_an_unknown_option_is_exit_2_with_the_usage_on_stderr(branchsim, command
     assert r.stdout == ""
     lines = r.stderr.splitlines()
     assert lines[0] == f"branchsim: {command}: unknown option '--no-such-option'"
-    assert lines[1].startswith(f"usage: branchsim {command} ")
+    assert lines[1].startswith(f"Usage: branchsim {command} ")
     for option in accepted_options(command):
         assert names_option(r.stderr, option), option
 
@@ -92,4 +97,4 @@ def test_an_unknown_option_is_exit_2_with_the_usage_on_stderr(branchsim, command
 def test_an_unknown_command_is_exit_2_even_with_help(branchsim):
     r = branchsim("bogus", "--help")
     assert r.returncode == 2 and r.stdout == ""
-    assert r.stderr.startswith("branchsim: unknown command 'bogus'\nusage: ")
+    assert r.stderr.startswith("branchsim: unknown command 'bogus'\nUsage: ")
