@@ -53,7 +53,7 @@ ALL_CFLAGS = -std=c11 -D_DEFAULT_SOURCE -fopenmp $(OPT) -Wall -Wextra $(WERROR) 
 ALL_LDFLAGS = -fopenmp $(SANITIZE) $(LDFLAGS)
 LIBS = $(HDF5_HL_LIBS) $(HDF5_LIBS) $(YAML_LIBS) $(GSL_LIBS) -lm
 
-CLI_SRC   = sim/main.c sim/cli.c sim/plan.c sim/plan_search.c sim/plan_target.c
+CLI_SRC   = sim/main.c sim/cli.c sim/plan.c sim/plan_search.c sim/plan_target.c sim/provenance.c
 CORE_SRC  = $(filter-out $(CLI_SRC),$(wildcard sim/*.c)) $(wildcard models/*.c)
 CORE_OBJ  = $(CORE_SRC:%.c=$(BUILD)/%.o)
 TESTS     = test_unit test_erlang test_model test_choices test_exposure test_standards

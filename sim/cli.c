@@ -16,6 +16,7 @@
 #include "cluster.h"
 #include "files.h"
 #include "output.h"
+#include "provenance.h"
 #include "runner.h"
 #include "text.h"
 
@@ -529,6 +530,8 @@ int write_result(const struct bs_cluster *cl, const struct bs_loaded *ld, const 
         .n_attrs = n_attrs,
     };
     st = bs_output_write(&out, &data, err);
+    if (!st && bs_provenance_write(out.file, cl) < 0)
+        st = bs_error_set(err, BS_ERR_RUN, "%s: HDF5 failed to write the command line (is the disk full?)", out_path);
     if (bs_cluster_agree(cl, st) && !st)
         st = bs_error_set(err, BS_ERR_RUN, "%s: writing failed on another rank", out_path);
     if (!st)

@@ -16,6 +16,7 @@
 #include "load.h"
 #include "output.h"
 #include "cli.h"
+#include "provenance.h"
 #include "runner.h"
 #include "text.h"
 #include "version.h"
@@ -294,7 +295,9 @@ int main(int argc, char **argv)
         if (!freopen("/dev/null", "w", stdout) || !freopen("/dev/null", "w", stderr))
             cl.log = own ? own : stderr;
     }
+    bs_provenance_record(argc, argv); /* before getopt reorders argv */
     int st = dispatch(&cl, argc, argv);
+    bs_provenance_forget();
     st = check_stdout(st);
     bs_cluster_finalize(&cl);
     if (cl.log != stderr)

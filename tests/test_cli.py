@@ -616,8 +616,9 @@ def runs(branchsim, tmp_path_factory):
 
 
 def snapshot(path):
-    """Root attrs (without 'created') and every dataset: dtype, shape, raw
-    bytes (or strings), attrs."""
+    """Root attrs (without 'created' and the command line, which name the
+    time and the files) and every dataset: dtype, shape, raw bytes (or
+    strings), attrs."""
     def attrs(obj):
         # Dimension-scale bookkeeping holds object references, which are
         # file-specific; the scales' names and values are compared instead.
@@ -627,7 +628,8 @@ def snapshot(path):
     out = {}
     with h5py.File(path, "r") as f:
         root = attrs(f)
-        root.pop("created", None)
+        for name in ("created", "command_argv", "command_line", "history"):
+            root.pop(name, None)
 
         def visit(name, obj):
             if isinstance(obj, h5py.Dataset):
