@@ -53,7 +53,7 @@ ALL_CFLAGS = -std=c11 -D_DEFAULT_SOURCE -fopenmp $(OPT) -Wall -Wextra $(WERROR) 
 ALL_LDFLAGS = -fopenmp $(SANITIZE) $(LDFLAGS)
 LIBS = $(HDF5_HL_LIBS) $(HDF5_LIBS) $(YAML_LIBS) $(GSL_LIBS) -lm
 
-CLI_SRC   = sim/main.c sim/cli.c sim/plan.c sim/plan_search.c sim/plan_target.c sim/provenance.c
+CLI_SRC   = sim/main.c sim/cli.c sim/plan.c sim/plan_search.c sim/plan_target.c sim/provenance.c sim/rerun.c
 CORE_SRC  = $(filter-out $(CLI_SRC),$(wildcard sim/*.c)) $(wildcard models/*.c)
 CORE_OBJ  = $(CORE_SRC:%.c=$(BUILD)/%.o)
 TESTS     = test_unit test_erlang test_model test_choices test_exposure test_standards
@@ -103,7 +103,7 @@ $(BUILD)/%.o: %.c | $(BUILD)/.deps-ok
 # the checkpoint's identity) are rebuilt when it changes.
 REVISION_STAMP := $(BUILD)/.revision
 $(shell mkdir -p $(BUILD) && (echo '$(REVISION)' | cmp -s - $(REVISION_STAMP) || echo '$(REVISION)' > $(REVISION_STAMP)))
-$(BUILD)/sim/main.o $(BUILD)/sim/output.o $(BUILD)/sim/checkpoint.o: $(REVISION_STAMP)
+$(BUILD)/sim/main.o $(BUILD)/sim/output.o $(BUILD)/sim/checkpoint.o $(BUILD)/sim/rerun.o: $(REVISION_STAMP)
 
 $(BUILD)/branchsim: $(CLI_SRC:%.c=$(BUILD)/%.o) $(CORE_OBJ)
 	$(CC) $(ALL_LDFLAGS) $^ $(LIBS) -o $@

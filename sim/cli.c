@@ -31,6 +31,7 @@ static const char usage_text[] =
     "  or:  branchsim check SCENARIO.yaml [--set KEY=VALUE]...\n"
     "  or:  branchsim describe OUT.h5 [--metric A,B] [--csv]\n"
     "  or:  branchsim plan SCENARIO.yaml --vary KEY --range LO:HI[:STEP] --target 'METRIC<=X' [OPTION]...\n"
+    "  or:  branchsim rerun OUT.h5 [-j N] [--keep NEW.h5]\n"
     "  or:  branchsim --version | --help\n"
     "Simulates many days of a bank branch, for every point of a scenario's sweep, writes the results to\n"
     "one HDF5 file, and finds the counters (or slots) that meet a planner's targets.\n"
@@ -44,6 +45,8 @@ static const char usage_text[] =
     "            differences against the baseline\n"
     "  plan      the smallest (largest) value of a key, or the cheapest point of several keys,\n"
     "            whose one-sided confidence bound meets every target\n"
+    "  rerun     run again the command that made a result file and check the new file is\n"
+    "            bitwise the same\n"
     "\n"
     "Options:\n"
     "  -h, --help     this help\n"
@@ -110,10 +113,21 @@ static const char plan_text[] =
     "                           (default: monotone where more of each key never makes a target worse)\n"
     "  as for run, but -o defaults to SCENARIO-plan.h5 and -r is at least 2:\n" RUN_OPTIONS_TEXT HELP_TAIL;
 
+static const char rerun_text[] =
+    "Usage: branchsim rerun OUT.h5 [-j THREADS] [--keep NEW.h5]\n"
+    "Runs again the command that made OUT.h5 (its command_argv, on the scenario text it holds) and\n"
+    "checks that every dataset of the new file is bitwise the same: exit 0 and 'identical: N\n"
+    "datasets', or exit 1 naming the first that differ. Temporary files go to $TMPDIR (default /tmp)\n"
+    "and are removed.\n"
+    "\n"
+    "Options:\n"
+    "  -j, --threads N          OpenMP threads (default: the command's own); results do not depend on it\n"
+    "      --keep NEW.h5        keep the new file as NEW.h5 (identical or not)\n" HELP_TAIL;
+
 static const struct {
     const char *name, *text;
 } command_texts[] = {
-    {"run", run_text}, {"check", check_text}, {"describe", describe_text}, {"plan", plan_text},
+    {"run", run_text}, {"check", check_text}, {"describe", describe_text}, {"plan", plan_text}, {"rerun", rerun_text},
 };
 
 /* A command's own usage and options; the synopsis of all for NULL or a

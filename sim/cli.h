@@ -1,5 +1,5 @@
 /* What the commands share (cli.c), and the commands in files of their
- * own (plan.c; main.c has run, check and describe). Exit statuses as in error.h: 0 ok, 1 a run failed, 2 bad input. */
+ * own (plan.c, rerun.c; main.c has run, check and describe). Exit statuses as in error.h: 0 ok, 1 a run failed, 2 bad input. */
 #ifndef BS_CLI_H
 #define BS_CLI_H
 
@@ -73,5 +73,7 @@ int write_result(const struct bs_cluster *cl, const struct bs_loaded *ld, const 
                  size_t n_attrs, struct bs_error *err);
 
 int bs_cmd_plan(const struct bs_cluster *cl, int argc, char **argv);
+/* branchsim rerun OUT.h5 (rerun.c). */
+int bs_cmd_rerun(const struct bs_cluster *cl, int argc, char **argv);
 
 #endif

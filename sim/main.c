@@ -149,12 +149,13 @@ static int cmd_run(const struct bs_cluster *cl, int argc, char **argv)
         else if (!known)
             return bad_option("run", c, argv);
     }
-    const char *out_path = o.out_path;
-    long threads = o.threads;
-    int quiet = o.quiet;
     if (optind != argc - 1)
         return usage_error_for("run", "run takes one scenario file");
     const char *scenario_file = argv[optind];
+    bs_provenance_redirect(&o, &scenario_file, &resume); /* under branchsim rerun */
+    const char *out_path = o.out_path;
+    long threads = o.threads;
+    int quiet = o.quiet;
 
     struct bs_loaded ld;
     struct bs_error err = {0};
@@ -231,6 +232,8 @@ static int dispatch(const struct bs_cluster *cl, int argc, char **argv)
         return cmd_describe(argc, argv);
     if (strcmp(argv[1], "plan") == 0)
         return bs_cmd_plan(cl, argc, argv);
+    if (strcmp(argv[1], "rerun") == 0)
+        return bs_cmd_rerun(cl, argc, argv);
     char what[128];
     snprintf(what, sizeof what, "unknown command '%s'", argv[1]);
     return usage_error(what);

@@ -19,6 +19,7 @@
 #include <string.h>
 
 #include "plan.h"
+#include "provenance.h"
 #include "text.h"
 
 /* A finite number filling the whole of text[0..len). */
@@ -428,6 +429,7 @@ int bs_cmd_plan(const struct bs_cluster *cl, int argc, char **argv)
         if (!strchr(pl.targets[t].metric, '/') && plan_resolve_plain(&pl.targets[t]))
             return BS_ERR_INPUT;
     const char *scenario_file = argv[optind];
+    bs_provenance_redirect(&o, &scenario_file, NULL); /* under branchsim rerun */
     char default_path[1024];
     const char *out_path = o.out_path;
     if (!out_path) {

@@ -13,6 +13,7 @@ COMMANDS = {
     "check": ("sim/main.c", "cmd_check"),
     "describe": ("sim/main.c", "cmd_describe"),
     "plan": ("sim/plan.c", "bs_cmd_plan"),
+    "rerun": ("sim/rerun.c", "bs_cmd_rerun"),
 }
 
 

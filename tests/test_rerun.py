@@ -1,12 +1,15 @@
 """Provenance: every result file records its command line (root attributes
-command_argv, command_line and CF's history).
+command_argv, command_line and CF's history), and `branchsim rerun OUT.h5`
+runs that command again and checks the new file is bitwise the old one.
 
 Run: BRANCHSIM=build/branchsim /usr/bin/python3 -m pytest -q tests/test_rerun.py
 """
 import re
 import shlex
+import shutil
 
 import h5py
+import numpy as np
 import pytest
 
 # One M/M/2 line over a 4-hour day: a run of a few replications takes
@@ -42,6 +45,22 @@ def made(branchsim, tmp_path_factory):
     return {"dir": d, "run": d / "run out.h5", "run_argv": run_argv, "plan": d / "plan.h5", "plan_argv": plan_argv}
 
 
+@pytest.fixture
+def tmpdir_env(tmp_path, monkeypatch):
+    """TMPDIR for the command under test: it must be left empty."""
+    t = tmp_path / "tmp"
+    t.mkdir()
+    monkeypatch.setenv("TMPDIR", str(t))
+    return t
+
+
+def n_datasets(path):
+    found = []
+    with h5py.File(path, "r") as f:
+        f.visititems(lambda name, obj: found.append(name) if isinstance(obj, h5py.Dataset) else None)
+    return len(found)
+
+
 def test_the_file_records_its_command_line_and_history(made):
     for kind in ("run", "plan"):
         with h5py.File(made[kind], "r") as f:
@@ -52,3 +71,85 @@ def test_the_file_records_its_command_line_and_history(made):
         assert shlex.split(line) == argv
         assert history == f"{created}: {line}" and "\n" not in history
         assert re.fullmatch(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ", created)
+
+
+def test_a_run_file_reruns_identical_and_leaves_nothing(branchsim, made, tmpdir_env):
+    before = sorted(p.name for p in made["dir"].iterdir())
+    r = branchsim("rerun", made["run"])
+    assert r.returncode == 0, r.stderr
+    assert r.stdout == f"identical: {n_datasets(made['run'])} datasets\n"
+    assert r.stderr == ""  # same build: no warning
+    assert list(tmpdir_env.iterdir()) == []
+    assert sorted(p.name for p in made["dir"].iterdir()) == before  # nothing written beside OUT.h5
+
+
+def test_a_plan_file_reruns_identical_on_other_threads_and_keeps_the_new_file(branchsim, made, tmpdir_env, tmp_path):
+    kept = tmp_path / "new.h5"
+    r = branchsim("rerun", made["plan"], "-j", "1", "--keep", kept)
+    assert r.returncode == 0, r.stderr
+    assert r.stdout.startswith(f"identical: {n_datasets(made['plan'])} datasets\n")
+    with h5py.File(kept, "r") as new, h5py.File(made["plan"], "r") as old:
+        assert new.attrs["plan_answer"] == old.attrs["plan_answer"]
+        assert np.array_equal(new["summary/wait_mean_min"][()], old["summary/wait_mean_min"][()])
+    assert list(tmpdir_env.iterdir()) == []
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["new.h5", "tmp"]
+
+
+def test_one_altered_byte_is_named_with_exit_1(branchsim, made, tmpdir_env, tmp_path):
+    altered = tmp_path / "altered.h5"
+    shutil.copy(made["run"], altered)
+    with h5py.File(altered, "r+") as f:
+        v = f["summary/wait_mean_min"][()]
+        v.view(np.uint8)[0] ^= 1  # one bit of the first value's lowest byte
+        f["summary/wait_mean_min"][...] = v
+    r = branchsim("rerun", altered)
+    assert r.returncode == 1, r.stdout + r.stderr
+    assert r.stdout == "different: summary/wait_mean_min (values)\n"
+    assert list(tmpdir_env.iterdir()) == []
+
+
+def make_foreign(path):
+    with h5py.File(path, "w") as f:
+        f["x"] = [1.0]
+
+
+def make_truncated(path, made):
+    path.write_bytes(made["run"].read_bytes()[:4000])
+
+
+def make_old(path, made):
+    shutil.copy(made["run"], path)
+    with h5py.File(path, "r+") as f:
+        for name in ("command_argv", "command_line", "history"):
+            del f.attrs[name]
+
+
+@pytest.mark.parametrize("kind, message", [
+    ("text", "not an HDF5 file, so not a branchsim result file"),
+    ("foreign", "not a branchsim result file (no attribute branchsim_version)"),
+    ("truncated", "a damaged HDF5 file (cut short?)"),
+    ("old", "before result files recorded their command line (no attribute command_argv)"),
+])
+def test_a_file_rerun_cannot_use_is_exit_2_saying_why(branchsim, made, tmpdir_env, tmp_path, kind, message):
+    bad = tmp_path / f"{kind}.h5"
+    if kind == "text":
+        bad.write_text("name: not a result\n")
+    elif kind == "foreign":
+        make_foreign(bad)
+    elif kind == "truncated":
+        make_truncated(bad, made)
+    else:
+        make_old(bad, made)
+    r = branchsim("rerun", bad)
+    assert r.returncode == 2, r.stdout + r.stderr
+    assert r.stdout == ""
+    assert r.stderr.startswith(f"branchsim: {bad}: ") and message in r.stderr
+    assert len(r.stderr.splitlines()) == 1
+    assert list(tmpdir_env.iterdir()) == []
+
+
+def test_keep_never_replaces_the_file_checked(branchsim, made, tmpdir_env):
+    r = branchsim("rerun", made["run"], "--keep", made["run"])
+    assert r.returncode == 2
+    assert "is the file checked; rerun never replaces it" in r.stderr
+    assert list(tmpdir_env.iterdir()) == []
