@@ -64,7 +64,7 @@ BENCH_BINS = $(BUILD)/tests/bench/bench_mmc $(BUILD)/tests/bench/bench_rng
 .SECONDARY:
 
 .PHONY: all deps run mpi test test-c run-test-c test-py test-asan test-mpi test-fuzz fuzz fuzz-build fuzz-bins \
-        bench report fuzz-coverage install uninstall clean
+        bench report validate fuzz-coverage install uninstall clean
 
 all: $(BUILD)/branchsim
 
@@ -231,6 +231,12 @@ bench: check-deps-bench $(BENCH_BINS) all mpi
 	$(BUILD)/tests/bench/bench_mmc
 	$(PYTHON) tests/bench/mmc_simpy.py --replications 20 --compare $(BUILD)/bench_mmc.txt
 	tests/bench/bench_mpi.sh $(BUILD)/branchsim $(BUILD)/branchsim-mpi $(MPIRUN)
+
+# The simulator against queueing theory and the Wells-Riley model (a few
+# minutes; not part of make test): writes docs/validation.md and its figures
+# (docs/validation-*.png), the scenarios and result files in $(BUILD)/validate.
+validate: check-deps-test-py $(BUILD)/branchsim
+	$(PYTHON) tools/validate.py --branchsim $(BUILD)/branchsim --workdir $(BUILD)/validate --docs docs
 
 # A report with figures of a result file: make report OUT=sweep.h5 [DIR=report]
 DIR ?= report
