@@ -2,6 +2,7 @@
 the report's figures are real PNGs, its table holds the /summary numbers, the
 trade-off figure appears only with exposure metrics, and compare.py prints the
 paired (and Welch) differences that numpy computes from /replications."""
+import base64
 import math
 import os
 import re
@@ -88,13 +89,14 @@ def md_table(md, heading):
 def test_every_referenced_png_exists_and_is_a_png(reports):
     for d in reports.values():
         md = (d / "report.md").read_text()
-        html = (d / "report.html").read_text()
+        page = (d / "report.html").read_text()
         in_md = re.findall(r"!\[[^\]]*\]\(([^)]+)\)", md)
-        in_html = re.findall(r'<img src="([^"]+)"', html)
-        assert in_md and in_md == in_html  # the same figures, in the same order
-        for name in in_md:
-            data = (d / name).read_bytes()
-            assert len(data) > len(PNG_SIGNATURE) and data.startswith(PNG_SIGNATURE), name
+        in_html = re.findall(r'<img src="data:image/png;base64,([^"]+)" alt="[^"]*" title="([^"]+)">', page)
+        assert in_md and in_md == [name for _, name in in_html]  # the same figures, in the same order
+        for name, (data, _) in zip(in_md, in_html):
+            png = (d / name).read_bytes()
+            assert len(png) > len(PNG_SIGNATURE) and png.startswith(PNG_SIGNATURE), name
+            assert base64.b64decode(data) == png  # the page holds the figure itself
         # and no figure is left unreferenced
         assert sorted(p.name for p in d.glob("*.png")) == sorted(in_md)
         for fig in ("timeseries.png", "forest.png", "metric_wait_mean_min.png"):
@@ -105,27 +107,32 @@ def test_report_table_holds_the_summary_means_and_intervals(files, reports):
     for name, d in reports.items():
         s = summary(files[name])
         md = (d / "report.md").read_text()
-        html = (d / "report.html").read_text()
+        page = (d / "report.html").read_text()
         header, rows = md_table(md, "## Summary by point")
+        res = report.Result(str(files[name]))
+        metrics = report.default_metrics(res, [])
         with h5py.File(files[name], "r") as f:
             keys = list(f["scenarios"])
             key_values = {k: f["scenarios"][k][()] for k in keys}
             n_points = int(f.attrs["n_points"])
         assert len(rows) == n_points
         assert header[0] == "point" and [h.strip("`") for h in header[1:1 + len(keys)]] == keys
-        metrics = [h.split(" (")[0].strip("`") for h in header[1 + len(keys):]]
+        assert header[1 + len(keys)] == "Mean wait \\[min\\]"  # a label with its unit, not the name
+        assert "Share waiting over 10 min \\[%\\]" in header
         assert metrics[:5] == report.MAIN_METRICS
         exposure = [m for m in metrics if m.startswith("expected_infections")]
         assert exposure == (report.EXPOSURE_METRICS if name == "epidemic" else [])
+        assert len(header) == 1 + len(keys) + len(metrics)
         for p, row in enumerate(rows):
-            assert row[0] == str(p)
+            assert row[0] == (f"{p} (baseline)" if p == 0 else str(p))
             for j, k in enumerate(keys):
                 assert row[1 + j] == f"{float(key_values[k][p]):g}"
             for j, m in enumerate(metrics):
-                mean, low, high = (s[m][c][p] for c in ("mean", "ci95_low", "ci95_high"))
+                k = 100 if m.startswith("share_") or m.endswith("_utilization") else 1  # shares in %
+                mean, low, high = (k * s[m][c][p] for c in ("mean", "ci95_low", "ci95_high"))
                 cell = f"{mean:.4g} [{low:.4g}, {high:.4g}]"
                 assert row[1 + len(keys) + j] == cell, (name, p, m)
-                assert f"<td>{cell}</td>" in html
+                assert f"<td>{cell}</td>" in page
 
 
 def test_tradeoff_figure_only_with_exposure_metrics(files, reports):
@@ -350,3 +357,115 @@ def test_report_of_a_large_sweep_leaves_out_the_forest_plot(tmp_path):
     assert len(rows) == 131  # every difference is still in the table
     # the tallest forest plot (7 metrics in 2 rows of panels) at the highest --dpi stays under the limit
     assert (0.8 + 2 * (0.9 + 0.28 * report.FOREST_MAX_ROWS)) * 600 < 2 ** 16
+
+
+# --- planner-grade figures, summary and the HTML page ----------------------------------------
+
+TINY = ("name: tiny\nreplications: 6\nday: {hours: 2}\ndemand: {customers_per_day: 100}\n"
+        "transactions: [{name: t, share: 1, service_min: {dist: exponential, mean: 4}}]\n"
+        "counters: [{role: general, count: 3}]\n")
+PLAN_METRICS = ["wait_mean_min", "share_wait_over_10min", "abandoned"]
+
+
+@pytest.fixture(scope="module")
+def plan(tmp_path_factory):
+    """A one-key plan (counters 2 to 7, two targets: 5 counters is the answer, 4
+    fails the mean wait only) and its report through the CLI with --metrics."""
+    d = tmp_path_factory.mktemp("plan")
+    (d / "tiny.yaml").write_text(TINY)
+    h5 = d / "tiny-plan.h5"
+    run(BRANCHSIM, "plan", d / "tiny.yaml", "--vary", "counters.0.count", "--range", "2:7", "--target",
+        "wait_mean_min<=2", "--target", "share_wait_over_10min<=0.1", "-q", "-o", h5)
+    r = run(sys.executable, REPORT, h5, "-o", d / "rep", "--metrics", ",".join(PLAN_METRICS), "--dpi", 60)
+    return {"h5": h5, "dir": d / "rep", "stdout": r.stdout}
+
+
+def png_info(path):
+    """(width, height, {keyword: text}) of a PNG, its pixels decoded (a broken one raises)."""
+    import matplotlib.image
+    data = Path(path).read_bytes()
+    assert data.startswith(PNG_SIGNATURE)
+    pixels = matplotlib.image.imread(str(path))
+    texts, pos = {}, 8
+    while pos < len(data):
+        n, kind = int.from_bytes(data[pos:pos + 4], "big"), data[pos + 4:pos + 8]
+        if kind == b"tEXt":
+            key, _, value = data[pos + 8:pos + 8 + n].partition(b"\0")
+            texts[key.decode("latin-1")] = value.decode("latin-1")
+        pos += 12 + n
+    return pixels.shape[1], pixels.shape[0], texts
+
+
+def test_metrics_choose_the_figures_and_their_titles(plan):
+    md = (plan["dir"] / "report.md").read_text()
+    in_md = re.findall(r"!\[([^\]]*)\]\(([^)]+)\)", md)
+    assert [f for _, f in in_md] == [f"metric_{m}.png" for m in PLAN_METRICS]  # those, and only those
+    assert sorted(p.name for p in plan["dir"].glob("*.png")) == sorted(f"metric_{m}.png" for m in PLAN_METRICS)
+    titles = ["Mean wait against Counters (general)", "Share waiting over 10 min against Counters (general)",
+              "Abandoned against Counters (general)"]
+    for (_, name), title in zip(in_md, titles):
+        width, height, texts = png_info(plan["dir"] / name)
+        assert width > 250 and height > 150  # 6.4 x 4 in at 60 dpi
+        assert texts["Title"] == title
+
+
+def test_plan_figures_draw_the_targets_and_mark_the_answer(plan):
+    res = report.Result(str(plan["h5"]))
+    doc = report.build(res, str(plan["dir"].parent), metrics=PLAN_METRICS, dpi=40)
+    figs = {b[1]: b[3] for b in doc if b[0] == "img"}
+    assert figs["metric_wait_mean_min.png"]["target_lines"] == [2.0]
+    assert figs["metric_share_wait_over_10min.png"]["target_lines"] == [10.0]  # 0.1 of customers, in %
+    assert figs["metric_abandoned.png"]["target_lines"] == []
+    assert all(f["answer"] for f in figs.values())
+    assert report.words.answer_point(res) == 3  # counters.0.count=5
+    for f in figs.values():  # an integer key: a tick at each count, none between
+        assert f["xticks"] == [2.0, 3.0, 4.0, 5.0, 6.0, 7.0]
+    _, rows = md_table(report.to_markdown(doc), "## Summary by point")
+    assert [r[0] for r in rows][:4] == ["0 (baseline)", "1", "2", "3 (plan answer)"]
+
+
+def test_plan_summary_states_the_answer_and_the_failing_point_with_intervals(plan):
+    s = summary(plan["h5"])
+    para = plan["stdout"].splitlines()[0]
+    w, sh = s["wait_mean_min"], s["share_wait_over_10min"]
+    expect = (f"Counters (general) = 5, the plan's answer, meets every target at 95 % confidence: "
+              f"Mean wait {w['mean'][3]:.3g} min [{w['ci95_low'][3]:.3g}, {w['ci95_high'][3]:.3g}] (target ≤ 2 min); "
+              f"Share waiting over 10 min {100 * sh['mean'][3]:.3g} %")
+    assert para.startswith(expect), para
+    # 4 counters fail the mean wait's bound only: it alone is named
+    assert para.endswith(f"Counters (general) = 4 does not: Mean wait {w['mean'][2]:.3g} min "
+                         f"[{w['ci95_low'][2]:.3g}, {w['ci95_high'][2]:.3g}]."), para
+    assert para in (plan["dir"] / "report.md").read_text().replace("\\", "")
+
+
+def test_sweep_summary_names_the_best_and_worst_points_with_intervals(files, reports):
+    s = summary(files["peak"])["wait_mean_min"]
+    res = report.Result(str(files["peak"]))
+    label = report.key_label(res.keys[0], None)
+    para = (reports["peak"] / "report.md").read_text().split("\n\n")[1].replace("\\", "")
+    best, worst = int(np.argmin(s["mean"])), int(np.argmax(s["mean"]))
+    for p, word in ((best, "best"), (worst, "worst")):
+        value = f"{res.values[res.keys[0]][p]:g}"
+        assert (f"the {word} is {label} = {value}: Mean wait {s['mean'][p]:.3g} min [{s['ci95_low'][p]:.3g}, "
+                f"{s['ci95_high'][p]:.3g}]") in para, para
+    assert "The baseline, the scenario's own point (sweep.baseline), is" in para
+
+
+def test_a_two_key_sweep_is_drawn_as_facets(tmp_path):
+    scenario = tmp_path / "two.yaml"
+    scenario.write_text(TINY.replace("replications: 6", "replications: 2")
+                        + "sweep:\n  counters.0.count: [3, 4, 5]\n  demand.customers_per_day: [80, 120]\n")
+    run(BRANCHSIM, "run", scenario, "-q", "-o", tmp_path / "two.h5")
+    doc = report.build(report.Result(str(tmp_path / "two.h5")), str(tmp_path), metrics=["wait_mean_min"], dpi=40)
+    (info,) = [b[3] for b in doc if b[0] == "img"]
+    assert info["panels"] == 2 and not info.get("heatmap")  # one panel per demand, counters along x
+    assert info["xticks"] == [3.0, 4.0, 5.0]
+    assert info["title"] == "Mean wait against Counters (general)"
+
+
+def test_unknown_metric_exits_2_naming_the_nearest(plan, tmp_path, capsys):
+    assert report.main([str(plan["h5"]), "-o", str(tmp_path / "r"), "--metrics", "wait_mean_min,wait_men_min"]) == 2
+    err = capsys.readouterr().err
+    assert err == f"report: no metric 'wait_men_min' in {plan['h5']} (did you mean wait_mean_min?)\n"
+    assert not (tmp_path / "r").exists()
+

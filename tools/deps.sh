@@ -136,7 +136,7 @@ group_test_c() { # cmocka
     library "$CC" cmocka CMOCKA cmocka.h libcmocka-dev
 }
 group_test_py() { # pytest and what the tests and analysis/ import
-    python_modules pytest h5py numpy scipy matplotlib xarray netCDF4
+    python_modules pytest h5py numpy scipy matplotlib xarray netCDF4 yaml
 }
 group_test_mpi() { # the cluster build, mpirun and a SLURM started for the tests
     group_mpi
