@@ -469,3 +469,24 @@ def test_unknown_metric_exits_2_naming_the_nearest(plan, tmp_path, capsys):
     assert err == f"report: no metric 'wait_men_min' in {plan['h5']} (did you mean wait_mean_min?)\n"
     assert not (tmp_path / "r").exists()
 
+
+def test_the_html_page_renders_in_headless_chromium(plan, tmp_path):
+    """One self-contained page: no scripts, no URLs; Chromium draws it (a
+    screenshot of many colours) without a console error."""
+    page = plan["dir"] / "report.html"
+    text = page.read_text()
+    assert "<script" not in text and "http://" not in text and "https://" not in text
+    assert text.count("<table>") >= 1 and text.count('src="data:image/png;base64,') == len(PLAN_METRICS)
+    assert "counters.0.count" in text and "<pre>" in text  # the scenario's text
+    shot = tmp_path / "shot.png"
+    r = subprocess.run(["chromium", "--headless", "--no-sandbox", "--disable-gpu", "--enable-logging=stderr",
+                        "--v=0", f"--screenshot={shot}", "--window-size=1200,2000", page.as_uri()],
+                       capture_output=True, text=True, timeout=120)
+    assert r.returncode == 0, r.stderr
+    assert "Uncaught" not in r.stderr and "CONSOLE" not in r.stderr, r.stderr
+    width, height, _ = png_info(shot)
+    assert (width, height) == (1200, 2000)
+    import matplotlib.image
+    rgb = (matplotlib.image.imread(str(shot))[:, :, :3] * 255).astype(np.uint32)
+    colours = np.unique(rgb[:, :, 0] << 16 | rgb[:, :, 1] << 8 | rgb[:, :, 2])
+    assert colours.size > 50  # text, tables and figures, not a blank page

@@ -135,8 +135,9 @@ group_mpi() { # make mpi: OpenMPI and parallel HDF5
 group_test_c() { # cmocka
     library "$CC" cmocka CMOCKA cmocka.h libcmocka-dev
 }
-group_test_py() { # pytest and what the tests and analysis/ import
+group_test_py() { # pytest and what the tests and analysis/ import; chromium renders the HTML report
     python_modules pytest h5py numpy scipy matplotlib xarray netCDF4 yaml
+    has tool chromium || need chromium chromium
 }
 group_test_mpi() { # the cluster build, mpirun and a SLURM started for the tests
     group_mpi
