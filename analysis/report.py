@@ -265,7 +265,8 @@ def day_section(res, ctx, outdir, dpi):
     return [("h2", "Over the day"),
             ("p", f"Mean over replications per bin of {fmt(res.bin_min)} minutes; x: {axis}; "
                   + ("every point." if res.n_points <= 4 else
-                     "the baseline, the plan's answer and the points of lowest and highest mean wait.")),
+                     "the baseline, the plan's answer, the points of lowest and highest mean wait, and the "
+                     "median one while fewer than four.")),
             ("img", "timeseries.png", ff(info["title"]), info)]
 
 

@@ -231,8 +231,8 @@ def fig_tradeoff(ctx, path, dpi):
 
 def chosen_points(ctx):
     """At most four points for the day's profiles, each with why it was chosen:
-    every point of a small sweep, else the baseline, the plan's answer, and the
-    lowest and highest mean wait."""
+    every point of a small sweep, else the baseline, the plan's answer, the
+    lowest and the highest mean wait, and the median one while fewer than four."""
     res = ctx.res
     if res.n_points <= 4:
         return [(p, point_words(res, p, ctx.klabels)) for p in range(res.n_points)]
@@ -242,8 +242,9 @@ def chosen_points(ctx):
     w = res.summary.get("wait_mean_min")
     if w is not None and np.isfinite(w["mean"]).any():
         ok = np.flatnonzero(np.isfinite(w["mean"]))
-        picks += [(int(ok[np.argmin(w["mean"][ok])]), "lowest mean wait"),
-                  (int(ok[np.argmax(w["mean"][ok])]), "highest mean wait")]
+        order = ok[np.argsort(w["mean"][ok], kind="stable")]
+        picks += [(int(order[0]), "lowest mean wait"), (int(order[-1]), "highest mean wait"),
+                  (int(order[len(order) // 2]), "median mean wait")]
     out = {}
     for p, why in picks:
         out.setdefault(p, []).append(why)
