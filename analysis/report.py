@@ -198,9 +198,11 @@ def provenance(res):
              f"created {ff(a.get('created', '?'))}; build: {ff(build)}",
              "swept keys: " + (", ".join(f"{ff(res.klabels[k])} (`{ff(k)}`)" for k in res.keys)
                                if res.keys else "none (one point)")]
-    for name, what in (("command_line", "command line"), ("history", "history")):
-        if a.get(name):
-            items.append(f"{what}: `{ff(a[name])}`")
+    if a.get("command_line"):
+        items.append(f"command line: `{ff(a['command_line'])}`")
+    history = a.get("history", "").strip()
+    if history and not (len(history.splitlines()) == 1 and history.endswith(a.get("command_line") or "\0")):
+        items.append(f"history: `{ff(history)}`")  # more than the one command line above
     if a.get("plan_targets"):
         items.append(f"plan: targets `{ff(a['plan_targets'])}` at {fmt((a.get('plan_confidence') or 0.95) * 100)} % "
                      f"confidence; answer `{ff(a.get('plan_answer', ''))}`; {ff(a.get('plan_search', ''))}")

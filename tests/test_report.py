@@ -478,6 +478,9 @@ def test_the_html_page_renders_in_headless_chromium(plan, tmp_path):
     assert "<script" not in text and "http://" not in text and "https://" not in text
     assert text.count("<table>") >= 1 and text.count('src="data:image/png;base64,') == len(PLAN_METRICS)
     assert "counters.0.count" in text and "<pre>" in text  # the scenario's text
+    # provenance: the command line the file records (its one-line history says no more)
+    assert re.search(r"command line: <code>\S*branchsim plan \S*tiny.yaml --vary counters.0.count", text)
+    assert "history:" not in text
     shot = tmp_path / "shot.png"
     r = subprocess.run(["chromium", "--headless", "--no-sandbox", "--disable-gpu", "--enable-logging=stderr",
                         "--v=0", f"--screenshot={shot}", "--window-size=1200,2000", page.as_uri()],
