@@ -493,3 +493,30 @@ def test_the_html_page_renders_in_headless_chromium(plan, tmp_path):
     rgb = (matplotlib.image.imread(str(shot))[:, :, :3] * 255).astype(np.uint32)
     colours = np.unique(rgb[:, :, 0] << 16 | rgb[:, :, 1] << 8 | rgb[:, :, 2])
     assert colours.size > 50  # text, tables and figures, not a blank page
+
+
+def test_appointments_and_standards_are_reported_where_the_file_has_them(tmp_path):
+    """The appointments scenario with a standard of its own: the slot metrics, the
+    standard's share within (in %, from /breakdown_summary) and the per-slot figure."""
+    scenario = tmp_path / "appstd.yaml"
+    scenario.write_text((ROOT / "scenarios" / "appointments.yaml").read_text() + "standards:\n  - {name: elderly_wait, "
+                        "quantity: wait_min, within_min: 5, segments: [elderly], share: 0.95}\n")
+    h5 = tmp_path / "appstd.h5"
+    run(BRANCHSIM, "run", scenario, "-r", 2, "-q", "-o", h5)
+    res = report.Result(str(h5))
+    metrics = report.default_metrics(res, [])
+    spec = "standards/share_within[elderly_wait]"
+    assert metrics[5:] == report.APPOINTMENT_METRICS + [spec]
+    with h5py.File(h5, "r") as f:
+        ds = f["breakdown_summary/standards/share_within"]
+        stats = [c.decode() if isinstance(c, bytes) else str(c) for c in ds.attrs["stats"]]
+        col = [c.decode() if isinstance(c, bytes) else str(c) for c in f["standards"].attrs["standards"]]
+        within = ds[()][:, col.index("elderly_wait"), :]
+    _, rows = md_table(report.to_markdown([report.summary_table(res, [spec], None)]), "|")
+    for p, row in enumerate(rows):
+        mean, low, high = (100 * within[p, stats.index(c)] for c in ("mean", "ci95_low", "ci95_high"))
+        assert row[-1] == f"{mean:.4g} [{low:.4g}, {high:.4g}]"
+    res.klabels = {k: k for k in res.keys}
+    (_, _, (_, name, _, info)) = report.slots_section(res, report.figs.Ctx(res, res.klabels), str(tmp_path), 40)
+    assert name == "slots.png" and info["panels"] == 3 and 2 <= info["lines"] <= 4  # requested, booked, refused
+    assert png_info(tmp_path / name)[2]["Title"] == "Appointments per slot"
