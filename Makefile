@@ -22,6 +22,7 @@ HDF5_PKG    ?= hdf5-serial
 PYTHON      ?= /usr/bin/python3
 MPICC       ?= mpicc
 MPIRUN      ?= mpirun
+HELP2MAN    ?= help2man
 
 GSL_CFLAGS    ?= $(shell $(PKG_CONFIG) --cflags gsl 2>/dev/null)
 GSL_LIBS      ?= $(shell $(PKG_CONFIG) --libs gsl 2>/dev/null)
@@ -75,7 +76,7 @@ all: $(BUILD)/branchsim
 # with them instead of pkg-config.
 user_set = $(filter command environment override,$(origin $1))
 DEPS = env CC='$(CC)' PKG_CONFIG='$(PKG_CONFIG)' HDF5_PKG='$(HDF5_PKG)' HDF5_HL_LIBS='$(HDF5_HL_LIBS)' \
-       PYTHON='$(PYTHON)' MPICC='$(MPICC)' MPIRUN='$(MPIRUN)' FUZZ_CC='$(FUZZ_CC)' FUZZ_LLVM='$(FUZZ_LLVM)' \
+       PYTHON='$(PYTHON)' MPICC='$(MPICC)' MPIRUN='$(MPIRUN)' HELP2MAN='$(HELP2MAN)' FUZZ_CC='$(FUZZ_CC)' FUZZ_LLVM='$(FUZZ_LLVM)' \
        RANDOM123_CFLAGS='$(RANDOM123_CFLAGS)' \
        $(foreach l,GSL HDF5 YAML CMOCKA,$(if $(call user_set,$l_CFLAGS)$(call user_set,$l_LIBS),\
        $l_CFLAGS='$($l_CFLAGS)' $l_LIBS='$($l_LIBS)')) tools/deps.sh
@@ -258,13 +259,21 @@ SHARE_FILES     = $(SHARE_SCENARIOS) $(SHARE_SLURM) $(SHARE_ANALYSIS) $(SHARE_PA
 SHARE_DIRS      = scenarios/slurm scenarios analysis/branchsim/__pycache__ analysis/branchsim \
                   analysis/__pycache__ analysis docs
 BIN_FILES       = branchsim branchsim-mpi
+# The man page, made by help2man from the binary's --help (tools/man-page.sh),
+# in a folder that is not ours.
+MAN_DIR         = $(DESTDIR)$(PREFIX)/share/man/man1
 CHECK_PREFIX = case '$(PREFIX)' in /*) ;; *) echo "make $@: PREFIX must be an absolute path, got '$(PREFIX)'" >&2; \
                exit 2 ;; esac
 
 # Paths quoted: a PREFIX with a space is one directory, not two (one of
 # them inside the source tree); an empty or relative PREFIX is refused.
+# The man page is made first: without help2man nothing is installed.
 install: $(BUILD)/branchsim
 	@$(CHECK_PREFIX)
+	@$(DEPS) install
+	HELP2MAN='$(HELP2MAN)' tools/man-page.sh $(BUILD)/branchsim "$(PREFIX)" > $(BUILD)/branchsim.1
+	install -d "$(MAN_DIR)"
+	install -m 644 $(BUILD)/branchsim.1 "$(MAN_DIR)/branchsim.1"
 	install -d "$(DESTDIR)$(PREFIX)/bin" "$(SHARE_DIR)/scenarios/slurm" "$(SHARE_DIR)/analysis/branchsim" \
 	    "$(SHARE_DIR)/docs"
 	install -m 755 $(BUILD)/branchsim "$(DESTDIR)$(PREFIX)/bin/branchsim"
@@ -282,7 +291,7 @@ install: $(BUILD)/branchsim
 # its folders.
 uninstall:
 	@$(CHECK_PREFIX)
-	rm -f -- $(foreach f,$(BIN_FILES),"$(DESTDIR)$(PREFIX)/bin/$f")
+	rm -f -- $(foreach f,$(BIN_FILES),"$(DESTDIR)$(PREFIX)/bin/$f") "$(MAN_DIR)/branchsim.1"
 	rm -f -- $(foreach f,$(SHARE_FILES),"$(SHARE_DIR)/$f")
 	rm -f -- $(foreach f,$(basename $(SHARE_ANALYSIS) $(SHARE_PACKAGE)),"$(SHARE_DIR)/$(dir $f)__pycache__/$(notdir $f)".cpython-*.pyc)
 	@for d in $(SHARE_DIRS) ""; do if [ -d "$(SHARE_DIR)/$$d" ]; then rmdir -- "$(SHARE_DIR)/$$d" 2>/dev/null || \

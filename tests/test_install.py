@@ -128,15 +128,16 @@ def test_a_plain_make_ignores_what_only_the_tests_need(tmp_path):
     name what they lack."""
     env, called, _ = fake_tools(tmp_path, missing_pkg_config=("cmocka", "hdf5-openmpi"))
     env.update(PYTHON="/no/such/python3", MPICC="/no/such/mpicc", MPIRUN="/no/such/mpirun",
-               FUZZ_CC="/no/such/clang-14")
+               FUZZ_CC="/no/such/clang-14", HELP2MAN="/no/such/help2man")
     build = tmp_path / "build"
     r = make("-s", f"BUILD={build}", f"{build}/.deps-ok", env=env)
     assert r.returncode == 0 and r.stderr == "", r.stderr
     for suite, lacks in (("test-c", "cmocka (Debian packages: libcmocka-dev)"),
-                         ("test-py", "/no/such/python3 (Debian packages: python3)"),
+                         ("test-py", "/no/such/python3 /no/such/help2man (Debian packages: python3 help2man)"),
                          ("mpi", "/no/such/mpicc hdf5-openmpi (Debian packages: openmpi-bin libopenmpi-dev "
                                  "libhdf5-openmpi-dev)"),
-                         ("test-fuzz", "/no/such/clang-14 libclang_rt.fuzzer omp.h")):
+                         ("test-fuzz", "/no/such/clang-14 libclang_rt.fuzzer omp.h"),
+                         ("install", "/no/such/help2man (Debian packages: help2man)")):
         r = make("-s", f"BUILD={build}", f"check-deps-{suite}", env=env)
         assert r.returncode != 0 and f"make {suite} needs: {lacks}" in r.stderr, r.stderr
     assert not called.exists()
@@ -314,3 +315,49 @@ def test_install_installs_the_license(tmp_path):
     assert "License: GPL-3.0-or-later, see [LICENSE](LICENSE)" in (ROOT / "README.md").read_text()
     assert make_install(f"DESTDIR={tmp_path}", "PREFIX=/usr").returncode == 0
     assert (tmp_path / "usr" / "share" / "branchsim" / "LICENSE").read_text() == text
+
+
+def rendered(page):
+    """The page as man shows it (groff, which man-db runs), with every
+    warning groff has; words hyphenated at a line's end joined again."""
+    r = subprocess.run(["groff", "-man", "-Tutf8", "-ww", str(page)], capture_output=True, text=True)
+    assert r.returncode == 0 and r.stderr == "", r.stderr
+    return re.sub("\u2010\n *", "", re.sub(".\b", "", r.stdout))
+
+
+def sections(text):
+    """{heading: its text} of a rendered page, in order."""
+    parts = re.split(r"^([A-Z][A-Z ]*[A-Z])$", text, flags=re.M)
+    return dict(zip(parts[1::2], parts[2::2]))
+
+
+def test_install_installs_the_man_page(tmp_path):
+    """make install makes branchsim.1 from the binary's help (help2man): it
+    renders without a warning, has the usual sections, and names every
+    command in its synopsis and every option of each in the command's
+    subsection. make uninstall removes it, and leaves the folder, which is not ours."""
+    from test_help import COMMANDS, accepted_options, names_option
+    assert make_install(f"DESTDIR={tmp_path}", "PREFIX=/usr").returncode == 0
+    page = tmp_path / "usr" / "share" / "man" / "man1" / "branchsim.1"
+    parts = sections(rendered(page))
+    assert list(parts)[:4] == ["NAME", "SYNOPSIS", "DESCRIPTION", "OPTIONS"], list(parts)
+    assert {"COMMANDS", "EXIT STATUS", "ENVIRONMENT", "FILES", "EXAMPLES", "SEE ALSO"} <= set(parts), list(parts)
+    assert parts["NAME"].split() == "branchsim - simulate a bank branch's day, sweep its settings and plan its " \
+                                    "counters".split()
+    synopsis = " ".join(parts["SYNOPSIS"].split())
+    commands = dict(zip(*[iter(re.split(r"^   (\w+)$", parts["COMMANDS"], flags=re.M)[1:])] * 2))
+    assert sorted(commands) == sorted(COMMANDS)
+    for command in COMMANDS:
+        assert f"branchsim {command} " in synopsis, command
+        assert f"branchsim {command} " in " ".join(commands[command].split()), command
+        for option in accepted_options(command) + ["--help", "-h"]:
+            assert names_option(commands[command], option), f"{command}: {option}"
+    assert "--version" in parts["OPTIONS"] and "/usr/share/branchsim/scenarios/" in parts["FILES"]
+    assert make_uninstall(f"DESTDIR={tmp_path}", "PREFIX=/usr").returncode == 0
+    assert not page.exists() and page.parent.is_dir()
+
+
+def test_install_without_help2man_installs_nothing(tmp_path):
+    r = make_install(f"DESTDIR={tmp_path}", "PREFIX=/usr", "HELP2MAN=/no/such/help2man")
+    assert r.returncode != 0 and "make install needs: /no/such/help2man (Debian packages: help2man)" in r.stderr
+    assert list(tmp_path.iterdir()) == []

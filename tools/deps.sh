@@ -2,7 +2,7 @@
 # Says what the build or a test suite lacks and which Debian packages provide
 # it; with --install, installs those with apt-get (through sudo when not root).
 # Usage: tools/deps.sh [--install | --list] [GROUP...]
-#   GROUP: build (the default: what a plain make needs), mpi, test-c, test-py,
+#   GROUP: build (the default: what a plain make needs), install, mpi, test-c, test-py,
 #   test-asan, test-mpi, test-fuzz, fuzz, fuzz-coverage, bench, all.
 #   --list prints every Debian package the groups need, present or not
 #   (tools/debian-packages.txt is the list for all, checked by tests/test_install.py).
@@ -19,9 +19,9 @@ for arg in "$@"; do
     case "$arg" in
     --install) mode=install ;;
     --list) mode=list ;;
-    build | mpi | test-c | test-py | test-asan | test-mpi | test-fuzz | fuzz | fuzz-coverage | bench | all)
+    build | install | mpi | test-c | test-py | test-asan | test-mpi | test-fuzz | fuzz | fuzz-coverage | bench | all)
         groups="$groups $arg" ;;
-    *) echo "usage: tools/deps.sh [--install | --list] [build|mpi|test-c|test-py|test-asan|test-mpi|test-fuzz|fuzz|fuzz-coverage|bench|all ...]" >&2
+    *) echo "usage: tools/deps.sh [--install | --list] [build|install|mpi|test-c|test-py|test-asan|test-mpi|test-fuzz|fuzz|fuzz-coverage|bench|all ...]" >&2
        exit 2 ;;
     esac
 done
@@ -33,6 +33,7 @@ HDF5_HL_LIBS=${HDF5_HL_LIBS--lhdf5_hl}
 PYTHON=${PYTHON:-/usr/bin/python3}
 MPICC=${MPICC:-mpicc}
 MPIRUN=${MPIRUN:-mpirun}
+HELP2MAN=${HELP2MAN:-help2man}
 FUZZ_CC=${FUZZ_CC:-clang-14}
 FUZZ_LLVM=${FUZZ_LLVM:-14}
 tmp=$(mktemp -d)
@@ -128,6 +129,9 @@ group_build() { # make: the simulator's own libraries, nothing for the tests
         has test -f /usr/include/Random123/philox.h || need Random123 librandom123-dev
     fi
 }
+group_install() { # make install: help2man makes the man page
+    has tool "$HELP2MAN" || need "$HELP2MAN" help2man
+}
 group_mpi() { # make mpi: OpenMPI and parallel HDF5
     compiler "$MPICC"
     library "$MPICC" hdf5-openmpi HDF5 hdf5_hl.h libhdf5-openmpi-dev
@@ -135,9 +139,12 @@ group_mpi() { # make mpi: OpenMPI and parallel HDF5
 group_test_c() { # cmocka
     library "$CC" cmocka CMOCKA cmocka.h libcmocka-dev
 }
-group_test_py() { # pytest and what the tests and analysis/ import; chromium renders the HTML report
+group_test_py() { # pytest and what the tests and analysis/ import; chromium renders the HTML report,
+    # make install (help2man) and groff the man page
     python_modules pytest h5py numpy scipy matplotlib xarray netCDF4 yaml
     has tool chromium || need chromium chromium
+    group_install
+    has tool groff || need groff groff-base
 }
 group_test_mpi() { # the cluster build, mpirun and a SLURM started for the tests
     group_mpi
@@ -182,7 +189,7 @@ gaps_of() { # GROUP: one line per missing item, "ITEM PACKAGE..."
 }
 expand() { # the groups asked for, "all" spelled out
     for g in $groups; do
-        [ "$g" = all ] && g="build test-c test-py mpi test-mpi fuzz fuzz-coverage bench"
+        [ "$g" = all ] && g="build install test-c test-py mpi test-mpi fuzz fuzz-coverage bench"
         echo "$g"
     done | tr ' ' '\n' | awk 'NF && !seen[$0]++'
 }
