@@ -260,8 +260,9 @@ SHARE_DIRS      = scenarios/slurm scenarios analysis/branchsim/__pycache__ analy
                   analysis/__pycache__ analysis docs
 BIN_FILES       = branchsim branchsim-mpi
 # The man page, made by help2man from the binary's --help (tools/man-page.sh),
-# in a folder that is not ours.
+# and the bash completion: one file each, in folders that are not ours.
 MAN_DIR         = $(DESTDIR)$(PREFIX)/share/man/man1
+COMPLETION_DIR  = $(DESTDIR)$(PREFIX)/share/bash-completion/completions
 CHECK_PREFIX = case '$(PREFIX)' in /*) ;; *) echo "make $@: PREFIX must be an absolute path, got '$(PREFIX)'" >&2; \
                exit 2 ;; esac
 
@@ -272,8 +273,9 @@ install: $(BUILD)/branchsim
 	@$(CHECK_PREFIX)
 	@$(DEPS) install
 	HELP2MAN='$(HELP2MAN)' tools/man-page.sh $(BUILD)/branchsim "$(PREFIX)" > $(BUILD)/branchsim.1
-	install -d "$(MAN_DIR)"
+	install -d "$(MAN_DIR)" "$(COMPLETION_DIR)"
 	install -m 644 $(BUILD)/branchsim.1 "$(MAN_DIR)/branchsim.1"
+	install -m 644 tools/branchsim-completion.bash "$(COMPLETION_DIR)/branchsim"
 	install -d "$(DESTDIR)$(PREFIX)/bin" "$(SHARE_DIR)/scenarios/slurm" "$(SHARE_DIR)/analysis/branchsim" \
 	    "$(SHARE_DIR)/docs"
 	install -m 755 $(BUILD)/branchsim "$(DESTDIR)$(PREFIX)/bin/branchsim"
@@ -291,7 +293,8 @@ install: $(BUILD)/branchsim
 # its folders.
 uninstall:
 	@$(CHECK_PREFIX)
-	rm -f -- $(foreach f,$(BIN_FILES),"$(DESTDIR)$(PREFIX)/bin/$f") "$(MAN_DIR)/branchsim.1"
+	rm -f -- $(foreach f,$(BIN_FILES),"$(DESTDIR)$(PREFIX)/bin/$f") "$(MAN_DIR)/branchsim.1" \
+	    "$(COMPLETION_DIR)/branchsim"
 	rm -f -- $(foreach f,$(SHARE_FILES),"$(SHARE_DIR)/$f")
 	rm -f -- $(foreach f,$(basename $(SHARE_ANALYSIS) $(SHARE_PACKAGE)),"$(SHARE_DIR)/$(dir $f)__pycache__/$(notdir $f)".cpython-*.pyc)
 	@for d in $(SHARE_DIRS) ""; do if [ -d "$(SHARE_DIR)/$$d" ]; then rmdir -- "$(SHARE_DIR)/$$d" 2>/dev/null || \

@@ -331,11 +331,12 @@ def sections(text):
     return dict(zip(parts[1::2], parts[2::2]))
 
 
-def test_install_installs_the_man_page(tmp_path):
+def test_install_installs_the_man_page_and_the_completion(tmp_path):
     """make install makes branchsim.1 from the binary's help (help2man): it
     renders without a warning, has the usual sections, and names every
     command in its synopsis and every option of each in the command's
-    subsection. make uninstall removes it, and leaves the folder, which is not ours."""
+    subsection; the bash completion is installed where bash-completion looks.
+    make uninstall removes both, and leaves the folders, which are not ours."""
     from test_help import COMMANDS, accepted_options, names_option
     assert make_install(f"DESTDIR={tmp_path}", "PREFIX=/usr").returncode == 0
     page = tmp_path / "usr" / "share" / "man" / "man1" / "branchsim.1"
@@ -353,8 +354,10 @@ def test_install_installs_the_man_page(tmp_path):
         for option in accepted_options(command) + ["--help", "-h"]:
             assert names_option(commands[command], option), f"{command}: {option}"
     assert "--version" in parts["OPTIONS"] and "/usr/share/branchsim/scenarios/" in parts["FILES"]
+    completion = tmp_path / "usr" / "share" / "bash-completion" / "completions" / "branchsim"
+    assert completion.read_text() == (ROOT / "tools" / "branchsim-completion.bash").read_text()
     assert make_uninstall(f"DESTDIR={tmp_path}", "PREFIX=/usr").returncode == 0
-    assert not page.exists() and page.parent.is_dir()
+    assert not page.exists() and not completion.exists() and page.parent.is_dir() and completion.parent.is_dir()
 
 
 def test_install_without_help2man_installs_nothing(tmp_path):
