@@ -58,6 +58,8 @@ class Result(bsfile.Results):
             for group in ("summary", "compare"):
                 for name, entry in getattr(self, group).items():
                     _labels(entry, f[group][name], f"/{group}/{bsfile.escape(name)}")
+            self.ts_labels = {name: _labels({"unit": unit}, f["timeseries"][name], f"/timeseries/{bsfile.escape(name)}")
+                              for name, (_, unit, _) in self.timeseries.items()}
             for group in BREAKDOWNS:
                 try:
                     self._breakdown(f, group)

@@ -8,7 +8,7 @@ import os
 import numpy as np
 
 from report_data import fmt_value
-from report_labels import axis_label, metric_label, scale
+from report_labels import axis_label, metric_label, scale, units
 from report_summary import point_words
 
 FACETS_MAX = 8  # panels of small multiples; a two-key sweep with more becomes a heat map
@@ -264,11 +264,11 @@ def fig_timeseries(ctx, names, open_min, path, dpi, clock):
     fig, axes = plt.subplots(nrows, ncols, figsize=(11, 3.0 * nrows + 0.9), sharex=True, squeeze=False)
     for i, name in enumerate(names):
         ax = axes[i // ncols][i % ncols]
-        values, unit, _ = res.timeseries[name]
+        values, entry = res.timeseries[name][0], res.ts_labels[name]
         for j, (p, why) in enumerate(picks):
             ax.stairs(values[p], edges, baseline=None, color=f"C{j}", label=why, linewidth=1.4)
-        ax.set_title(metric_label(name, {}), fontsize=9)
-        ax.set_ylabel(unit if unit not in ("", "1") else "", fontsize=8)
+        ax.set_title(metric_label(name, entry), fontsize=9)
+        ax.set_ylabel(units(entry), fontsize=8)
         ax.grid(alpha=0.3)
         ax.tick_params(labelbottom=True, labelsize=8)
         ax.set_xlabel("clock time" if open_min is not None else "minutes after opening", fontsize=8)
