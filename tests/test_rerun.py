@@ -4,13 +4,19 @@ runs that command again and checks the new file is bitwise the old one.
 
 Run: BRANCHSIM=build/branchsim /usr/bin/python3 -m pytest -q tests/test_rerun.py
 """
+import os
 import re
 import shlex
 import shutil
+import signal
+import subprocess
+import time
 
 import h5py
 import numpy as np
 import pytest
+
+from conftest import branchsim_path
 
 # One M/M/2 line over a 4-hour day: a run of a few replications takes
 # milliseconds.
@@ -152,4 +158,27 @@ def test_keep_never_replaces_the_file_checked(branchsim, made, tmpdir_env):
     r = branchsim("rerun", made["run"], "--keep", made["run"])
     assert r.returncode == 2
     assert "is the file checked; rerun never replaces it" in r.stderr
+    assert list(tmpdir_env.iterdir()) == []
+
+
+@pytest.mark.parametrize("group", [False, True], ids=["rerun-alone", "process-group"])
+def test_an_interrupted_rerun_removes_its_temporary_files(made, tmpdir_env, tmp_path, group):
+    """SIGINT to rerun alone (passed on to its run) or to the whole process
+    group (Ctrl-C): exit 1 and TMPDIR empty. The file's command is made
+    long (-r 100000) so that the run is under way when the signal comes."""
+    long_run = tmp_path / "long.h5"
+    shutil.copy(made["run"], long_run)
+    with h5py.File(long_run, "r+") as f:
+        argv = [str(a) for a in f.attrs["command_argv"]]
+        argv[argv.index("-r") + 1] = "100000"
+        f.attrs["command_argv"] = argv
+    p = subprocess.Popen([str(branchsim_path()), "rerun", str(long_run), "-j", "1"], stdout=subprocess.PIPE,
+                         stderr=subprocess.PIPE, text=True, start_new_session=True)
+    deadline = time.monotonic() + 60
+    while not list(tmpdir_env.glob("*/result.h5.partial")) and time.monotonic() < deadline:
+        time.sleep(0.02)
+    (os.killpg if group else os.kill)(p.pid, signal.SIGINT)
+    out, err = p.communicate(timeout=60)
+    assert p.returncode == 1, out + err
+    assert err.endswith("branchsim: rerun interrupted; its temporary files are removed\n"), err
     assert list(tmpdir_env.iterdir()) == []
