@@ -128,6 +128,14 @@ static void history_line(struct text *t, const char *created, const char *comman
     }
 }
 
+/* These attributes are provenance's: one the layout wrote already (a
+ * history of its own) is replaced, not a reason to fail the run. */
+static herr_t replace(hid_t file, const char *name)
+{
+    htri_t there = H5Aexists(file, name);
+    return there > 0 ? H5Adelete(file, name) : there < 0 ? -1 : 0;
+}
+
 /* command_argv (one UTF-8 text per argument), command_line and history. */
 static herr_t write_texts(hid_t file, char **words, const char *created)
 {
@@ -142,6 +150,9 @@ static herr_t write_texts(hid_t file, char **words, const char *created)
     if (line.s)
         history_line(&history, created, line.s);
     herr_t st = line.s && history.s ? 0 : -1;
+    const char *names[] = {"command_argv", "command_line", "history"};
+    for (size_t i = 0; st >= 0 && i < 3; i++)
+        st = replace(file, names[i]);
     if (st >= 0)
         st = bs_h5_attr_strings(file, "command_argv", (const char *const *)words, (hsize_t)given_argc, 0);
     if (st >= 0)
