@@ -93,6 +93,18 @@ static void default_signals(void)
     signal(SIGPIPE, SIG_DFL);
 }
 
+/* Blocks (SIG_BLOCK) or unblocks those three: around fork, so that a
+ * signal coming before the run has its own handlers is not lost. */
+static void hold_signals(int how)
+{
+    sigset_t set;
+    sigemptyset(&set);
+    sigaddset(&set, SIGINT);
+    sigaddset(&set, SIGTERM);
+    sigaddset(&set, SIGHUP);
+    sigprocmask(how, &set, NULL);
+}
+
 /* ---- the temporary directory ---- */
 
 static int make_dir(struct rerun *r, struct bs_error *err)
@@ -641,6 +653,7 @@ _Noreturn static void exec_stored(const struct rerun *r)
     if (setenv(BS_RERUN_SCENARIO_ENV, r->scenario, 1) == 0 &&
         setenv(BS_RERUN_OUTPUT_ENV, r->keep ? r->keep : r->result, 1) == 0 &&
         (r->threads ? setenv(BS_RERUN_THREADS_ENV, threads, 1) : unsetenv(BS_RERUN_THREADS_ENV)) == 0) {
+        hold_signals(SIG_UNBLOCK); /* one that came meanwhile ends the child now */
         execv("/proc/self/exe", r->argv);
         execvp(r->self, r->argv);
     }
@@ -652,15 +665,16 @@ _Noreturn static void exec_stored(const struct rerun *r)
 static int wait_run(pid_t pid)
 {
     int status = 0, passed_on = 0;
-    while (waitpid(pid, &status, 0) < 0) {
-        if (errno != EINTR)
-            return -1;
+    for (;;) {
         if (stopped_by && !passed_on) {
             kill(pid, stopped_by); /* one sent to rerun alone; from a terminal the run has it too */
             passed_on = 1;
         }
+        if (waitpid(pid, &status, 0) >= 0)
+            return status;
+        if (errno != EINTR)
+            return -1;
     }
-    return status;
 }
 
 /* The inode of path, 0 when there is none. */
@@ -677,11 +691,14 @@ static int run_again(struct rerun *r, struct bs_error *err)
     ino_t before = inode_of(r->keep);
     fflush(stdout);
     fflush(stderr);
+    hold_signals(SIG_BLOCK);
     pid_t pid = fork();
-    if (pid < 0)
-        return bs_error_set(err, BS_ERR_RUN, "cannot start a process: %s", strerror(errno));
     if (pid == 0)
         exec_stored(r);
+    int why = errno;
+    hold_signals(SIG_UNBLOCK);
+    if (pid < 0)
+        return bs_error_set(err, BS_ERR_RUN, "cannot start a process: %s", strerror(why));
     int status = wait_run(pid);
     int code = status >= 0 && WIFEXITED(status) ? WEXITSTATUS(status) : -1;
     ino_t after = inode_of(r->keep ? r->keep : r->result);
@@ -736,22 +753,27 @@ static int check_keep(const struct rerun *r, struct bs_error *err)
     return 0;
 }
 
+/* st, or once a signal came (to rerun alone, while a step ran to its end)
+ * "interrupted": no further step starts. */
+static int unless_stopped(int st, struct bs_error *err)
+{
+    return !st && stopped_by ? bs_error_set(err, BS_ERR_RUN, "interrupted") : st;
+}
+
 /* Reads OUT.h5's command, runs it again and compares; prints the verdict.
  * 0 identical, 1 not (or the run failed), 2 bad input. */
 static int rerun_steps(struct rerun *r, struct bs_error *err)
 {
     struct report rep;
-    int st = isolated(r, read_stored, &rep, err);
+    int st = unless_stopped(isolated(r, read_stored, &rep, err), err);
     if (!st) {
         warn_build(r, &rep);
-        st = load_argv(r, err);
+        st = unless_stopped(load_argv(r, err), err);
     }
     if (!st)
-        st = run_again(r, err);
+        st = unless_stopped(run_again(r, err), err);
     if (!st)
-        st = isolated(r, compare_files, &rep, err);
-    if (!st && stopped_by)
-        st = bs_error_set(err, BS_ERR_RUN, "interrupted");
+        st = unless_stopped(isolated(r, compare_files, &rep, err), err);
     if (st)
         return st;
     char shown[sizeof rep.differences * 4];
