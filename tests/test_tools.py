@@ -102,3 +102,33 @@ def test_same_datasets_names_a_missing_file_and_an_empty_folder(tmp_path):
     for old in ("empty", "nosuch"):
         r = compare(tmp_path / old, tmp_path / "new")
         assert r.returncode == 1 and "identical" not in r.stdout and "no result files" in r.stdout, r.stdout
+
+
+def test_same_layout_maps_old_datasets_onto_a_new_layout(tmp_path):
+    """tools/same_layout.py: text by text, root scales by value in each group, the rest by bytes."""
+    for d in ("old", "new"):
+        (tmp_path / d).mkdir()
+    with h5py.File(tmp_path / "old" / "x.h5", "w") as f:
+        f["stat"] = np.array([b"mean", b"sd"], dtype="S4")
+        f["point"] = np.array([0.0, 1.0])
+        f["bin"] = np.array([0.0, 15.0])
+        f["summary/served"] = np.array([[1.0, 2.0]])
+    with h5py.File(tmp_path / "new" / "x.h5", "w") as f:
+        f["stat"] = np.array(["mean", "sd"], dtype=h5py.string_dtype())
+        f["summary/point"] = np.array([0, 1], dtype=np.int64)
+        f["timeseries/bin"] = np.array([480.0, 495.0])
+        f["summary/served"] = np.array([[1.0, 2.0]])
+        f["summary/stat"] = np.array(["mean", "sd"], dtype=h5py.string_dtype())
+    r = subprocess.run([sys.executable, str(ROOT / "tools" / "same_layout.py"), tmp_path / "old", tmp_path / "new"],
+                       capture_output=True, text=True)
+    assert r.returncode == 0, r.stdout
+    assert "same bytes: 1 datasets" in r.stdout
+    assert "same text (fixed-length -> variable-length string): 1 datasets: stat" in r.stdout
+    assert "same values + 480 (float64 -> float64), moved into each group: 1 datasets: bin" in r.stdout
+    assert "same values (float64 -> int64), moved into each group: 1 datasets: point" in r.stdout
+    assert "added: 1 datasets: stat (1)" in r.stdout
+    with h5py.File(tmp_path / "new" / "x.h5", "a") as f:
+        f["summary/served"][0, 1] = np.nextafter(2.0, 3.0)
+    r = subprocess.run([sys.executable, str(ROOT / "tools" / "same_layout.py"), tmp_path / "old", tmp_path / "new"],
+                       capture_output=True, text=True)
+    assert r.returncode == 1 and "differs: x.h5 summary/served" in r.stdout
