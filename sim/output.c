@@ -3,6 +3,7 @@
  * messages. */
 #include "h5attr.h"
 #include "output.h"
+#include "output_text.h"
 
 #include "files.h"
 
@@ -39,6 +40,8 @@ int bs_output_open(struct bs_output *out, const struct bs_cluster *cl, const cha
     out->file = out->transfer = H5I_INVALID_HID;
     out->fd = -1;
     out->cluster = cl;
+    out->text_list.first = NULL;
+    out->text_later = &out->text_list;
     if (strlen(path) >= sizeof out->path)
         return bs_error_set(err, BS_ERR_INPUT, "%s: output path too long", path);
     snprintf(out->path, sizeof out->path, "%s", path);
@@ -95,6 +98,7 @@ void bs_output_abort(struct bs_output *out)
     if (out->file >= 0)
         H5Fclose(out->file);
     out->file = out->transfer = H5I_INVALID_HID;
+    bs_output_strings_free(out);
     drop_partial(out, 1);
 }
 
@@ -121,6 +125,9 @@ int bs_output_commit(struct bs_output *out, struct bs_error *err)
     if (H5Fclose(out->file) < 0)
         closed = -1;
     out->file = H5I_INVALID_HID;
+    if (closed >= 0 && bs_output_strings_finish(out) < 0)
+        closed = -1;
+    bs_output_strings_free(out);
     if (bs_cluster_agree(out->cluster, closed < 0)) {
         drop_partial(out, 1);
         return bs_error_set(err, BS_ERR_RUN, "%s: HDF5 failed to finish the file (is the disk full?). " RESUME_HINT,
@@ -230,33 +237,6 @@ static hid_t write_doubles(const struct bs_output *out, hid_t parent, const char
     return d;
 }
 
-/* A 1-D dataset of UTF-8 strings, written by rank 0. Fixed length (the
- * longest, NUL-padded): parallel HDF5 cannot write variable-length data. */
-static hid_t write_strings(const struct bs_output *out, hid_t parent, const char *name, hsize_t n,
-                           const char *const *texts)
-{
-    size_t longest = 1;
-    for (hsize_t i = 0; i < n; i++)
-        longest = strlen(texts[i]) > longest ? strlen(texts[i]) : longest;
-    char *packed = calloc(n ? n : 1, longest);
-    hid_t t = H5Tcopy(H5T_C_S1), s = H5Screate_simple(1, &n, NULL), d = -1;
-    if (packed && t >= 0 && s >= 0 && H5Tset_size(t, longest) >= 0 && H5Tset_strpad(t, H5T_STR_NULLPAD) >= 0 &&
-        H5Tset_cset(t, H5T_CSET_UTF8) >= 0)
-        d = H5Dcreate2(parent, name, t, s, H5P_DEFAULT, H5P_DEFAULT, H5P_DEFAULT);
-    for (hsize_t i = 0; packed && i < n; i++)
-        memcpy(packed + i * longest, texts[i], strlen(texts[i]));
-    if (d >= 0 && write_rows(out, d, t, 1, &n, rank0_rows(out, n), packed) < 0) {
-        H5Dclose(d);
-        d = -1;
-    }
-    free(packed);
-    if (t >= 0)
-        H5Tclose(t);
-    if (s >= 0)
-        H5Sclose(s);
-    return d;
-}
-
 /* 1 when every point has point 0's entities of breakdown b. */
 static int entities_agree(const struct bs_run *run, size_t b)
 {
@@ -305,7 +285,7 @@ struct scales {
 static hid_t make_scale(const struct bs_output *out, const char *name, hsize_t n, const double *values,
                         const char *const *labels, const char *unit, const char *description)
 {
-    hid_t d = labels ? write_strings(out, out->file, name, n, labels)
+    hid_t d = labels ? bs_output_strings(out, out->file, name, n, labels)
                      : write_doubles(out, out->file, name, 1, &n, rank0_rows(out, n), values);
     if (d >= 0 && H5DSset_scale(d, name) < 0) {
         H5Dclose(d);
@@ -454,7 +434,7 @@ static herr_t write_scenarios(const struct bs_output *out, hid_t group, const st
             const char **texts = malloc(n * sizeof *texts);
             for (size_t p = 0; texts && p < n; p++)
                 texts[p] = data->key_values[p * data->n_keys + k];
-            d = texts ? write_strings(out, group, data->keys[k], n, texts) : -1;
+            d = texts ? bs_output_strings(out, group, data->keys[k], n, texts) : -1;
             free(texts);
         }
         if (d < 0)

@@ -25,6 +25,11 @@ struct bs_output {
     hid_t transfer; /* dataset transfer property list */
     int fd;         /* rank 0: the partial file as created, to sync and to remove only it */
     const struct bs_cluster *cluster;
+    /* Text datasets rank 0 writes after the parallel file closed (MPI,
+     * output_text.h); text_later points at text_list (writers get a const out). */
+    struct bs_text_list {
+        struct bs_text_later *first;
+    } text_list, *text_later;
 };
 
 /* A root attribute a command adds (plan's answer): text, or a number when

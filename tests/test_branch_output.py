@@ -560,6 +560,16 @@ def test_xarray_opens_the_output_without_our_reader(tmp_path):
         assert ds["arrived"].dims == ("point", "replication", "segment")
     with xr.open_dataset(out, group="timeseries", engine="netcdf4") as ds:
         assert ds["arrivals"].dims == ("point", "bin")
+    # netCDF-C reads no fixed-length strings: every text dataset is variable-length UTF-8
+    # (the root's string scales made netCDF4-python fail, then crash)
+    with h5py.File(out) as f:
+        texts = [n for n, o in f.items() if isinstance(o, h5py.Dataset) and o.dtype.kind in "SO"]
+        assert set(texts) >= {"stat", "segment", "role", "standard"}
+        for name in texts:
+            info = h5py.check_string_dtype(f[name].dtype)
+            assert (info.encoding, info.length) == ("utf-8", None), name
+    with xr.open_dataset(out, engine="netcdf4") as ds:
+        assert list(ds["stat"].values[:2]) == ["mean", "sd"]
 
 
 def test_every_dataset_has_unit_and_description(tmp_path):

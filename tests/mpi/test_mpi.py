@@ -50,8 +50,8 @@ def datasets(path):
     with h5py.File(path, "r") as f:
         def visit(name, obj):
             if isinstance(obj, h5py.Dataset):
-                a = obj[()]
-                found[name] = (a.dtype.str, a.shape, a.tobytes())
+                a = obj[()]  # text (variable-length strings) by value, numbers by bytes
+                found[name] = (a.dtype.str, a.shape, a.tolist() if a.dtype.kind == "O" else a.tobytes())
         f.visititems(visit)
         root = {k: str(v) for k, v in f.attrs.items() if k not in ("created", "build")}
     return root, found
