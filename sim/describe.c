@@ -230,6 +230,23 @@ static int check_pooled_stats(const struct view *v, hid_t d, const char *where, 
     return 0;
 }
 
+/* The unit a reader says: the counted noun of a count ("customers"),
+ * else the CF units ("min", "1"); files before CF name it `unit`. Each
+ * attribute there is read (and checked). */
+static int unit_text(const struct view *v, hid_t d, const char *where, char **unit, struct bs_error *err)
+{
+    char *units = NULL, *counted = NULL;
+    if (opt_text(v, d, where, "units", &units, err) || (!units && opt_text(v, d, where, "unit", &units, err)) ||
+        opt_text(v, d, where, "counted", &counted, err)) {
+        free(units);
+        return err->status;
+    }
+    *unit = counted ? counted : units;
+    if (counted)
+        free(units);
+    return 0;
+}
+
 /* Checks /<ppath>/<name> is a (points, cols) float table (and its stats
  * when a summary); with table, reads it there (and its unit). */
 static int table(const struct view *v, hid_t g, const char *ppath, const char *name, hsize_t cols, double *table,
@@ -247,7 +264,7 @@ static int table(const struct view *v, hid_t g, const char *ppath, const char *n
     if (!st && table && H5Dread(d, H5T_NATIVE_DOUBLE, H5S_ALL, H5S_ALL, H5P_DEFAULT, table) < 0)
         st = bs_error_set(err, BS_ERR_INPUT, "%s: %s/%s cannot be read (a damaged file?)", v->path, ppath, name);
     if (!st && unit)
-        st = opt_text(v, d, where, "unit", unit, err);
+        st = unit_text(v, d, where, unit, err);
     H5Dclose(d);
     return st;
 }

@@ -53,6 +53,31 @@ herr_t bs_h5_attr_number(hid_t obj, const char *name, hid_t type, const void *va
     return st;
 }
 
+/* The registry's unit in UDUNITS spelling; a count's noun goes to *counted. */
+static const char *udunits(const char *unit, const char **counted)
+{
+    *counted = NULL;
+    if (strcmp(unit, "min") == 0 || strcmp(unit, "1") == 0)
+        return unit;
+    if (strcmp(unit, "quanta/m3") == 0) {
+        *counted = "quanta";
+        return "m-3";
+    }
+    *counted = unit; /* customers, counters, staff, persons, pairs, services, events */
+    return "1";
+}
+
+herr_t bs_h5_cf_attrs(hid_t d, const char *unit, const char *label, const char *description)
+{
+    const char *counted;
+    const char *units = udunits(unit, &counted);
+    if (bs_h5_attr_string(d, "units", units) < 0 || (counted && bs_h5_attr_string(d, "counted", counted) < 0))
+        return -1;
+    if (bs_h5_attr_string(d, "long_name", label) < 0 || bs_h5_attr_string(d, "description", description) < 0)
+        return -1;
+    return 0;
+}
+
 /* Reading, checked: see h5attr.h. */
 
 static const char *class_name(H5T_class_t c)

@@ -12,6 +12,10 @@ herr_t bs_h5_attr_strings(hid_t obj, const char *name, const char *const *values
 herr_t bs_h5_attr_string(hid_t obj, const char *name, const char *value);
 /* A scalar number attribute of the given (native) type. */
 herr_t bs_h5_attr_number(hid_t obj, const char *name, hid_t type, const void *value);
+/* The CF attributes of a variable from a metric registry entry (unit,
+ * label, description): `units` in UDUNITS spelling (a count is "1", its
+ * noun in `counted`: "customers"), `long_name` and `description`. */
+herr_t bs_h5_cf_attrs(hid_t d, const char *unit, const char *label, const char *description);
 
 /* Reading attributes of a file we may not have written (a result file or
  * a checkpoint given on the command line): each is checked before a byte

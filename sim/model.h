@@ -17,7 +17,8 @@ struct bs_day;      /* one thread's replication state, reused */
 
 struct bs_metric_def {
     const char *name;
-    const char *unit;
+    const char *unit;  /* as a planner says it: "customers", "counters", "min", "1" (a ratio or share) */
+    const char *label; /* a short human label naming what is counted: "Mean wait", "Customers served" */
     const char *description;
 };
 

@@ -282,8 +282,9 @@ struct scales {
     hid_t entity[BS_BREAKDOWNS_MAX];
 };
 
+/* A scale of numbers (values) or text (labels; no units then). */
 static hid_t make_scale(const struct bs_output *out, const char *name, hsize_t n, const double *values,
-                        const char *const *labels, const char *unit, const char *description)
+                        const char *const *labels, const char *units, const char *long_name, const char *description)
 {
     hid_t d = labels ? bs_output_strings(out, out->file, name, n, labels)
                      : write_doubles(out, out->file, name, 1, &n, rank0_rows(out, n), values);
@@ -291,7 +292,8 @@ static hid_t make_scale(const struct bs_output *out, const char *name, hsize_t n
         H5Dclose(d);
         d = -1;
     }
-    if (d >= 0 && (bs_h5_attr_string(d, "description", description) < 0 || bs_h5_attr_string(d, "unit", unit) < 0)) {
+    if (d >= 0 && ((units && bs_h5_attr_string(d, "units", units) < 0) ||
+                   bs_h5_attr_string(d, "long_name", long_name) < 0 || bs_h5_attr_string(d, "description", description) < 0)) {
         H5Dclose(d);
         d = -1;
     }
@@ -307,19 +309,21 @@ static herr_t make_scales(const struct bs_output *out, const struct bs_run *run,
     herr_t st = v ? 0 : -1;
     for (size_t i = 0; v && i < most; i++)
         v[i] = (double)i;
-    sc->point = st < 0 ? -1 : make_scale(out, "point", run->n_points, v, NULL, "1",
+    sc->point = st < 0 ? -1 : make_scale(out, "point", run->n_points, v, NULL, "1", "Scenario point",
                                          "scenario point (sweep order); /scenarios holds its key values");
     sc->replication = st < 0 ? -1 : make_scale(out, "replication", run->n_replications, v, NULL, "1",
+                                               "Replication (simulated day)",
                                                "replication (a simulated day); the same customers at every point");
-    sc->stat = st < 0 ? -1 : make_scale(out, "stat", BS_STAT_COUNT, NULL, bs_stat_names, "",
-                                        "statistic over replications");
+    sc->stat = st < 0 ? -1 : make_scale(out, "stat", BS_STAT_COUNT, NULL, bs_stat_names, NULL,
+                                        "Statistic over replications", "statistic over replications");
     sc->pooled_stat = st < 0 || L->n_pooled == 0
                           ? -1
-                          : make_scale(out, "pooled_stat", BS_PSTAT_COUNT, NULL, bs_pooled_stat_names, "",
+                          : make_scale(out, "pooled_stat", BS_PSTAT_COUNT, NULL, bs_pooled_stat_names, NULL,
+                                       "Statistic over customers",
                                        "statistic over every customer of every replication (n: customers)");
     for (size_t b = 0; v && b < L->n_bins; b++)
         v[b] = (double)b * L->bin_min; /* bin start, minutes after opening */
-    sc->bin = st < 0 ? -1 : make_scale(out, "bin", L->n_bins, v, NULL, "min",
+    sc->bin = st < 0 ? -1 : make_scale(out, "bin", L->n_bins, v, NULL, "min", "Start of the time bin (minutes after opening)",
                                        "time-series bin: its start, minutes after opening");
     for (size_t b = 0; b < L->n_breakdowns; b++) {
         sc->entity[b] = -1;
@@ -327,7 +331,8 @@ static herr_t make_scales(const struct bs_output *out, const struct bs_run *run,
             continue;
         const char **labels = entity_labels(run, b);
         if (labels)
-            sc->entity[b] = make_scale(out, L->breakdowns[b].dim, L->entities[b], NULL, labels, "",
+            sc->entity[b] = make_scale(out, L->breakdowns[b].dim, L->entities[b], NULL, labels, NULL,
+                                       L->breakdowns[b].dim,
                                        entities_agree(run, b) ? "entity of the breakdown, by name"
                                        : "entity of the breakdown, by position (the points' entities differ)");
         free(labels);
@@ -417,6 +422,27 @@ static herr_t write_root_attrs(struct bs_output *out, const struct bs_output_dat
     return 0;
 }
 
+static herr_t key_attrs(hid_t d, const char *key)
+{
+    char long_name[1024];
+    snprintf(long_name, sizeof long_name, "Swept key %s", key);
+    if (bs_h5_attr_string(d, "long_name", long_name) < 0)
+        return -1;
+    return bs_h5_attr_string(d, "description", "the swept key's value at each point (docs/scenario-keys.md gives its unit)");
+}
+
+/* The CF conventions' global attributes (netCDF readers show them first). */
+static herr_t write_cf_attrs(struct bs_output *out, const struct bs_output_data *data)
+{
+    char title[512];
+    snprintf(title, sizeof title, "branchsim results: scenario %s", data->scenario_name);
+    hid_t f = out->file;
+    if (bs_h5_attr_string(f, "Conventions", "CF-1.10") < 0 || bs_h5_attr_string(f, "title", title) < 0 ||
+        bs_h5_attr_string(f, "source", "branchsim " BS_VERSION) < 0)
+        return -1;
+    return 0;
+}
+
 static herr_t write_scenarios(const struct bs_output *out, hid_t group, const struct bs_output_data *data,
                               double *scratch, const struct scales *sc)
 {
@@ -441,9 +467,7 @@ static herr_t write_scenarios(const struct bs_output *out, hid_t group, const st
             return -1;
         herr_t st = attach(d, sc->point, -1, -1);
         if (st >= 0)
-            st = bs_h5_attr_string(d, "unit", "as in the scenario");
-        if (st >= 0)
-            st = bs_h5_attr_string(d, "description", "the swept key's value at each point (docs/scenario-keys.md gives its unit)");
+            st = key_attrs(d, data->keys[k]);
         H5Dclose(d);
         if (st < 0)
             return -1;
@@ -453,9 +477,7 @@ static herr_t write_scenarios(const struct bs_output *out, hid_t group, const st
 
 static herr_t metric_attrs(hid_t d, const struct bs_metric_def *def)
 {
-    if (bs_h5_attr_string(d, "unit", def->unit) < 0 || bs_h5_attr_string(d, "description", def->description) < 0)
-        return -1;
-    return 0;
+    return bs_h5_cf_attrs(d, def->unit, def->label, def->description);
 }
 
 /* /breakdown_summary/<group>/<metric> (n_points, n_entities, 10): the
@@ -677,6 +699,13 @@ static herr_t write_pooled(const struct bs_output *out, const struct bs_run *run
     return st;
 }
 
+static herr_t compare_attrs(hid_t d, const struct bs_metric_def *def)
+{
+    char long_name[256];
+    snprintf(long_name, sizeof long_name, "%s, this point minus the baseline", def->label);
+    return bs_h5_cf_attrs(d, def->unit, long_name, "paired difference, this point minus the baseline, over replications");
+}
+
 /* /compare/<metric> (n_points, n_stats): statistics over replications of
  * the paired difference point - baseline (common random numbers make
  * replication r of both the same customers). */
@@ -704,11 +733,9 @@ static herr_t write_compare(const struct bs_output *out, const struct bs_output_
         hid_t d = write_doubles(out, g, L->metrics[m].name, 2, dims, rows, table);
         st = d < 0 ? -1 : bs_h5_attr_strings(d, "stats", bs_stat_names, BS_STAT_COUNT, 0);
         if (st >= 0)
-            st = bs_h5_attr_string(d, "unit", L->metrics[m].unit);
+            st = compare_attrs(d, &L->metrics[m]);
         if (st >= 0)
             st = attach(d, sc->point, sc->stat, -1);
-        if (st >= 0)
-            st = bs_h5_attr_string(d, "description", "paired difference, this point minus the baseline, over replications");
         if (d >= 0)
             H5Dclose(d);
     }
@@ -785,9 +812,7 @@ static herr_t write_metric(struct writing *w, size_t m, hid_t g_rep, hid_t g_sum
         return step(w, -1, "write /summary");
     st = bs_h5_attr_strings(d, "stats", bs_stat_names, BS_STAT_COUNT, 0);
     if (st >= 0)
-        st = bs_h5_attr_string(d, "unit", def->unit);
-    if (st >= 0)
-        st = bs_h5_attr_string(d, "description", def->description);
+        st = metric_attrs(d, def);
     if (st >= 0)
         st = attach(d, w->sc.point, w->sc.stat, -1);
     H5Dclose(d);
@@ -855,6 +880,8 @@ int bs_output_write(struct bs_output *out, const struct bs_output_data *data, st
         bs_cluster_fail_alone(out->cluster, err, RESUME_HINT);
         st = -1;
     }
+    if (st >= 0)
+        st = step(&w, write_cf_attrs(out, data), "write the root attributes");
     if (st >= 0)
         st = step(&w, write_root_attrs(out, data), "write the root attributes");
     if (st >= 0)

@@ -114,8 +114,8 @@ CASES = {
     "key_wrong_length": (replace("scenarios/counters.0.count", np.zeros(3)), "/scenarios/counters.0.count is (3,)"),
     "key_as_group": (edit(lambda f: (f.__delitem__("scenarios/counters.0.count"),
                                      f.create_group("scenarios/counters.0.count"))), "is not a dataset"),
-    "array_unit": (set_attr("replications/wait_mean_min", "unit", np.array(["min", "h"], dtype=h5py.string_dtype())),
-                   "unit is an array of 2 values"),
+    "array_unit": (set_attr("replications/wait_mean_min", "units", np.array(["min", "h"], dtype=h5py.string_dtype())),
+                   "units is an array of 2 values"),
 }
 
 # Cases only some scripts see: bsresults and compare read /replications,
@@ -186,8 +186,8 @@ def test_text_from_the_file_is_escaped_in_the_scripts_output(base, tmp_path):
     path = tmp_path / "evil.h5"
     shutil.copyfile(base, path)
     with h5py.File(path, "r+") as f:
-        del f["replications/served"].attrs["unit"]
-        f["replications/served"].attrs["unit"] = "\x1b[2Junit\nforged"
+        del f["replications/served"].attrs["counted"]  # the unit a reader sees of a count
+        f["replications/served"].attrs["counted"] = "\x1b[2Junit\nforged"
         del f["scenarios/counters.0.count"]
         f["scenarios/counters.0.count"] = np.array([b"a\x1b]0;x\x07", b"b", b"c", b"d"])
     for argv in (["bsresults.py", "table", path, "--metrics", "served"],
@@ -228,7 +228,7 @@ def test_byte_flipped_files_never_crash_compare(base, tmp_path):
 
 
 def heap_size_forged(base, path, where):
-    """A copy of base whose unit attribute at `where` is a variable-length
+    """A copy of base whose units attribute at `where` is a variable-length
     string whose global heap object claims 1 MiB: libhdf5 1.10.8 copies
     that many bytes out of a 4 kB heap (H5HG_read trusts the size) and
     dies by SIGSEGV in whoever reads it."""
@@ -236,8 +236,8 @@ def heap_size_forged(base, path, where):
     marker = "heap-object-marker-0123456789"
     shutil.copyfile(base, path)
     with h5py.File(path, "r+") as f:
-        del f[where].attrs["unit"]
-        f[where].attrs["unit"] = marker
+        del f[where].attrs["units"]
+        f[where].attrs["units"] = marker
     b = bytearray(path.read_bytes())
     at = b.find(marker.encode())
     assert at > 8 and struct.unpack("<Q", b[at - 8:at])[0] == len(marker)

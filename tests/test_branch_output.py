@@ -66,7 +66,7 @@ def test_segment_and_role_breakdowns(default_runs):
         assert np.array_equal(np.isnan(util), open_mean == 0)
         assert np.all((util[~np.isnan(util)] >= 0) & (util[~np.isnan(util)] <= 1))
         for name in ("wait_mean_min", "wait_p90_min"):
-            assert f[f"segments/{name}"].attrs["unit"] == "min"
+            assert f[f"segments/{name}"].attrs["units"] == "min"
 
 
 def test_timeseries_bins_cover_the_day(default_runs):
@@ -186,7 +186,7 @@ def _slot_sweep_checks(f, own_slots, starts):
     assert [s.decode() if isinstance(s, bytes) else s for s in f["slots"].attrs["slots"]] == [
         f"slot {i}" for i in range(n)]
     start = f["slots/start_min"]
-    assert start.shape == (len(own_slots), n) and start.attrs["unit"] == "min"
+    assert start.shape == (len(own_slots), n) and start.attrs["units"] == "min"
     assert start.dims[0][0].name == "/point" and start.dims[1][0].name == "/slot"
     for p, (k, want) in enumerate(zip(own_slots, starts)):
         assert np.array_equal(start[p, :k], want) and np.isnan(start[p, k:]).all()
@@ -541,7 +541,7 @@ def test_datasets_carry_dimension_scales_and_large_ones_are_compressed(tmp_path)
         big = f["replications/wait_mean_min"]
         assert big.compression == "gzip" and big.shuffle and big.chunks is not None
         for name in f["replications"]:
-            assert f["replications"][name].attrs["unit"] is not None
+            assert f["replications"][name].attrs["units"] is not None
             assert f["replications"][name].attrs["description"]
 
 
@@ -555,7 +555,7 @@ def test_xarray_opens_the_output_without_our_reader(tmp_path):
     with xr.open_dataset(out, group="replications", engine="netcdf4") as ds:
         assert ds["wait_mean_min"].dims == ("point", "replication")
         assert ds["wait_mean_min"].shape == (2, 12)
-        assert ds["wait_mean_min"].attrs["unit"] == "min"
+        assert ds["wait_mean_min"].attrs["units"] == "min"
     with xr.open_dataset(out, group="segments", engine="netcdf4") as ds:
         assert ds["arrived"].dims == ("point", "replication", "segment")
     with xr.open_dataset(out, group="timeseries", engine="netcdf4") as ds:
@@ -572,7 +572,8 @@ def test_xarray_opens_the_output_without_our_reader(tmp_path):
         assert list(ds["stat"].values[:2]) == ["mean", "sd"]
 
 
-def test_every_dataset_has_unit_and_description(tmp_path):
+def test_every_dataset_has_units_long_name_and_description(tmp_path):
+    """units on every number but a swept key's (its unit is the scenario key's: docs/scenario-keys.md)."""
     scenario = tmp_path / "s.yaml"
     scenario.write_text(SWEEP_BASE + "sweep:\n  counters.0.count: [4, 5]\n")
     out = tmp_path / "s.h5"
@@ -580,8 +581,13 @@ def test_every_dataset_has_unit_and_description(tmp_path):
     missing = []
     with h5py.File(out) as f:
         def visit(name, obj):
-            if isinstance(obj, h5py.Dataset) and ("unit" not in obj.attrs or not obj.attrs.get("description")):
+            if not isinstance(obj, h5py.Dataset):
+                return
+            number = obj.dtype.kind in "fi" and not name.endswith("counters.0.count")
+            if not obj.attrs.get("long_name") or not obj.attrs.get("description") or (number and "units" not in obj.attrs):
                 missing.append(name)
+            if "unit" in obj.attrs:
+                missing.append(name + " (the old unit attribute)")
         f.visititems(visit)
     assert missing == []
 
@@ -821,7 +827,7 @@ def test_pooled_layout_and_consistency_with_the_replications(default_runs):
         for q in ("wait_min", "service_min", "time_in_branch_min"):
             d, s = f["pooled"][q], f["pooled/segments"][q]
             assert d.shape == (1, len(POOLED_STATS)) and s.shape == (1, 4, len(POOLED_STATS))
-            assert d.attrs["unit"] in ("min", b"min") and "per customer" in str(d.attrs["description"])
+            assert d.attrs["units"] in ("min", b"min") and "per customer" in str(d.attrs["description"])
             row, seg = d[0], s[0]
             n = row[POOLED_STATS.index("n")]
             assert n == served == seg[:, POOLED_STATS.index("n")].sum()

@@ -724,7 +724,7 @@ def test_replication_and_summary_datasets(mmc_run):
         for m in reps:
             d = reps[m]
             assert d.dtype == np.float64 and d.shape == (1, R), (m, d.dtype, d.shape)
-            for attr in ["unit", "description"]:
+            for attr in ["units", "long_name", "description"]:
                 assert isinstance(d.attrs[attr], str) and d.attrs[attr].strip(), (m, attr)
             s = summ[m]
             stats = [str(x) for x in s.attrs["stats"]]

@@ -1,9 +1,9 @@
 """The documentation against what the code does.
 
 docs/output.md lists every metric in tables, one per group of the registry
-(models/metrics.c); a run's file names each metric with its unit as the
-registry says, so the tables are compared with a small run's file: a missing,
-extra or misnamed metric, or a wrong unit, fails. And every relative link in
+(models/metrics.c); a run's file gives each metric its CF `units` (a count's noun in
+`counted`) as the registry says, so the tables are compared with a small run's file: a
+missing, extra or misnamed metric, or wrong units, fails. And every relative link in
 README.md, scenarios/README.md and docs/*.md must point at a file (and
 heading) that exists.
 """
@@ -19,8 +19,20 @@ import pytest
 GROUPS = ("replications", "segments", "roles", "slots", "standards", "timeseries", "pooled")
 # Datasets in those groups that are not metrics: the slots' start times
 # (written only when points have different slots) and the per-segment
-# subgroup of /pooled.
+# subgroup of /pooled; and in every group its coordinate variables (point,
+# replication, the entity names, bin and bin_start; see file_metrics).
 NOT_METRICS = {"slots": {"start_min"}, "pooled": {"segments"}}
+
+
+def text(v):
+    return v.decode() if isinstance(v, bytes) else str(v)
+
+
+def units_cell(attrs):
+    """A table's units cell from a variable's attributes: "min", "1", or a
+    count's "1 (customers)"."""
+    counted = attrs.get("counted")
+    return text(attrs["units"]) + (f" ({text(counted)})" if counted is not None else "")
 
 
 def doc_metric_tables(text):
@@ -53,16 +65,16 @@ def doc_metric_tables(text):
 
 
 def file_metrics(path):
-    """{group: {name: unit}} of a result file: the registry as a run writes it."""
+    """{group: {name: units cell}} of a result file: the registry as a run writes it."""
     out = {}
     with h5py.File(path, "r") as f:
         for group in GROUPS:
-            skip = NOT_METRICS.get(group, set())
+            skip = NOT_METRICS.get(group, set()) | {"bin_start"} | set(f["scenarios"])  # swept keys
             out[group] = {
-                name: f[group][name].attrs["unit"].decode() if isinstance(f[group][name].attrs["unit"], bytes)
-                else str(f[group][name].attrs["unit"])
+                name: units_cell(f[group][name].attrs)
                 for name in f[group]
                 if name not in skip and isinstance(f[group][name], h5py.Dataset)
+                and "CLASS" not in f[group][name].attrs  # a dimension scale: a coordinate
             }
     return out
 
@@ -84,7 +96,7 @@ def compare_metrics(doc, registry):
             problems.append(f"{group}/{name}: in docs/output.md, not in the registry")
         for name in sorted(set(d) & set(r)):
             if d[name] != r[name]:
-                problems.append(f"{group}/{name}: docs/output.md says unit '{d[name]}', the registry '{r[name]}'")
+                problems.append(f"{group}/{name}: docs/output.md says units '{d[name]}', the registry '{r[name]}'")
     return problems
 
 
@@ -122,8 +134,8 @@ def test_metric_comparison_catches_drift(doc, registry):
     renamed = changed(lambda d: d["roles"].update(counter_utilisation=d["roles"].pop("counter_utilization")))
     assert sorted(renamed) == ["roles/counter_utilisation: in docs/output.md, not in the registry",
                                "roles/counter_utilization: in the registry, missing from docs/output.md"]
-    unit = changed(lambda d: d["timeseries"].update(concentration="quanta/m³"))
-    assert unit == ["timeseries/concentration: docs/output.md says unit 'quanta/m³', the registry 'quanta/m3'"]
+    unit = changed(lambda d: d["timeseries"].update(concentration="quanta/m3"))
+    assert unit == ["timeseries/concentration: docs/output.md says units 'quanta/m3', the registry 'm-3 (quanta)'"]
     no_table = changed(lambda d: d.pop("pooled"))
     assert no_table == ["pooled: no table in docs/output.md"]
 

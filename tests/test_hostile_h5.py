@@ -218,7 +218,7 @@ def test_names_units_and_values_from_the_file_are_escaped(branchsim, base, tmp_p
 
     def edit(f):
         copy_metric(f, "served", evil)
-        set_attr("summary/" + evil, "unit", "u\x07\r")(f)
+        set_attr("summary/" + evil, "counted", "u\x07\r")(f)  # the unit describe shows of a count
         del f["scenarios/counters.0.count"]
         f.create_dataset("scenarios/counters.0.count", data=[b"a\x1b]0;t\x07", b"b\n", b"c,\"d\"", b"e"])
     path = forge(base, tmp_path, edit)
@@ -305,7 +305,7 @@ def test_a_table_lost_on_a_full_disk_is_exit_1(base):
 
 
 def heap_size_forged(base, path):
-    """A copy of base whose /summary/served unit claims a 1 MiB global heap
+    """A copy of base whose /summary/served units claims a 1 MiB global heap
     object: libhdf5 1.10.8 copies that many bytes out of a 4 kB heap
     (H5HG_read trusts the size), SIGSEGV (see test_analysis_hostile)."""
     from test_analysis_hostile import heap_size_forged as forged_at

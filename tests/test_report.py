@@ -402,7 +402,7 @@ def test_metrics_choose_the_figures_and_their_titles(plan):
     assert [f for _, f in in_md] == [f"metric_{m}.png" for m in PLAN_METRICS]  # those, and only those
     assert sorted(p.name for p in plan["dir"].glob("*.png")) == sorted(f"metric_{m}.png" for m in PLAN_METRICS)
     titles = ["Mean wait against Counters (general)", "Share waiting over 10 min against Counters (general)",
-              "Abandoned against Counters (general)"]
+              "Customers abandoned against Counters (general)"]  # the file's long_name
     for (_, name), title in zip(in_md, titles):
         width, height, texts = png_info(plan["dir"] / name)
         assert width > 250 and height > 150  # 6.4 x 4 in at 60 dpi

@@ -31,7 +31,8 @@ def test_defaults_are_written_when_the_section_is_absent(tmp_path):
         assert names(f["standard"][()]) == ["wait_10min", "service_10min"]
         assert sorted(g) == ["covered", "met", "share_within"]
         assert g["share_within"].shape == (1, 20, 2)
-        assert g["share_within"].attrs["unit"] == "1" and g["covered"].attrs["unit"] == "customers"
+        assert g["share_within"].attrs["units"] == "1" and g["covered"].attrs["units"] == "1"
+        assert g["covered"].attrs["counted"] == "customers"
         # The default standards are the complements of the 10-minute metrics.
         within = g["share_within"][0]
         assert np.allclose(within[:, 0], 1 - f["replications/share_wait_over_10min"][0], rtol=0, atol=1e-12)
@@ -90,7 +91,7 @@ def test_breakdown_summary_gives_the_share_of_days_met_with_its_ci(sweep_run):
         s, met = g["met"][()], f["standards/met"][()]
         stats = names(g["met"].attrs["stats"])
         assert stats == names(f["summary/served"].attrs["stats"]) and s.shape == (2, 2, len(stats))
-        assert g["met"].attrs["unit"] == "1"
+        assert g["met"].attrs["units"] == "1"
         assert [dim[0].name for dim in g["met"].dims] == ["/point", "/standard", "/stat"]
         col = {k: s[:, :, i] for i, k in enumerate(stats)}
         assert np.allclose(col["mean"], np.nanmean(met, axis=1), rtol=0, atol=1e-15)

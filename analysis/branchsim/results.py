@@ -147,6 +147,17 @@ def names(group, gpath):
         raise BadFile(f"{gpath}: its members cannot be listed") from None
 
 
+def unit_attrs(ds, where):
+    """(unit, units, long_name): the unit a reader says (the counted noun of a
+    count, "customers", else the CF units), the CF units and the long name;
+    files before the CF attributes have `unit` alone."""
+    units = text_attr(ds, "units", where, default=None)
+    if units is None:
+        units = text_attr(ds, "unit", where)
+    unit = text_attr(ds, "counted", where, default=None) or units
+    return escape(unit), escape(units), escape(text_attr(ds, "long_name", where))
+
+
 def read(ds, where, shape, allow_text=False):
     """The dataset's values, checked to be numbers (or text) of exactly shape."""
     if ds.shape != tuple(shape):
@@ -248,7 +259,9 @@ class Results:
     [float, or escaped text] per point}). The groups named in `groups` as
     well, and only those (a script is not refused for a group it never shows):
       replications: reps {metric: array (n_points, n_reps)}, units {metric: unit}
-      summary, compare: {metric: {column: array (n_points), 'unit', 'description'}}
+      summary, compare: {metric: {column: array (n_points), 'unit', 'units',
+                        'long_name', 'description'}} (unit: as a reader says it,
+                        "customers"; units: the CF units, "1"; see unit_attrs)
                         (compare only when the file has one; baseline its point)
       timeseries: timeseries {name: (array (n_points, n_bins), unit, description)},
                   bins (minutes after opening), bin_min"""
@@ -286,7 +299,7 @@ class Results:
             ds = member(g, "/replications", name, h5py.Dataset)
             where = f"/replications/{escape(name)}"
             self.reps[name] = np.asarray(read(ds, where, (self.n_points, self.n_reps)), dtype=float)
-            self.units[name] = escape(text_attr(ds, "unit", where + " "))
+            self.units[name] = unit_attrs(ds, where + " ")[0]
 
     def _table(self, f, group):
         out = {}
@@ -295,7 +308,7 @@ class Results:
             ds = member(g, f"/{group}", name, h5py.Dataset)
             where = f"/{group}/{escape(name)}"
             entry = stat_table(ds, where, self.n_points)
-            entry["unit"] = escape(text_attr(ds, "unit", where + " "))
+            entry["unit"], entry["units"], entry["long_name"] = unit_attrs(ds, where + " ")
             entry["description"] = escape(text_attr(ds, "description", where + " "))
             out[name] = entry
         return out
@@ -320,7 +333,7 @@ class Results:
             if n_bins is None:
                 n_bins = ds.shape[1] if ds.shape is not None and len(ds.shape) == 2 else -1
             data = np.asarray(read(ds, where, (self.n_points, n_bins)), dtype=float)
-            self.timeseries[name] = (data, escape(text_attr(ds, "unit", where + " ")),
+            self.timeseries[name] = (data, unit_attrs(ds, where + " ")[0],
                                      escape(text_attr(ds, "description", where + " ")))
             if self.bin_min is None:
                 self.bin_min = float_attr(ds, "bin_min", where + " ")
