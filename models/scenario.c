@@ -104,6 +104,11 @@ double bs_scenario_entity_position(const struct bs_scenario *sc, size_t b, size_
     return b == BS_BD_SLOTS ? (double)i * sc->ch.slot_min : NAN;
 }
 
+double bs_scenario_open_min_of_day(const struct bs_scenario *sc)
+{
+    return sc->open_min_of_day;
+}
+
 size_t bs_scenario_bins(const struct bs_scenario *sc, double *bin_min)
 {
     *bin_min = sc->bin_min;

@@ -134,6 +134,40 @@ static long member_names(const struct view *v, hid_t g, const char *gpath, long 
     return (long)info.nlinks;
 }
 
+/* 1 when g/name is a hard-linked dataset that is a dimension scale (a
+ * netCDF coordinate variable: point, stat, ...), read with our checks. */
+static int is_scale(hid_t g, const char *name)
+{
+    H5L_info_t link;
+    if (H5Lget_info(g, name, &link, H5P_DEFAULT) < 0 || link.type != H5L_TYPE_HARD)
+        return 0;
+    hid_t id = H5Oopen(g, name, H5P_DEFAULT);
+    char *class = NULL, why[BS_H5_WHY_MAX];
+    int scale = id >= 0 && H5Iget_type(id) == H5I_DATASET &&
+                bs_h5_get_string(id, "CLASS", 32, &class, why, sizeof why) == BS_H5_READ &&
+                strcmp(class, "DIMENSION_SCALE") == 0;
+    free(class);
+    if (id >= 0)
+        H5Oclose(id);
+    return scale;
+}
+
+/* Drops from names[n] the group's coordinate variables, which are no
+ * metrics: its dimension scales and, with keys, the swept keys' copies on
+ * point (files before netCDF coordinates have neither). The count kept. */
+static long drop_coordinates(hid_t g, char (*names)[NAME_MAX_LEN], long n, char (*keys)[NAME_MAX_LEN], long n_keys)
+{
+    long kept = 0;
+    for (long i = 0; i < n; i++) {
+        int coordinate = is_scale(g, names[i]);
+        for (long k = 0; !coordinate && k < n_keys; k++)
+            coordinate = strcmp(names[i], keys[k]) == 0;
+        if (!coordinate)
+            memmove(names[kept++], names[i], NAME_MAX_LEN);
+    }
+    return kept;
+}
+
 static int is_ieee_float(hid_t t)
 {
     const hid_t plain[] = {H5T_IEEE_F64LE, H5T_IEEE_F64BE, H5T_IEEE_F32LE, H5T_IEEE_F32BE};
@@ -286,6 +320,7 @@ static int open_pooled(struct view *v, struct bs_error *err)
         return err->status;
     }
     long kept = 0;
+    v->n_pooled = drop_coordinates(v->pool, names, v->n_pooled, v->keys, v->n_keys);
     for (long i = 0; i < v->n_pooled; i++) {
         H5L_info_t link;
         if (H5Lget_info(v->pool, names[i], &link, H5P_DEFAULT) < 0 || link.type != H5L_TYPE_HARD)
@@ -322,9 +357,14 @@ static int open_view(struct view *v, struct bs_error *err)
         (v->sc = open_member(v, v->f, "", "scenarios", H5I_GROUP, err)) < 0 ||
         (v->rep = open_member(v, v->f, "", "replications", H5I_GROUP, err)) < 0)
         return err->status;
-    if ((v->n_metrics = member_names(v, v->sum, "/summary", METRICS_MAX, &v->metrics, err)) < 0 ||
-        (v->n_keys = member_names(v, v->sc, "/scenarios", BS_CFG_OVERRIDES_MAX, &v->keys, err)) < 0)
+    if ((v->n_keys = member_names(v, v->sc, "/scenarios", BS_CFG_OVERRIDES_MAX + 1, &v->keys, err)) < 0 ||
+        (v->n_metrics = member_names(v, v->sum, "/summary", METRICS_MAX, &v->metrics, err)) < 0)
         return err->status;
+    v->n_keys = drop_coordinates(v->sc, v->keys, v->n_keys, NULL, 0);
+    v->n_metrics = drop_coordinates(v->sum, v->metrics, v->n_metrics, v->keys, v->n_keys);
+    if (v->n_keys > BS_CFG_OVERRIDES_MAX)
+        return bs_error_set(err, BS_ERR_INPUT, "%s: /scenarios holds %ld keys, more than a sweep has (at most %d)",
+                            v->path, v->n_keys, BS_CFG_OVERRIDES_MAX);
     if (v->n_metrics == 0)
         return bs_error_set(err, BS_ERR_INPUT, "%s: /summary holds no metric: not a branchsim result file", v->path);
     htri_t has_cmp = H5Lexists(v->f, "compare", H5P_DEFAULT);
@@ -350,6 +390,7 @@ static int check_shapes(const struct view *v, struct bs_error *err)
             return err->status;
     char (*reps)[NAME_MAX_LEN] = NULL;
     long n = member_names(v, v->rep, "/replications", METRICS_MAX, &reps, err);
+    n = n < 0 ? n : drop_coordinates(v->rep, reps, n, v->keys, v->n_keys);
     for (long m = 0; m < n; m++)
         if (table(v, v->rep, "/replications", reps[m], v->reps, NULL, NULL, err))
             break;

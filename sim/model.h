@@ -60,6 +60,8 @@ const char *bs_scenario_entity_name(const struct bs_scenario *sc, size_t b, size
 /* Where entity i of breakdown b lies at this point (its def's position,
  * e.g. a slot's start in minutes after opening). */
 double bs_scenario_entity_position(const struct bs_scenario *sc, size_t b, size_t i);
+/* When the branch opens at this point, minutes after midnight. */
+double bs_scenario_open_min_of_day(const struct bs_scenario *sc);
 /* Time-series bins of this point; *bin_min receives their width. */
 size_t bs_scenario_bins(const struct bs_scenario *sc, double *bin_min);
 /* Memory, for an estimate before a run allocates: the point itself, and

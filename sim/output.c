@@ -3,6 +3,7 @@
  * messages. */
 #include "h5attr.h"
 #include "output.h"
+#include "output_coords.h"
 #include "output_text.h"
 
 #include "files.h"
@@ -237,136 +238,6 @@ static hid_t write_doubles(const struct bs_output *out, hid_t parent, const char
     return d;
 }
 
-/* 1 when every point has point 0's entities of breakdown b. */
-static int entities_agree(const struct bs_run *run, size_t b)
-{
-    const struct bs_scenario *first = run->points[0];
-    size_t n = bs_scenario_entities(first, b);
-    for (size_t p = 1; p < run->n_points; p++) {
-        if (bs_scenario_entities(run->points[p], b) != n)
-            return 0;
-        for (size_t e = 0; e < n; e++)
-            if (strcmp(bs_scenario_entity_name(run->points[p], b, e), bs_scenario_entity_name(first, b, e)))
-                return 0;
-    }
-    return 1;
-}
-
-#define LABEL_MAX 48
-
-/* Breakdown b's entity names as the file gives them, in one allocation to
- * free: the model's where every point has the same entities, else by
- * position ("slot 0", ...), what each is at a point being then in the
- * breakdown's position dataset. NULL when out of memory. */
-static const char **entity_labels(const struct bs_run *run, size_t b)
-{
-    const size_t E = run->layout.entities[b];
-    const int agree = entities_agree(run, b);
-    const char **labels = malloc((E ? E : 1) * (sizeof *labels + (agree ? 0 : LABEL_MAX)));
-    char *own = (char *)(labels + E);
-    for (size_t e = 0; labels && e < E; e++) {
-        if (agree) {
-            labels[e] = bs_scenario_entity_name(run->points[0], b, e);
-            continue;
-        }
-        snprintf(own + e * LABEL_MAX, LABEL_MAX, "%s %zu", run->layout.breakdowns[b].dim, e);
-        labels[e] = own + e * LABEL_MAX;
-    }
-    return labels;
-}
-
-/* The dimensions every dataset is laid out on, as HDF5 dimension scales at
- * the root, so h5py, xarray and netCDF readers label the axes themselves. */
-struct scales {
-    hid_t point, replication, stat, bin, pooled_stat;
-    hid_t entity[BS_BREAKDOWNS_MAX];
-};
-
-/* A scale of numbers (values) or text (labels; no units then). */
-static hid_t make_scale(const struct bs_output *out, const char *name, hsize_t n, const double *values,
-                        const char *const *labels, const char *units, const char *long_name, const char *description)
-{
-    hid_t d = labels ? bs_output_strings(out, out->file, name, n, labels)
-                     : write_doubles(out, out->file, name, 1, &n, rank0_rows(out, n), values);
-    if (d >= 0 && H5DSset_scale(d, name) < 0) {
-        H5Dclose(d);
-        d = -1;
-    }
-    if (d >= 0 && ((units && bs_h5_attr_string(d, "units", units) < 0) ||
-                   bs_h5_attr_string(d, "long_name", long_name) < 0 || bs_h5_attr_string(d, "description", description) < 0)) {
-        H5Dclose(d);
-        d = -1;
-    }
-    return d;
-}
-
-static herr_t make_scales(const struct bs_output *out, const struct bs_run *run, struct scales *sc)
-{
-    const struct bs_layout *L = &run->layout;
-    size_t most = run->n_points > run->n_replications ? run->n_points : run->n_replications;
-    most = L->n_bins > most ? L->n_bins : most;
-    double *v = malloc((most ? most : 1) * sizeof *v);
-    herr_t st = v ? 0 : -1;
-    for (size_t i = 0; v && i < most; i++)
-        v[i] = (double)i;
-    sc->point = st < 0 ? -1 : make_scale(out, "point", run->n_points, v, NULL, "1", "Scenario point",
-                                         "scenario point (sweep order); /scenarios holds its key values");
-    sc->replication = st < 0 ? -1 : make_scale(out, "replication", run->n_replications, v, NULL, "1",
-                                               "Replication (simulated day)",
-                                               "replication (a simulated day); the same customers at every point");
-    sc->stat = st < 0 ? -1 : make_scale(out, "stat", BS_STAT_COUNT, NULL, bs_stat_names, NULL,
-                                        "Statistic over replications", "statistic over replications");
-    sc->pooled_stat = st < 0 || L->n_pooled == 0
-                          ? -1
-                          : make_scale(out, "pooled_stat", BS_PSTAT_COUNT, NULL, bs_pooled_stat_names, NULL,
-                                       "Statistic over customers",
-                                       "statistic over every customer of every replication (n: customers)");
-    for (size_t b = 0; v && b < L->n_bins; b++)
-        v[b] = (double)b * L->bin_min; /* bin start, minutes after opening */
-    sc->bin = st < 0 ? -1 : make_scale(out, "bin", L->n_bins, v, NULL, "min", "Start of the time bin (minutes after opening)",
-                                       "time-series bin: its start, minutes after opening");
-    for (size_t b = 0; b < L->n_breakdowns; b++) {
-        sc->entity[b] = -1;
-        if (st < 0)
-            continue;
-        const char **labels = entity_labels(run, b);
-        if (labels)
-            sc->entity[b] = make_scale(out, L->breakdowns[b].dim, L->entities[b], NULL, labels, NULL,
-                                       L->breakdowns[b].dim,
-                                       entities_agree(run, b) ? "entity of the breakdown, by name"
-                                       : "entity of the breakdown, by position (the points' entities differ)");
-        free(labels);
-    }
-    free(v);
-    if (sc->point < 0 || sc->replication < 0 || sc->stat < 0 || sc->bin < 0 || (L->n_pooled && sc->pooled_stat < 0))
-        return -1;
-    for (size_t b = 0; b < L->n_breakdowns; b++)
-        if (sc->entity[b] < 0)
-            return -1;
-    return st;
-}
-
-static void close_scales(const struct bs_run *run, struct scales *sc)
-{
-    hid_t ids[] = {sc->point, sc->replication, sc->stat, sc->bin, sc->pooled_stat};
-    for (size_t i = 0; i < sizeof ids / sizeof ids[0]; i++)
-        if (ids[i] >= 0)
-            H5Dclose(ids[i]);
-    for (size_t b = 0; b < run->layout.n_breakdowns; b++)
-        if (sc->entity[b] >= 0)
-            H5Dclose(sc->entity[b]);
-}
-
-/* Attaches up to three scales to the dataset's axes, in order. */
-static herr_t attach(hid_t d, hid_t s0, hid_t s1, hid_t s2)
-{
-    hid_t s[3] = {s0, s1, s2};
-    for (unsigned i = 0; i < 3; i++)
-        if (s[i] >= 0 && H5DSattach_scale(d, s[i], i) < 0)
-            return -1;
-    return 0;
-}
-
 static hid_t make_group(hid_t parent, const char *name)
 {
     hid_t gcpl = H5Pcreate(H5P_GROUP_CREATE);
@@ -422,9 +293,11 @@ static herr_t write_root_attrs(struct bs_output *out, const struct bs_output_dat
     return 0;
 }
 
+/* /scenarios/<key> (n_points): each swept key's value, float64 or text,
+ * on the group's own point coordinate. */
 static herr_t key_attrs(hid_t d, const char *key)
 {
-    char long_name[1024];
+    char long_name[BS_COORDINATES_MAX];
     snprintf(long_name, sizeof long_name, "Swept key %s", key);
     if (bs_h5_attr_string(d, "long_name", long_name) < 0)
         return -1;
@@ -444,14 +317,18 @@ static herr_t write_cf_attrs(struct bs_output *out, const struct bs_output_data 
 }
 
 static herr_t write_scenarios(const struct bs_output *out, hid_t group, const struct bs_output_data *data,
-                              double *scratch, const struct scales *sc)
+                              double *scratch)
 {
     hsize_t n = data->run->n_points;
+    struct bs_coords c;
+    herr_t made = bs_coords_make(out, data, group, BS_CO_POINT, &c);
     for (size_t k = 0; k < data->n_keys; k++) {
         int numeric = 1;
         for (size_t p = 0; p < n; p++)
             numeric = numeric && is_number(data->key_values[p * data->n_keys + k]);
-        hid_t d;
+        hid_t d = -1;
+        if (made < 0)
+            break;
         if (numeric) {
             for (size_t p = 0; p < n; p++)
                 scratch[p] = strtod(data->key_values[p * data->n_keys + k], NULL);
@@ -463,16 +340,16 @@ static herr_t write_scenarios(const struct bs_output *out, hid_t group, const st
             d = texts ? bs_output_strings(out, group, data->keys[k], n, texts) : -1;
             free(texts);
         }
-        if (d < 0)
-            return -1;
-        herr_t st = attach(d, sc->point, -1, -1);
+        herr_t st = d < 0 || made < 0 ? -1 : bs_coords_attach(&c, d, c.point, -1, -1);
         if (st >= 0)
             st = key_attrs(d, data->keys[k]);
-        H5Dclose(d);
+        if (d >= 0)
+            H5Dclose(d);
         if (st < 0)
-            return -1;
+            made = -1;
     }
-    return 0;
+    bs_coords_close(&c);
+    return made;
 }
 
 static herr_t metric_attrs(hid_t d, const struct bs_metric_def *def)
@@ -486,7 +363,7 @@ static herr_t metric_attrs(hid_t d, const struct bs_metric_def *def)
  * met with its confidence interval. This process summarizes its rows. */
 static herr_t write_entity_summary(const struct bs_output *out, const struct bs_run *run, hid_t g, size_t b,
                                    const struct bs_metric_def *def, const double *buf, double *scratch,
-                                   struct rows rows, const struct scales *sc)
+                                   struct rows rows, const struct bs_coords *c)
 {
     const size_t P = run->n_points, R = run->n_replications, E = run->layout.entities[b];
     double *sum = calloc(P * E * BS_STAT_COUNT + 1, sizeof *sum);
@@ -502,7 +379,7 @@ static herr_t write_entity_summary(const struct bs_output *out, const struct bs_
     if (st >= 0)
         st = metric_attrs(d, def);
     if (st >= 0)
-        st = attach(d, sc->point, sc->entity[b], sc->stat);
+        st = bs_coords_attach(c, d, c->point, c->entity[b], c->stat);
     if (d >= 0)
         H5Dclose(d);
     return st;
@@ -511,7 +388,7 @@ static herr_t write_entity_summary(const struct bs_output *out, const struct bs_
 /* /<group>/<position> (n_points, n_entities): what each entity named by
  * position is at each point (NaN beyond the point's own entities). */
 static herr_t write_positions(const struct bs_output *out, const struct bs_run *run, size_t b, hid_t g,
-                              double *buf, struct rows rows, const struct scales *sc)
+                              double *buf, struct rows rows, const struct bs_coords *c)
 {
     const size_t P = run->n_points, E = run->layout.entities[b];
     for (size_t p = 0; p < P; p++) {
@@ -523,7 +400,7 @@ static herr_t write_positions(const struct bs_output *out, const struct bs_run *
     hid_t d = write_doubles(out, g, run->layout.breakdowns[b].position->name, 2, dims, rows, buf);
     herr_t st = d < 0 ? -1 : metric_attrs(d, run->layout.breakdowns[b].position);
     if (st >= 0)
-        st = attach(d, sc->point, sc->entity[b], -1);
+        st = bs_coords_attach(c, d, c->point, c->entity[b], -1);
     if (d >= 0)
         H5Dclose(d);
     return st;
@@ -531,15 +408,24 @@ static herr_t write_positions(const struct bs_output *out, const struct bs_run *
 
 /* /<group>/<metric> (n_points, n_replications, n_entities), attr <group> =
  * entity names; and their summaries under g_sum (/breakdown_summary). */
-static herr_t write_breakdown(const struct bs_output *out, const struct bs_run *run, size_t b, hid_t g_sum,
-                              double *buf, double *scratch, struct rows rows, const struct scales *sc)
+static herr_t write_breakdown(const struct bs_output *out, const struct bs_output_data *data, size_t b, hid_t g_sum,
+                              double *buf, double *scratch, struct rows rows)
 {
+    const struct bs_run *run = data->run;
     const struct bs_layout *L = &run->layout;
     const struct bs_breakdown_def *bd = &L->breakdowns[b];
     const size_t P = run->n_points, R = run->n_replications, E = L->entities[b];
     hid_t g = make_group(out->file, bd->group), gs = make_group(g_sum, bd->group);
-    const char **names = entity_labels(run, b);
+    const char **names = bs_output_entity_labels(run, b);
     herr_t st = names && g >= 0 && gs >= 0 ? 0 : -1;
+    const unsigned entity = BS_CO_ENTITY0 << b;
+    struct bs_coords c, cs; /* of g and gs */
+    bs_coords_init(&c);
+    bs_coords_init(&cs);
+    if (st >= 0)
+        st = bs_coords_make(out, data, g, BS_CO_POINT | BS_CO_REPLICATION | entity | BS_CO_KEYS, &c);
+    if (st >= 0)
+        st = bs_coords_make(out, data, gs, BS_CO_POINT | entity | BS_CO_STAT | BS_CO_KEYS, &cs);
     if (st >= 0)
         st = bs_h5_attr_strings(g, bd->group, names, E, 0);
     if (st >= 0)
@@ -553,14 +439,16 @@ static herr_t write_breakdown(const struct bs_output *out, const struct bs_run *
         hid_t d = write_doubles(out, g, bd->metrics[m].name, 3, dims, rows, buf);
         st = d < 0 ? -1 : metric_attrs(d, &bd->metrics[m]);
         if (st >= 0)
-            st = attach(d, sc->point, sc->replication, sc->entity[b]);
+            st = bs_coords_attach(&c, d, c.point, c.replication, c.entity[b]);
         if (d >= 0)
             H5Dclose(d);
         if (st >= 0)
-            st = write_entity_summary(out, run, gs, b, &bd->metrics[m], buf, scratch, rows, sc);
+            st = write_entity_summary(out, run, gs, b, &bd->metrics[m], buf, scratch, rows, &cs);
     }
-    if (st >= 0 && bd->position && !entities_agree(run, b))
-        st = write_positions(out, run, b, g, buf, rows, sc);
+    if (st >= 0 && bd->position && !bs_output_entities_agree(run, b))
+        st = write_positions(out, run, b, g, buf, rows, &c);
+    bs_coords_close(&c);
+    bs_coords_close(&cs);
     if (gs >= 0)
         H5Gclose(gs);
     if (g >= 0)
@@ -570,15 +458,19 @@ static herr_t write_breakdown(const struct bs_output *out, const struct bs_run *
 
 /* /timeseries/<series> (n_points, n_bins): mean over replications of the
  * finite values, summed in replication order (bitwise reproducible). */
-static herr_t write_timeseries(const struct bs_output *out, const struct bs_run *run, double *buf, struct rows rows,
-                               const struct scales *sc)
+static herr_t write_timeseries(const struct bs_output *out, const struct bs_output_data *data, double *buf,
+                               struct rows rows)
 {
+    const struct bs_run *run = data->run;
     const struct bs_layout *L = &run->layout;
     const size_t P = run->n_points, B = L->n_bins;
     hid_t g = make_group(out->file, "timeseries");
     if (g < 0)
         return -1;
-    herr_t st = bs_h5_attr_number(g, "bin_min", H5T_NATIVE_DOUBLE, &L->bin_min);
+    struct bs_coords c;
+    herr_t st = bs_coords_make(out, data, g, BS_CO_POINT | BS_CO_BIN | BS_CO_KEYS, &c);
+    if (st >= 0)
+        st = bs_h5_attr_number(g, "bin_min", H5T_NATIVE_DOUBLE, &L->bin_min);
     for (size_t s = 0; st >= 0 && s < L->n_series; s++) {
         for (size_t p = rows.first; p < rows.end; p++) {
             for (size_t b = 0; b < B; b++) {
@@ -595,12 +487,13 @@ static herr_t write_timeseries(const struct bs_output *out, const struct bs_run 
         hid_t d = write_doubles(out, g, L->series[s].name, 2, dims, rows, buf);
         st = d < 0 ? -1 : metric_attrs(d, &L->series[s]);
         if (st >= 0)
-            st = attach(d, sc->point, sc->bin, -1);
+            st = bs_coords_attach(&c, d, c.point, c.bin, -1);
         if (st >= 0)
             st = bs_h5_attr_number(d, "bin_min", H5T_NATIVE_DOUBLE, &L->bin_min);
         if (d >= 0)
             H5Dclose(d);
     }
+    bs_coords_close(&c);
     H5Gclose(g);
     return st;
 }
@@ -652,9 +545,9 @@ static herr_t pooled_attrs(hid_t d, const struct bs_metric_def *def)
 
 /* /pooled/<quantity> (n_points, n_pooled_stats) and
  * /pooled/<entities>/<quantity> (n_points, n_entities, n_pooled_stats). */
-static herr_t write_pooled(const struct bs_output *out, const struct bs_run *run, struct rows rows,
-                           const struct scales *sc)
+static herr_t write_pooled(const struct bs_output *out, const struct bs_output_data *data, struct rows rows)
 {
+    const struct bs_run *run = data->run;
     const struct bs_layout *L = &run->layout;
     const size_t P = run->n_points, E = L->pool_entities, S = BS_PSTAT_COUNT;
     if (L->n_pooled == 0)
@@ -668,13 +561,21 @@ static herr_t write_pooled(const struct bs_output *out, const struct bs_run *run
     double *sums = malloc((run->n_replications + 1) * BS_POOL_PER_ENTITY * sizeof *sums);
     double *table = malloc((P * S + 1) * sizeof *table), *by_entity = malloc((P * E * S + 1) * sizeof *by_entity);
     herr_t st = ge >= 0 && counts && sums && table && by_entity ? bs_h5_attr_string(g, "pooling", POOLED_NOTE) : -1;
+    const unsigned entity = BS_CO_ENTITY0 << L->pool_breakdown;
+    struct bs_coords c, ce; /* of g and ge */
+    bs_coords_init(&c);
+    bs_coords_init(&ce);
+    if (st >= 0)
+        st = bs_coords_make(out, data, g, BS_CO_POINT | BS_CO_POOLED_STAT | BS_CO_KEYS, &c);
+    if (st >= 0)
+        st = bs_coords_make(out, data, ge, BS_CO_POINT | entity | BS_CO_POOLED_STAT | BS_CO_KEYS, &ce);
     for (size_t q = 0; st >= 0 && q < L->n_pooled; q++) {
         pooled_table(run, q, E, rows, counts, sums, table);
         hsize_t dims[2] = {P, S}, edims[3] = {P, E, S};
         hid_t d = write_doubles(out, g, L->pooled[q].name, 2, dims, rows, table);
         st = d < 0 ? -1 : pooled_attrs(d, &L->pooled[q]);
         if (st >= 0)
-            st = attach(d, sc->point, sc->pooled_stat, -1);
+            st = bs_coords_attach(&c, d, c.point, c.pooled_stat, -1);
         if (d >= 0)
             H5Dclose(d);
         for (size_t e = 0; st >= 0 && e < E; e++) {
@@ -685,10 +586,12 @@ static herr_t write_pooled(const struct bs_output *out, const struct bs_run *run
         d = st < 0 ? -1 : write_doubles(out, ge, L->pooled[q].name, 3, edims, rows, by_entity);
         st = d < 0 ? -1 : pooled_attrs(d, &L->pooled[q]);
         if (st >= 0)
-            st = attach(d, sc->point, sc->entity[L->pool_breakdown], sc->pooled_stat);
+            st = bs_coords_attach(&ce, d, ce.point, ce.entity[L->pool_breakdown], ce.pooled_stat);
         if (d >= 0)
             H5Dclose(d);
     }
+    bs_coords_close(&c);
+    bs_coords_close(&ce);
     free(counts);
     free(sums);
     free(table);
@@ -710,7 +613,7 @@ static herr_t compare_attrs(hid_t d, const struct bs_metric_def *def)
  * the paired difference point - baseline (common random numbers make
  * replication r of both the same customers). */
 static herr_t write_compare(const struct bs_output *out, const struct bs_output_data *data, double *diff,
-                            double *scratch, struct rows rows, const struct scales *sc)
+                            double *scratch, struct rows rows)
 {
     const struct bs_run *run = data->run;
     const struct bs_layout *L = &run->layout;
@@ -723,6 +626,10 @@ static herr_t write_compare(const struct bs_output *out, const struct bs_output_
     double *table = malloc(P * BS_STAT_COUNT * sizeof *table);
     if (!table)
         st = -1;
+    struct bs_coords c;
+    bs_coords_init(&c);
+    if (st >= 0)
+        st = bs_coords_make(out, data, g, BS_CO_POINT | BS_CO_STAT | BS_CO_KEYS, &c);
     for (size_t m = 0; st >= 0 && m < L->n_metrics; m++) {
         for (size_t p = rows.first; p < rows.end; p++) {
             for (size_t r = 0; r < R; r++)
@@ -735,10 +642,11 @@ static herr_t write_compare(const struct bs_output *out, const struct bs_output_
         if (st >= 0)
             st = compare_attrs(d, &L->metrics[m]);
         if (st >= 0)
-            st = attach(d, sc->point, sc->stat, -1);
+            st = bs_coords_attach(&c, d, c.point, c.stat, -1);
         if (d >= 0)
             H5Dclose(d);
     }
+    bs_coords_close(&c);
     free(table);
     H5Gclose(g);
     return st;
@@ -753,7 +661,7 @@ struct writing {
     double *sum;     /* a metric's statistics per point */
     double *scratch; /* one point's replications */
     struct rows rows;
-    struct scales sc;
+    struct bs_coords c_rep, c_sum; /* of /replications and /summary */
     struct bs_error *err;
 };
 
@@ -803,7 +711,7 @@ static herr_t write_metric(struct writing *w, size_t m, hid_t g_rep, hid_t g_sum
         return step(w, -1, "write /replications");
     herr_t st = metric_attrs(d, def);
     if (st >= 0)
-        st = attach(d, w->sc.point, w->sc.replication, -1);
+        st = bs_coords_attach(&w->c_rep, d, w->c_rep.point, w->c_rep.replication, -1);
     H5Dclose(d);
     if (step(w, st, "write metric attributes") < 0)
         return -1;
@@ -814,7 +722,7 @@ static herr_t write_metric(struct writing *w, size_t m, hid_t g_rep, hid_t g_sum
     if (st >= 0)
         st = metric_attrs(d, def);
     if (st >= 0)
-        st = attach(d, w->sc.point, w->sc.stat, -1);
+        st = bs_coords_attach(&w->c_sum, d, w->c_sum.point, w->c_sum.stat, -1);
     H5Dclose(d);
     return step(w, st, "write summary attributes");
 }
@@ -831,13 +739,20 @@ static hid_t root_group(struct writing *w, const char *name, const char *doing)
 static herr_t write_points_and_metrics(struct writing *w)
 {
     hid_t g_sc = root_group(w, "scenarios", "create /scenarios"), g_rep = -1, g_sum = -1;
-    herr_t st = g_sc < 0 ? -1 : step(w, write_scenarios(w->out, g_sc, w->data, w->col, &w->sc), "write /scenarios");
+    herr_t st = g_sc < 0 ? -1 : step(w, write_scenarios(w->out, g_sc, w->data, w->col), "write /scenarios");
     if (st >= 0 && (g_rep = root_group(w, "replications", "create /replications")) < 0)
         st = -1;
     if (st >= 0 && (g_sum = root_group(w, "summary", "create /summary")) < 0)
         st = -1;
+    const unsigned both = BS_CO_POINT | BS_CO_KEYS;
+    if (st >= 0)
+        st = step(w, bs_coords_make(w->out, w->data, g_rep, both | BS_CO_REPLICATION, &w->c_rep), "write coordinates");
+    if (st >= 0)
+        st = step(w, bs_coords_make(w->out, w->data, g_sum, both | BS_CO_STAT, &w->c_sum), "write coordinates");
     for (size_t m = 0; st >= 0 && m < w->data->run->layout.n_metrics; m++)
         st = write_metric(w, m, g_rep, g_sum);
+    bs_coords_close(&w->c_rep);
+    bs_coords_close(&w->c_sum);
     hid_t groups[] = {g_sc, g_rep, g_sum};
     for (size_t i = 0; i < sizeof groups / sizeof groups[0]; i++)
         if (groups[i] >= 0)
@@ -855,25 +770,27 @@ static herr_t write_datasets(struct writing *w)
     if (g_bsum < 0)
         st = -1;
     for (size_t b = 0; st >= 0 && b < run->layout.n_breakdowns; b++)
-        st = step(w, write_breakdown(w->out, run, b, g_bsum, w->col, w->scratch, w->rows, &w->sc),
+        st = step(w, write_breakdown(w->out, w->data, b, g_bsum, w->col, w->scratch, w->rows),
                   "write a per-entity breakdown");
     if (g_bsum >= 0)
         H5Gclose(g_bsum);
     if (st >= 0)
-        st = step(w, write_timeseries(w->out, run, w->col, w->rows, &w->sc), "write /timeseries");
+        st = step(w, write_timeseries(w->out, w->data, w->col, w->rows), "write /timeseries");
     if (st >= 0)
-        st = step(w, write_pooled(w->out, run, w->rows, &w->sc), "write /pooled");
+        st = step(w, write_pooled(w->out, w->data, w->rows), "write /pooled");
     if (st >= 0)
-        st = step(w, write_compare(w->out, w->data, w->col, w->scratch, w->rows, &w->sc), "write /compare");
+        st = step(w, write_compare(w->out, w->data, w->col, w->scratch, w->rows), "write /compare");
     return st;
 }
 
 int bs_output_write(struct bs_output *out, const struct bs_output_data *data, struct bs_error *err)
 {
-    struct writing w = {.out = out, .data = data, .sc = {-1, -1, -1, -1, -1, {-1, -1, -1, -1}}, .err = err};
+    struct writing w = {.out = out, .data = data, .err = err};
     size_t first_point, end_point; /* this rank's points: their rows and summaries */
     bs_cluster_rows(out->cluster, data->run->n_points, &first_point, &end_point);
     w.rows = (struct rows){first_point, end_point};
+    bs_coords_init(&w.c_rep);
+    bs_coords_init(&w.c_sum);
     herr_t st = 0;
     if (buffers_alloc(&w) != 0) {
         bs_error_set(err, BS_ERR_RUN, "%s: out of memory", out->path);
@@ -885,10 +802,7 @@ int bs_output_write(struct bs_output *out, const struct bs_output_data *data, st
     if (st >= 0)
         st = step(&w, write_root_attrs(out, data), "write the root attributes");
     if (st >= 0)
-        st = step(&w, make_scales(out, data->run, &w.sc), "write the dimension scales");
-    if (st >= 0)
         st = write_datasets(&w);
-    close_scales(data->run, &w.sc);
     free(w.col);
     free(w.sum);
     free(w.scratch);

@@ -67,6 +67,23 @@ hid_t bs_output_strings(const struct bs_output *out, hid_t parent, const char *n
     return d;
 }
 
+herr_t bs_output_rank0_write(const struct bs_output *out, hid_t d, hid_t mem_type, hsize_t n, const void *data)
+{
+    if (n == 0) /* parallel HDF5 fails the write of an empty dataspace */
+        return 0;
+    hid_t fs = H5Dget_space(d), ms = H5Screate_simple(1, &n, NULL);
+    herr_t st = fs >= 0 && ms >= 0 ? 0 : -1;
+    if (st >= 0 && out->cluster->rank != 0 && (H5Sselect_none(fs) < 0 || H5Sselect_none(ms) < 0))
+        st = -1;
+    if (st >= 0)
+        st = H5Dwrite(d, mem_type, ms, fs, out->transfer, data);
+    if (ms >= 0)
+        H5Sclose(ms);
+    if (fs >= 0)
+        H5Sclose(fs);
+    return st;
+}
+
 herr_t bs_output_strings_finish(const struct bs_output *out)
 {
     if (out->cluster->rank != 0 || !out->text_later->first)

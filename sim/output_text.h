@@ -12,6 +12,9 @@ struct bs_output;
 /* A 1-D dataset of n strings in parent, opened (close it), or -1. */
 hid_t bs_output_strings(const struct bs_output *out, hid_t parent, const char *name, hsize_t n,
                         const char *const *texts);
+/* Rank 0 writes a whole 1-D dataset of n numbers (a coordinate); the
+ * other ranks take part in the (collective) write with nothing. */
+herr_t bs_output_rank0_write(const struct bs_output *out, hid_t d, hid_t mem_type, hsize_t n, const void *data);
 /* Under MPI, on rank 0, once every rank closed the file: writes the text
  * kept back. 0 or -1 (nothing to do elsewhere). */
 herr_t bs_output_strings_finish(const struct bs_output *out);

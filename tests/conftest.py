@@ -72,6 +72,15 @@ def branchsim():
     return run
 
 
+def variables(group):
+    """The names of a result file group's data variables: its datasets less
+    its coordinates (dimension scales, the swept keys' copies, bin_start)."""
+    import h5py
+    keys = set(group.file["scenarios"]) if "scenarios" in group.file else set()
+    return [n for n, o in group.items()
+            if isinstance(o, h5py.Dataset) and "CLASS" not in o.attrs and n not in keys and n != "bin_start"]
+
+
 @pytest.fixture(scope="session")
 def repo():
     return REPO

@@ -224,7 +224,9 @@ def test_byte_flipped_files_never_crash_compare(base, tmp_path):
         if r.returncode == 2:
             assert r.stdout == "" and len(r.stderr.splitlines()) == 1, (i, r.stderr)
             assert r.stderr.startswith(f"compare: {path}: "), (i, r.stderr)
-    assert codes.get(2, 0) >= 4, codes
+    # the flips hit what compare reads: fewer since the file holds netCDF coordinates
+    # and CF attributes beside them (4 of 40 before, 2 now)
+    assert codes.get(2, 0) >= 2, codes
 
 
 def heap_size_forged(base, path, where):

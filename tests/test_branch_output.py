@@ -133,7 +133,7 @@ def test_shipped_choice_scenarios_conserve_every_intent(tmp_path, name, key):
         for k, day in (("requested", req), ("booked", booked), ("refused", refused)):
             assert np.array_equal(f[f"slots/{k}"][()].sum(axis=2), day), k
         if name != "appointments":
-            assert f["slots/requested"].shape[2] == 0 and f["slot"].shape == (0,)
+            assert f["slots/requested"].shape[2] == 0 and f["slots/slot"].shape == (0,)
 
 
 def test_slots_breakdown_names_every_slot_by_clock_time(tmp_path):
@@ -147,9 +147,9 @@ def test_slots_breakdown_names_every_slot_by_clock_time(tmp_path):
     r = run("run", scenario, "-r", 8, "-q", "-o", out)
     assert r.returncode == 0, r.stderr
     with h5py.File(out) as f:
-        names = [s.decode() for s in f["slot"][()]]
+        names = [s.decode() for s in f["slots/slot"][()]]
         assert len(names) == 288 and names[:3] == ["00:00", "00:05", "00:10"] and names[-1] == "23:55"
-        assert f["slots/refused"].dims[2][0].name == "/slot"
+        assert f["slots/refused"].dims[2][0].name == "/slots/slot"
         req, booked, refused = (f[f"slots/{k}"][()] for k in ("requested", "booked", "refused"))
         assert np.array_equal(req, booked + refused)  # window 0: nobody moves
         m = {k: f[f"replications/{k}"][()] for k in ("intents", "online", "noshows", "arrived", "bookings_refused_left")}
@@ -182,12 +182,12 @@ def _slot_sweep_checks(f, own_slots, starts):
     point's slots hold numbers and the columns beyond them NaN, start_min
     gives each slot's start, and every point's slots add up to its day."""
     n = max(own_slots)
-    assert [s.decode() for s in f["slot"][()]] == [f"slot {i}" for i in range(n)]
+    assert [s.decode() for s in f["slots/slot"][()]] == [f"slot {i}" for i in range(n)]
     assert [s.decode() if isinstance(s, bytes) else s for s in f["slots"].attrs["slots"]] == [
         f"slot {i}" for i in range(n)]
     start = f["slots/start_min"]
     assert start.shape == (len(own_slots), n) and start.attrs["units"] == "min"
-    assert start.dims[0][0].name == "/point" and start.dims[1][0].name == "/slot"
+    assert start.dims[0][0].name == "/slots/point" and start.dims[1][0].name == "/slots/slot"
     for p, (k, want) in enumerate(zip(own_slots, starts)):
         assert np.array_equal(start[p, :k], want) and np.isnan(start[p, k:]).all()
     req, booked, refused, moved = (f[f"slots/{m}"][()] for m in ("requested", "booked", "refused", "moved"))
@@ -257,9 +257,9 @@ def test_sweep_keeping_the_slots_names_them_by_clock_time(tmp_path):
     out = tmp_path / "same.h5"
     assert run("run", scenario, "-r", 8, "-q", "-o", out).returncode == 0
     with h5py.File(out) as f:
-        assert [s.decode() for s in f["slot"][()]][:3] == ["09:00", "09:15", "09:30"]
+        assert [s.decode() for s in f["slots/slot"][()]][:3] == ["09:00", "09:15", "09:30"]
         assert "start_min" not in f["slots"]
-        assert f["slot"].attrs["description"] == "entity of the breakdown, by name"
+        assert f["slots/slot"].attrs["description"] == "entity of the breakdown, by name"
 
 
 def test_plan_target_on_a_slot_is_refused_when_the_slots_vary(tmp_path):
@@ -529,19 +529,21 @@ def test_datasets_carry_dimension_scales_and_large_ones_are_compressed(tmp_path)
     with h5py.File(out) as f:
         def dims(path):
             return [[s.name for s in dim.values()] for dim in f[path].dims]
-        assert dims("replications/wait_mean_min") == [["/point"], ["/replication"]]
-        assert dims("summary/wait_mean_min") == [["/point"], ["/stat"]]
-        assert dims("compare/wait_mean_min") == [["/point"], ["/stat"]]
-        assert dims("timeseries/arrivals") == [["/point"], ["/bin"]]
-        assert dims("segments/arrived") == [["/point"], ["/replication"], ["/segment"]]
-        assert dims("scenarios/counters.0.count") == [["/point"]]
-        assert [s.decode() if isinstance(s, bytes) else s for s in f["stat"][()]][:4] == \
+        # each group its own scales (xarray takes no coordinate from a parent group)
+        assert dims("replications/wait_mean_min") == [["/replications/point"], ["/replications/replication"]]
+        assert dims("summary/wait_mean_min") == [["/summary/point"], ["/summary/stat"]]
+        assert dims("compare/wait_mean_min") == [["/compare/point"], ["/compare/stat"]]
+        assert dims("timeseries/arrivals") == [["/timeseries/point"], ["/timeseries/bin"]]
+        assert dims("segments/arrived") == [["/segments/point"], ["/segments/replication"], ["/segments/segment"]]
+        assert dims("scenarios/counters.0.count") == [["/scenarios/point"]]
+        assert [s.decode() if isinstance(s, bytes) else s for s in f["summary/stat"][()]][:4] == \
             ["mean", "sd", "ci95_low", "ci95_high"]
-        assert list(f["bin"][:3]) == [0.0, 15.0, 30.0]
+        assert list(f["timeseries/bin"][:3]) == [540.0, 555.0, 570.0]  # minutes of the day from 09:00
+        assert [s.decode() for s in f["timeseries/bin_start"][:2]] == ["09:00", "09:15"]
         big = f["replications/wait_mean_min"]
         assert big.compression == "gzip" and big.shuffle and big.chunks is not None
         for name in f["replications"]:
-            assert f["replications"][name].attrs["units"] is not None
+            assert f["replications"][name].attrs.get("units") is not None or name == "counters.0.count"
             assert f["replications"][name].attrs["description"]
 
 
@@ -563,12 +565,15 @@ def test_xarray_opens_the_output_without_our_reader(tmp_path):
     # netCDF-C reads no fixed-length strings: every text dataset is variable-length UTF-8
     # (the root's string scales made netCDF4-python fail, then crash)
     with h5py.File(out) as f:
-        texts = [n for n, o in f.items() if isinstance(o, h5py.Dataset) and o.dtype.kind in "SO"]
-        assert set(texts) >= {"stat", "segment", "role", "standard"}
+        texts = []
+        f.visititems(lambda n, o: texts.append(n) if isinstance(o, h5py.Dataset) and o.dtype.kind in "SO" else None)
+        assert {n.rsplit("/", 1)[-1] for n in texts} >= {"stat", "segment", "role", "standard"}
         for name in texts:
             info = h5py.check_string_dtype(f[name].dtype)
             assert (info.encoding, info.length) == ("utf-8", None), name
-    with xr.open_dataset(out, engine="netcdf4") as ds:
+    with xr.open_dataset(out, engine="netcdf4") as ds:  # the root: attributes and groups
+        assert ds.attrs["Conventions"] == "CF-1.10"
+    with xr.open_dataset(out, group="summary", engine="netcdf4") as ds:
         assert list(ds["stat"].values[:2]) == ["mean", "sd"]
 
 
@@ -821,7 +826,7 @@ def test_pooled_layout_and_consistency_with_the_replications(default_runs):
     segments partition them, and the overall mean is the customer-weighted
     mean of the segments' means."""
     with h5py.File(default_runs[0]) as f:
-        names = [s.decode() if isinstance(s, bytes) else s for s in f["pooled_stat"][()]]
+        names = [s.decode() if isinstance(s, bytes) else s for s in f["pooled/pooled_stat"][()]]
         assert names == POOLED_STATS
         served = f["replications/served"][()].sum()
         for q in ("wait_min", "service_min", "time_in_branch_min"):

@@ -16,7 +16,7 @@ from datetime import datetime, timedelta, timezone
 import h5py
 import numpy as np
 import pytest
-from conftest import branchsim_path
+from conftest import branchsim_path, variables
 
 # Metric names that analyses rely on (docs/output.md: a contract, never renamed).
 REQUIRED_METRICS = [
@@ -658,7 +658,8 @@ def assert_identical(a, b):
     with h5py.File(a, "r") as fa, h5py.File(b, "r") as fb:
         for g in ["replications", "summary"]:
             for m in fa[g]:
-                assert np.array_equal(fa[g][m][()], fb[g][m][()], equal_nan=True), f"/{g}/{m}"
+                if fa[g][m].dtype.kind == "f":  # not the text coordinates
+                    assert np.array_equal(fa[g][m][()], fb[g][m][()], equal_nan=True), f"/{g}/{m}"
 
 
 def test_threads_do_not_change_results(runs):
@@ -710,7 +711,7 @@ def test_root_attributes(branchsim, mmc_run):
         created = datetime.strptime(a["created"], "%Y-%m-%dT%H:%M:%SZ").replace(tzinfo=timezone.utc)
         assert abs(datetime.now(timezone.utc) - created) < timedelta(minutes=10)
         assert isinstance(f["scenarios"], h5py.Group)
-        assert len(f["scenarios"]) == 0  # nothing swept
+        assert list(f["scenarios"]) == ["point"]  # nothing swept: its coordinate alone
 
 
 def test_replication_and_summary_datasets(mmc_run):
@@ -718,10 +719,13 @@ def test_replication_and_summary_datasets(mmc_run):
     R = 20
     with h5py.File(out, "r") as f:
         reps, summ = f["replications"], f["summary"]
-        assert sorted(reps) == sorted(summ)
+        # the groups' own coordinates (netCDF dimension scales) are no metrics
+        metrics = [m for m in reps if "CLASS" not in reps[m].attrs]
+        assert sorted(reps) == sorted(metrics + ["point", "replication"])
+        assert sorted(summ) == sorted(metrics + ["point", "stat"])
         for m in REQUIRED_METRICS:
             assert m in reps, m
-        for m in reps:
+        for m in metrics:
             d = reps[m]
             assert d.dtype == np.float64 and d.shape == (1, R), (m, d.dtype, d.shape)
             for attr in ["units", "long_name", "description"]:
@@ -736,7 +740,7 @@ def check_summary(f, t_table):
     """Every /summary row against numpy on the /replications row."""
     R = int(f.attrs["replications"])
     checked = 0
-    for m in f["replications"]:
+    for m in variables(f["replications"]):
         x_all = f["replications"][m][()]
         s_all = f["summary"][m][()]
         stats = [str(v) for v in f["summary"][m].attrs["stats"]]
@@ -825,7 +829,7 @@ def test_sweep_points_and_scenarios(runs):
         key = f["scenarios/demand.customers_per_day"]
         assert key.shape == (3,)
         assert key[()].tolist() == [100, 200, 300]
-        for m in f["replications"]:
+        for m in variables(f["replications"]):
             assert f["replications"][m].shape == (3, R), m
             assert f["summary"][m].shape[0] == 3, m
         arrived = f["replications/arrived"][()]
@@ -883,8 +887,8 @@ def test_common_random_numbers_across_files(runs):
     """Replication r of a point is the same day whatever else the file holds."""
     with h5py.File(runs["sweep"], "r") as sw, h5py.File(runs["single_200"], "r") as one:
         assert sw["scenarios/demand.customers_per_day"][1] == 200
-        assert sorted(sw["replications"]) == sorted(one["replications"])
-        for m in one["replications"]:
+        assert sorted(variables(sw["replications"])) == sorted(variables(one["replications"]))
+        for m in variables(one["replications"]):
             a = sw["replications"][m][1]
             b = one["replications"][m][0]
             assert a.tobytes() == b.tobytes(), m
@@ -919,7 +923,7 @@ def test_describe_prints_every_metric_with_the_summary(branchsim, runs):
     assert "3 points" in blocks[0] and "30 replications" in blocks[0]
     assert [int(b) for b in blocks[1::3]] == [0, 1, 2]
     with h5py.File(path, "r") as f:
-        metrics = list(f["summary"])
+        metrics = variables(f["summary"])
         for p, (keys, body) in enumerate(zip(blocks[2::3], blocks[3::3])):
             assert f"demand.customers_per_day = {[100, 200, 300][p]}" in keys
             rows = {l.split()[0]: l.split() for l in body.splitlines() if l.strip()}

@@ -8,6 +8,7 @@ from pathlib import Path
 import h5py
 import numpy as np
 import pytest
+from conftest import variables
 
 ROOT = Path(__file__).resolve().parent.parent
 BRANCHSIM = str((ROOT / os.environ.get("BRANCHSIM", "build/branchsim")).resolve())
@@ -28,8 +29,8 @@ def test_defaults_are_written_when_the_section_is_absent(tmp_path):
     with h5py.File(out) as f:
         g = f["standards"]
         assert names(g.attrs["standards"]) == ["wait_10min", "service_10min"]
-        assert names(f["standard"][()]) == ["wait_10min", "service_10min"]
-        assert sorted(g) == ["covered", "met", "share_within"]
+        assert names(f["standards/standard"][()]) == ["wait_10min", "service_10min"]
+        assert sorted(variables(g)) == ["covered", "met", "share_within"]
         assert g["share_within"].shape == (1, 20, 2)
         assert g["share_within"].attrs["units"] == "1" and g["covered"].attrs["units"] == "1"
         assert g["covered"].attrs["counted"] == "customers"
@@ -92,7 +93,8 @@ def test_breakdown_summary_gives_the_share_of_days_met_with_its_ci(sweep_run):
         stats = names(g["met"].attrs["stats"])
         assert stats == names(f["summary/served"].attrs["stats"]) and s.shape == (2, 2, len(stats))
         assert g["met"].attrs["units"] == "1"
-        assert [dim[0].name for dim in g["met"].dims] == ["/point", "/standard", "/stat"]
+        assert [dim[0].name for dim in g["met"].dims] == [f"/breakdown_summary/standards/{d}"
+                                                          for d in ("point", "standard", "stat")]
         col = {k: s[:, :, i] for i, k in enumerate(stats)}
         assert np.allclose(col["mean"], np.nanmean(met, axis=1), rtol=0, atol=1e-15)
         assert np.allclose(col["sd"], np.nanstd(met, axis=1, ddof=1), rtol=0, atol=1e-12)

@@ -147,6 +147,25 @@ def names(group, gpath):
         raise BadFile(f"{gpath}: its members cannot be listed") from None
 
 
+def _is_scale(group, name):
+    """A hard-linked dataset that is a dimension scale (a netCDF coordinate variable)."""
+    try:
+        if not isinstance(group.get(name, getlink=True), h5py.HardLink):
+            return False
+        obj = group[name]
+        return isinstance(obj, h5py.Dataset) and text(obj.attrs.get("CLASS", b"")) == "DIMENSION_SCALE"
+    except Exception:
+        return False  # member() says what is wrong with it
+
+
+def variable_names(group, gpath, keys=()):
+    """The group's members less its coordinate variables (docs/output.md): its
+    dimension scales (point, stat, ...), the swept keys' copies on point and
+    bin_start. Files before the netCDF layout have none of them."""
+    return [n for n in names(group, gpath)
+            if n not in keys and n != "bin_start" and not _is_scale(group, n)]
+
+
 def unit_attrs(ds, where):
     """(unit, units, long_name): the unit a reader says (the counted noun of a
     count, "customers", else the CF units), the CF units and the long name;
@@ -197,7 +216,7 @@ def key_values(f, n_points):
     """{swept key: [values]} from /scenarios (floats, or text escaped)."""
     g = member(f, "", "scenarios", h5py.Group)
     out = {}
-    for key in names(g, "/scenarios"):
+    for key in variable_names(g, "/scenarios"):
         raw = read(member(g, "/scenarios", key, h5py.Dataset), f"/scenarios/{escape(key)}", (n_points,), True)
         out[key] = [float(x) if raw.dtype.kind == "f" else escape(text(x)) for x in raw]
     return out
@@ -279,6 +298,7 @@ class Results:
             self.n_points, self.n_reps = sizes(f)
             self.attrs["replications"] = self.n_reps
             values = key_values(f, self.n_points)
+            self._raw_keys = list(values)
             self.keys = [escape(k) for k in values]
             self.values = {escape(k): v for k, v in values.items()}
             if "replications" in groups:
@@ -295,7 +315,7 @@ class Results:
 
     def _replications(self, f):
         g = member(f, "", "replications", h5py.Group)
-        for name in names(g, "/replications"):
+        for name in variable_names(g, "/replications", self._raw_keys):
             ds = member(g, "/replications", name, h5py.Dataset)
             where = f"/replications/{escape(name)}"
             self.reps[name] = np.asarray(read(ds, where, (self.n_points, self.n_reps)), dtype=float)
@@ -304,7 +324,7 @@ class Results:
     def _table(self, f, group):
         out = {}
         g = member(f, "", group, h5py.Group)
-        for name in names(g, f"/{group}"):
+        for name in variable_names(g, f"/{group}", self._raw_keys):
             ds = member(g, f"/{group}", name, h5py.Dataset)
             where = f"/{group}/{escape(name)}"
             entry = stat_table(ds, where, self.n_points)
@@ -327,7 +347,7 @@ class Results:
             bins = member(f, "", "bin", h5py.Dataset)
             n_bins = bins.shape[0] if bins.shape is not None and len(bins.shape) == 1 else -1
             self.bins = np.asarray(read(bins, "/bin", (n_bins,)), dtype=float)
-        for name in names(g, "/timeseries"):
+        for name in variable_names(g, "/timeseries", self._raw_keys):
             ds = member(g, "/timeseries", name, h5py.Dataset)
             where = f"/timeseries/{escape(name)}"
             if n_bins is None:
