@@ -4,7 +4,8 @@ seeds of the structured reader targets are real files written this way.
 
     h5_to_ops.py IN.h5 OUT [--keep N] [--drop GROUP,...] [--max-payload BYTES] [--flags F] [--metric M]
 
---keep N keeps the first N datasets of each group, --drop leaves groups out,
+--keep N keeps the first N variables of each group (and every coordinate
+variable: dimension scales and swept keys' copies), --drop leaves groups out,
 --max-payload cuts each value payload (h5build repeats it to fill the
 values), so that a seed stays a few KB.
 """
@@ -89,11 +90,16 @@ def convert(f, keep, drop, limit):
             out += bytes([ROOT]) + dataset(g, gname, limit)
             continue
         out += bytes([GROUP]) + name(gname) + bytes([1]) + attrs(g, limit)
-        for i, (dname, d) in enumerate(g.items()):
-            if i >= keep:
-                break
-            if isinstance(d, h5py.Dataset):
-                out += dataset(d, dname, limit) + bytes([UP])
+        kept = 0
+        for dname, d in g.items():
+            if not isinstance(d, h5py.Dataset):
+                continue
+            coordinate = "CLASS" in d.attrs or ("scenarios" in f and gname != "scenarios" and dname in f["scenarios"])
+            if not coordinate:
+                if kept >= keep:
+                    continue
+                kept += 1
+            out += dataset(d, dname, limit) + bytes([UP])
     return out
 
 

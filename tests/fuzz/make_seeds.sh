@@ -10,8 +10,9 @@ FUZZ_BUILD=${FUZZ_BUILD:-build/fuzz}
 PYTHON=${PYTHON:-/usr/bin/python3}
 seeds=tests/fuzz/seeds
 ops="$PYTHON tests/fuzz/h5_to_ops.py"
-# Scales, breakdowns and time series are not read by describe: left out.
-skip=point,replication,stat,bin,segment,role,segments,roles,timeseries,slot,slots,standard,standards,breakdown_summary
+# Breakdowns and time series are not read by describe: left out (each kept
+# group keeps its coordinates, which describe must tell from metrics).
+skip=segments,roles,timeseries,slots,standards,breakdown_summary
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
 
@@ -31,8 +32,8 @@ $ops "$tmp/checkpoint.h5" $seeds/resume/checkpoint
 $ops "$tmp/checkpoint.h5" $seeds/resume/checkpoint-cut --max-payload 256
 cp "$tmp/checkpoint.h5" $seeds/resume_raw/checkpoint.h5
 
-# Raw files for fuzz_describe_raw: each result cut to its root attributes
-# and two metrics, written afresh so that no freed space is left in them.
+# Raw files for fuzz_describe_raw: each result cut to its root attributes,
+# its groups' coordinates and two metrics, written afresh so that no freed space is left in them.
 for f in mmc sweep text; do
     $PYTHON - "$tmp/$f.h5" $seeds/describe_raw/$f.h5 <<'PY'
 import sys
@@ -43,9 +44,12 @@ with h5py.File(src, "r") as a, h5py.File(dst, "w", track_order=True) as b:
     for g in ("summary", "compare", "replications", "scenarios"):
         out = b.create_group(g, track_order=True)
         out.attrs.update({k: v for k, v in a[g].attrs.items()})
-        for name in list(a[g])[:2]:
-            out.create_dataset(name, data=a[g][name][()] if g != "replications" else a[g][name][:, :2])
-            out[name].attrs.update({k: v for k, v in a[g][name].attrs.items() if k not in ("DIMENSION_LIST", "REFERENCE_LIST")})
+        coords = [n for n in a[g] if "CLASS" in a[g][n].attrs or (g != "scenarios" and n in a["scenarios"])]
+        for name in coords + [n for n in a[g] if n not in coords][:2]:
+            d = a[g][name]
+            cut = g == "replications" and (d.ndim == 2 or name == "replication")  # two replications
+            out.create_dataset(name, data=(d[:, :2] if d.ndim == 2 else d[:2]) if cut else d[()])
+            out[name].attrs.update({k: v for k, v in d.attrs.items() if k not in ("DIMENSION_LIST", "REFERENCE_LIST")})
 PY
 done
 ls -l $seeds/describe $seeds/resume $seeds/describe_raw
