@@ -18,10 +18,10 @@ netCDF4 = pytest.importorskip("netCDF4")
 xr = pytest.importorskip("xarray")
 pytest.importorskip("h5netcdf")
 
-# Every `units` the file may hold, each valid in UDUNITS-2 (udunits2 parses
-# them: "1" a count or ratio, "min" minutes, "m-3" per cubic metre).
+# Every `units` the file may hold, each in UDUNITS-2's spelling ("1" a count
+# or ratio, "min" minutes, "m-3" per cubic metre). Text variables and the
+# swept keys carry none (docs/output.md#reading-it-as-netcdf).
 UDUNITS = {"1", "min", "m-3"}
-# A string variable carries no units (CF: text has none).
 GRID = """name: grid
 seed: 3
 replications: 3
