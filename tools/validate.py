@@ -96,7 +96,7 @@ class AbandonChain:
     def __init__(self, c, lam, mu, theta, n_max=None):
         self.c, self.lam, self.mu, self.theta = c, lam, mu, theta
         loss = math.isinf(theta)
-        self.n_max = c if loss else (n_max or c + 400)
+        self.n_max = c if loss else (n_max or self.cut(c, lam, mu, theta))
         n = np.arange(self.n_max + 1)
         q = np.maximum(n - c, 0)
         self.p_abandon = np.zeros(n.size)  # P(gives up | finds n)
@@ -113,6 +113,16 @@ class AbandonChain:
         death = np.minimum(n, c) * mu + (0.0 if loss else q * theta)
         gen = np.diag(np.full(n.size - 1, lam), 1) + np.diag(death[1:], -1)
         self.generator = gen - np.diag(gen.sum(axis=1))
+
+    @staticmethod
+    def cut(c, lam, mu, theta, tail=1e-20):
+        """The smallest n_max beyond c whose stationary probability (relative
+        to state c) is below tail: the chain's states past it do not count."""
+        n, rel = c, 1.0
+        while rel >= tail and n < c + 100000:
+            n += 1
+            rel *= lam / (c * mu + (n - c) * theta)
+        return n
 
     def stationary(self):
         """The stationary distribution (detailed balance)."""
@@ -212,7 +222,10 @@ class Row:
         self.estimate, self.identity = estimate, identity
         if estimate is not None:
             value, se, df = estimate
-            self.z = (value - reference) / se
+            if se > 0:
+                self.z = (value - reference) / se
+            else:  # a smoke run's few days may not vary
+                self.z = 0.0 if value == reference else math.copysign(math.inf, value - reference)
             half = t975(df) * se
             self.shown = f"{fmt(value)} [{fmt(value - half)}, {fmt(value + half)}]"
         else:
@@ -240,12 +253,15 @@ def fmt(x):
 # Running the simulator
 
 class Runner:
-    def __init__(self, branchsim, workdir):
-        self.branchsim, self.workdir = branchsim, workdir
+    def __init__(self, branchsim, workdir, replications=None):
+        self.branchsim, self.workdir, self.replications = branchsim, workdir, replications
         os.makedirs(workdir, exist_ok=True)
 
     def run(self, name, yaml_text, extra=()):
-        """Writes NAME.yaml, runs it and returns (h5py file, the command)."""
+        """Writes NAME.yaml, runs it and returns (h5py file, the command).
+        A smoke run (--replications) runs every scenario with that many."""
+        if self.replications:
+            extra = ("-r", str(self.replications))
         path = os.path.join(self.workdir, name + ".yaml")
         out = os.path.join(self.workdir, name + ".h5")
         with open(path, "w") as f:
@@ -791,8 +807,10 @@ def main(argv=None):
     ap.add_argument("--branchsim", default=os.path.join(root, "build", "branchsim"))
     ap.add_argument("--workdir", default=os.path.join(root, "build", "validate"))
     ap.add_argument("--docs", default=os.path.join(root, "docs"))
+    ap.add_argument("--replications", type=int, metavar="N",
+                    help="a smoke run: N days per scenario (the page is then not the committed one)")
     args = ap.parse_args(argv)
-    runner = Runner(args.branchsim, args.workdir)
+    runner = Runner(args.branchsim, args.workdir, args.replications)
     sections = [check_erlang_c(runner), check_mg1(runner), check_priority(runner), check_erlang_b(runner),
                 check_erlang_a(runner), check_poisson(runner), check_wells_riley(runner)]
     sections.append(check_identities(runner, root))
