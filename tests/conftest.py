@@ -23,6 +23,7 @@ PYTHON_TOOL_TESTS = {
     "test_install.py",
     "test_report.py",
     "test_tools.py",
+    "test_validation.py",
 }
 
 # Statistical checks that need a long run (10^5 days): their subject is a

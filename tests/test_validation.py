@@ -13,6 +13,8 @@ from pathlib import Path
 import pytest
 from scipy import stats
 
+from conftest import branchsim_path
+
 REPO = Path(__file__).resolve().parent.parent
 HEADER = "| quantity | point | reference | simulated [95 % CI] | z | result |"
 
@@ -144,3 +146,16 @@ def test_estimators(v):
     assert r == pytest.approx(2.5)
     assert se == pytest.approx(math.sqrt((0.5 ** 2 + 1 ** 2 + 1.5 ** 2) / 6) / 2)
     assert v.fmt(0.0745540) == "0.07455" and v.fmt(1.96855) == "1.969" and v.fmt(87.8139) == "87.81"
+
+
+def test_a_smoke_run_reads_the_files_this_build_writes(v, tmp_path):
+    """Every check on 3 days: the page has the committed page's rows and
+    figures, so a change of the result file's layout cannot leave make
+    validate broken unseen (its figures are not checked here)."""
+    v.main(["--branchsim", str(branchsim_path()), "--workdir", str(tmp_path / "runs"), "--docs", str(tmp_path),
+            "--replications", "3"])
+    smoke = (tmp_path / "validation.md").read_text()
+    committed = (REPO / "docs" / "validation.md").read_text()
+    assert [(s, c[0]) for s, c in table_rows(smoke)] == [(s, c[0]) for s, c in table_rows(committed)]
+    for name in re.findall(r"!\[[^]]*\]\(([^)]+)\)", committed):
+        assert (tmp_path / name).read_bytes()[:4] == b"\x89PNG"
