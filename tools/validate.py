@@ -299,7 +299,7 @@ def check_erlang_c(runner):
     per_day = [round(rho * c * mu * 1440) for rho in ERLANG_C_LOADS]
     yaml = f"""name: validate-erlang-c
 seed: 101
-replications: 400
+replications: 2000
 day: {{hours: 24}}
 demand: {{customers_per_day: {per_day[0]}}}
 transactions: [{{name: any, service_min: {{dist: exponential, mean: 1}}}}]
@@ -350,7 +350,7 @@ def check_mg1(runner):
     points = ", ".join("{transactions.0.service_min: %s}" % s for _, s, _ in MG1_SERVICE)
     yaml = f"""name: validate-mg1
 seed: 102
-replications: 400
+replications: 2000
 day: {{hours: 24}}
 demand: {{customers_per_day: {round(lam * 1440)}}}
 transactions: [{{name: any, service_min: 1}}]
@@ -387,7 +387,7 @@ def check_priority(runner):
     lam, shares = 0.8, (0.3, 0.7)
     yaml = f"""name: validate-priority
 seed: 103
-replications: 600
+replications: 2000
 day: {{hours: 24}}
 demand: {{customers_per_day: {round(lam * 1440)}}}
 segments: [{{name: hi, share: {shares[0]}}}, {{name: lo, share: {shares[1]}}}]
@@ -427,7 +427,7 @@ def check_erlang_b(runner):
     lam, day_min = 2.0, 1440.0
     yaml = f"""name: validate-erlang-b
 seed: 104
-replications: 400
+replications: 2000
 day: {{hours: 24}}
 demand: {{customers_per_day: {round(lam * day_min)}}}
 transactions: [{{name: any, service_min: {{dist: exponential, mean: 1}}}}]
@@ -465,7 +465,7 @@ def check_erlang_a(runner):
     c, lam, mu, day_min = 5, 5.0, 1.0, 1440.0
     yaml = f"""name: validate-erlang-a
 seed: 105
-replications: 200
+replications: 1000
 day: {{hours: 24}}
 demand: {{customers_per_day: {round(lam * day_min)}}}
 transactions: [{{name: any, service_min: {{dist: exponential, mean: 1}}}}]
@@ -514,7 +514,7 @@ def check_poisson(runner):
     n_day, counters, absence = 400, 10, 0.2
     yaml = f"""name: validate-poisson
 seed: 106
-replications: 2000
+replications: 10000
 day: {{hours: 8}}
 demand:
   customers_per_day: {n_day}
@@ -571,7 +571,7 @@ def check_wells_riley(runner):
     ex = WR_EXPOSURE
     yaml = f"""name: validate-wells-riley
 seed: 107
-replications: 400
+replications: 2000
 day: {{hours: {hours}}}
 demand: {{customers_per_day: {n_day}}}
 transactions: [{{name: any, service_min: {service:g}}}]
