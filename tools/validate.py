@@ -227,26 +227,35 @@ class Row:
             else:  # a smoke run's few days may not vary
                 self.z = 0.0 if value == reference else math.copysign(math.inf, value - reference)
             half = t975(df) * se
-            self.shown = f"{fmt(value)} [{fmt(value - half)}, {fmt(value + half)}]"
+            self.digits = max(decimals(value), decimals(half, 2))
+            d = self.digits
+            self.shown = f"{value:.{d}f} [{value - half:.{d}f}, {value + half:.{d}f}]"
         else:
-            self.z, self.shown = z, shown
+            self.z, self.shown, self.digits = z, shown, None
         if identity is not None:
             self.passed = identity <= IDENTITY_TOL
         else:
             self.passed = abs(self.z) < Z_PASS
 
     def cells(self):
-        ref = self.reference if isinstance(self.reference, str) else fmt(self.reference)
+        if isinstance(self.reference, str):
+            ref = self.reference
+        else:
+            ref = fmt(self.reference) if self.digits is None else f"{self.reference:.{self.digits}f}"
         z = "—" if self.z is None else f"{self.z:+.2f}"
         return [self.quantity, self.point, ref, self.shown, z, "pass" if self.passed else "**FAIL**"]
 
 
+def decimals(x, figures=4):
+    """The decimals that show x to that many significant figures."""
+    if x == 0 or not math.isfinite(x):
+        return 0
+    return max(0, figures - 1 - int(math.floor(math.log10(abs(x)))))
+
+
 def fmt(x):
     """Four significant figures, no exponent for the sizes met here."""
-    if x == 0:
-        return "0"
-    digits = max(0, 3 - int(math.floor(math.log10(abs(x)))))
-    return f"{x:.{digits}f}"
+    return "0" if x == 0 else f"{x:.{decimals(x)}f}"
 
 
 # ---------------------------------------------------------------------------
