@@ -233,8 +233,8 @@ bench: check-deps-bench $(BENCH_BINS) all mpi
 	$(PYTHON) tests/bench/mmc_simpy.py --replications 20 --compare $(BUILD)/bench_mmc.txt
 	tests/bench/bench_mpi.sh $(BUILD)/branchsim $(BUILD)/branchsim-mpi $(MPIRUN)
 
-# The simulator against queueing theory and the Wells-Riley model (a few
-# minutes; not part of make test): writes docs/validation.md and its figures
+# The simulator against queueing theory and the Wells-Riley model (about
+# 20 s; not part of make test): writes docs/validation.md and its figures
 # (docs/validation-*.png), the scenarios and result files in $(BUILD)/validate.
 validate: check-deps-test-py $(BUILD)/branchsim
 	$(PYTHON) tools/validate.py --branchsim $(BUILD)/branchsim --workdir $(BUILD)/validate --docs docs
