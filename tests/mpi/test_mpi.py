@@ -43,9 +43,14 @@ def serial(*args, cwd=None):
     return subprocess.run([SERIAL_BIN, *map(str, args)], capture_output=True, text=True, cwd=cwd, timeout=300)
 
 
+# Attributes that say when, with which build and by which command a file was
+# made: they differ between the serial and the MPI run by design.
+UNCOMPARED_ATTRS = ("created", "build", "command_argv", "command_line", "history")
+
+
 def datasets(path):
     """Every dataset: dtype, shape and raw bytes; root attributes but the
-    creation time and the build line."""
+    creation time, the build line and the command that made the file."""
     found = {}
     with h5py.File(path, "r") as f:
         def visit(name, obj):
@@ -53,7 +58,7 @@ def datasets(path):
                 a = obj[()]  # text (variable-length strings) by value, numbers by bytes
                 found[name] = (a.dtype.str, a.shape, a.tolist() if a.dtype.kind == "O" else a.tobytes())
         f.visititems(visit)
-        root = {k: str(v) for k, v in f.attrs.items() if k not in ("created", "build")}
+        root = {k: str(v) for k, v in f.attrs.items() if k not in UNCOMPARED_ATTRS}
     return root, found
 
 
