@@ -11,7 +11,7 @@ import pytest
 
 REPO = Path(__file__).resolve().parent.parent
 
-# Test files whose subject is Python (analysis/, tools/, the docs, the
+# Test files whose subject is Python or bash (analysis/, tools/, the docs, the
 # Makefile): they run the binary only to make their input files. make
 # test-asan deselects them (-m "not python_tools"): a sanitizer checks C,
 # and the release run of test-py has already run them.
@@ -19,6 +19,7 @@ PYTHON_TOOL_TESTS = {
     "test_analysis.py",
     "test_analysis_hostile.py",
     "test_citation.py",
+    "test_completion.py",
     "test_docs.py",
     "test_install.py",
     "test_report.py",
