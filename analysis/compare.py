@@ -19,8 +19,10 @@ replication.
 
 A paired difference uses the replications where both values are finite;
 Welch's uses the summaries' finite values. The 95 % intervals use Student's t
-quantile, exact (bsfile.t975, scipy), for Welch's fractional degrees of
-freedom too: the quantile the C code uses for /summary and /compare.
+quantile, exact (scipy), for Welch's fractional degrees of freedom too: the
+quantile the C code uses for /summary and /compare. The rows are those of
+branchsim.compare (analysis/branchsim/differences.py), which returns them
+as a pandas DataFrame.
 
 Default metrics: wait_mean_min, wait_p90_min, share_wait_over_10min,
 counter_utilization, abandoned, and expected_infections_customers and
@@ -38,116 +40,39 @@ import math
 import signal
 import sys
 
-from branchsim import results as bsfile  # first: it keeps libhdf5 from loading plugins a file names
-import numpy as np
+from branchsim import results  # first: it keeps libhdf5 from loading plugins a file names
+from branchsim import differences
 
-MAIN_METRICS = ["wait_mean_min", "wait_p90_min", "share_wait_over_10min", "counter_utilization", "abandoned"]
-EXPOSURE_METRICS = ["expected_infections_customers", "expected_infections_staff"]
 
 def fmt(x):
     x = float(x)
     return f"{x:.4g}" if math.isfinite(x) else "nan"
 
 
-class File(bsfile.Results):
-    """What compare needs of a result file: the root, /replications and /summary
-    (bsfile.Results); raises bsfile.BadFile on a foreign or damaged one."""
-
-    def __init__(self, path):
-        super().__init__(path, groups=("replications", "summary"))
-        self.labels = {k: [f"{x:g}" if isinstance(x, float) else " ".join(x.split()) for x in v]
-                       for k, v in self.values.items()}
-
-    def label(self, p):
-        return ", ".join(f"{k}={v[p]}" for k, v in self.labels.items())
-
-    def finite(self, metric):
-        return metric in self.reps and bool(np.isfinite(self.reps[metric]).any())
+def count(row):
+    return str(row.n_a) if row.test == "paired" else f"{row.n_a}+{row.n_b}"
 
 
-def paired(a, b):
-    """(mean, ci_low, ci_high, n, dof) of b - a over the pairs where both are finite."""
-    mean, low, high, n = bsfile.ci95(np.asarray(b, dtype=float) - np.asarray(a, dtype=float))
-    return mean, low, high, n, (n - 1 if n >= 2 else math.nan)
-
-
-def welch(ma, sa, na, mb, sb, nb):
-    """(mean, ci_low, ci_high, dof) of Welch's unpaired difference mean b - mean a."""
-    diff = mb - ma
-    if not (na >= 2 and nb >= 2) or not all(map(math.isfinite, (ma, sa, mb, sb))):
-        return diff, math.nan, math.nan, math.nan
-    va, vb = sa * sa / na, sb * sb / nb
-    se = math.sqrt(va + vb)
-    if se == 0:
-        return diff, diff, diff, math.inf
-    dof = (va + vb) ** 2 / (va * va / (na - 1) + vb * vb / (nb - 1))
-    half = bsfile.t975(dof) * se
-    return diff, diff - half, diff + half, dof
-
-
-def default_metrics(*files):
-    names = [m for m in MAIN_METRICS if all(m in f.reps for f in files)]
-    names += [m for m in EXPOSURE_METRICS if all(m in f.reps for f in files) and any(f.finite(m) for f in files)]
-    return names
-
-
-def mean_of(x):
-    x = x[np.isfinite(x)]
-    return float(x.mean()) if x.size else math.nan
-
-
-def rows_two_files(fa, fb, metrics, unpaired):
-    """[(point, label, metric, unit, mean_a, mean_b, diff, low, high, n, dof, method)]."""
-    use_paired = not unpaired and fa.n_reps == fb.n_reps
-    rows = []
-    for p in range(min(fa.n_points, fb.n_points)):
-        for m in metrics:
-            if use_paired:
-                a, b = fa.reps[m][p], fb.reps[m][p]
-                diff, low, high, n, dof = paired(a, b)
-                ok = np.isfinite(a) & np.isfinite(b)
-                rows.append((p, fa.label(p), m, fa.units[m], mean_of(a[ok]), mean_of(b[ok]), diff, low, high,
-                             n, dof, "paired"))
-            else:
-                sa, sb = fa.summary[m], fb.summary[m]
-                ma, mb = float(sa["mean"][p]), float(sb["mean"][p])
-                na, nb = float(sa["n"][p]), float(sb["n"][p])
-                diff, low, high, dof = welch(ma, float(sa["sd"][p]), na, mb, float(sb["sd"][p]), nb)
-                rows.append((p, fa.label(p), m, fa.units[m], ma, mb, diff, low, high,
-                             f"{int(na)}+{int(nb)}", dof, "welch"))
-    return rows, use_paired
-
-
-def rows_two_points(f, pa, pb, metrics):
-    rows = []
-    for m in metrics:
-        a, b = f.reps[m][pa], f.reps[m][pb]
-        diff, low, high, n, dof = paired(a, b)
-        ok = np.isfinite(a) & np.isfinite(b)
-        rows.append((pb, f.label(pb), m, f.units[m], mean_of(a[ok]), mean_of(b[ok]), diff, low, high, n, dof,
-                     "paired"))
-    return rows
-
-
-def print_table(rows, a_name, b_name):
+def print_table(df, a_name, b_name):
     current = None
-    for (p, label, m, unit, ma, mb, diff, low, high, n, dof, method) in rows:
-        if p != current:
-            current = p
-            print(f"\npoint {p}" + (f" ({label})" if label else ""))
+    for r in df.itertuples():
+        if r.point != current:
+            current = r.point
+            print(f"\npoint {r.point}" + (f" ({r.label})" if r.label else ""))
             print(f"  {'metric':30s} {'unit':10s} {a_name:>10s} {b_name:>10s} {'B - A':>10s}   "
                   f"{'95 % CI':24s} {'n':>7s} {'dof':>6s}  test")
-        ci = f"[{fmt(low)}, {fmt(high)}]"
-        print(f"  {m:30s} {unit:10s} {fmt(ma):>10s} {fmt(mb):>10s} {fmt(diff):>10s}   {ci:24s} {str(n):>7s} "
-              f"{fmt(dof) if math.isfinite(dof) else '-':>6s}  {method}")
+        ci = f"[{fmt(r.ci95_low)}, {fmt(r.ci95_high)}]"
+        print(f"  {r.metric:30s} {r.unit:10s} {fmt(r.mean_a):>10s} {fmt(r.mean_b):>10s} {fmt(r.diff):>10s}   "
+              f"{ci:24s} {count(r):>7s} {fmt(r.dof) if math.isfinite(r.dof) else '-':>6s}  {r.test}")
 
 
-def print_csv(rows):
+def print_csv(df):
     print("point,label,metric,unit,mean_a,mean_b,diff,ci95_low,ci95_high,n,dof,test")
-    for (p, label, m, unit, ma, mb, diff, low, high, n, dof, method) in rows:
-        label = '"' + label.replace('"', '""') + '"'
-        print(",".join([str(p), label, m, unit] + [repr(float(x)) for x in (ma, mb, diff, low, high)]
-                       + [str(n), repr(float(dof)), method]))
+    for r in df.itertuples():
+        label = '"' + r.label.replace('"', '""') + '"'
+        print(",".join([str(r.point), label, r.metric, r.unit]
+                       + [repr(float(x)) for x in (r.mean_a, r.mean_b, r.diff, r.ci95_low, r.ci95_high)]
+                       + [count(r), repr(float(r.dof)), r.test]))
 
 
 def main(argv=None):
@@ -170,26 +95,26 @@ def main(argv=None):
         return fail("give two files A.h5 B.h5, or one file and --points A B")
     files = []
     for path in args.files:
-        f, msg = bsfile.guard(path, lambda: File(path))
+        f, msg = results.guard(path, lambda: differences.File(path))
         if msg:
             return fail(msg)
         files.append(f)
-    metrics = args.metrics.split(",") if args.metrics else default_metrics(*files)
-    for m in metrics:
-        for f in files:
-            if m not in f.reps or m not in f.summary:
-                return fail(bsfile.unknown("metric", m, [n for n in f.reps if n in f.summary], f.path))
+    try:
+        metrics = differences.check_metrics(files, args.metrics.split(",") if args.metrics else None)
+        if args.points is not None:
+            rows = differences.frame(differences.rows_two_points(files[0], *args.points, metrics), files[0])
+        else:
+            rows, use_paired = differences.rows_two_files(*files, metrics, args.unpaired)
+            rows = differences.frame(rows, files[0])
+    except results.BadFile as e:  # an unknown metric, a point out of range
+        return fail(str(e))
+    if args.csv:
+        print_csv(rows)
+        return 0
 
     if args.points is not None:
         f = files[0]
         pa, pb = args.points
-        for p in (pa, pb):
-            if not 0 <= p < f.n_points:
-                return fail(f"point {p} out of range 0..{f.n_points - 1}")
-        rows = rows_two_points(f, pa, pb, metrics)
-        if args.csv:
-            print_csv(rows)
-            return 0
         print(f"{f.path}: point {pb} minus point {pa}, paired by replication ({f.n_reps} replications: "
               "the same customers at every point)")
         print(f"A = point {pa}" + (f" ({f.label(pa)})" if f.labels else ""))
@@ -210,10 +135,6 @@ def main(argv=None):
         if differ:
             print(f"compare: note: points {', '.join(map(str, differ))} have different key values in A and B; "
                   "paired by index", file=sys.stderr)
-    rows, use_paired = rows_two_files(fa, fb, metrics, args.unpaired)
-    if args.csv:
-        print_csv(rows)
-        return 0
     seed_a, seed_b = str(fa.attrs["seed"]), str(fb.attrs["seed"])
     print(f"B - A per point (paired by index); A = {fa.path}, B = {fb.path}")
     print(f"A: scenario '{fa.attrs['scenario_name']}', seed {seed_a}, {fa.n_reps} replications; "
@@ -235,4 +156,4 @@ def main(argv=None):
 if __name__ == "__main__":
     if hasattr(signal, "SIGPIPE"):  # quiet under `| head`
         signal.signal(signal.SIGPIPE, signal.SIG_DFL)
-    sys.exit(bsfile.run_script("compare", main))
+    sys.exit(results.run_script("compare", main))

@@ -1,4 +1,4 @@
-"""Tests of analysis/bsresults.py on a real branchsim result file."""
+"""Tests of analysis/bsresults.py and the reader under it on a real branchsim result file."""
 import math
 import os
 import subprocess
@@ -13,6 +13,7 @@ import scipy.stats
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT / "analysis"))
 from branchsim import results as bsfile  # noqa: E402
+from branchsim import differences  # noqa: E402
 import bsresults  # noqa: E402
 
 BRANCHSIM = os.environ.get("BRANCHSIM", str(ROOT / "build" / "branchsim"))
@@ -48,15 +49,15 @@ def test_every_script_prints_the_interval_the_file_stores(tmp_path, capsys):
     out = tmp_path / "mmc.h5"
     subprocess.run([BRANCHSIM, "run", str(ROOT / "scenarios" / "mmc.yaml"), "-r", "12", "-q", "-o", str(out)],
                    check=True)
-    _, _, metrics = bsresults.load(out)
+    reps = bsfile.Results(out, groups=("replications",)).reps
     with h5py.File(out) as f:
         summary = {m: dict(zip([str(c) for c in f["summary"][m].attrs["stats"]], f["summary"][m][0]))
                    for m in f["summary"] if "stats" in f["summary"][m].attrs}  # not its coordinates
     checked = 0
     for name, s in summary.items():
-        if name not in metrics or not s["n"] >= 2:
+        if name not in reps or not s["n"] >= 2:
             continue
-        mean, low, high, n = bsfile.ci95(metrics[name][1][0])
+        mean, low, high, n = bsfile.ci95(reps[name][0])
         assert n == s["n"]
         # Mean to 1e-12, the half-width to 1e-11: GSL's gsl_cdf_tdist_Pinv(0.975, 11) is
         # 2.2009851600917, 4e-12 above the exact 2.2009851600829 that scipy gives (measured).
@@ -74,21 +75,21 @@ def test_every_script_prints_the_interval_the_file_stores(tmp_path, capsys):
 
 def test_paired_difference_is_mean_and_t_interval_of_differences():
     values = np.array([[1.0, 2.0, 3.0, 4.0], [2.0, 2.5, 4.0, 6.5]])
-    mean, half = bsresults.paired_difference(values, 0, 1)
+    mean, low, high, n, dof = differences.paired(values[0], values[1])
     d = values[1] - values[0]
-    assert mean == d.mean()
-    assert abs(half - scipy.stats.t.ppf(0.975, 3) * d.std(ddof=1) / 2.0) < 1e-12
+    assert mean == d.mean() and n == 4 and dof == 3
+    assert abs((high - low) / 2 - scipy.stats.t.ppf(0.975, 3) * d.std(ddof=1) / 2.0) < 1e-12
 
 
 def test_load_reads_points_and_metrics(tmp_path):
     out = run_sweep(tmp_path)
-    attrs, points, metrics = bsresults.load(out)
-    assert [p["counters.0.count"] for p in points] == [5, 6, 7, 8]
-    assert metrics["wait_mean_min"][1].shape == (4, 40)
+    res = bsfile.Results(out, groups=("replications",))
+    assert res.values["counters.0.count"] == [5, 6, 7, 8]
+    assert res.reps["wait_mean_min"].shape == (4, 40)
     with h5py.File(out) as f:
-        assert np.array_equal(metrics["arrived"][1], f["replications/arrived"][()])
+        assert np.array_equal(res.reps["arrived"], f["replications/arrived"][()])
     # Common random numbers: every point sees the same customers.
-    arrived = metrics["arrived"][1]
+    arrived = res.reps["arrived"]
     assert (arrived == arrived[0]).all()
 
 

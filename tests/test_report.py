@@ -212,7 +212,7 @@ def check_paired(out_table, out_csv, a_reps, b_reps, point, metric):
 def test_t_quantiles_are_exact():
     """compare.py's Welch dof are fractional: the quantile is exact there too
     (a table rounded the dof down)."""
-    assert compare.bsfile is bsfile
+    assert compare.results is bsfile
     assert bsfile.t975(7) == pytest.approx(2.3646242510102993, rel=1e-12)
     assert bsfile.t975(7.9) == pytest.approx(float(scipy.stats.t.ppf(0.975, 7.9)), rel=1e-12)
     assert bsfile.t975(7.9) < bsfile.t975(7)

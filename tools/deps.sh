@@ -141,7 +141,7 @@ group_test_c() { # cmocka
 }
 group_test_py() { # pytest and what the tests and analysis/ import; chromium renders the HTML report,
     # make install (help2man) and groff the man page
-    python_modules pytest h5py numpy scipy matplotlib xarray netCDF4 yaml
+    python_modules pytest h5py numpy scipy matplotlib pandas xarray netCDF4 yaml
     has tool chromium || need chromium chromium
     group_install
     has tool groff || need groff groff-base

@@ -33,8 +33,9 @@ POINTS_MAX = 1000000  # branchsim's sweep bound: no run writes more
 _CONTROL = re.compile(r"[\x00-\x1f\x7f\\]")
 
 
-class BadFile(Exception):
-    """A file that is not a readable branchsim result file; str() is one line."""
+class BadFile(ValueError):
+    """A file that is not a readable branchsim result file; str() is one line.
+    A ValueError, so that a caller of branchsim.open or tidy can catch it as one."""
 
 
 def escape(s):
@@ -177,13 +178,14 @@ def unit_attrs(ds, where):
     return escape(unit), escape(units), escape(text_attr(ds, "long_name", where))
 
 
-def read(ds, where, shape, allow_text=False):
+def read(ds, where, shape, allow_text=False, allow_int=False):
     """The dataset's values, checked to be numbers (or text) of exactly shape."""
     if ds.shape != tuple(shape):
         have = "a scalar" if ds.shape == () else str(ds.shape) if ds.shape is not None else "empty"
         raise BadFile(f"{where} is {have}, where n_points and replications make it {tuple(shape)}")
     kind = ds.dtype.kind
-    if kind != "f" and not (allow_text and (kind in "SU" or h5py.check_string_dtype(ds.dtype))):
+    if kind != "f" and not (allow_int and kind in "iu") and \
+            not (allow_text and (kind in "SU" or h5py.check_string_dtype(ds.dtype))):
         raise BadFile(f"{where} holds {ds.dtype}, not float numbers" + (" or text" if allow_text else ""))
     need = int(np.prod(shape, dtype=object)) * max(ds.dtype.itemsize, 8)
     if need > _memory():
@@ -212,14 +214,10 @@ def sizes(f):
     return n_points, reps
 
 
-def key_values(f, n_points):
-    """{swept key: [values]} from /scenarios (floats, or text escaped)."""
-    g = member(f, "", "scenarios", h5py.Group)
-    out = {}
-    for key in variable_names(g, "/scenarios"):
-        raw = read(member(g, "/scenarios", key, h5py.Dataset), f"/scenarios/{escape(key)}", (n_points,), True)
-        out[key] = [float(x) if raw.dtype.kind == "f" else escape(text(x)) for x in raw]
-    return out
+def key_values(scenarios):
+    """{swept key: [values]} of scenarios() as the scripts print them
+    (numbers as floats, text escaped)."""
+    return {key: [float(x) if v.dtype.kind in "fiu" else escape(x) for x in v] for key, (v, _) in scenarios.items()}
 
 
 def stat_table(ds, where, n_points):
@@ -269,13 +267,152 @@ def ci95(x):
     return mean, mean - half, mean + half, n
 
 
+def _var_attrs(obj, where):
+    """A variable's attributes, unescaped: units (CF's, or `unit` in the files
+    before it), description, and long_name and counted where present."""
+    units = text_attr(obj, "units", where, default=None)
+    attrs = {"units": text_attr(obj, "unit", where) if units is None else units,
+             "description": text_attr(obj, "description", where)}
+    for name in ("long_name", "counted"):
+        value = text_attr(obj, name, where)
+        if value:
+            attrs[name] = value
+    return attrs
+
+
+def scenarios(f, n_points):
+    """{swept key: (values, attrs)} from /scenarios, unescaped: integers as
+    int64, numbers as float64, text as str."""
+    g = member(f, "", "scenarios", h5py.Group)
+    out = {}
+    for key in variable_names(g, "/scenarios"):
+        where = f"/scenarios/{escape(key)}"
+        raw = read(member(g, "/scenarios", key, h5py.Dataset), where, (n_points,), True, True)
+        if raw.dtype.kind in "iu":
+            values = raw.astype(np.int64)
+        elif raw.dtype.kind == "f":
+            values = raw.astype(np.float64)
+        else:
+            values = np.array([text(x) for x in raw], dtype=object)
+        out[key] = (values, _var_attrs(g[key], where + " "))
+    return out
+
+
+def _group(f, gpath):
+    """The group at gpath (a/b), each step a hard link."""
+    g, where = f, ""
+    for part in gpath.split("/"):
+        g = member(g, where, part, h5py.Group)
+        where += "/" + escape(part)
+    return g
+
+
+def data_groups(f):
+    """The paths of the groups of data variables (every group but /scenarios,
+    subgroups included: breakdown_summary/segments), in the file's order."""
+    out = []
+
+    def walk(g, gpath):
+        for name in names(g, "/" + escape(gpath)):
+            path = f"{gpath}/{name}".lstrip("/")
+            try:
+                is_group = isinstance(g.get(name, getlink=True), h5py.HardLink) and \
+                    isinstance(g.get(name), h5py.Group)
+            except Exception:
+                raise BadFile(f"/{escape(path)} cannot be read") from None
+            if is_group and path != "scenarios":
+                out.append(path)
+                walk(g[name], path)
+    walk(f, "")
+    return out
+
+
+def _listed_coordinates(g, gpath):
+    """The variables a group's variables name in their CF `coordinates` attribute."""
+    out = set()
+    for name in names(g, gpath):
+        obj = g.get(name)
+        if isinstance(obj, h5py.Dataset):
+            out.update(text_attr(obj, "coordinates", f"{gpath}/{escape(name)} ").split())
+    return out
+
+
+def _datasets_by_id(g):
+    """{object id: name} of a group's datasets (hard links): a scale found by
+    reference is named from here, not by h5py's slow search of the file."""
+    out = {}
+    for name in names(g, g.name):
+        if isinstance(g.get(name, getlink=True), h5py.HardLink) and isinstance(g.get(name), h5py.Dataset):
+            out[g[name].id] = name
+    return out
+
+
+def _scale(ds, axis, where, n, n_points, found):
+    """(dim name, values, attrs) of the dimension scale attached to ds's
+    axis; found caches them by object id, with the names of the datasets
+    at the root and in ds's group."""
+    try:
+        dim = ds.dims[axis]
+        sc = dim[0] if len(dim) else None
+    except Exception:
+        raise BadFile(f"{where}: the dimension scale of axis {axis} cannot be read") from None
+    if not isinstance(sc, h5py.Dataset):
+        raise BadFile(f"{where}: axis {axis} has no dimension scale")
+    known = found.get(sc.id)
+    if not isinstance(known, tuple):
+        name = known or sc.name.rsplit("/", 1)[-1]
+        swhere = escape(name)
+        if name in ("point", "replication"):  # 0 .. n-1 (docs/output.md), as int64 whatever the file's type
+            values = np.arange(n_points if name == "point" else n, dtype=np.int64)
+        elif sc.shape is None or len(sc.shape) != 1:
+            raise BadFile(f"{where}: the dimension scale {swhere} of axis {axis} is not a list")
+        else:
+            values = read(sc, swhere, sc.shape, allow_text=True, allow_int=True)
+            if values.dtype.kind not in "fiu":
+                values = np.array([text(v) for v in values], dtype=object)
+        known = found[sc.id] = (name, values, _var_attrs(sc, swhere + " "))
+    if len(known[1]) != n:
+        raise BadFile(f"{where}: axis {axis} has {n} values, its dimension scale {escape(known[0])} {len(known[1])}")
+    return known
+
+
+def group_variables(f, gpath, n_points, skip=(), found=None):
+    """({name: (dims, values, attrs)}, {dim: (values, attrs)}) of a group's
+    data variables, checked: every axis has a dimension scale of its length,
+    the first is the point; coordinate variables and `skip` are left out.
+    found: the scales seen so far (_scale), shared between groups."""
+    g, where_g = _group(f, gpath), "/" + escape(gpath)
+    found = {} if found is None else found
+    for k, v in [*_datasets_by_id(f).items(), *_datasets_by_id(g).items()]:
+        found.setdefault(k, v)
+    out, coords = {}, {}
+    leave = _listed_coordinates(g, where_g)
+    for name in variable_names(g, where_g, skip):
+        if name in leave or not isinstance(g.get(name, getlink=True), h5py.HardLink) \
+                or not isinstance(g.get(name), h5py.Dataset):
+            continue
+        ds, where = g[name], f"{where_g}/{escape(name)}"
+        if ds.shape is None or len(ds.shape) < 1 or ds.shape[0] != n_points:
+            raise BadFile(f"{where} is {ds.shape}, where a variable's first axis is the point ({n_points})")
+        dims = []
+        for axis, n in enumerate(ds.shape):
+            dim, values, attrs = _scale(ds, axis, where, n, n_points, found)
+            if dim in coords and not np.array_equal(coords[dim][0], values):
+                raise BadFile(f"{where}: its {escape(dim)} scale differs from the group's other {escape(dim)} scale")
+            coords[dim] = (values, attrs)
+            dims.append(dim)
+        out[name] = (tuple(dims), read(ds, where, ds.shape, allow_int=True), _var_attrs(ds, where + " "))
+    return out, coords
+
+
 class Results:
     """What the analysis scripts read of one result file (layout in
     docs/output.md), checked; raises BadFile on a foreign or damaged file.
 
     Always: attrs (the root's text attributes, escaped; "?" when absent, and
-    seed), n_points, n_reps, keys ([swept key], escaped) and values ({key:
-    [float, or escaped text] per point}). The groups named in `groups` as
+    seed), n_points, n_reps, keys ([swept key], escaped), values ({key:
+    [float, or escaped text] per point}) and scenarios ({key: (values,
+    attrs)}, unescaped: integers int64, numbers float64, text str). The groups named in `groups` as
     well, and only those (a script is not refused for a group it never shows):
       replications: reps {metric: array (n_points, n_reps)}, units {metric: unit}
       summary, compare: {metric: {column: array (n_points), 'unit', 'units',
@@ -283,11 +420,17 @@ class Results:
                         "customers"; units: the CF units, "1"; see unit_attrs)
                         (compare only when the file has one; baseline its point)
       timeseries: timeseries {name: (array (n_points, n_bins), unit, description)},
-                  bins (minutes after opening), bin_min"""
+                  bins (minutes after opening), bin_min
+
+    With variables (True for every group, or a list of group paths, each
+    with its subgroups), what branchsim.open and tidy build on, unescaped:
+      variables {group path: {name: (dims, values, attrs)}} (attrs units,
+      description, long_name where the file has one), coords {group path:
+      {dim: (values, attrs)}} from the dimension scales, point as int64."""
 
     TEXT_ATTRS = ("scenario_name", "scenario_file", "branchsim_version", "created", "build")
 
-    def __init__(self, path, groups=()):
+    def __init__(self, path, groups=(), variables=False):
         self.path = path
         self.reps, self.units, self.summary, self.compare, self.baseline = {}, {}, {}, {}, 0
         self.timeseries, self.bins, self.bin_min = {}, None, None
@@ -297,8 +440,9 @@ class Results:
             self.attrs["seed"] = uint_attr(f, "seed")
             self.n_points, self.n_reps = sizes(f)
             self.attrs["replications"] = self.n_reps
-            values = key_values(f, self.n_points)
-            self._raw_keys = list(values)
+            self.scenarios = scenarios(f, self.n_points)
+            values = key_values(self.scenarios)
+            self._raw_keys = list(self.scenarios)
             self.keys = [escape(k) for k in values]
             self.values = {escape(k): v for k, v in values.items()}
             if "replications" in groups:
@@ -309,6 +453,22 @@ class Results:
                 self._compare(f)
             if "timeseries" in groups and "timeseries" in f:
                 self._timeseries(f)
+            if variables:
+                self._variables(f, variables)
+
+    def _variables(self, f, which):
+        self.variables, self.coords, scales = {}, {}, {}
+        groups = data_groups(f)
+        for w in ([] if which is True else which):
+            if not any(g == w or g.startswith(w + "/") for g in groups):
+                near = difflib.get_close_matches(w, groups, n=1)
+                raise BadFile(f"no group /{escape(w)}" + (f" (did you mean /{escape(near[0])}?)" if near else
+                                                          ": not a branchsim result file"))
+        for gpath in groups:
+            if which is True or any(gpath == w or gpath.startswith(w + "/") for w in which):
+                got, coords = group_variables(f, gpath, self.n_points, set(self.scenarios), scales)
+                if got:
+                    self.variables[gpath], self.coords[gpath] = got, coords
 
     def numeric(self, key):
         return all(isinstance(x, float) for x in self.values[key])
