@@ -251,18 +251,28 @@ SHARE_DIR       = $(DESTDIR)$(PREFIX)/share/branchsim
 SHARE_SCENARIOS = $(wildcard scenarios/*.yaml) scenarios/README.md
 SHARE_SLURM     = $(wildcard scenarios/slurm/*.sbatch)
 SHARE_ANALYSIS  = $(wildcard analysis/*.py)
-SHARE_PACKAGE   = $(wildcard analysis/branchsim/*.py)
 SHARE_TOP       = README.md LICENSE CHANGELOG.md CITATION.cff
 SHARE_DOCS      = $(wildcard docs/*.md docs/*.png)
-SHARE_FILES     = $(SHARE_SCENARIOS) $(SHARE_SLURM) $(SHARE_ANALYSIS) $(SHARE_PACKAGE) $(SHARE_TOP) $(SHARE_DOCS)
+SHARE_FILES     = $(SHARE_SCENARIOS) $(SHARE_SLURM) $(SHARE_ANALYSIS) $(SHARE_TOP) $(SHARE_DOCS)
 # Its folders, deepest first (uninstall removes each when empty, then share/branchsim).
-SHARE_DIRS      = scenarios/slurm scenarios analysis/branchsim/__pycache__ analysis/branchsim \
-                  analysis/__pycache__ analysis docs
+SHARE_DIRS      = scenarios/slurm scenarios analysis/__pycache__ analysis docs
 BIN_FILES       = branchsim branchsim-mpi
 # The man page, made by help2man from the binary's --help (tools/man-page.sh),
 # and the bash completion: one file each, in folders that are not ours.
 MAN_DIR         = $(DESTDIR)$(PREFIX)/share/man/man1
 COMPLETION_DIR  = $(DESTDIR)$(PREFIX)/share/bash-completion/completions
+# The Python package goes where $(PYTHON) imports it from for PREFIX: on
+# Debian /usr/lib/python3/dist-packages for /usr, /usr/local/lib/python3.X/
+# dist-packages for /usr/local, PREFIX/lib/python3/dist-packages for another
+# PREFIX (then PYTHONPATH names it); elsewhere the interpreter's scheme.
+PY_PACKAGE      = $(wildcard analysis/branchsim/*.py)
+PYTHON_SITE_PY  = import sys, sysconfig as c; p = sys.argv[1]; s = c.get_scheme_names(); \
+                  k, b = ("posix_local", "/usr") if p == "/usr/local" and "posix_local" in s else \
+                  ("deb_system", p) if "deb_system" in s else ("posix_prefix", p); \
+                  print(c.get_path("purelib", k, vars={"base": b}))
+PYTHON_SITE    ?= $(shell $(PYTHON) -c '$(PYTHON_SITE_PY)' '$(PREFIX)' 2>/dev/null || \
+                  echo '$(PREFIX)/lib/python3/dist-packages')
+PACKAGE_DIR     = $(DESTDIR)$(PYTHON_SITE)/branchsim
 CHECK_PREFIX = case '$(PREFIX)' in /*) ;; *) echo "make $@: PREFIX must be an absolute path, got '$(PREFIX)'" >&2; \
                exit 2 ;; esac
 
@@ -276,16 +286,18 @@ install: $(BUILD)/branchsim
 	install -d "$(MAN_DIR)" "$(COMPLETION_DIR)"
 	install -m 644 $(BUILD)/branchsim.1 "$(MAN_DIR)/branchsim.1"
 	install -m 644 tools/branchsim-completion.bash "$(COMPLETION_DIR)/branchsim"
-	install -d "$(DESTDIR)$(PREFIX)/bin" "$(SHARE_DIR)/scenarios/slurm" "$(SHARE_DIR)/analysis/branchsim" \
-	    "$(SHARE_DIR)/docs"
+	install -d "$(DESTDIR)$(PREFIX)/bin" "$(SHARE_DIR)/scenarios/slurm" "$(SHARE_DIR)/analysis" "$(SHARE_DIR)/docs" \
+	    "$(PACKAGE_DIR)"
 	install -m 755 $(BUILD)/branchsim "$(DESTDIR)$(PREFIX)/bin/branchsim"
 	install -m 644 $(SHARE_SCENARIOS) "$(SHARE_DIR)/scenarios/"
 	install -m 755 $(SHARE_SLURM) "$(SHARE_DIR)/scenarios/slurm/"
 	if [ -x $(BUILD)/branchsim-mpi ]; then install -m 755 $(BUILD)/branchsim-mpi "$(DESTDIR)$(PREFIX)/bin/"; fi
 	install -m 644 $(SHARE_ANALYSIS) "$(SHARE_DIR)/analysis/"
-	install -m 644 $(SHARE_PACKAGE) "$(SHARE_DIR)/analysis/branchsim/"
+	install -m 644 $(PY_PACKAGE) "$(PACKAGE_DIR)/"
 	install -m 644 $(SHARE_TOP) "$(SHARE_DIR)/"
 	install -m 644 $(SHARE_DOCS) "$(SHARE_DIR)/docs/"
+	@$(PYTHON) -c 'import sys; sys.exit(sys.argv[1] in sys.path)' "$(PYTHON_SITE)" 2>/dev/null && echo "make install:" \
+	    "$(PYTHON) does not look in $(PYTHON_SITE): PYTHONPATH=$(PYTHON_SITE) imports branchsim" >&2 || true
 
 # Removes what make install installs (same PREFIX and DESTDIR), the
 # bytecode Python compiled from the installed scripts, and the folders of
@@ -296,9 +308,12 @@ uninstall:
 	rm -f -- $(foreach f,$(BIN_FILES),"$(DESTDIR)$(PREFIX)/bin/$f") "$(MAN_DIR)/branchsim.1" \
 	    "$(COMPLETION_DIR)/branchsim"
 	rm -f -- $(foreach f,$(SHARE_FILES),"$(SHARE_DIR)/$f")
-	rm -f -- $(foreach f,$(basename $(SHARE_ANALYSIS) $(SHARE_PACKAGE)),"$(SHARE_DIR)/$(dir $f)__pycache__/$(notdir $f)".cpython-*.pyc)
-	@for d in $(SHARE_DIRS) ""; do if [ -d "$(SHARE_DIR)/$$d" ]; then rmdir -- "$(SHARE_DIR)/$$d" 2>/dev/null || \
-	    echo "make uninstall: kept $(SHARE_DIR)/$$d: it holds files make install did not install" >&2; fi; done
+	rm -f -- $(foreach f,$(basename $(notdir $(SHARE_ANALYSIS))),"$(SHARE_DIR)/analysis/__pycache__/$f".cpython-*.pyc)
+	rm -f -- $(foreach f,$(notdir $(PY_PACKAGE)),"$(PACKAGE_DIR)/$f" \
+	    "$(PACKAGE_DIR)/__pycache__/$(basename $f)".cpython-*.pyc)
+	@for d in $(SHARE_DIRS:%="$(SHARE_DIR)/%") "$(SHARE_DIR)" "$(PACKAGE_DIR)/__pycache__" "$(PACKAGE_DIR)"; do \
+	    if [ -d "$$d" ]; then rmdir -- "$$d" 2>/dev/null || \
+	    echo "make uninstall: kept $$d: it holds files make install did not install" >&2; fi; done
 
 # Removes $(BUILD), and so the check, ASan, fuzz and MPI builds inside it.
 clean:

@@ -43,7 +43,7 @@ def test_install_takes_a_prefix_with_a_space_as_one_directory(tmp_path):
     assert os.access(prefix / "bin" / "branchsim", os.X_OK)
     assert (prefix / "share" / "branchsim" / "scenarios" / "default.yaml").is_file()
     assert (prefix / "share" / "branchsim" / "analysis" / "report.py").is_file()
-    assert (prefix / "share" / "branchsim" / "analysis" / "branchsim" / "results.py").is_file()
+    assert (prefix / "lib" / "python3" / "dist-packages" / "branchsim" / "results.py").is_file()
     assert not stray.exists() and not (tmp_path / "opt" / "with").exists()
 
 
@@ -276,13 +276,14 @@ def test_uninstall_removes_every_file_install_installed(tmp_path):
     # The bytecode Python writes beside the scripts when they run from there.
     (share / "analysis" / "__pycache__").mkdir()
     (share / "analysis" / "__pycache__" / "report.cpython-311.pyc").write_bytes(b"")
-    (share / "analysis" / "branchsim" / "__pycache__").mkdir()
-    (share / "analysis" / "branchsim" / "__pycache__" / "results.cpython-311.pyc").write_bytes(b"")
+    package = tmp_path / "opt" / "with space" / "lib" / "python3" / "dist-packages" / "branchsim"
+    (package / "__pycache__").mkdir()
+    (package / "__pycache__" / "results.cpython-311.pyc").write_bytes(b"")
     r = make_uninstall(f"DESTDIR={tmp_path}", f"PREFIX={prefix}")
     assert r.returncode == 0, r.stderr
     assert files_under(tmp_path) == []
-    assert not share.exists()
-    # bin and share are not ours: they stay.
+    assert not share.exists() and not package.exists()
+    # bin, share and lib/python3/dist-packages are not ours: they stay.
     assert (tmp_path / "opt" / "with space" / "bin").is_dir()
 
 
@@ -364,3 +365,32 @@ def test_install_without_help2man_installs_nothing(tmp_path):
     r = make_install(f"DESTDIR={tmp_path}", "PREFIX=/usr", "HELP2MAN=/no/such/help2man")
     assert r.returncode != 0 and "make install needs: /no/such/help2man (Debian packages: help2man)" in r.stderr
     assert list(tmp_path.iterdir()) == []
+
+
+def test_the_package_is_installed_where_python_looks_and_uninstalled(tmp_path):
+    """make install puts the package where Debian's python3 looks for PREFIX
+    (/usr: /usr/lib/python3/dist-packages; /usr/local: its own site folder),
+    and the installed copy reads a result file; uninstall removes it."""
+    import sys
+    site = {"/usr": "/usr/lib/python3/dist-packages",
+            "/usr/local": f"/usr/local/lib/python3.{sys.version_info.minor}/dist-packages"}
+    for prefix, where in site.items():
+        assert make_install(f"DESTDIR={tmp_path}", f"PREFIX={prefix}").returncode == 0
+        assert (tmp_path / where.lstrip("/") / "branchsim" / "tables.py").is_file(), prefix
+    paths = subprocess.run(["/usr/bin/python3", "-c", "import sys; print(sys.path)"], capture_output=True,
+                           text=True, env=CLEAN_ENV, cwd=tmp_path).stdout
+    assert all(f"'{where}'" in paths for where in site.values()), paths
+    out = tmp_path / "mmc.h5"
+    r = subprocess.run([str(BRANCHSIM), "run", str(ROOT / "scenarios" / "mmc.yaml"), "-r", "2", "-q", "-o", str(out)],
+                       capture_output=True, text=True)
+    assert r.returncode == 0, r.stderr
+    installed = tmp_path / "usr" / "lib" / "python3" / "dist-packages"
+    r = subprocess.run(["/usr/bin/python3", "-c", "import branchsim; print(branchsim.__file__); "
+                        f"t = branchsim.tidy({str(out)!r}); print(t.loc[t.metric == 'served', 'n'].item())"],
+                       capture_output=True, text=True, cwd=tmp_path,
+                       env=dict(CLEAN_ENV, PYTHONPATH=str(installed)))
+    assert r.returncode == 0, r.stderr
+    assert r.stdout.split() == [str(installed / "branchsim" / "__init__.py"), "2"]
+    for prefix, where in site.items():
+        assert make_uninstall(f"DESTDIR={tmp_path}", f"PREFIX={prefix}").returncode == 0
+        assert not (tmp_path / where.lstrip("/") / "branchsim").exists()
