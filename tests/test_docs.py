@@ -241,3 +241,14 @@ def test_the_readmes_smallest_scenario_is_a_stable_queue(branchsim, repo, tmp_pa
         path.write_text(block)
         r = branchsim("check", path)
         assert r.returncode == 0 and "warning" not in r.stderr, block + r.stderr
+
+
+def test_readme_quick_start_is_two_commands(repo):
+    """The quick start is exactly two commands on a fresh Debian/Ubuntu
+    machine: one that installs, builds and runs the default scenario, one that
+    runs the tests (docs/development.md). Anything else goes below it."""
+    readme = (repo / "README.md").read_text()
+    section = readme.split("## Quick start", 1)[1].split("\n## ", 1)[0]
+    block = re.search(r"\n\n((?:    \S.*\n)+)", section).group(1)
+    commands = [line.split("#", 1)[0].split() for line in block.splitlines()]
+    assert commands == [["make", "run"], ["make", "test"]], block
