@@ -9,6 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <unistd.h>
 
 #include "h5attr.h"
 
@@ -197,12 +198,29 @@ herr_t bs_provenance_write(hid_t file, const struct bs_cluster *cl)
     return st;
 }
 
+/* Whether rerun started this process: BS_RERUN_PARENT_ENV names our parent.
+ * A variable left in a user's environment names some other process, so a
+ * user's own run is never redirected by accident. */
+static int started_by_rerun(void)
+{
+    const char *parent = getenv(BS_RERUN_PARENT_ENV);
+    char *end;
+    errno = 0;
+    long pid = parent ? strtol(parent, &end, 10) : 0;
+    return parent && *parent && *end == '\0' && errno == 0 && pid > 1 && (pid_t)pid == getppid();
+}
+
 void bs_provenance_redirect(struct run_options *o, const char **scenario, int *resume)
 {
     const char *in = getenv(BS_RERUN_SCENARIO_ENV), *out = getenv(BS_RERUN_OUTPUT_ENV);
     const char *threads = getenv(BS_RERUN_THREADS_ENV);
-    if (!in || !out)
+    if (!in && !out && !threads)
         return;
+    if (!in || !out || !started_by_rerun()) {
+        fprintf(stderr, "branchsim: warning: ignoring %s, %s and %s: only branchsim rerun sets them, for the "
+                "run it starts\n", BS_RERUN_SCENARIO_ENV, BS_RERUN_OUTPUT_ENV, BS_RERUN_THREADS_ENV);
+        return;
+    }
     *scenario = in;
     o->out_path = out;
     if (resume)

@@ -644,7 +644,8 @@ static void compare_files(struct rerun *r, struct report *rep)
  * by the environment to read the scenario copy and write the new file. */
 _Noreturn static void exec_stored(const struct rerun *r)
 {
-    char threads[32];
+    char threads[32], parent[32];
+    snprintf(parent, sizeof parent, "%ld", (long)getppid()); /* rerun: we are its forked child */
     default_signals();
     int null = open("/dev/null", O_WRONLY);
     if (null >= 0)
@@ -652,7 +653,8 @@ _Noreturn static void exec_stored(const struct rerun *r)
     snprintf(threads, sizeof threads, "%ld", r->threads);
     if (setenv(BS_RERUN_SCENARIO_ENV, r->scenario, 1) == 0 &&
         setenv(BS_RERUN_OUTPUT_ENV, r->keep ? r->keep : r->result, 1) == 0 &&
-        (r->threads ? setenv(BS_RERUN_THREADS_ENV, threads, 1) : unsetenv(BS_RERUN_THREADS_ENV)) == 0) {
+        (r->threads ? setenv(BS_RERUN_THREADS_ENV, threads, 1) : unsetenv(BS_RERUN_THREADS_ENV)) == 0 &&
+        setenv(BS_RERUN_PARENT_ENV, parent, 1) == 0) {
         hold_signals(SIG_UNBLOCK); /* one that came meanwhile ends the child now */
         execv("/proc/self/exe", r->argv);
         execvp(r->self, r->argv);

@@ -182,3 +182,26 @@ def test_an_interrupted_rerun_removes_its_temporary_files(made, tmpdir_env, tmp_
     assert p.returncode == 1, out + err
     assert err.endswith("branchsim: rerun interrupted; its temporary files are removed\n"), err
     assert list(tmpdir_env.iterdir()) == []
+
+
+@pytest.mark.parametrize("parent", [None, "1"], ids=["no-parent", "other-parent"])
+def test_rerun_variables_in_a_users_environment_redirect_nothing(branchsim, made, tmp_path, monkeypatch, parent):
+    """BRANCHSIM_RERUN_* left in a shell must not make a user's own run read
+    another scenario or write another file: only rerun's child honours them."""
+    other = tmp_path / "other.yaml"
+    other.write_text(SMALL.replace("name: small", "name: other"))
+    elsewhere = tmp_path / "elsewhere.h5"
+    monkeypatch.setenv("BRANCHSIM_RERUN_SCENARIO", str(other))
+    monkeypatch.setenv("BRANCHSIM_RERUN_OUTPUT", str(elsewhere))
+    if parent:
+        monkeypatch.setenv("BRANCHSIM_RERUN_PARENT", parent)
+    mine = tmp_path / "mine.h5"
+    r = branchsim("run", made["dir"] / "my dir" / "small.yaml", "-r", "1", "-q", "-o", mine)
+    assert r.returncode == 0, r.stderr
+    assert not elsewhere.exists()
+    with h5py.File(mine, "r") as f:
+        assert str(f.attrs["scenario_name"]) == "small"
+    assert "warning: ignoring BRANCHSIM_RERUN_SCENARIO" in r.stderr
+    r = branchsim("rerun", mine)  # rerun itself overrides them for its child
+    assert r.returncode == 0 and r.stdout.startswith("identical: "), r.stdout + r.stderr
+    assert not elsewhere.exists()
