@@ -704,6 +704,9 @@ static int run_again(struct rerun *r, struct bs_error *err)
     int status = wait_run(pid);
     int code = status >= 0 && WIFEXITED(status) ? WEXITSTATUS(status) : -1;
     ino_t after = inode_of(r->keep ? r->keep : r->result);
+    if (code == 0 && !stopped_by && (!after || after == before))
+        return bs_error_set(err, BS_ERR_INPUT, "%s: the command the file records wrote no result file (a "
+                            "--help in it?)", r->path);
     if (code == 0 || (code == BS_ERR_RUN && after && after != before && strcmp(r->argv[1], "plan") == 0))
         return stopped_by ? bs_error_set(err, BS_ERR_RUN, "interrupted") : 0;
     remove_keep_leftovers(r, pid);

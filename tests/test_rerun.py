@@ -130,8 +130,16 @@ def make_old(path, made):
             del f.attrs[name]
 
 
+def make_help(path, made):
+    """A command that runs and writes nothing: its help."""
+    shutil.copy(made["run"], path)
+    with h5py.File(path, "r+") as f:
+        f.attrs["command_argv"] = [str(a) for a in f.attrs["command_argv"]] + ["--help"]
+
+
 @pytest.mark.parametrize("kind, message", [
     ("text", "not an HDF5 file, so not a branchsim result file"),
+    ("help", "the command the file records wrote no result file"),
     ("foreign", "not a branchsim result file (no attribute branchsim_version)"),
     ("truncated", "a damaged HDF5 file (cut short?)"),
     ("old", "before result files recorded their command line (no attribute command_argv)"),
@@ -144,6 +152,8 @@ def test_a_file_rerun_cannot_use_is_exit_2_saying_why(branchsim, made, tmpdir_en
         make_foreign(bad)
     elif kind == "truncated":
         make_truncated(bad, made)
+    elif kind == "help":
+        make_help(bad, made)
     else:
         make_old(bad, made)
     r = branchsim("rerun", bad)
