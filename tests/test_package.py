@@ -131,6 +131,9 @@ def test_open_gives_coordinates_that_unstack_to_the_grid(files):
         assert groups["breakdown_summary/segments"]["arrived"].dims == ("point", "segment", "stat")
         bins = f["timeseries/bin"] if "bin" in f["timeseries"] else f["bin"]  # the netCDF layout's, or older
         assert np.array_equal(groups["timeseries"]["bin"].values, bins[()])
+        if "bin_start" in f["timeseries"]:  # the bins' clock times, a coordinate on bin
+            assert list(groups["timeseries"]["bin_start"].values) == \
+                [b.decode() if isinstance(b, bytes) else b for b in f["timeseries/bin_start"][()]]
     grid = s.set_index(point=["counters.0.count", "demand.customers_per_day"]).unstack("point")
     wait = grid["wait_mean_min"].sel(stat="mean")
     assert wait.shape == (3, 2) and list(wait["counters.0.count"].values) == [3, 4, 5]

@@ -168,14 +168,16 @@ def variable_names(group, gpath, keys=()):
 
 
 def unit_attrs(ds, where):
-    """(unit, units, long_name): the unit a reader says (the counted noun of a
-    count, "customers", else the CF units), the CF units and the long name;
-    files before the CF attributes have `unit` alone."""
-    units = text_attr(ds, "units", where, default=None)
-    if units is None:
-        units = text_attr(ds, "unit", where)
-    unit = text_attr(ds, "counted", where, default=None) or units
-    return escape(unit), escape(units), escape(text_attr(ds, "long_name", where))
+    """(unit, units, long_name), escaped: the unit a reader says (reader_unit),
+    the CF units and the long name (_var_attrs reads them)."""
+    attrs = _var_attrs(ds, where)
+    return escape(reader_unit(attrs)), escape(attrs["units"]), escape(attrs.get("long_name", ""))
+
+
+def reader_unit(attrs):
+    """The unit a reader says: the counted noun of a count ("customers"),
+    where the CF units say "1", else the units."""
+    return attrs.get("counted") or attrs["units"]
 
 
 def read(ds, where, shape, allow_text=False, allow_int=False):
@@ -402,7 +404,32 @@ def group_variables(f, gpath, n_points, skip=(), found=None):
             coords[dim] = (values, attrs)
             dims.append(dim)
         out[name] = (tuple(dims), read(ds, where, ds.shape, allow_int=True), _var_attrs(ds, where + " "))
-    return out, coords
+    aux = _auxiliary(g, where_g, leave | {"bin_start"}, set(skip) | set(coords), coords, found, n_points)
+    return out, coords, aux
+
+
+def _auxiliary(g, where_g, candidates, taken, coords, found, n_points):
+    """{name: (dim, values, attrs)}: the group's 1-D coordinate variables
+    along a dimension its variables use (bin_start, HH:MM on bin), not
+    already a dimension's own or a swept key; one without a dimension scale
+    is left out."""
+    out = {}
+    for name in sorted(candidates - taken):
+        if not isinstance(g.get(name, getlink=True), h5py.HardLink) or not isinstance(g.get(name), h5py.Dataset):
+            continue
+        ds, where = g[name], f"{where_g}/{escape(name)}"
+        if ds.shape is None or len(ds.shape) != 1:
+            continue
+        try:
+            dim = _scale(ds, 0, where, ds.shape[0], n_points, found)[0]
+        except BadFile:
+            continue
+        if dim in coords and dim != "point":
+            values = read(ds, where, ds.shape, allow_text=True, allow_int=True)
+            if values.dtype.kind not in "fiu":
+                values = np.array([text(v) for v in values], dtype=object)
+            out[name] = (dim, values, _var_attrs(ds, where + " "))
+    return out
 
 
 class Results:
@@ -426,7 +453,8 @@ class Results:
     with its subgroups), what branchsim.open and tidy build on, unescaped:
       variables {group path: {name: (dims, values, attrs)}} (attrs units,
       description, long_name where the file has one), coords {group path:
-      {dim: (values, attrs)}} from the dimension scales, point as int64."""
+      {dim: (values, attrs)}} from the dimension scales, point as int64,
+      auxiliary {group path: {name: (dim, values, attrs)}} (bin_start)."""
 
     TEXT_ATTRS = ("scenario_name", "scenario_file", "branchsim_version", "created", "build")
 
@@ -457,7 +485,7 @@ class Results:
                 self._variables(f, variables)
 
     def _variables(self, f, which):
-        self.variables, self.coords, scales = {}, {}, {}
+        self.variables, self.coords, self.auxiliary, scales = {}, {}, {}, {}
         groups = data_groups(f)
         for w in ([] if which is True else which):
             if not any(g == w or g.startswith(w + "/") for g in groups):
@@ -466,9 +494,9 @@ class Results:
                                                           ": not a branchsim result file"))
         for gpath in groups:
             if which is True or any(gpath == w or gpath.startswith(w + "/") for w in which):
-                got, coords = group_variables(f, gpath, self.n_points, set(self.scenarios), scales)
+                got, coords, aux = group_variables(f, gpath, self.n_points, set(self.scenarios), scales)
                 if got:
-                    self.variables[gpath], self.coords[gpath] = got, coords
+                    self.variables[gpath], self.coords[gpath], self.auxiliary[gpath] = got, coords, aux
 
     def numeric(self, key):
         return all(isinstance(x, float) for x in self.values[key])

@@ -26,6 +26,7 @@ def open(path, group=None):  # noqa: A001 (branchsim.open, as xarray's open_data
     out = {}
     for gpath, variables in res.variables.items():
         coords = {dim: (dim, values, attrs) for dim, (values, attrs) in res.coords[gpath].items()}
+        coords.update(res.auxiliary[gpath])
         for key, (values, attrs) in res.scenarios.items():
             coords[key] = ("point", values, attrs)
         out[gpath] = xr.Dataset(dict(variables), coords=coords, attrs=dict(res.attrs))
@@ -52,7 +53,7 @@ def _stat_frame(res, gpath, name):
     cols["point"], cols["metric"] = point, name
     if values.ndim == 3:
         cols[dims[1]] = np.tile(np.asarray(res.coords[gpath][dims[1]][0], dtype=object), n_points)
-    cols["unit"] = attrs.get("counted") or attrs["units"]  # "customers", where CF's units say "1"
+    cols["unit"] = results.reader_unit(attrs)
     for s in TIDY_STATS:
         cols[s] = table[:, stats.index(s)]
     if np.isfinite(cols["n"]).all():
