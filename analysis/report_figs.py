@@ -4,6 +4,7 @@ Title text (metadata), and returns what it drew: {"file", "title",
 marked), "xticks"}; the tests read those, not the pixels."""
 import math
 import os
+import textwrap
 
 import numpy as np
 
@@ -101,9 +102,18 @@ def mark_plan(ax, ctx, name, xs, pts, entry, k):
     return lines, marked
 
 
+def titles_overlap(fig, axes):
+    """Whether two panels' titles, as drawn, run into each other."""
+    renderer = fig.canvas.get_renderer()
+    boxes = [ax.title.get_window_extent(renderer) for ax in axes if ax.get_title()]
+    return any(a.overlaps(b) for i, a in enumerate(boxes) for b in boxes[i + 1:])
+
+
 def panel_title(res, ctx, values, xkey):
+    """A line per other key, wrapped to the panel's width: side by side on
+    one line, long key labels ran into the next panel's title."""
     others = [k for k in res.keys if k != xkey]
-    return ", ".join(f"{ctx.klabels[k]} = {v}" for k, v in zip(others, values))
+    return "\n".join(textwrap.fill(f"{ctx.klabels[k]} = {v}", 38) for k, v in zip(others, values))
 
 
 def fig_metric(ctx, name, xkey, path, dpi):
@@ -142,7 +152,8 @@ def fig_metric(ctx, name, xkey, path, dpi):
     fig.suptitle(f"{title}: mean and 95 % CI{more}", fontsize=10)
     fig.tight_layout()
     ticks = [float(t) for t in axes[0][0].get_xticks()]
-    return save(fig, path, dpi, title, panels=len(shown), target_lines=lines, answer=marked, xticks=ticks)
+    return save(fig, path, dpi, title, panels=len(shown), target_lines=lines, answer=marked, xticks=ticks,
+                titles_overlap=titles_overlap(fig, [ax for row in axes for ax in row if ax.get_visible()]))
 
 
 def label_of(name, entry):

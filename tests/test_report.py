@@ -469,6 +469,21 @@ def test_a_two_key_sweep_is_drawn_as_facets(tmp_path):
     assert info["title"] == "Mean wait against Counters (general)"
 
 
+def test_the_panel_titles_of_a_three_key_grid_do_not_overlap(tmp_path):
+    """Each panel names two keys with long labels ("Dist
+    (transactions.0.service_min) = exponential"): one line of both ran
+    into the next panel's title, unreadable."""
+    scenario = tmp_path / "three.yaml"
+    scenario.write_text(TINY.replace("replications: 6", "replications: 2")
+                        + "sweep:\n  counters.0.count: [3, 4]\n  transactions.0.service_min.dist: [exponential, constant]"
+                        "\n  demand.customers_per_day: [80, 120]\n")
+    run(BRANCHSIM, "run", scenario, "-q", "-o", tmp_path / "three.h5")
+    doc = report.build(report.Result(str(tmp_path / "three.h5")), str(tmp_path), metrics=["wait_mean_min"], dpi=40)
+    (info,) = [b[3] for b in doc if b[0] == "img"]
+    assert info["panels"] == 4
+    assert info["titles_overlap"] is False
+
+
 def test_unknown_metric_exits_2_naming_the_nearest(plan, tmp_path, capsys):
     assert report.main([str(plan["h5"]), "-o", str(tmp_path / "r"), "--metrics", "wait_mean_min,wait_men_min"]) == 2
     err = capsys.readouterr().err
