@@ -102,6 +102,12 @@ def mark_plan(ax, ctx, name, xs, pts, entry, k):
     return lines, marked
 
 
+def inside(fig, artist):
+    """Whether artist, as drawn, lies within the figure."""
+    box = artist.get_window_extent(fig.canvas.get_renderer())
+    return bool(box.x0 >= 0 and box.y0 >= 0 and box.x1 <= fig.bbox.width and box.y1 <= fig.bbox.height)
+
+
 def titles_overlap(fig, axes):
     """Whether two panels' titles, as drawn, run into each other."""
     renderer = fig.canvas.get_renderer()
@@ -289,11 +295,18 @@ def fig_timeseries(ctx, names, open_min, path, dpi, clock):
     if len(names) % ncols:
         axes[-1][-1].set_visible(False)
     handles, labels = axes[0][0].get_legend_handles_labels()
-    fig.legend(handles, labels, loc="lower center", fontsize=8, ncol=min(2, len(picks)))
+    # two columns while the labels are short; a point named by several keys
+    # takes the figure's width, wrapped, so no label runs off the page
+    ncol = min(2, len(picks)) if max(map(len, labels)) <= 75 else 1
+    labels = [textwrap.fill(s, 90 if ncol == 2 else 170, subsequent_indent="    ") for s in labels]
+    legend = fig.legend(handles, labels, loc="lower center", fontsize=8, ncol=ncol)
+    per_row = [max(s.count("\n") + 1 for s in labels[i:i + ncol]) for i in range(0, len(labels), ncol)]
+    legend_rows = sum(per_row) + 1
     title = "Over the day"
     fig.suptitle(f"{title}: mean over replications per bin", fontsize=10)
-    fig.tight_layout(rect=(0, 0.04 + 0.03 * ((len(picks) + 1) // 2), 1, 1))
-    return save(fig, path, dpi, title, panels=len(names), lines=len(picks))
+    fig.tight_layout(rect=(0, 0.01 + 0.022 * legend_rows, 1, 1))
+    return save(fig, path, dpi, title, panels=len(names), lines=len(picks),
+                legend_inside=inside(fig, legend))
 
 
 def fig_forest(ctx, metrics, path, dpi):

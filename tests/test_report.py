@@ -482,6 +482,12 @@ def test_the_panel_titles_of_a_three_key_grid_do_not_overlap(tmp_path):
     (info,) = [b[3] for b in doc if b[0] == "img"]
     assert info["panels"] == 4
     assert info["titles_overlap"] is False
+    # the day's profiles: four points named by three keys each, the legend within the figure
+    res = report.Result(str(tmp_path / "three.h5"))
+    res.klabels = {k: report.key_label(k, None) for k in res.keys}
+    day = report.day_section(res, report.figs.Ctx(res, res.klabels), str(tmp_path), 40)
+    (info,) = [b[3] for b in day if b[0] == "img"]
+    assert info["lines"] == 4 and info["legend_inside"] is True
 
 
 def test_unknown_metric_exits_2_naming_the_nearest(plan, tmp_path, capsys):
