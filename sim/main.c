@@ -152,7 +152,8 @@ static int cmd_run(const struct bs_cluster *cl, int argc, char **argv)
     if (optind != argc - 1)
         return usage_error_for("run", "run takes one scenario file");
     const char *scenario_file = argv[optind];
-    bs_provenance_redirect(&o, &scenario_file, &resume); /* under branchsim rerun */
+    if (bs_provenance_redirect(&o, &scenario_file, &resume)) /* under branchsim rerun */
+        return BS_ERR_INPUT;
     const char *out_path = o.out_path;
     long threads = o.threads;
     int quiet = o.quiet;

@@ -429,7 +429,8 @@ int bs_cmd_plan(const struct bs_cluster *cl, int argc, char **argv)
         if (!strchr(pl.targets[t].metric, '/') && plan_resolve_plain(&pl.targets[t]))
             return BS_ERR_INPUT;
     const char *scenario_file = argv[optind];
-    bs_provenance_redirect(&o, &scenario_file, NULL); /* under branchsim rerun */
+    if (bs_provenance_redirect(&o, &scenario_file, NULL)) /* under branchsim rerun */
+        return BS_ERR_INPUT;
     char default_path[1024];
     const char *out_path = o.out_path;
     if (!out_path) {

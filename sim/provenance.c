@@ -198,28 +198,33 @@ herr_t bs_provenance_write(hid_t file, const struct bs_cluster *cl)
     return st;
 }
 
-/* Whether rerun started this process: BS_RERUN_PARENT_ENV names our parent.
- * A variable left in a user's environment names some other process, so a
- * user's own run is never redirected by accident. */
-static int started_by_rerun(void)
+/* Whether BS_RERUN_PARENT_ENV names this process's parent: set by rerun
+ * for the run it forks. */
+static int started_by_rerun(const char *parent)
 {
-    const char *parent = getenv(BS_RERUN_PARENT_ENV);
     char *end;
     errno = 0;
-    long pid = parent ? strtol(parent, &end, 10) : 0;
-    return parent && *parent && *end == '\0' && errno == 0 && pid > 1 && (pid_t)pid == getppid();
+    long pid = strtol(parent, &end, 10);
+    return *parent && *end == '\0' && errno == 0 && pid >= 1 && (pid_t)pid == getppid();
 }
 
-void bs_provenance_redirect(struct run_options *o, const char **scenario, int *resume)
+int bs_provenance_redirect(struct run_options *o, const char **scenario, int *resume)
 {
     const char *in = getenv(BS_RERUN_SCENARIO_ENV), *out = getenv(BS_RERUN_OUTPUT_ENV);
-    const char *threads = getenv(BS_RERUN_THREADS_ENV);
-    if (!in && !out && !threads)
-        return;
-    if (!in || !out || !started_by_rerun()) {
-        fprintf(stderr, "branchsim: warning: ignoring %s, %s and %s: only branchsim rerun sets them, for the "
-                "run it starts\n", BS_RERUN_SCENARIO_ENV, BS_RERUN_OUTPUT_ENV, BS_RERUN_THREADS_ENV);
-        return;
+    const char *threads = getenv(BS_RERUN_THREADS_ENV), *parent = getenv(BS_RERUN_PARENT_ENV);
+    if (!parent) {
+        if (in || out || threads) /* left in a shell: rerun always sets the parent too */
+            fprintf(stderr, "branchsim: warning: ignoring %s, %s and %s: only branchsim rerun sets them, for "
+                    "the run it starts\n", BS_RERUN_SCENARIO_ENV, BS_RERUN_OUTPUT_ENV, BS_RERUN_THREADS_ENV);
+        return 0;
+    }
+    if (!in || !out || !started_by_rerun(parent)) {
+        /* Not rerun's child, or one whose rerun died before it got here:
+         * running the stored command unredirected could replace its -o. */
+        fprintf(stderr, "branchsim: %s is set, but this is not a run that branchsim rerun started (it "
+                "ended?): nothing is run; unset %s, %s, %s and %s\n", BS_RERUN_PARENT_ENV, BS_RERUN_PARENT_ENV,
+                BS_RERUN_SCENARIO_ENV, BS_RERUN_OUTPUT_ENV, BS_RERUN_THREADS_ENV);
+        return BS_ERR_INPUT;
     }
     *scenario = in;
     o->out_path = out;
@@ -230,4 +235,5 @@ void bs_provenance_redirect(struct run_options *o, const char **scenario, int *r
     long j = threads ? strtol(threads, &end, 10) : 0;
     if (threads && *end == '\0' && errno == 0 && j >= 1 && j <= BS_THREADS_MAX)
         o->threads = j; /* checked by rerun; threads never change results */
+    return 0;
 }

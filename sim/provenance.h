@@ -24,13 +24,15 @@ herr_t bs_provenance_write(hid_t file, const struct bs_cluster *cl);
  * starts): the scenario is rerun's copy of the stored text, the output its
  * temporary file (or --keep), the threads rerun's -j, and nothing resumes.
  * scenario is the command's scenario argument; resume may be NULL (plan).
- * Does nothing in any other run (one that merely has these variables in
- * its environment warns on stderr). */
-void bs_provenance_redirect(struct run_options *o, const char **scenario, int *resume);
+ * Does nothing in any other run: the variables without BS_RERUN_PARENT_ENV
+ * (left in a shell) are ignored with a warning. 0, or BS_ERR_INPUT (said on
+ * stderr) when BS_RERUN_PARENT_ENV is set but is not our parent: an
+ * orphaned rerun child, or a copied environment, runs nothing. */
+int bs_provenance_redirect(struct run_options *o, const char **scenario, int *resume);
 
 /* Environment variables rerun sets for the run it starts (nothing else
  * does). They count only in a process whose parent's pid is in
- * BS_RERUN_PARENT_ENV: otherwise the run warns and ignores them. */
+ * BS_RERUN_PARENT_ENV (see bs_provenance_redirect). */
 #define BS_RERUN_SCENARIO_ENV "BRANCHSIM_RERUN_SCENARIO"
 #define BS_RERUN_OUTPUT_ENV "BRANCHSIM_RERUN_OUTPUT"
 #define BS_RERUN_THREADS_ENV "BRANCHSIM_RERUN_THREADS"

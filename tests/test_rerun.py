@@ -194,24 +194,33 @@ def test_an_interrupted_rerun_removes_its_temporary_files(made, tmpdir_env, tmp_
     assert list(tmpdir_env.iterdir()) == []
 
 
-@pytest.mark.parametrize("parent", [None, "1"], ids=["no-parent", "other-parent"])
+@pytest.mark.parametrize("parent", [None, "other"], ids=["no-parent", "other-parent"])
 def test_rerun_variables_in_a_users_environment_redirect_nothing(branchsim, made, tmp_path, monkeypatch, parent):
     """BRANCHSIM_RERUN_* left in a shell must not make a user's own run read
-    another scenario or write another file: only rerun's child honours them."""
+    another scenario or write another file: only rerun's child honours them.
+    Without BRANCHSIM_RERUN_PARENT they are ignored with a warning; with it
+    naming a process that is not the run's parent (an orphaned rerun child,
+    a copied environment) nothing runs: exit 2."""
     other = tmp_path / "other.yaml"
     other.write_text(SMALL.replace("name: small", "name: other"))
     elsewhere = tmp_path / "elsewhere.h5"
     monkeypatch.setenv("BRANCHSIM_RERUN_SCENARIO", str(other))
     monkeypatch.setenv("BRANCHSIM_RERUN_OUTPUT", str(elsewhere))
-    if parent:
-        monkeypatch.setenv("BRANCHSIM_RERUN_PARENT", parent)
+    if parent:  # pytest's own parent: alive, and not the parent of the run pytest starts
+        monkeypatch.setenv("BRANCHSIM_RERUN_PARENT", str(os.getppid()))
     mine = tmp_path / "mine.h5"
     r = branchsim("run", made["dir"] / "my dir" / "small.yaml", "-r", "1", "-q", "-o", mine)
-    assert r.returncode == 0, r.stderr
     assert not elsewhere.exists()
-    with h5py.File(mine, "r") as f:
-        assert str(f.attrs["scenario_name"]) == "small"
-    assert "warning: ignoring BRANCHSIM_RERUN_SCENARIO" in r.stderr
+    if parent:
+        assert r.returncode == 2, r.stderr
+        assert "BRANCHSIM_RERUN_PARENT is set, but this is not a run that branchsim rerun started" in r.stderr
+        assert not mine.exists()
+        mine = made["run"]
+    else:
+        assert r.returncode == 0, r.stderr
+        with h5py.File(mine, "r") as f:
+            assert str(f.attrs["scenario_name"]) == "small"
+        assert "warning: ignoring BRANCHSIM_RERUN_SCENARIO" in r.stderr
     r = branchsim("rerun", mine)  # rerun itself overrides them for its child
     assert r.returncode == 0 and r.stdout.startswith("identical: "), r.stdout + r.stderr
     assert not elsewhere.exists()
