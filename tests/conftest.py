@@ -22,6 +22,7 @@ PYTHON_TOOL_TESTS = {
     "test_completion.py",
     "test_docs.py",
     "test_install.py",
+    "test_package.py",
     "test_report.py",
     "test_tools.py",
     "test_validation.py",
