@@ -13,6 +13,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "h5attr.h"
 #include "text.h"
 
 #ifdef F_OFD_SETLK
@@ -105,6 +106,13 @@ static int check_existing(const char *out_path, const char *scenario_file, const
         return bs_error_set(err, BS_ERR_INPUT, "%s: is the scenario file itself; choose another -o", out_path);
     if (bs_files_locked_elsewhere(out_path))
         return bs_error_set(err, BS_ERR_INPUT, "%s: another run is using this file (it holds its lock); choose another -o",
+                            out_path);
+    /* Only our own output is replaced; an empty file (touch, mktemp) holds
+     * nothing to lose. */
+    if (sb->st_size > 0 && !bs_h5_is_result(out_path))
+        return bs_error_set(err, BS_ERR_INPUT,
+                            "%s: exists and is not a branchsim result file: not replacing it; remove it or choose "
+                            "another -o",
                             out_path);
     return 0;
 }

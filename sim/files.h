@@ -4,7 +4,8 @@
  * files are created anew (never through a link, never over anything),
  * handed to HDF5 by descriptor where the system allows, locked while a run
  * uses them, synced before they are renamed, and removed only while they
- * are still the file this process made. POSIX calls only, no HDF5. */
+ * are still the file this process made. POSIX calls only, no HDF5 but
+ * bs_h5_is_result (whose libhdf5 runs in a child process). */
 #ifndef BS_FILES_H
 #define BS_FILES_H
 
@@ -18,7 +19,8 @@
  * temporary names, not a reserved name (*.partial, *.partial-DIGITS), not
  * the scenario file itself, and, if it exists, a regular file (not a
  * directory, device, FIFO, socket or symbolic link) that no live run
- * holds. 0, or BS_ERR_INPUT with a message naming out_path. */
+ * holds and that is empty or a branchsim result file (bs_h5_is_result).
+ * 0, or BS_ERR_INPUT with a message naming out_path. */
 int bs_files_check_output(const char *out_path, const char *scenario_file, struct bs_error *err);
 
 /* Creates path as a new file (O_CREAT | O_EXCL | O_NOFOLLOW, mode 0666

@@ -3,11 +3,16 @@
  * (or NULL) and leave the caller to report them. */
 #include "h5attr.h"
 
+#include <errno.h>
+#include <fcntl.h>
+#include <signal.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <sys/wait.h>
+#include <unistd.h>
 
 hid_t bs_h5_string_type(void)
 {
@@ -282,4 +287,54 @@ unsigned bs_h5_read_limit_s(const char *path, double bytes_per_s)
     double size = stat(path, &sb) == 0 ? (double)sb.st_size : 0;
     double limit_s = 60 + size / bytes_per_s;
     return limit_s < 86400 ? (unsigned)limit_s : 86400;
+}
+
+/* The HDF5 signature at byte 0 (where branchsim writes it): 1, else 0. */
+static int hdf5_signed(const char *path)
+{
+    static const unsigned char sig[8] = {0x89, 'H', 'D', 'F', '\r', '\n', 0x1a, '\n'};
+    unsigned char head[8] = {0};
+    int fd = open(path, O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC);
+    if (fd < 0)
+        return 0;
+    ssize_t n = read(fd, head, sizeof head);
+    close(fd);
+    return n == (ssize_t)sizeof head && memcmp(head, sig, sizeof sig) == 0;
+}
+
+/* The child of bs_h5_is_result: exit status 0 for a result file. */
+_Noreturn static void is_result_child(const char *path, unsigned limit_s)
+{
+    signal(SIGINT, SIG_DFL);
+    signal(SIGTERM, SIG_DFL);
+    signal(SIGHUP, SIG_DFL);
+    int null = open("/dev/null", O_WRONLY | O_CLOEXEC);
+    if (null >= 0)
+        dup2(null, STDERR_FILENO); /* what libhdf5 or the C library says as it fails is noise next to ours */
+    alarm(limit_s);
+    H5Eset_auto2(H5E_DEFAULT, NULL, NULL);
+    hid_t fapl = H5Pcreate(H5P_FILE_ACCESS); /* one process's plain access, under MPI too */
+    hid_t f = fapl >= 0 ? H5Fopen(path, H5F_ACC_RDONLY, fapl) : -1;
+    char *version = NULL, why[BS_H5_WHY_MAX];
+    int yes = f >= 0 && bs_h5_get_string(f, "branchsim_version", 256, &version, why, sizeof why) == BS_H5_READ;
+    free(version);
+    _exit(yes ? 0 : 1);
+}
+
+int bs_h5_is_result(const char *path)
+{
+    if (!hdf5_signed(path))
+        return 0; /* most foreign files: no process needed */
+    unsigned limit_s = bs_h5_read_limit_s(path, 100e6);
+    fflush(stdout);
+    fflush(stderr);
+    pid_t pid = fork();
+    if (pid < 0)
+        return 0; /* cannot look safely: not known to be ours, so kept */
+    if (pid == 0)
+        is_result_child(path, limit_s);
+    int status = 0;
+    while (waitpid(pid, &status, 0) < 0 && errno == EINTR)
+        ;
+    return WIFEXITED(status) && WEXITSTATUS(status) == 0;
 }

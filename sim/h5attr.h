@@ -41,4 +41,10 @@ int bs_h5_get_strings(hid_t obj, const char *name, size_t n, size_t max_len, cha
  * BRANCHSIM_READ_LIMIT_S (1 to 86400) sets it instead. */
 unsigned bs_h5_read_limit_s(const char *path, double bytes_per_s);
 
+/* Whether the regular file at path is a branchsim result file: the HDF5
+ * signature at byte 0 and a root text attribute branchsim_version. The
+ * file is opened by libhdf5 in a child process under a time limit, so a
+ * damaged one that crashes or loops libhdf5 is only "no". 1 yes, 0 no. */
+int bs_h5_is_result(const char *path);
+
 #endif

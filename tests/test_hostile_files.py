@@ -526,3 +526,43 @@ def test_describe_gives_up_on_a_file_libhdf5_loops_on(tmp_path):
     r = subprocess.run([BRANCHSIM, "describe", path], capture_output=True, text=True, env=env, timeout=60)
     assert r.returncode == 2 and r.stdout == ""
     assert r.stderr == f"branchsim: {path}: a damaged file: reading it did not end in 2 s\n", r.stderr
+
+
+def test_only_a_branchsim_result_or_an_empty_file_is_replaced(tmp_path):
+    """-o (run, plan) and rerun --keep replace an existing file only when it
+    is a branchsim result or empty: a text file, a foreign HDF5 file and a damaged one are
+    refused before anything runs, their bytes kept, nothing left beside them."""
+    scenario = small(tmp_path)
+    (tmp_path / "plan.yaml").write_text("day: {hours: 2}\ndemand: {customers_per_day: 100}\n"
+                                        "transactions: [{service_min: {dist: exponential, mean: 1.0}}]\n"
+                                        "counters: [{count: 1}]\nreplications: 2\n")
+    notes = tmp_path / "notes.txt"
+    notes.write_bytes(b"precious\n")
+    foreign = tmp_path / "foreign.h5"
+    with h5py.File(foreign, "w") as f:
+        f["x"] = np.arange(3)
+        f.attrs["title"] = "not ours"
+    damaged = tmp_path / "damaged.h5"
+    damaged.write_bytes(b"\x89HDF\r\n\x1a\n" + bytes(range(256)) * 4)  # signed, but libhdf5 cannot open it
+    kept = {p: p.read_bytes() for p in (notes, foreign, damaged)}
+    out = tmp_path / "ours.h5"
+    assert run("run", scenario, "-q", "-r", 2, "-o", out).returncode == 0
+    plan = ("plan", tmp_path / "plan.yaml", "--vary", "counters.0.count", "--range", "1:2",
+            "--target", "share_waited<=1", "-q", "-o")
+    for p in kept:
+        for args in (("run", scenario, "-q", "-r", 2, "-o", p), (*plan, p), ("rerun", out, "--keep", p)):
+            r = run(*args)
+            assert r.returncode == 2, (args, r.stderr)
+            assert f"{p}: exists and is not a branchsim result file: not replacing it; remove it or choose" in r.stderr
+            assert len(r.stderr.strip().splitlines()) == 1, r.stderr
+            assert p.read_bytes() == kept[p]
+    assert names(tmp_path) == ["damaged.h5", "foreign.h5", "notes.txt", "ours.h5", "plan.yaml", "small.yaml"]
+    before = out.stat().st_ino
+    empty = tmp_path / "empty.h5"
+    empty.touch()
+    for p in (out, empty):
+        r = run("run", scenario, "-q", "-r", 2, "-s", 5, "-o", p)
+        assert r.returncode == 0, r.stderr
+        with h5py.File(p) as f:
+            assert f.attrs["seed"] == 5 and "branchsim_version" in f.attrs
+    assert out.stat().st_ino != before  # replaced by the rename, as before
