@@ -324,6 +324,14 @@ static yaml_node_t *override_for(struct bs_cfg *cfg, const char *key, size_t len
     return NULL;
 }
 
+static int is_index(const char *seg, size_t len)
+{
+    size_t i = 0;
+    while (i < len && seg[i] >= '0' && seg[i] <= '9')
+        i++;
+    return len > 0 && i == len;
+}
+
 /* Walks key from the root; a prefix that is overridden continues from the
  * override's node. stop_at_missing returns the deepest node found instead. */
 static yaml_node_t *walk(struct bs_cfg *cfg, const char *key, int deepest_present)
@@ -339,7 +347,9 @@ static yaml_node_t *walk(struct bs_cfg *cfg, const char *key, int deepest_presen
         yaml_node_t *next = override_for(cfg, key, prefix_len);
         /* Asked for even when a sweep or --set answers: a hint for a
          * misspelt swept or set key names it. */
-        if (n->type == YAML_MAPPING_NODE)
+        /* A name asked in a scalar, or a list's non-index: the node was
+         * meant as a mapping; bs_cfg_check_kinds reports it. */
+        if (n->type == YAML_MAPPING_NODE || (!next && !is_index(seg, seglen)))
             bs_cfg_asked_add(cfg, node_index(cfg, n), seg, seglen);
         if (!next && n->type == YAML_MAPPING_NODE) {
             yaml_node_pair_t *p = bs_cfg_index_find(cfg, n, seg, seglen);
@@ -736,9 +746,48 @@ void bs_cfg_mark_used(struct bs_cfg *cfg, const yaml_node_t *n)
     mark_used(cfg, n, 0);
 }
 
+/* Node n (index node, at key) given as a scalar or list where the model
+ * asked for names in it: an error listing them. */
+static int check_kind(struct bs_cfg *cfg, yaml_node_t *n, int node, const char *key)
+{
+    const char *asked[24];
+    size_t k = n && n->type != YAML_MAPPING_NODE ? bs_cfg_asked_at(cfg, node, asked, 24) : 0;
+    if (k == 0)
+        return 0;
+    char keys[600], given[80];
+    size_t len = 0;
+    for (size_t i = 0; i < k && len < sizeof keys; i++) {
+        int w = snprintf(keys + len, sizeof keys - len, "%s%s", i ? ", " : "", asked[i]);
+        len += w > 0 ? (size_t)w : 0;
+    }
+    bs_cfg_render(cfg, n, given, sizeof given);
+    return bs_cfg_fail_node(cfg, n, key, "expected a mapping with keys %s (docs/scenario-keys.md), got %s %s", keys,
+                            n->type == YAML_SCALAR_NODE ? "the value" : "the list", given);
+}
+
+int bs_cfg_check_kinds(struct bs_cfg *cfg)
+{
+    yaml_node_t *root = cfg->has_doc ? yaml_document_get_root_node(&cfg->doc) : NULL;
+    if (!root || root->type != YAML_MAPPING_NODE)
+        return 0;
+    for (yaml_node_pair_t *p = root->data.mapping.pairs.start; p < root->data.mapping.pairs.top; p++) {
+        yaml_node_t *key = yaml_document_get_node(&cfg->doc, p->key);
+        if (key && key->type == YAML_SCALAR_NODE &&
+            check_kind(cfg, yaml_document_get_node(&cfg->doc, p->value), p->value, (const char *)key->data.scalar.value))
+            return cfg->err->status;
+    }
+    for (size_t i = 0; i < cfg->n_ov; i++) /* --set day=5 */
+        if (!strchr(cfg->ov[i].key, '.') &&
+            check_kind(cfg, yaml_document_get_node(&cfg->doc, cfg->ov[i].node), cfg->ov[i].node, cfg->ov[i].key))
+            return cfg->err->status;
+    return 0;
+}
+
 int bs_cfg_check_unknown(struct bs_cfg *cfg)
 {
     char path[BS_CFG_PATH_MAX] = "";
+    if (bs_cfg_check_kinds(cfg))
+        return cfg->err->status;
     return check_node(cfg, yaml_document_get_root_node(&cfg->doc), path, 0, 0);
 }
 
@@ -780,6 +829,11 @@ static int find_misspelt(struct bs_cfg *cfg, yaml_node_t *n, char *path, size_t 
 int bs_cfg_check_misspelt(struct bs_cfg *cfg)
 {
     char path[BS_CFG_PATH_MAX] = "";
+    int was = cfg->err->status;
+    cfg->err->status = BS_OK; /* a section of the wrong kind explains the failure better */
+    if (bs_cfg_check_kinds(cfg))
+        return cfg->err->status;
+    cfg->err->status = was;
     return cfg->has_doc ? find_misspelt(cfg, yaml_document_get_root_node(&cfg->doc), path, 0, 0) : 0;
 }
 

@@ -116,6 +116,11 @@ void bs_cfg_asked_add(struct bs_cfg *cfg, int node, const char *name, size_t len
 size_t bs_cfg_asked_at(const struct bs_cfg *cfg, int node, const char **out, size_t cap);
 void bs_cfg_asked_free(struct bs_cfg *cfg);
 
+/* An error for a top-level section (in the file or --set) given as a
+ * scalar or list where the model asked for keys in it: "output: expected
+ * a mapping with keys warmup_min, bin_min". 0 when there is none. */
+int bs_cfg_check_kinds(struct bs_cfg *cfg);
+
 /* Writes a hint for key, which names nothing in the document: "; did you
  * mean demand.customers_per_day?" or where the path stops ("" if none). */
 void bs_cfg_hint_missing(struct bs_cfg *cfg, const char *key, char *out, size_t cap);

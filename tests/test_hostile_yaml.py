@@ -142,6 +142,50 @@ def test_numbers_that_are_not_finite_or_plain_are_refused(branchsim, tmp_path, k
     refuse(branchsim, tmp_path, text, f": {key}: ")
 
 
+# A section given as the wrong YAML kind (line 7, after BASE): where it is,
+# what it must be, and a key it may hold. Mapping sections name the keys
+# the model asked for; list sections say "expected a list".
+WRONG_KIND = [
+    ("output: 5", ":7:9: output: expected a mapping with keys ", "bin_min"),
+    ("output: [1]", ":7:9: output: expected a mapping with keys ", "warmup_min"),
+    ("day: 5", ":7:6: day: expected a mapping with keys ", "hours"),
+    ("day: [1]", ":7:6: day: expected a mapping with keys ", "open"),
+    ("staffing: [1]", ":7:11: staffing: expected a mapping with keys ", "absence_probability"),
+    ("entrance: 1", ":7:11: entrance: expected a mapping with keys ", "occupancy_cap"),
+    ("exposure: 3", ":7:11: exposure: expected a mapping with keys ", "prevalence_customers"),
+    ("balking: x", ":7:10: balking: expected a mapping with keys ", "threshold"),
+    ("reneging: 1", ":7:11: reneging: expected a mapping with keys ", "patience_min"),
+    ("online: 1", ":7:9: online: expected a mapping with keys ", "probability"),
+    ("appointments: [1]", ":7:15: appointments: expected a mapping with keys ", "capacity_per_slot"),
+    ("peak_shift: x", ":7:13: peak_shift: expected a mapping with keys ", "windows"),
+    ("self_service: 1", ":7:15: self_service: expected a mapping with keys ", "service_min"),
+    ("segments: 3", ":7:11: segments: expected a list", ""),
+    ("roles: 1", ":7:8: roles: expected a list", ""),
+    ("standards: 1", ":7:12: standards: expected a list", ""),
+    ("sweep: 2", ":7:8: sweep: expected a mapping of dotted keys", ""),
+    ("choices: x", ":7:1: choices: unknown key", ""),
+]
+
+
+@pytest.mark.parametrize("line,where,key", WRONG_KIND, ids=[c[0].split(":")[0] + "-" + str(i)
+                                                            for i, c in enumerate(WRONG_KIND)])
+def test_a_section_of_the_wrong_kind_is_refused(branchsim, tmp_path, line, where, key):
+    message = refuse(branchsim, tmp_path, BASE + line + "\n", where)
+    assert key in message.split("keys ", 1)[-1]
+
+
+def test_a_required_section_of_the_wrong_kind_is_refused(branchsim, tmp_path):
+    text = BASE.replace("demand: {customers_per_day: 10}", "demand: [1]")
+    refuse(branchsim, tmp_path, text, ":2:9: demand: expected a mapping with keys customers_per_day")
+
+
+def test_a_section_set_to_a_value_is_refused(branchsim, tmp_path):
+    (tmp_path / "s.yaml").write_text(BASE)
+    r = branchsim("check", tmp_path / "s.yaml", "--set", "output=5")
+    assert r.returncode == 2
+    assert "--set output=5: output: expected a mapping with keys warmup_min, bin_min" in r.stderr
+
+
 def test_a_bom_is_read_as_utf8(branchsim, tmp_path):
     scenario = tmp_path / "bom.yaml"
     scenario.write_bytes(b"\xef\xbb\xbf" + BASE.encode())
