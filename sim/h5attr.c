@@ -276,13 +276,40 @@ int bs_h5_get_strings(hid_t obj, const char *name, size_t n, size_t max_len, cha
     return get_texts(obj, name, n, max_len, out, why, cap);
 }
 
-unsigned bs_h5_read_limit_s(const char *path, double bytes_per_s)
+/* BRANCHSIM_READ_LIMIT_S: 1 with *limit_s, 0 unset or empty, -1 any other
+ * value (digits only: strtoul would take " 5", "+5" and "-5"). */
+static int read_limit_given(unsigned *limit_s)
 {
     const char *set = getenv("BRANCHSIM_READ_LIMIT_S");
-    char *end;
-    unsigned long given = set ? strtoul(set, &end, 10) : 0;
-    if (set && set[0] >= '1' && set[0] <= '9' && *end == '\0' && given <= 86400)
-        return (unsigned)given;
+    if (!set || !*set)
+        return 0;
+    unsigned long given = 0;
+    for (const char *c = set; *c; c++) {
+        if (*c < '0' || *c > '9' || given > 86400)
+            return -1;
+        given = given * 10 + (unsigned long)(*c - '0');
+    }
+    if (given < 1 || given > 86400)
+        return -1;
+    *limit_s = (unsigned)given;
+    return 1;
+}
+
+int bs_h5_read_limit_check(struct bs_error *err)
+{
+    unsigned limit_s;
+    if (read_limit_given(&limit_s) >= 0)
+        return 0;
+    return bs_error_set(err, BS_ERR_INPUT, "BRANCHSIM_READ_LIMIT_S: '%.40s' is not allowed: a whole number of "
+                        "seconds from 1 to 86400, or unset for 60 s and a second more per 10 MB of the file",
+                        getenv("BRANCHSIM_READ_LIMIT_S"));
+}
+
+unsigned bs_h5_read_limit_s(const char *path, double bytes_per_s)
+{
+    unsigned given;
+    if (read_limit_given(&given) > 0)
+        return given;
     struct stat sb;
     double size = stat(path, &sb) == 0 ? (double)sb.st_size : 0;
     double limit_s = 60 + size / bytes_per_s;

@@ -5,6 +5,8 @@
 #include <hdf5.h>
 #include <stddef.h>
 
+#include "error.h"
+
 /* A UTF-8 variable-length string type; close with H5Tclose. < 0 on failure. */
 hid_t bs_h5_string_type(void);
 /* A string attribute (scalar), or an array of n strings. */
@@ -40,6 +42,10 @@ int bs_h5_get_strings(hid_t obj, const char *name, size_t n, size_t max_len, cha
  * each bytes_per_s of the file's size; at most a day. The environment's
  * BRANCHSIM_READ_LIMIT_S (1 to 86400) sets it instead. */
 unsigned bs_h5_read_limit_s(const char *path, double bytes_per_s);
+/* An input error for BRANCHSIM_READ_LIMIT_S set to anything else (0, a
+ * sign, a fraction, past 86400): checked once at start, so no command
+ * runs under a limit other than the one asked for. 0 when fine. */
+int bs_h5_read_limit_check(struct bs_error *err);
 
 /* Whether the regular file at path is a branchsim result file: the HDF5
  * signature at byte 0 and a root text attribute branchsim_version. The

@@ -16,6 +16,7 @@
 #include "load.h"
 #include "output.h"
 #include "cli.h"
+#include "h5attr.h"
 #include "provenance.h"
 #include "runner.h"
 #include "text.h"
@@ -300,7 +301,12 @@ int main(int argc, char **argv)
             cl.log = own ? own : stderr;
     }
     bs_provenance_record(argc, argv); /* before getopt reorders argv */
-    int st = dispatch(&cl, argc, argv);
+    struct bs_error env_err = {0};
+    int st = bs_h5_read_limit_check(&env_err);
+    if (st)
+        fprintf(stderr, "branchsim: %s\n", env_err.msg);
+    else
+        st = dispatch(&cl, argc, argv);
     bs_provenance_forget();
     st = check_stdout(st);
     bs_cluster_finalize(&cl);

@@ -543,6 +543,27 @@ def test_check_takes_a_file_after_double_dash(branchsim, repo):
     assert r.returncode == 0 and "scenario 'mmc' is valid" in r.stdout, r.stderr
 
 
+@pytest.mark.parametrize("value", ["0", "-1", "86401", "99999999999999999999", "1.5", "abc", " 5", "+5", "5s"])
+@pytest.mark.parametrize("command", ["check", "describe"])
+def test_a_bad_read_limit_is_refused(repo, command, value):
+    """BRANCHSIM_READ_LIMIT_S=0 (or any value outside 1 to 86400) was
+    silently replaced by the default limit."""
+    env = dict(os.environ, BRANCHSIM_READ_LIMIT_S=value)
+    r = subprocess.run([str(branchsim_path()), command, "scenarios/mmc.yaml"], cwd=repo, env=env,
+                       capture_output=True, text=True, timeout=60)
+    assert r.returncode == 2 and r.stdout == ""
+    assert r.stderr == (f"branchsim: BRANCHSIM_READ_LIMIT_S: '{value}' is not allowed: a whole number of seconds "
+                        "from 1 to 86400, or unset for 60 s and a second more per 10 MB of the file\n")
+
+
+@pytest.mark.parametrize("value", ["", "1", "86400", "007"])
+def test_a_good_or_empty_read_limit_is_taken(repo, value):
+    env = dict(os.environ, BRANCHSIM_READ_LIMIT_S=value)
+    r = subprocess.run([str(branchsim_path()), "check", "scenarios/mmc.yaml"], cwd=repo, env=env,
+                       capture_output=True, text=True, timeout=60)
+    assert r.returncode == 0, r.stderr
+
+
 def test_the_written_path_is_escaped(branchsim, tmp_path):
     scenario = tmp_path / "s.yaml"
     scenario.write_text(SMALL)
