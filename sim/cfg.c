@@ -765,20 +765,51 @@ static int check_kind(struct bs_cfg *cfg, yaml_node_t *n, int node, const char *
                             n->type == YAML_SCALAR_NODE ? "the value" : "the list", given);
 }
 
+/* Each value below map's keys that were read, at any depth through
+ * mappings and the mappings in lists (not a list's scalars: a million of
+ * them cost nothing to skip). */
+static int check_kinds_below(struct bs_cfg *cfg, yaml_node_t *n, char *path, size_t path_len, int depth)
+{
+    if (depth > BS_CFG_DEPTH_MAX)
+        return 0;
+    if (n->type == YAML_SEQUENCE_NODE) {
+        long i = 0;
+        for (yaml_node_item_t *it = n->data.sequence.items.start; it < n->data.sequence.items.top; it++, i++) {
+            yaml_node_t *v = node_at(cfg, *it);
+            char seg[24];
+            snprintf(seg, sizeof seg, "%ld", i);
+            size_t len = path_push(path, path_len, seg);
+            int st = v && v->type != YAML_SCALAR_NODE ? check_kinds_below(cfg, v, path, len, depth + 1) : 0;
+            path[path_len] = '\0';
+            if (st)
+                return st;
+        }
+        return 0;
+    }
+    for (yaml_node_pair_t *p = n->data.mapping.pairs.start; p < n->data.mapping.pairs.top; p++) {
+        const char *name = key_name(cfg, p->key);
+        yaml_node_t *v = node_at(cfg, p->value);
+        if (!name || !v || !cfg->used[p->key])
+            continue;
+        size_t len = path_push(path, path_len, name);
+        int st = check_kind(cfg, v, p->value, path);
+        if (!st && v->type != YAML_SCALAR_NODE)
+            st = check_kinds_below(cfg, v, path, len, depth + 1);
+        path[path_len] = '\0';
+        if (st)
+            return st;
+    }
+    return 0;
+}
+
 int bs_cfg_check_kinds(struct bs_cfg *cfg)
 {
     yaml_node_t *root = cfg->has_doc ? yaml_document_get_root_node(&cfg->doc) : NULL;
-    if (!root || root->type != YAML_MAPPING_NODE)
-        return 0;
-    for (yaml_node_pair_t *p = root->data.mapping.pairs.start; p < root->data.mapping.pairs.top; p++) {
-        yaml_node_t *key = yaml_document_get_node(&cfg->doc, p->key);
-        if (key && key->type == YAML_SCALAR_NODE &&
-            check_kind(cfg, yaml_document_get_node(&cfg->doc, p->value), p->value, (const char *)key->data.scalar.value))
-            return cfg->err->status;
-    }
+    char path[BS_CFG_PATH_MAX] = "";
+    if (root && root->type == YAML_MAPPING_NODE && check_kinds_below(cfg, root, path, 0, 0))
+        return cfg->err->status;
     for (size_t i = 0; i < cfg->n_ov; i++) /* --set day=5 */
-        if (!strchr(cfg->ov[i].key, '.') &&
-            check_kind(cfg, yaml_document_get_node(&cfg->doc, cfg->ov[i].node), cfg->ov[i].node, cfg->ov[i].key))
+        if (check_kind(cfg, node_at(cfg, cfg->ov[i].node), cfg->ov[i].node, cfg->ov[i].key))
             return cfg->err->status;
     return 0;
 }

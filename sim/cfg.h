@@ -116,7 +116,7 @@ void bs_cfg_asked_add(struct bs_cfg *cfg, int node, const char *name, size_t len
 size_t bs_cfg_asked_at(const struct bs_cfg *cfg, int node, const char **out, size_t cap);
 void bs_cfg_asked_free(struct bs_cfg *cfg);
 
-/* An error for a top-level section (in the file or --set) given as a
+/* An error for a section or value (in the file or --set) given as a
  * scalar or list where the model asked for keys in it: "output: expected
  * a mapping with keys warmup_min, bin_min". 0 when there is none. */
 int bs_cfg_check_kinds(struct bs_cfg *cfg);

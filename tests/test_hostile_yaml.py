@@ -179,6 +179,14 @@ def test_a_required_section_of_the_wrong_kind_is_refused(branchsim, tmp_path):
     refuse(branchsim, tmp_path, text, ":2:9: demand: expected a mapping with keys customers_per_day")
 
 
+def test_a_nested_mapping_of_the_wrong_kind_is_refused(branchsim, repo, tmp_path):
+    text = (repo / "tests/data/scenario-keys-all.yaml").read_text()
+    staff = "    staff: {kind: ffp2, efficiency_in: 0.9, efficiency_out: 0.9, compliance: 1}\n"
+    assert staff in text
+    refuse(branchsim, tmp_path, text.replace(staff, "    staff: 5\n"),
+           ":81:12: exposure.masks.staff: expected a mapping with keys kind, efficiency_in, ")
+
+
 def test_a_section_set_to_a_value_is_refused(branchsim, tmp_path):
     (tmp_path / "s.yaml").write_text(BASE)
     r = branchsim("check", tmp_path / "s.yaml", "--set", "output=5")
