@@ -110,7 +110,7 @@ static const char plan_text[] =
     "      --cost 'EXPR'        a linear cost over the varied keys (COEF*KEY + ...); the answer is the\n"
     "                           cheapest point meeting the targets; needed with several keys\n"
     "      --search grid|monotone  every point, or a walk of the feasibility frontier\n"
-    "                           (default: monotone where more of each key never makes a target worse)\n"
+    "                           (default: grid; monotone assumes more of each key never makes a target worse)\n"
     "  as for run, but -o defaults to SCENARIO-plan.h5 and -r is at least 2:\n" RUN_OPTIONS_TEXT HELP_TAIL;
 
 static const char rerun_text[] =

@@ -4,8 +4,9 @@
  * One key without --cost: every value of its range in one run (the
  * smallest, or with --maximize the largest, value that meets every
  * target). Otherwise the cheapest point of the grid of the ranges under a
- * linear cost, by a full grid or, where more of each varied key never
- * makes a target worse, a walk of the feasibility frontier (plan_search.c).
+ * linear cost, by a full grid (the default) or, with --search monotone
+ * where more of each varied key never makes a target worse, a walk of the
+ * feasibility frontier (plan_search.c).
  * The targets, their verdicts at a point and the answer's record are in
  * plan_target.c.
  * Every evaluation uses the same seed, so every point sees the same

@@ -10,7 +10,6 @@
 #define PLAN_TARGETS_MAX 8
 #define PLAN_SPACE_MAX 1000000 /* points in the grid of the ranges */
 #define PLAN_GRID_MAX 10000    /* points a full grid search evaluates */
-#define PLAN_AUTO_GRID_MAX 16  /* up to this, the default search is the grid */
 
 struct target {
     char text[300];    /* as given */

@@ -174,7 +174,8 @@ static int evaluate(struct search *S, const size_t *gs, size_t n)
 static int search_grid(struct search *S)
 {
     if (S->space > PLAN_GRID_MAX)
-        return bs_error_set(&S->err, BS_ERR_INPUT, "--search grid: %zu points, more than %d; use --search monotone",
+        return bs_error_set(&S->err, BS_ERR_INPUT, "grid search: %zu points, more than %d; narrow the "
+                            "ranges, or --search monotone where more of every varied key never makes a target worse",
                             S->space, PLAN_GRID_MAX);
     size_t *gs = malloc(S->space * sizeof *gs);
     if (!gs)
@@ -449,18 +450,40 @@ static int check_costs(const struct plan *pl, size_t space)
     return 0;
 }
 
-/* Which search: grid when asked, or by default over a small space or a
- * cost that falls as some key grows (the frontier argument needs costs
- * >= 0); else the monotone walk. 0, or the exit status. */
-static int choose(struct plan *pl, size_t space)
+/* Explicit --search monotone over a key that adds load (demand, service
+ * times): more of it lengthens waits, the opposite of what the walk
+ * assumes, so say so; not refused, as a target it helps (utilization >=)
+ * is a valid use. */
+static void warn_load_keys(const struct plan *pl)
+{
+    for (size_t k = 0; k < pl->n_keys; k++) {
+        char key[BS_CFG_PATH_MAX], shown[300];
+        if (bs_sweep_normalize_key(pl->keys[k], key) ||
+            (strncmp(key, "demand.", 7) && strncmp(key, "transactions.", 13)))
+            continue;
+        fprintf(stderr, "branchsim: warning: --search monotone assumes more of %s never makes a target worse, "
+                "but more demand or service lengthens waits; the walk can then miss the cheapest point "
+                "(--search grid evaluates every point)\n", bs_text_escape(shown, sizeof shown, pl->keys[k]));
+    }
+}
+
+/* Which search: the grid unless --search monotone is given. The walk is
+ * right only where more of every varied key never makes a target worse,
+ * which plan cannot know (more demand lengthens waits, more counters
+ * lower utilization), so the default never assumes it: it gives the
+ * grid's answer or none. The walk also needs costs >= 0. 0, or the exit
+ * status. */
+static int choose(struct plan *pl)
 {
     int negative = 0;
     for (size_t k = 0; k < pl->n_keys; k++)
         negative = negative || pl->coef[k] < 0;
     if (pl->search == PLAN_MONOTONE && negative)
         return plan_usage_error("--search monotone needs a cost that no varied key lowers (every coefficient >= 0)");
+    if (pl->search == PLAN_MONOTONE)
+        warn_load_keys(pl);
     if (pl->search == PLAN_AUTO)
-        pl->search = space <= PLAN_AUTO_GRID_MAX || negative ? PLAN_GRID : PLAN_MONOTONE;
+        pl->search = PLAN_GRID; /* search_grid() refuses more than PLAN_GRID_MAX points */
     return 0;
 }
 
@@ -474,7 +497,7 @@ int plan_search(const struct bs_cluster *cl, struct plan *pl, const char *scenar
         return plan_usage_error("plan: the ranges make more than 1000000 points");
     int st = check_costs(pl, (size_t)space);
     if (!st)
-        st = choose(pl, (size_t)space);
+        st = choose(pl);
     if (st)
         return st;
     static struct search S;

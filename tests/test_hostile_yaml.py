@@ -348,12 +348,14 @@ def test_check_states_what_a_run_needs(branchsim, tmp_path):
 @pytest.mark.skipif(sanitized(), reason="ASan needs unlimited address space")
 def test_a_multi_key_plan_beyond_the_limit_is_refused_too(tmp_path):
     """The walk keeps every evaluated point's results: each batch is
-    checked as a run of the points kept so far and its own."""
+    checked as a run of the points kept so far and its own. (The grid,
+    now the default, is checked as one run of all its points.)"""
     scenario = tmp_path / "s.yaml"
     scenario.write_text(BASE)
     r = subprocess.run([str(branchsim_path()), "plan", str(scenario), "--vary", "counters.0.count", "--range", "1:50",
                         "--vary", "demand.customers_per_day", "--range", "10:60", "--cost", "counters.0.count",
-                        "--target", "wait_mean_min<=5", "-r", "2000000", "-o", str(tmp_path / "p.h5")],
+                        "--target", "wait_mean_min<=5", "--search", "monotone", "-r", "2000000",
+                        "-o", str(tmp_path / "p.h5")],
                        capture_output=True, text=True, timeout=60, preexec_fn=limited(1))
     assert r.returncode == 2, r.stderr
     assert "a run of 1 point x 2000000 replications needs about" in r.stderr

@@ -77,8 +77,8 @@ def test_monotone_search_finds_the_grid_answer_with_fewer_points(branchsim, two_
     Every point the walk kept is bitwise the grid's point (common random
     numbers: each point's days depend on the seed and the day alone)."""
     walk, grid = tmp_path / "walk.h5", tmp_path / "grid.h5"
-    r = branchsim("plan", two_roles, *KEYS, "--cost", COST, *TARGETS, "-o", walk)
-    assert r.returncode == 0, r.stderr
+    r = branchsim("plan", two_roles, *KEYS, "--cost", COST, *TARGETS, "--search", "monotone", "-o", walk)
+    assert r.returncode == 0 and r.stderr == "", r.stderr
     g = branchsim("plan", two_roles, *KEYS, "--cost", COST, *TARGETS, "--search", "grid", "-o", grid, "-q")
     assert g.returncode == 0, g.stderr
     (walk_answer, walked), (grid_answer, gridded) = answer_of(walk), answer_of(grid)
@@ -100,6 +100,35 @@ def test_monotone_search_finds_the_grid_answer_with_fewer_points(branchsim, two_
             assert np.array_equal(w[name][()], f[name][()][rows], equal_nan=True), name
 
 
+def test_the_default_search_answers_what_the_grid_does(branchsim, repo, tmp_path):
+    """More demand lengthens waits, so the monotone walk's assumption is
+    false over counters x demand: it answered 4 counters (cost 4) where the
+    grid finds 3 at demand 300 (cost 3). The default is the grid; the walk,
+    asked for, still runs but warns naming the load key; a space beyond
+    the grid's 10 000 points is exit 2, not a silent walk."""
+    args = ["plan", repo / "scenarios" / "mmc.yaml", "--vary", "counters.0.count", "--range", "3:9",
+            "--vary", "demand.customers_per_day", "--range", "300:600:100", "--target", "wait_mean_min<=0.002",
+            "--cost", "counters.0.count*1", "-r", 10, "-q"]
+    results = {}
+    for search in ("default", "grid", "monotone"):
+        out = tmp_path / f"{search}.h5"
+        r = branchsim(*args, *([] if search == "default" else ["--search", search]), "-o", out)
+        assert r.returncode == 0, r.stderr
+        with h5py.File(out) as f:
+            results[search] = (str(f.attrs["plan_answer"]), float(f.attrs["plan_answer_cost"]),
+                               str(f.attrs["plan_search"]), r.stderr)
+    want = ("counters.0.count=3, demand.customers_per_day=300", 3.0, "grid search", "")
+    assert results["default"] == results["grid"] == want, results
+    answer, cost, name, stderr = results["monotone"]
+    assert name == "monotone search" and cost == 4.0, results  # the walk's dearer answer, as documented
+    assert stderr.count("\n") == 1 and "warning: --search monotone assumes more of demand.customers_per_day" \
+        in stderr, stderr
+    big = [{"3:9": "1:200", "300:600:100": "300:600"}.get(a, a) for a in args]
+    big = branchsim(*big, "-o", tmp_path / "big.h5")
+    assert big.returncode == 2 and "grid search: 60200 points, more than 10000" in big.stderr, big.stderr
+    assert not (tmp_path / "big.h5").exists()
+
+
 @pytest.mark.parametrize("cost, cheap", [("counters.0.count + 1.2*counters.1.count", 0),
                                          ("1.2 * counters.0.count + counters.1.count", 1)])
 def test_the_cheaper_role_is_preferred_when_both_meet(branchsim, tmp_path, cost, cheap):
@@ -110,7 +139,8 @@ def test_the_cheaper_role_is_preferred_when_both_meet(branchsim, tmp_path, cost,
     scenario.write_text(TWO_ROLES.replace("serves: [walkin]}", "serves: [walkin], others: true}")
                         .replace("serves: [business]}", "serves: [business], others: true}"))
     out = tmp_path / "p.h5"
-    r = branchsim("plan", scenario, *KEYS, "--cost", cost, "--target", "wait_mean_min<=0.5", "-o", out, "-q")
+    r = branchsim("plan", scenario, *KEYS, "--cost", cost, "--target", "wait_mean_min<=0.5", "--search", "monotone",
+                  "-o", out, "-q")
     assert r.returncode == 0, r.stderr
     answer, _ = answer_of(out)
     counts = [int(v) for v in re.findall(r"=(\d+)", answer)]
